@@ -3,13 +3,13 @@
 package config
 
 import (
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trailhq/trail/app/secret"
 )
 
 // Env names the deployment flavour.
@@ -29,7 +29,7 @@ type Config struct {
 	BaseURL           *url.URL // public address Bitrix24 calls and frames
 	ClientID          string
 	ClientSecret      string
-	EncryptionKey     string // key ring; parsed and checked by the secret package
+	Keys              *secret.KeyRing // seals tokens at rest (ENCRYPTION_KEY)
 	OperatorPassword  string // River UI basic auth; empty turns the UI off
 	LogFormat         string // "json" or "text"
 	LogLevel          string
@@ -68,7 +68,7 @@ func Load(getenv func(string) string, needs Needs) (*Config, error) {
 	c.BaseURL = p.httpURL("BASE_URL", needs.App && !dev, "http://localhost:"+strconv.Itoa(c.Port))
 	c.ClientID = p.str("B24_CLIENT_ID", needs.App, "the application's client_id from the Bitrix24 vendor account")
 	c.ClientSecret = p.str("B24_CLIENT_SECRET", needs.App, "the application's client_secret from the Bitrix24 vendor account")
-	c.EncryptionKey = p.key("ENCRYPTION_KEY", needs.App)
+	c.Keys = p.keyRing("ENCRYPTION_KEY", needs.App)
 	c.OperatorPassword = getenv("OPERATOR_PASSWORD")
 	defFormat := "json"
 	if dev {
@@ -181,42 +181,20 @@ func (p *parser) httpURL(name string, required bool, def string) *url.URL {
 	return u
 }
 
-// key checks the shape of ENCRYPTION_KEY: one or more comma-separated
-// "id:base64" entries (or one bare base64 key), each 32 bytes. The secret
-// package owns the meaning; this only makes a bad value fail at start.
-func (p *parser) key(name string, required bool) string {
+// keyRing parses ENCRYPTION_KEY; the secret package's errors never contain
+// key material, so they can be shown as they are.
+func (p *parser) keyRing(name string, required bool) *secret.KeyRing {
 	v := p.get(name)
 	if v == "" {
 		if required {
 			p.fail(name, "is required: a 32-byte key, base64-encoded (e.g. `openssl rand -base64 32`), optionally as id:key pairs separated by commas")
 		}
-		return ""
+		return nil
 	}
-	if err := checkKeyRing(v); err != nil {
-		p.fail(name, "is malformed: "+err.Error())
+	kr, err := secret.ParseKeyRing(v)
+	if err != nil {
+		p.fail(name, "is malformed: "+strings.TrimPrefix(err.Error(), secret.ErrKeyRing.Error()+": "))
+		return nil
 	}
-	return v
-}
-
-func checkKeyRing(v string) error {
-	for i, part := range strings.Split(v, ",") {
-		part = strings.TrimSpace(part)
-		id, k, ok := strings.Cut(part, ":")
-		if !ok {
-			if i > 0 {
-				return errors.New("every key after the first needs an id, as id:base64key")
-			}
-			k = id
-		} else if id == "" {
-			return errors.New("a key id is empty")
-		}
-		b, err := base64.StdEncoding.DecodeString(k)
-		if err != nil {
-			b, err = base64.RawURLEncoding.DecodeString(k)
-		}
-		if err != nil || len(b) != 32 {
-			return fmt.Errorf("key %d is not 32 bytes of base64", i+1)
-		}
-	}
-	return nil
+	return kr
 }
