@@ -55,10 +55,19 @@ func InstallationByMemberID(ctx context.Context, q bun.IDB, memberID string) (*I
 	return &in, nil
 }
 
-// PurgePortal deletes the portal's data and keeps a minimal installation row
-// (member_id, domain, dates) as the record that it was installed and purged.
-// It does nothing to a portal that is not uninstalled (a reinstall raced it).
-// It returns how many rows it changed.
+// tenantTables are every table holding a portal's data besides installations.
+// A new tenant table must be added here, or purges will leave it behind (a
+// test checks every table with a portal_id column is listed).
+var tenantTables = []string{"inbox", "snapshots", "history", "sync_state", "portal_meta", "api_calls", "portal_settings"}
+
+// TenantTables lists the tables PurgePortal empties for a portal.
+func TenantTables() []string { return append([]string(nil), tenantTables...) }
+
+// PurgePortal deletes the portal's data — every tenant row and the portal's
+// finished or waiting jobs — and keeps a minimal installation row (member_id,
+// domain, dates) as the record that it was installed and purged. It does
+// nothing to a portal that is not uninstalled (a reinstall raced it). It
+// returns how many rows it removed or changed.
 func PurgePortal(ctx context.Context, q bun.IDB, portalID int64) (int64, error) {
 	res, err := q.NewUpdate().Model((*Installation)(nil)).
 		Set("status = ?", StatusPurged).
@@ -71,7 +80,25 @@ func PurgePortal(ctx context.Context, q bun.IDB, portalID int64) (int64, error) 
 		return 0, fmt.Errorf("purge installation: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	return n, nil
+	if n == 0 {
+		return 0, nil
+	}
+	for _, t := range tenantTables {
+		res, err := q.NewRaw("DELETE FROM ? WHERE portal_id = ?", bun.Ident(t), portalID).Exec(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("purge %s: %w", t, err)
+		}
+		m, _ := res.RowsAffected()
+		n += m
+	}
+	// Jobs carry the portal in their args; running ones (this purge among
+	// them) are left to finish.
+	res, err = q.NewRaw(`DELETE FROM river_job WHERE args->>'portal_id' = ? AND state <> 'running'`, fmt.Sprint(portalID)).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("purge jobs: %w", err)
+	}
+	m, _ := res.RowsAffected()
+	return n + m, nil
 }
 
 func notFound(err error) error {
@@ -79,4 +106,58 @@ func notFound(err error) error {
 		return ErrNotFound
 	}
 	return err
+}
+
+// InstallationByID loads an installation by its portal id.
+func InstallationByID(ctx context.Context, q bun.IDB, id int64) (*Installation, error) {
+	var in Installation
+	if err := q.NewSelect().Model(&in).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return &in, nil
+}
+
+// UpsertInstallation stores a verified installation: a new portal gets a row,
+// a portal that installs again has its row updated in place (same id, so its
+// history stays attached) and becomes active.
+func UpsertInstallation(ctx context.Context, q bun.IDB, in *Installation) error {
+	_, err := q.NewInsert().Model(in).
+		ExcludeColumn("id", "installed_at", "updated_at", "uninstalled_at").
+		On("CONFLICT (member_id) DO UPDATE").
+		Set("domain = EXCLUDED.domain, client_endpoint = EXCLUDED.client_endpoint, server_endpoint = EXCLUDED.server_endpoint").
+		Set("auth_mode = EXCLUDED.auth_mode, access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token").
+		Set("webhook_url = EXCLUDED.webhook_url, expires_at = EXCLUDED.expires_at, scope = EXCLUDED.scope").
+		Set("application_token_hash = EXCLUDED.application_token_hash, auth_user_id = EXCLUDED.auth_user_id").
+		Set("status = EXCLUDED.status, uninstalled_at = NULL, updated_at = now()").
+		Set("installed_at = CASE WHEN installations.status IN ('uninstalled', 'purged') THEN now() ELSE installations.installed_at END").
+		Returning("id, installed_at, updated_at").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("upsert installation: %w", err)
+	}
+	return nil
+}
+
+// MarkUninstalled records an uninstall and destroys the tokens at once: they
+// no longer work anyway, and a secret not kept cannot leak.
+func MarkUninstalled(ctx context.Context, q bun.IDB, portalID int64) error {
+	_, err := q.NewUpdate().Model((*Installation)(nil)).
+		Set("status = ?", StatusUninstalled).
+		Set("access_token = NULL, refresh_token = NULL, webhook_url = NULL, expires_at = NULL").
+		Set("uninstalled_at = now(), updated_at = now()").
+		Where("id = ?", portalID).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark uninstalled: %w", err)
+	}
+	return nil
+}
+
+// EnsureSettings creates the portal's settings row with the defaults.
+func EnsureSettings(ctx context.Context, q bun.IDB, portalID int64) error {
+	_, err := q.NewRaw("INSERT INTO portal_settings (portal_id) VALUES (?) ON CONFLICT DO NOTHING", portalID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("ensure settings: %w", err)
+	}
+	return nil
 }

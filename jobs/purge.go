@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -20,9 +19,9 @@ type PurgeArgs struct {
 // Kind names the job in the queue.
 func (PurgeArgs) Kind() string { return "purge_portal" }
 
-// InsertOpts makes purges of one portal unique while pending.
+// InsertOpts makes purges of one portal unique while waiting.
 func (PurgeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
 }
 
 // PurgeWorker runs PurgeArgs.

@@ -26,6 +26,12 @@ func routes(app *fiber.App, d Deps) {
 			adaptor.HTTPHandler(d.RiverUI))
 	}
 
+	if d.Lifecycle != nil {
+		app.Post("/bitrix/install", installEvent(d.Lifecycle))
+		app.Post("/bitrix/uninstall", uninstallEvent(d.Lifecycle))
+		app.Post("/bitrix/events", receiveEvent(d.Lifecycle))
+	}
+
 	app.Get(static.Prefix+"*", staticAsset)
 	app.Get("/", home)
 }

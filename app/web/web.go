@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/metrics"
 	"github.com/trailhq/trail/db"
 )
@@ -25,6 +26,9 @@ type Deps struct {
 	// Ready reports whether the app can serve traffic (database reachable,
 	// migrations at head). Nil means always ready.
 	Ready func(context.Context) error
+	// Lifecycle verifies and records what portals send; nil leaves the
+	// /bitrix/* handlers off (tests of the bare app).
+	Lifecycle *lifecycle.Service
 	// RiverUI is the job dashboard, mounted for operators; nil leaves it off.
 	RiverUI http.Handler
 }

@@ -1,0 +1,81 @@
+// Package lifecycle handles what portals send to Trail: installs, uninstalls,
+// updates and CRM events. It verifies every delivery against the stored
+// installation, then records it and enqueues the follow-up job in the same
+// transaction, so an answered delivery is never lost and a rejected one
+// writes nothing.
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/trailhq/trail/app/secret"
+	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/jobs"
+)
+
+// Errors the web layer maps to statuses.
+var (
+	// ErrUnauthorized: unknown portal, wrong application_token, or tokens the
+	// authorization server does not confirm. Answered 401.
+	ErrUnauthorized = errors.New("lifecycle: not authorised")
+	// ErrUnavailable: the authorization server could not be asked. Answered 503.
+	ErrUnavailable = errors.New("lifecycle: authorization server unavailable")
+)
+
+// Grant is what the authorization server confirms about a refresh token:
+// the portal it belongs to and a fresh token pair.
+type Grant struct {
+	AccessToken    string
+	RefreshToken   string
+	Expires        time.Time
+	MemberID       string
+	ClientEndpoint string
+	ServerEndpoint string
+	Scope          string
+	UserID         int64
+}
+
+// Authorizer trades a refresh token at Trail's configured authorization
+// server. Install data is trusted only through it: the handler URLs are
+// public, and a forged install could otherwise point Trail at any host.
+type Authorizer interface {
+	Refresh(ctx context.Context, refreshToken string) (Grant, error)
+}
+
+// Service is the lifecycle logic; all fields are required.
+type Service struct {
+	DB   *db.DB
+	Keys *secret.KeyRing
+	Jobs *jobs.Client
+	Auth Authorizer
+	Log  *slog.Logger
+}
+
+// seal encrypts a token bound to its portal, so a sealed value copied to
+// another portal's row does not open.
+func (s *Service) seal(memberID, token string) []byte {
+	if token == "" {
+		return nil
+	}
+	return s.Keys.Seal([]byte(token), []byte(memberID))
+}
+
+// verify loads the installation named by memberID and checks the presented
+// application token against its stored hash.
+func (s *Service) verify(ctx context.Context, memberID, appToken string) (*db.Installation, error) {
+	in, err := db.InstallationByMemberID(ctx, s.DB.Bun, memberID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !secret.TokenMatches(in.ApplicationTokenHash, appToken) {
+		s.Log.WarnContext(ctx, "application token mismatch", "member_id", memberID)
+		return nil, ErrUnauthorized
+	}
+	return in, nil
+}

@@ -1,0 +1,134 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/trailhq/trail/app/b24/event"
+	"github.com/trailhq/trail/app/secret"
+	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/jobs"
+)
+
+// Receive handles a delivery to the events handler. CRM changes go to the
+// portal's inbox with a drain job; lifecycle events are dispatched; events
+// Trail does not track are acknowledged and dropped. No REST call happens
+// here: the portal waits for the answer.
+func (s *Service) Receive(ctx context.Context, e *event.Event) error {
+	switch e.Name {
+	case event.AppInstall:
+		_, err := s.Install(ctx, e)
+		return err
+	case event.AppUninstall:
+		return s.Uninstall(ctx, e)
+	}
+	crm, isCRM, err := e.CRMChange()
+	if err != nil {
+		return err
+	}
+	in, err := s.verify(ctx, e.Auth.MemberID, e.Auth.ApplicationToken)
+	if err != nil {
+		return err
+	}
+	if in.Status == db.StatusUninstalled || in.Status == db.StatusPurged {
+		return ErrUnauthorized
+	}
+	switch {
+	case isCRM:
+		return s.enqueueChange(ctx, in, e, crm)
+	case e.Name == event.OfflineEvent:
+		_, err := s.Jobs.Insert(ctx, jobs.OfflineArgs{PortalID: in.ID}, nil)
+		return err
+	case e.Name == event.AppUpdate:
+		return s.update(ctx, in, e)
+	}
+	return nil
+}
+
+func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *event.Event, c event.CRM) error {
+	row := db.InboxRow{
+		Entity: c.Entity, EntityID: c.ID, Kind: c.Kind, Origin: db.OriginOnline,
+		UserAuth: e.Auth.HasUserToken(),
+	}
+	if e.Auth.UserID > 0 && e.Auth.HasUserToken() {
+		uid := e.Auth.UserID
+		row.ActorID = &uid
+	}
+	if !e.TS.IsZero() {
+		ts := e.TS
+		row.EventTS = &ts
+	}
+	return s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		if err := db.AddToInbox(ctx, tx, in.ID, []db.InboxRow{row}); err != nil {
+			return err
+		}
+		return tx.Pgx(func(ptx pgx.Tx) error {
+			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.DrainArgs{PortalID: in.ID}, nil)
+			return err
+		})
+	})
+}
+
+// update handles ONAPPUPDATE: a new version brings a new application_token
+// and fresh tokens, and drops the event bindings, so setup runs again.
+func (s *Service) update(ctx context.Context, in *db.Installation, e *event.Event) error {
+	if e.Auth.RefreshToken == "" {
+		return fmt.Errorf("%w: update without auth[refresh_token]", event.ErrMalformed)
+	}
+	g, err := s.confirm(ctx, in.MemberID, e.Auth.RefreshToken)
+	if err != nil {
+		return err
+	}
+	in.AccessToken = s.seal(in.MemberID, g.AccessToken)
+	in.RefreshToken = s.seal(in.MemberID, g.RefreshToken)
+	in.ClientEndpoint, in.Domain, in.ServerEndpoint, in.Scope = g.ClientEndpoint, domainOf(g.ClientEndpoint), g.ServerEndpoint, g.Scope
+	in.ApplicationTokenHash = secret.HashToken(e.Auth.ApplicationToken)
+	in.Status = db.StatusActive
+	if !g.Expires.IsZero() {
+		exp := g.Expires
+		in.ExpiresAt = &exp
+	}
+	return s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		if err := db.UpsertInstallation(ctx, tx, in); err != nil {
+			return err
+		}
+		return tx.Pgx(func(ptx pgx.Tx) error {
+			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.SetupArgs{PortalID: in.ID}, nil)
+			return err
+		})
+	})
+}
+
+// Uninstall handles ONAPPUNINSTALL, whose application_token is its only
+// proof of origin. Tokens are destroyed at once; the data is purged at once
+// when the admin ticked "delete data" (data[CLEAN]=1), otherwise after a
+// grace period so that a reinstall finds its history.
+func (s *Service) Uninstall(ctx context.Context, e *event.Event) error {
+	in, err := s.verify(ctx, e.Auth.MemberID, e.Auth.ApplicationToken)
+	if err != nil {
+		return err
+	}
+	if in.Status == db.StatusUninstalled || in.Status == db.StatusPurged {
+		return nil // a repeated delivery
+	}
+	clean := e.Data.Get("CLEAN") == "1"
+	err = s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		if err := db.MarkUninstalled(ctx, tx, in.ID); err != nil {
+			return err
+		}
+		return tx.Pgx(func(ptx pgx.Tx) error {
+			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.PurgeArgs{PortalID: in.ID},
+				&river.InsertOpts{ScheduledAt: jobs.PurgeAfter(time.Now(), clean)})
+			return err
+		})
+	})
+	if err != nil {
+		return err
+	}
+	s.Log.InfoContext(ctx, "portal uninstalled", "member_id", in.MemberID, "portal_id", in.ID, "clean", clean)
+	return nil
+}

@@ -1,0 +1,78 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// InboxRow is a change Trail has heard of and not yet processed.
+type InboxRow struct {
+	bun.BaseModel `bun:"table:inbox"`
+
+	ID            int64      `bun:"id,pk,autoincrement"`
+	PortalID      int64      `bun:"portal_id"`
+	Entity        string     `bun:"entity"`
+	EntityID      int64      `bun:"entity_id"`
+	Kind          string     `bun:"kind"`
+	Origin        string     `bun:"origin"`
+	UserAuth      bool       `bun:"user_auth"`
+	AuthConnector string     `bun:"auth_connector"`
+	ActorID       *int64     `bun:"actor_id"`
+	EventTS       *time.Time `bun:"event_ts"`
+	ReceivedAt    time.Time  `bun:"received_at,nullzero,default:now()"`
+}
+
+// Inbox origins.
+const (
+	OriginOnline    = "online"
+	OriginOffline   = "offline"
+	OriginReconcile = "reconcile"
+)
+
+// AddToInbox appends changes of one portal and stamps its last event time.
+func AddToInbox(ctx context.Context, q bun.IDB, portalID int64, rows []InboxRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	for i := range rows {
+		rows[i].PortalID = portalID
+	}
+	if _, err := q.NewInsert().Model(&rows).ExcludeColumn("id").Exec(ctx); err != nil {
+		return fmt.Errorf("add to inbox: %w", err)
+	}
+	if _, err := q.NewUpdate().Model((*Installation)(nil)).Set("last_event_at = now()").Where("id = ?", portalID).Exec(ctx); err != nil {
+		return fmt.Errorf("stamp last event: %w", err)
+	}
+	return nil
+}
+
+// TakeInbox returns up to limit of the portal's oldest inbox rows, locked
+// for this transaction; SKIP LOCKED keeps a second drainer from waiting.
+func TakeInbox(ctx context.Context, q bun.IDB, portalID int64, limit int) ([]InboxRow, error) {
+	var rows []InboxRow
+	err := q.NewSelect().Model(&rows).
+		Where("portal_id = ?", portalID).
+		OrderExpr("id").Limit(int64(limit)).
+		For("UPDATE SKIP LOCKED").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("take inbox: %w", err)
+	}
+	return rows, nil
+}
+
+// DeleteInbox removes processed rows of one portal.
+func DeleteInbox(ctx context.Context, q bun.IDB, portalID int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := q.NewDelete().Model((*InboxRow)(nil)).
+		Where("portal_id = ?", portalID).Where("id IN (?)", bun.In(ids)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("delete inbox: %w", err)
+	}
+	return nil
+}
