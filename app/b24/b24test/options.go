@@ -1,0 +1,65 @@
+package b24test
+
+import (
+	"net/http"
+	"time"
+)
+
+// Options configure a Server. The zero value is a usable single-portal
+// emulator with a small data set, Bitrix24's standard limits and no
+// simulated cost, which is what unit tests want.
+type Options struct {
+	// Addr is the listen address; default "127.0.0.1:0".
+	Addr string
+	// Portals is how many portals to create; default 1.
+	Portals int
+	// Deals, Leads, Contacts and Companies are the generated record counts
+	// per portal; default 0 (an empty CRM).
+	Deals, Leads, Contacts, Companies int
+	// Seed makes the generated data (names, stages, amounts, dates, webhook
+	// secrets, member ids) reproducible.
+	Seed int64
+	// Limits are the per-portal rate and operating limits; zero fields take
+	// the standard plan's values.
+	Limits Limits
+	// Cost is the simulated server cost; the zero value costs nothing.
+	Cost Cost
+	// Now is the clock; default time.Now. Limits, token lifetimes, the time
+	// block and event timestamps read it, so tests can move time by hand.
+	Now func() time.Time
+	// TokenLifetime is the access-token lifetime; default one hour.
+	TokenLifetime time.Duration
+	// EventTimeout bounds one event delivery; default 5 s.
+	EventTimeout time.Duration
+	// EventWorkers is the number of concurrent event senders; default 4.
+	EventWorkers int
+	// App registers the application at start, as RegisterApp would.
+	App *App
+	// Pages serves every portal-host request that is not REST or OAuth (the
+	// portal's own pages). PortalFromContext gives it the portal. Default:
+	// 404.
+	Pages http.Handler
+}
+
+func (o Options) withDefaults() Options {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	if o.Portals <= 0 {
+		o.Portals = 1
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.TokenLifetime <= 0 {
+		o.TokenLifetime = time.Hour
+	}
+	if o.EventTimeout <= 0 {
+		o.EventTimeout = 5 * time.Second
+	}
+	if o.EventWorkers <= 0 {
+		o.EventWorkers = 4
+	}
+	o.Limits = o.Limits.withDefaults()
+	return o
+}

@@ -1,0 +1,59 @@
+package b24test
+
+import "math/rand/v2"
+
+// user is a portal employee.
+type user struct {
+	id         int
+	name, last string
+	email      string
+	admin      bool
+	ownRecords bool // CRM read right "own records only"
+	gender     string
+}
+
+const (
+	adminID          = 1
+	ownRecordsUserID = 4
+	userCount        = 6
+)
+
+var (
+	firstNames = []string{"Anna", "Boris", "Clara", "Dmitry", "Elena", "Felix", "Galina", "Hugo", "Irina", "Jonas", "Katya", "Lukas", "Maria", "Nikolai", "Olga", "Pavel"}
+	lastNames  = []string{"Ivanova", "Schmidt", "Novak", "Petrov", "Weber", "Kowalski", "Smirnova", "Fischer", "Horvat", "Meyer", "Sokolov", "Braun", "Popescu", "Keller"}
+)
+
+func newUsers(r *rand.Rand) []*user {
+	users := make([]*user, userCount)
+	for i := range users {
+		first := firstNames[r.IntN(len(firstNames))]
+		last := lastNames[r.IntN(len(lastNames))]
+		users[i] = &user{
+			id:         i + 1,
+			name:       first,
+			last:       last,
+			email:      lowerASCII(first) + "." + lowerASCII(last) + "@example.com",
+			admin:      i+1 == adminID,
+			ownRecords: i+1 == ownRecordsUserID,
+			gender:     []string{"F", "M"}[r.IntN(2)],
+		}
+	}
+	return users
+}
+
+func (p *Portal) user(id int) *user {
+	if id < 1 || id > len(p.users) {
+		return nil
+	}
+	return p.users[id-1]
+}
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
