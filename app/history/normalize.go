@@ -141,9 +141,8 @@ func normalizeScalar(t Type, v any) Value {
 		if k, d, ok := canonicalDateTime(s); ok {
 			return Value{Kind: k, Text: d}
 		}
-	case TypeEnumeration, TypeStatus, TypeCategory, TypeCRM, TypeEntity, TypeCurrency:
-		return idValue(t, s)
-	case TypeUser, TypeEmployee, TypeCompany, TypeContact, TypeLead, TypeDeal, TypeQuote:
+	case TypeEnumeration, TypeStatus, TypeCategory, TypeCurrency, TypeCRM, TypeEntity,
+		TypeUser, TypeEmployee, TypeCompany, TypeContact, TypeLead, TypeDeal, TypeQuote:
 		return idValue(t, s)
 	}
 	return textValue(s)
