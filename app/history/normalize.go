@@ -46,13 +46,14 @@ func Normalize(f Field, raw json.RawMessage) Value {
 }
 
 // decode reads one JSON value keeping numbers as written. Plain strings, the
-// bulk of a legacy record, skip the decoder.
+// bulk of a legacy record, skip the decoder; isPlainString admits only those
+// the decoder would read back byte for byte.
 func decode(raw json.RawMessage) (any, bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, true
 	}
-	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+	if isPlainString(raw) {
 		return string(raw[1 : len(raw)-1]), true
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
@@ -140,9 +141,8 @@ func normalizeScalar(t Type, v any) Value {
 		if k, d, ok := canonicalDateTime(s); ok {
 			return Value{Kind: k, Text: d}
 		}
-	case TypeEnumeration, TypeStatus, TypeCategory, TypeCRM, TypeEntity, TypeCurrency:
-		return idValue(t, s)
-	case TypeUser, TypeEmployee, TypeCompany, TypeContact, TypeLead, TypeDeal, TypeQuote:
+	case TypeEnumeration, TypeStatus, TypeCategory, TypeCurrency, TypeCRM, TypeEntity,
+		TypeUser, TypeEmployee, TypeCompany, TypeContact, TypeLead, TypeDeal, TypeQuote:
 		return idValue(t, s)
 	}
 	return textValue(s)

@@ -134,9 +134,8 @@ var (
 	dateLayouts  = []string{time.DateOnly, "02.01.2006"}
 )
 
-const (
-	wallFormat = "2006-01-02T15:04:05"
-)
+// wallFormat writes a time that came without a zone; no zone is invented.
+const wallFormat = "2006-01-02T15:04:05"
 
 // canonicalDate returns the calendar date written in s, whatever time or
 // zone follows it.

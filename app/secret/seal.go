@@ -64,7 +64,7 @@ func (kr *KeyRing) Open(sealed, associatedData []byte) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: key id %q", ErrUnknownKey, h.keyID)
 	}
-	plaintext, err := aead.Open(nil, h.nonce, h.ciphertext, authData(sealed[:h.len], associatedData))
+	plaintext, err := aead.Open(nil, h.nonce, h.ciphertext, authData(sealed[:h.size], associatedData))
 	if err != nil {
 		return nil, ErrDecrypt
 	}
@@ -103,7 +103,7 @@ func KeyID(sealed []byte) (string, error) {
 }
 
 type header struct {
-	len        int // bytes of version, id length and id
+	size       int // bytes of version, id length and id
 	keyID      string
 	nonce      []byte
 	ciphertext []byte
@@ -128,7 +128,7 @@ func parseHeader(b []byte) (header, error) {
 	if !validKeyID(id) {
 		return header{}, fmt.Errorf("%w: bad key id", ErrMalformed)
 	}
-	return header{len: hl, keyID: id, nonce: b[hl : hl+nonceSize], ciphertext: b[hl+nonceSize:]}, nil
+	return header{size: hl, keyID: id, nonce: b[hl : hl+nonceSize], ciphertext: b[hl+nonceSize:]}, nil
 }
 
 // authData joins the header and the caller's associated data. The header has
