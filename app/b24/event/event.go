@@ -1,0 +1,185 @@
+// Package event reads what a Bitrix24 portal POSTs to an application's event
+// handler: CRM events, ONAPPINSTALL, ONAPPUNINSTALL, ONAPPUPDATE and
+// ONOFFLINEEVENT. The body is a form with PHP-style bracket keys
+// (auth[member_id], data[FIELDS][ID]).
+//
+// Parsing only checks shape. Whether the event is genuine is decided by the
+// caller, who compares Auth.ApplicationToken with the one stored for
+// Auth.MemberID: the handler URL is public and anyone can POST to it.
+package event
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Lifecycle event names.
+const (
+	AppInstall   = "ONAPPINSTALL"
+	AppUninstall = "ONAPPUNINSTALL"
+	AppUpdate    = "ONAPPUPDATE"
+	OfflineEvent = "ONOFFLINEEVENT"
+)
+
+// Event is one delivery to the handler.
+type Event struct {
+	Name      string    // upper case, e.g. ONCRMDEALUPDATE
+	HandlerID string    // event_handler_id, when sent
+	TS        time.Time // ts: when the portal queued it; zero when absent
+	Data      url.Values
+	Auth      Auth
+}
+
+// Auth is the auth[...] block. Tokens are present only when the action can
+// be tied to a user; automation and outgoing webhooks send none.
+type Auth struct {
+	AccessToken      string
+	RefreshToken     string
+	ExpiresIn        int
+	Expires          time.Time
+	Scope            string
+	Domain           string
+	ServerEndpoint   string
+	ClientEndpoint   string
+	MemberID         string
+	UserID           int64
+	Status           string
+	ApplicationToken string
+}
+
+// HasUserToken reports whether the event carries a user's access token, which
+// Bitrix24 omits for changes made by automation rules and business processes.
+func (a Auth) HasUserToken() bool { return a.AccessToken != "" }
+
+// ErrMalformed wraps every parse failure; handlers answer it with 400.
+var ErrMalformed = errors.New("malformed event")
+
+// Parse reads an event form. It rejects bodies that lack what every event has
+// (event, auth[member_id], auth[application_token]) or carry values of the
+// wrong shape.
+func Parse(form url.Values) (*Event, error) {
+	e := &Event{
+		Name:      strings.ToUpper(strings.TrimSpace(form.Get("event"))),
+		HandlerID: form.Get("event_handler_id"),
+		Data:      url.Values{},
+	}
+	if e.Name == "" || len(e.Name) > 100 || !isWord(e.Name) {
+		return nil, fmt.Errorf("%w: event name missing or invalid", ErrMalformed)
+	}
+	if ts := form.Get("ts"); ts != "" {
+		n, err := strconv.ParseInt(ts, 10, 64)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%w: ts is not a unix time", ErrMalformed)
+		}
+		e.TS = time.Unix(n, 0).UTC()
+	}
+	for k, v := range form {
+		if rest, ok := strings.CutPrefix(k, "data["); ok {
+			e.Data[dataKey(rest)] = v
+		}
+	}
+	a, err := parseAuth(form)
+	if err != nil {
+		return nil, err
+	}
+	e.Auth = a
+	return e, nil
+}
+
+// dataKey turns the remainder of data[FIELDS][ID] ("FIELDS][ID]") into
+// "FIELDS.ID", the form callers look values up by.
+func dataKey(rest string) string {
+	rest = strings.TrimSuffix(rest, "]")
+	return strings.ReplaceAll(rest, "][", ".")
+}
+
+func parseAuth(form url.Values) (Auth, error) {
+	get := func(k string) string { return strings.TrimSpace(form.Get("auth[" + k + "]")) }
+	a := Auth{
+		AccessToken:      get("access_token"),
+		RefreshToken:     get("refresh_token"),
+		Scope:            get("scope"),
+		Domain:           get("domain"),
+		ServerEndpoint:   get("server_endpoint"),
+		ClientEndpoint:   get("client_endpoint"),
+		MemberID:         get("member_id"),
+		Status:           get("status"),
+		ApplicationToken: get("application_token"),
+	}
+	if a.MemberID == "" || len(a.MemberID) > 64 || !isWord(a.MemberID) {
+		return a, fmt.Errorf("%w: auth[member_id] missing or invalid", ErrMalformed)
+	}
+	if a.ApplicationToken == "" || len(a.ApplicationToken) > 128 {
+		return a, fmt.Errorf("%w: auth[application_token] missing or invalid", ErrMalformed)
+	}
+	if v := get("expires_in"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return a, fmt.Errorf("%w: auth[expires_in] is not a number", ErrMalformed)
+		}
+		a.ExpiresIn = n
+	}
+	if v := get("expires"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return a, fmt.Errorf("%w: auth[expires] is not a unix time", ErrMalformed)
+		}
+		a.Expires = time.Unix(n, 0).UTC()
+	}
+	if v := get("user_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return a, fmt.Errorf("%w: auth[user_id] is not a number", ErrMalformed)
+		}
+		a.UserID = n
+	}
+	return a, nil
+}
+
+func isWord(s string) bool {
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// CRM describes a CRM entity event: which type, which record, what happened.
+type CRM struct {
+	Entity string // "deal", "lead", "contact", "company"
+	Kind   string // "add", "update", "delete"
+	ID     int64
+}
+
+// crmEntities maps the event name's middle part to Trail's entity names.
+var crmEntities = map[string]string{"DEAL": "deal", "LEAD": "lead", "CONTACT": "contact", "COMPANY": "company"}
+
+// CRMChange interprets a CRM add/update/delete event. ok is false for any
+// other event; err is set when it is a CRM event without a valid record id.
+func (e *Event) CRMChange() (c CRM, ok bool, err error) {
+	rest, found := strings.CutPrefix(e.Name, "ONCRM")
+	if !found {
+		return c, false, nil
+	}
+	for _, kind := range []string{"ADD", "UPDATE", "DELETE"} {
+		ent, found := strings.CutSuffix(rest, kind)
+		if !found {
+			continue
+		}
+		name, known := crmEntities[ent]
+		if !known {
+			return c, false, nil
+		}
+		id, err := strconv.ParseInt(e.Data.Get("FIELDS.ID"), 10, 64)
+		if err != nil || id <= 0 {
+			return c, true, fmt.Errorf("%w: data[FIELDS][ID] missing or invalid", ErrMalformed)
+		}
+		return CRM{Entity: name, Kind: strings.ToLower(kind), ID: id}, true, nil
+	}
+	return c, false, nil
+}

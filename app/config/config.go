@@ -1,0 +1,200 @@
+// Package config turns environment variables into a validated Config. Every
+// problem is reported as one line naming the variable and what it expects.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trailhq/trail/app/secret"
+)
+
+// Env names the deployment flavour.
+type Env string
+
+const (
+	Development Env = "development"
+	Production  Env = "production"
+)
+
+// Config is everything Trail reads from its environment.
+type Config struct {
+	Env               Env
+	DatabaseURL       string // pooled connection (web, jobs)
+	DirectDatabaseURL string // direct connection for migrations and River's listener; defaults to DatabaseURL
+	Port              int
+	BaseURL           *url.URL // public address Bitrix24 calls and frames
+	ClientID          string
+	ClientSecret      string
+	Keys              *secret.KeyRing // seals tokens at rest (ENCRYPTION_KEY)
+	OperatorPassword  string // River UI basic auth; empty turns the UI off
+	LogFormat         string // "json" or "text"
+	LogLevel          string
+	BodyLimit         int // bytes a request body may hold
+	ShutdownTimeout   time.Duration
+	DBMaxConns        int32
+}
+
+// Error is a configuration problem with one variable.
+type Error struct {
+	Var    string
+	Reason string
+}
+
+func (e *Error) Error() string { return "config: " + e.Var + " " + e.Reason }
+
+// Needs says which optional groups of variables a subcommand requires.
+type Needs struct {
+	Database bool // DATABASE_URL
+	App      bool // B24_CLIENT_ID, B24_CLIENT_SECRET, ENCRYPTION_KEY, BASE_URL
+}
+
+// Load reads and validates the environment through getenv. It returns the
+// first problem found, so the program stops with one clear line.
+func Load(getenv func(string) string, needs Needs) (*Config, error) {
+	p := parser{getenv: getenv}
+	c := &Config{}
+	c.Env = Env(p.oneOf("APP_ENV", string(Production), string(Development), string(Production)))
+	dev := c.Env == Development
+	c.DatabaseURL = p.postgresURL("DATABASE_URL", needs.Database)
+	c.DirectDatabaseURL = p.postgresURL("DIRECT_DATABASE_URL", false)
+	if c.DirectDatabaseURL == "" {
+		c.DirectDatabaseURL = c.DatabaseURL
+	}
+	c.Port = p.intIn("PORT", 8080, 1, 65535)
+	c.BaseURL = p.httpURL("BASE_URL", needs.App && !dev, "http://localhost:"+strconv.Itoa(c.Port))
+	c.ClientID = p.str("B24_CLIENT_ID", needs.App, "the application's client_id from the Bitrix24 vendor account")
+	c.ClientSecret = p.str("B24_CLIENT_SECRET", needs.App, "the application's client_secret from the Bitrix24 vendor account")
+	c.Keys = p.keyRing("ENCRYPTION_KEY", needs.App)
+	c.OperatorPassword = getenv("OPERATOR_PASSWORD")
+	defFormat := "json"
+	if dev {
+		defFormat = "text"
+	}
+	c.LogFormat = p.oneOf("LOG_FORMAT", defFormat, "json", "text")
+	c.LogLevel = p.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error")
+	c.BodyLimit = p.intIn("BODY_LIMIT", 1<<20, 1024, 64<<20)
+	c.ShutdownTimeout = p.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
+	c.DBMaxConns = int32(p.intIn("DB_MAX_CONNS", 20, 2, 1000))
+	if p.err != nil {
+		return nil, p.err
+	}
+	return c, nil
+}
+
+// parser keeps the first error so Load reads as a flat list of fields.
+type parser struct {
+	getenv func(string) string
+	err    error
+}
+
+func (p *parser) fail(name, reason string) {
+	if p.err == nil {
+		p.err = &Error{Var: name, Reason: reason}
+	}
+}
+
+func (p *parser) get(name string) string { return strings.TrimSpace(p.getenv(name)) }
+
+func (p *parser) str(name string, required bool, what string) string {
+	v := p.get(name)
+	if v == "" && required {
+		p.fail(name, "is required: "+what)
+	}
+	return v
+}
+
+func (p *parser) oneOf(name, def string, allowed ...string) string {
+	v := p.get(name)
+	if v == "" {
+		return def
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, fmt.Sprintf("is %q; expected one of %s", v, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (p *parser) intIn(name string, def, lo, hi int) int {
+	v := p.get(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.fail(name, fmt.Sprintf("is %q; expected a whole number from %d to %d", v, lo, hi))
+		return def
+	}
+	return n
+}
+
+func (p *parser) duration(name string, def time.Duration) time.Duration {
+	v := p.get(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(name, fmt.Sprintf("is %q; expected a positive duration such as 30s", v))
+		return def
+	}
+	return d
+}
+
+func (p *parser) postgresURL(name string, required bool) string {
+	v := p.get(name)
+	if v == "" {
+		if required {
+			p.fail(name, "is required: a PostgreSQL URL such as postgres://user:pass@host:5432/trail")
+		}
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		// Never echo the value: it may hold a password.
+		p.fail(name, "is malformed: expected a PostgreSQL URL such as postgres://user:pass@host:5432/trail")
+		return ""
+	}
+	return v
+}
+
+func (p *parser) httpURL(name string, required bool, def string) *url.URL {
+	v := p.get(name)
+	if v == "" {
+		if required {
+			p.fail(name, "is required: the public https URL of this app, e.g. https://trail.fly.dev")
+			return nil
+		}
+		v = def
+	}
+	u, err := url.Parse(strings.TrimRight(v, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		p.fail(name, fmt.Sprintf("is %q; expected an absolute http(s) URL without query, e.g. https://trail.fly.dev", v))
+		return nil
+	}
+	return u
+}
+
+// keyRing parses ENCRYPTION_KEY; the secret package's errors never contain
+// key material, so they can be shown as they are.
+func (p *parser) keyRing(name string, required bool) *secret.KeyRing {
+	v := p.get(name)
+	if v == "" {
+		if required {
+			p.fail(name, "is required: a 32-byte key, base64-encoded (e.g. `openssl rand -base64 32`), optionally as id:key pairs separated by commas")
+		}
+		return nil
+	}
+	kr, err := secret.ParseKeyRing(v)
+	if err != nil {
+		p.fail(name, "is malformed: "+strings.TrimPrefix(err.Error(), secret.ErrKeyRing.Error()+": "))
+		return nil
+	}
+	return kr
+}

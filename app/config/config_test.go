@@ -1,0 +1,108 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const goodKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func full() map[string]string {
+	return map[string]string{
+		"DATABASE_URL":      "postgres://trail:pw@db:5432/trail",
+		"BASE_URL":          "https://trail.example.com/",
+		"B24_CLIENT_ID":     "local.abc",
+		"B24_CLIENT_SECRET": "s3cret",
+		"ENCRYPTION_KEY":    goodKey,
+	}
+}
+
+func TestLoadValid(t *testing.T) {
+	c, err := Load(env(full()), Needs{Database: true, App: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.BaseURL.String() != "https://trail.example.com" || c.Env != Production || c.LogFormat != "json" {
+		t.Errorf("defaults: port %d base %q env %q log %q", c.Port, c.BaseURL, c.Env, c.LogFormat)
+	}
+	if c.DirectDatabaseURL != c.DatabaseURL {
+		t.Errorf("DIRECT_DATABASE_URL should default to DATABASE_URL")
+	}
+}
+
+func TestLoadDevelopmentDefaults(t *testing.T) {
+	kv := full()
+	delete(kv, "BASE_URL")
+	kv["APP_ENV"] = "development"
+	kv["PORT"] = "9000"
+	c, err := Load(env(kv), Needs{Database: true, App: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL.String() != "http://localhost:9000" || c.LogFormat != "text" {
+		t.Errorf("dev defaults: base %q log %q", c.BaseURL, c.LogFormat)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  map[string]string
+		needs   Needs
+		wantVar string
+		want    string
+	}{
+		{"missing database", map[string]string{"DATABASE_URL": ""}, Needs{Database: true}, "DATABASE_URL", "is required"},
+		{"mysql url", map[string]string{"DATABASE_URL": "mysql://x@y/z"}, Needs{Database: true}, "DATABASE_URL", "is malformed"},
+		{"port text", map[string]string{"PORT": "eighty"}, Needs{}, "PORT", "whole number from 1 to 65535"},
+		{"port range", map[string]string{"PORT": "70000"}, Needs{}, "PORT", "whole number"},
+		{"base url relative", map[string]string{"BASE_URL": "trail.example.com"}, Needs{App: true}, "BASE_URL", "absolute http(s) URL"},
+		{"base url missing in production", map[string]string{"BASE_URL": ""}, Needs{App: true}, "BASE_URL", "is required"},
+		{"client id", map[string]string{"B24_CLIENT_ID": ""}, Needs{App: true}, "B24_CLIENT_ID", "is required"},
+		{"client secret", map[string]string{"B24_CLIENT_SECRET": " "}, Needs{App: true}, "B24_CLIENT_SECRET", "is required"},
+		{"key missing", map[string]string{"ENCRYPTION_KEY": ""}, Needs{App: true}, "ENCRYPTION_KEY", "is required"},
+		{"key short", map[string]string{"ENCRYPTION_KEY": "c2hvcnQ="}, Needs{App: true}, "ENCRYPTION_KEY", "want 32"},
+		{"key second without id", map[string]string{"ENCRYPTION_KEY": "k1:" + goodKey + "," + goodKey}, Needs{App: true}, "ENCRYPTION_KEY", "has no id"},
+		{"env unknown", map[string]string{"APP_ENV": "staging"}, Needs{}, "APP_ENV", "expected one of development, production"},
+		{"log format", map[string]string{"LOG_FORMAT": "xml"}, Needs{}, "LOG_FORMAT", "expected one of json, text"},
+		{"shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, Needs{}, "SHUTDOWN_TIMEOUT", "positive duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kv := full()
+			for k, v := range tt.change {
+				kv[k] = v
+			}
+			_, err := Load(env(kv), tt.needs)
+			cerr, ok := err.(*Error)
+			if !ok {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			if cerr.Var != tt.wantVar || !strings.Contains(cerr.Error(), tt.want) {
+				t.Errorf("err = %q, want variable %s and %q", cerr, tt.wantVar, tt.want)
+			}
+			if strings.Contains(cerr.Error(), "\n") {
+				t.Errorf("error must be one line: %q", cerr)
+			}
+		})
+	}
+}
+
+func TestErrorsNeverEchoSecrets(t *testing.T) {
+	kv := full()
+	kv["DATABASE_URL"] = "mysql://user:hunter2@db/x"
+	_, err := Load(env(kv), Needs{Database: true})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("error must not echo the URL: %v", err)
+	}
+	kv = full()
+	kv["ENCRYPTION_KEY"] = "dG9vc2hvcnRzZWNyZXQ="
+	_, err = Load(env(kv), Needs{App: true})
+	if err == nil || strings.Contains(err.Error(), "dG9vc2hvcnRzZWNyZXQ=") {
+		t.Fatalf("error must not echo the key: %v", err)
+	}
+}

@@ -1,0 +1,122 @@
+package history
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Snapshot is the state of one record: field name → raw JSON value, as a
+// legacy crm.*.get method returns it (crm.item.* answers must be asked with
+// useOriginalUfNames and mapped to legacy names first).
+type Snapshot map[string]json.RawMessage
+
+// ParseSnapshot reads a record object (the "result" of crm.deal.get and
+// friends) into its canonical form: see Encode.
+func ParseSnapshot(data []byte) (Snapshot, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("history: parse snapshot: %w", err)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("history: parse snapshot: null instead of an object")
+	}
+	s := make(Snapshot, len(raw))
+	for k, v := range raw {
+		c, err := canonicalRaw(v)
+		if err != nil {
+			return nil, fmt.Errorf("history: parse snapshot: field %s: %w", k, err)
+		}
+		if c != nil {
+			s[k] = c
+		}
+	}
+	return s, nil
+}
+
+// Encode returns the snapshot's canonical storage form: compact JSON with
+// keys sorted at every level, numbers as Bitrix24 wrote them, no HTML
+// escaping, and empty values (null, "", [], {}) left out, since Diff treats
+// them as missing anyway. Equal snapshots encode to equal bytes, so the
+// stored bytes can be compared with a fresh Encode to skip no-op writes.
+func (s Snapshot) Encode() ([]byte, error) {
+	c := make(map[string]json.RawMessage, len(s))
+	for k, v := range s {
+		cv, err := canonicalRaw(v)
+		if err != nil {
+			return nil, fmt.Errorf("history: encode snapshot: field %s: %w", k, err)
+		}
+		if cv != nil {
+			c[k] = cv
+		}
+	}
+	return canonicalJSON(c)
+}
+
+// Equal reports whether s and t encode to the same bytes. Snapshots made by
+// ParseSnapshot are already canonical, so for them this is a plain byte
+// comparison per field; other values are canonicalised where they differ.
+// Unlike Unchanged it sees every byte, system fields included: use it to
+// decide whether to store a new snapshot, and Unchanged to decide whether to
+// write history.
+func (s Snapshot) Equal(t Snapshot) bool {
+	for k, v := range s {
+		if !sameRaw(v, t[k]) {
+			return false
+		}
+	}
+	for k, v := range t {
+		if _, seen := s[k]; !seen && !sameRaw(nil, v) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameRaw(a, b json.RawMessage) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	ca, errA := canonicalRaw(a)
+	cb, errB := canonicalRaw(b)
+	return errA == nil && errB == nil && bytes.Equal(ca, cb)
+}
+
+// canonicalRaw returns v in canonical JSON, or nil when v is empty.
+func canonicalRaw(v json.RawMessage) (json.RawMessage, error) {
+	v = bytes.TrimSpace(v)
+	switch string(v) {
+	case "", "null", `""`, "[]", "{}":
+		return nil, nil
+	}
+	if isPlainString(v) {
+		return v, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(v))
+	d.UseNumber()
+	var x any
+	if err := d.Decode(&x); err != nil {
+		return nil, err
+	}
+	if d.More() {
+		return nil, fmt.Errorf("more than one JSON value")
+	}
+	return canonicalJSON(x)
+}
+
+// isPlainString reports whether v is a JSON string the encoder would write
+// back unchanged: no escapes, valid UTF-8, no U+2028/U+2029 (which it
+// escapes), no control characters.
+func isPlainString(v []byte) bool {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return false
+	}
+	body := v[1 : len(v)-1]
+	for _, c := range body {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return false
+		}
+	}
+	return utf8.Valid(body) && !bytes.Contains(body, []byte("\u2028")) && !bytes.Contains(body, []byte("\u2029"))
+}

@@ -1,0 +1,154 @@
+// Package server assembles one Trail process from the configuration: the
+// database pool, the River client and, depending on the mode, the HTTP server
+// and the job workers. It owns start-up order and graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"riverqueue.com/riverui"
+
+	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/metrics"
+	"github.com/trailhq/trail/app/web"
+	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/jobs"
+	"github.com/trailhq/trail/migrations"
+)
+
+// Mode says what a process runs.
+type Mode struct {
+	HTTP    bool // serve web requests
+	Workers bool // run background jobs
+}
+
+// Run serves until ctx is cancelled, then shuts down gracefully: stop
+// accepting, finish in-flight requests, let running jobs finish (cancelling
+// them when the shutdown timeout runs out). ln may be nil, to listen on the
+// configured port.
+func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, ln net.Listener) error {
+	dbURL := cfg.DatabaseURL
+	if mode.Workers && !mode.HTTP {
+		// River's listener and advisory locks want a session, not a
+		// transaction-mode pooler.
+		dbURL = cfg.DirectDatabaseURL
+	}
+	d, err := db.Open(ctx, dbURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	m := metrics.New()
+	m.WatchPool(d.Pool)
+
+	rc, err := jobs.NewClient(jobs.Deps{DB: d, Log: log}, jobs.Options{Work: mode.Workers})
+	if err != nil {
+		return err
+	}
+
+	errc := make(chan error, 2)
+	if mode.Workers {
+		if err := rc.Start(ctx); err != nil {
+			return fmt.Errorf("start workers: %w", err)
+		}
+		log.Info("workers started")
+	}
+
+	var httpDone chan struct{}
+	var app interface {
+		ShutdownWithTimeout(time.Duration) error
+	}
+	if mode.HTTP {
+		var ui http.Handler
+		if cfg.OperatorPassword != "" {
+			h, err := riverui.NewHandler(&riverui.HandlerOpts{
+				Endpoints: riverui.NewEndpoints(rc, nil), Logger: log, Prefix: "/ops/riverui",
+			})
+			if err != nil {
+				return fmt.Errorf("river ui: %w", err)
+			}
+			if err := h.Start(ctx); err != nil {
+				return fmt.Errorf("river ui: %w", err)
+			}
+			ui = h
+		}
+		fa := web.New(web.Deps{
+			Config: cfg, Log: log, DB: d, Metrics: m, RiverUI: ui,
+			Ready: func(ctx context.Context) error { return Ready(ctx, d) },
+		})
+		app = fa
+		if ln == nil {
+			ln, err = net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+			if err != nil {
+				return fmt.Errorf("listen: %w", err)
+			}
+		}
+		log.Info("http listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
+		httpDone = make(chan struct{})
+		go func() {
+			defer close(httpDone)
+			if err := fa.Listener(ln); err != nil {
+				errc <- fmt.Errorf("http: %w", err)
+			}
+		}()
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-errc:
+		log.Error("stopping after failure", "err", runErr)
+	}
+
+	if app != nil {
+		if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+			log.Warn("http shutdown", "err", err)
+		}
+		<-httpDone
+	}
+	if mode.Workers {
+		stopJobs(rc, cfg.ShutdownTimeout, log)
+	}
+	return runErr
+}
+
+// stopJobs lets running jobs finish for most of the timeout, then cancels the
+// rest; River puts cancelled jobs back to be retried, so nothing is lost.
+func stopJobs(rc *jobs.Client, timeout time.Duration, log *slog.Logger) {
+	soft, cancel := context.WithTimeout(context.Background(), timeout*4/5)
+	defer cancel()
+	if err := rc.Stop(soft); err == nil {
+		log.Info("workers stopped")
+		return
+	}
+	hard, cancel2 := context.WithTimeout(context.Background(), timeout/5)
+	defer cancel2()
+	if err := rc.StopAndCancel(hard); err != nil {
+		log.Warn("workers did not stop in time", "err", err)
+	}
+}
+
+// Ready checks what /readyz promises: the database answers and the schema is
+// at head. Errors are short and safe to show.
+func Ready(ctx context.Context, d *db.DB) error {
+	if err := d.Ping(ctx); err != nil {
+		return errors.New("database unreachable")
+	}
+	pending, err := d.Pending(ctx, migrations.FS)
+	if err != nil {
+		return errors.New("migration status unknown")
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("%d migrations pending", len(pending))
+	}
+	return nil
+}

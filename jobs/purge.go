@@ -1,0 +1,46 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/trailhq/trail/db"
+)
+
+// PurgeArgs asks to delete everything Trail holds about an uninstalled
+// portal, keeping only the installation row as a record that it was purged.
+type PurgeArgs struct {
+	PortalID int64 `json:"portal_id" river:"unique"`
+}
+
+// Kind names the job in the queue.
+func (PurgeArgs) Kind() string { return "purge_portal" }
+
+// InsertOpts makes purges of one portal unique while pending.
+func (PurgeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+}
+
+// PurgeWorker runs PurgeArgs.
+type PurgeWorker struct {
+	river.WorkerDefaults[PurgeArgs]
+	DB  *db.DB
+	Log *slog.Logger
+}
+
+// Work deletes the portal's data in one transaction. A portal that was
+// installed again since the purge was asked for is left alone.
+func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error {
+	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		n, err := db.PurgePortal(ctx, tx, job.Args.PortalID)
+		if err != nil {
+			return fmt.Errorf("purge portal %d: %w", job.Args.PortalID, err)
+		}
+		w.Log.InfoContext(ctx, "portal purged", "portal_id", job.Args.PortalID, "rows", n)
+		return nil
+	})
+}
