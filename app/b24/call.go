@@ -1,0 +1,273 @@
+package b24
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Call calls a REST method and returns its answer. Rate and time limits are
+// waited out before sending; rate-limited, time-limited and expired-token
+// refusals are retried, and so are server and transport failures of
+// idempotent calls, until MaxAttempts or the context's deadline.
+func (c *Client) Call(ctx context.Context, method string, params Params, opts ...CallOption) (*Response, error) {
+	cc := newCallConfig(opts)
+	r := request{
+		method:     method,
+		body:       EncodeParams(params),
+		commands:   1,
+		calls:      map[string]int{strings.ToLower(method): 1},
+		idempotent: IsIdempotent(method),
+		noWait:     cc.noWait,
+	}
+	if cc.idempotent != nil {
+		r.idempotent = *cc.idempotent
+	}
+	env, err := c.do(ctx, &r)
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{Result: env.Result, Total: int(env.Total), Next: int(env.Next)}
+	if env.Time != nil {
+		resp.Time = *env.Time
+		c.pacer.record(c.portal, strings.ToLower(method), *env.Time, 1, env.Time.Processing)
+	}
+	return resp, nil
+}
+
+// request is one REST request as the retry loop sees it.
+type request struct {
+	method     string         // REST method ("batch" for batches)
+	body       string         // form body without auth
+	commands   int            // batch commands, 1 otherwise
+	calls      map[string]int // methods the request runs, for the time budget
+	idempotent bool
+	noWait     bool
+}
+
+// do sends r until it succeeds, fails for good, or runs out of attempts or
+// time. It returns the decoded envelope of a successful answer.
+func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
+	var last error
+	renewed := 0
+	for attempt := 1; ; attempt++ {
+		paced, err := c.pace(ctx, r)
+		if err != nil {
+			return nil, orLast(err, last)
+		}
+		waited, err := c.reserve(ctx, r)
+		if err != nil {
+			return nil, orLast(err, last)
+		}
+		endpoint, token, err := c.access(ctx)
+		if err != nil {
+			return nil, err
+		}
+		body := r.body
+		if token != "" {
+			if body != "" {
+				body += "&"
+			}
+			body += "auth=" + url.QueryEscape(token)
+		}
+		start := c.now()
+		status, env, err := c.post(ctx, endpoint+r.method, body)
+		ev := Event{Portal: c.portal, Method: r.method, Commands: r.commands, Attempt: attempt,
+			Status: status, Start: start, Duration: c.now().Sub(start), Waited: waited, Paced: paced}
+		if env != nil {
+			ev.Time = env.Time
+		}
+		var e *Error
+		if err == nil {
+			code, failed := env.errorCode()
+			if !failed && status < 300 {
+				c.observer.Observe(ev)
+				return env, nil
+			}
+			e = newError(r.method, status, code, env.ErrorDescription)
+			ev.Code = code
+		} else if errors.As(err, &e) {
+			// transport or decoding failure, already an *Error
+		} else {
+			return nil, err
+		}
+		e.Retried = attempt - 1
+		ev.Err = e
+		c.observer.Observe(ev)
+		last = e
+		if ctx.Err() != nil {
+			return nil, e
+		}
+
+		var delay time.Duration
+		switch {
+		case errors.Is(e, ErrExpiredToken), errors.Is(e, ErrInvalidToken):
+			o, isOAuth := c.creds.(OAuth)
+			if !isOAuth || renewed >= 2 {
+				return nil, e
+			}
+			renewed++
+			if _, err := c.renew(ctx, o, token); err != nil {
+				return nil, err
+			}
+			attempt-- // a refused token is not a failed attempt
+			continue
+		case errors.Is(e, ErrRateLimited):
+			_ = c.limiter.Full(ctx, c.portal)
+			delay = backoff(attempt, c.opts.BackoffBase, c.opts.BackoffMax)
+		case errors.Is(e, ErrOperationLimit):
+			for m := range r.calls {
+				delay = max(delay, c.pacer.refused(c.portal, m, backoff(attempt, c.opts.OperatingBackoff, max(time.Minute, c.opts.OperatingBackoff))))
+			}
+		case errors.Is(e, ErrServer), errors.Is(e, ErrTransport), errors.Is(e, ErrOverloaded):
+			if !r.idempotent && !neverSent(e) {
+				return nil, e
+			}
+			delay = backoff(attempt, c.opts.BackoffBase, c.opts.BackoffMax)
+		default:
+			return nil, e
+		}
+		if attempt >= c.opts.MaxAttempts {
+			return nil, e
+		}
+		if r.noWait {
+			return nil, errors.Join(e, &WouldWaitError{Delay: delay, Reason: "retry"})
+		}
+		if !fitsDeadline(ctx, c.now(), delay) {
+			return nil, e
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return nil, e
+		}
+	}
+}
+
+// orLast prefers the failure that caused a retry over a would-wait or
+// context error met while waiting to retry.
+func orLast(err, last error) error {
+	if last != nil {
+		return last
+	}
+	return err
+}
+
+// pace waits for the time budget of the request's methods.
+func (c *Client) pace(ctx context.Context, r *request) (time.Duration, error) {
+	var total time.Duration
+	for {
+		d := c.pacer.admit(c.portal, r.calls)
+		if d == 0 {
+			return total, nil
+		}
+		if r.noWait || !fitsDeadline(ctx, c.now(), d) {
+			return total, &WouldWaitError{Delay: d, Reason: "operating"}
+		}
+		if err := sleep(ctx, d); err != nil {
+			return total, err
+		}
+		total += d
+	}
+}
+
+// reserve books the request's slot in the portal's bucket and waits for it.
+func (c *Client) reserve(ctx context.Context, r *request) (time.Duration, error) {
+	maxWait := untilDeadline(ctx, c.now())
+	if r.noWait {
+		maxWait = 0
+	}
+	d, err := c.limiter.Reserve(ctx, c.portal, maxWait)
+	if err != nil {
+		return 0, err
+	}
+	return d, sleep(ctx, d)
+}
+
+// neverSent reports whether a transport failure happened before the
+// request could reach the portal (the connection was refused or could not
+// be made), which makes even a write safe to repeat.
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// maxRedirects bounds how many address changes one request follows.
+const maxRedirects = 3
+
+// post sends a form POST and decodes the answer's envelope. It follows
+// redirects (a portal that changed its address answers 302) by repeating
+// the POST at the new address.
+func (c *Client) post(ctx context.Context, target, body string) (int, *envelope, error) {
+	method := target[strings.LastIndexByte(target, '/')+1:]
+	for hop := 0; ; hop++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
+		if err != nil {
+			return 0, nil, transportError(method, 0, err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", c.opts.UserAgent)
+		res, err := c.http.Do(req)
+		if err != nil {
+			return 0, nil, transportError(method, 0, err)
+		}
+		if loc := res.Header.Get("Location"); isRedirect(res.StatusCode) && loc != "" && hop < maxRedirects {
+			io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+			res.Body.Close()
+			next, err := res.Request.URL.Parse(loc)
+			if err != nil {
+				return res.StatusCode, nil, transportError(method, res.StatusCode, err)
+			}
+			target = next.String()
+			continue
+		}
+		env, err := readEnvelope(res)
+		if err != nil {
+			if res.StatusCode >= 500 {
+				e := newError(method, res.StatusCode, "", "")
+				e.cause = err
+				return res.StatusCode, nil, e
+			}
+			return res.StatusCode, nil, transportError(method, res.StatusCode, err)
+		}
+		return res.StatusCode, env, nil
+	}
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// readEnvelope reads and decodes an answer. The envelope's parts are
+// sub-slices of a buffer owned by this answer alone: list rows handed to
+// callers share it, so it is not pooled.
+func readEnvelope(res *http.Response) (*envelope, error) {
+	defer res.Body.Close()
+	var buf bytes.Buffer
+	if res.ContentLength > 0 && res.ContentLength < 64<<20 {
+		buf.Grow(int(res.ContentLength) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(res.Body); err != nil {
+		return nil, fmt.Errorf("reading answer: %w", err)
+	}
+	env, err := parseEnvelope(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("decoding answer (HTTP %d, %d bytes): %w", res.StatusCode, buf.Len(), err)
+	}
+	return env, nil
+}

@@ -1,0 +1,156 @@
+package b24
+
+import (
+	"sync"
+	"time"
+)
+
+// DefaultOperatingBudget is the execution time a method may use per
+// application within ten minutes on cloud portals.
+const DefaultOperatingBudget = 480 * time.Second
+
+// Pacer keeps each method inside its execution-time ("operating") budget.
+//
+// Portals report in every answer how many seconds the method has used in
+// the sliding ten-minute window (time.operating) and when the oldest minute
+// of that drops out (time.operating_reset_at). Once the method would cross
+// the budget the portal refuses it with 429 OPERATION_TIME_LIMIT until
+// enough of the window has expired. The Pacer reads those numbers and holds
+// a request back when the method's spending plus what the request is
+// expected to cost would reach the budget, until the reset time; then it
+// lets one request through to learn the new spending. A request that
+// crosses the budget still finishes, so spending right up to the budget is
+// safe; it is the request after that which would fail.
+//
+// One Pacer should be shared by all clients of a process. Different
+// processes learn the same numbers from their own answers, so the budget
+// needs no shared storage.
+type Pacer struct {
+	// Budget is the execution time a method may use per window; zero means
+	// DefaultOperatingBudget.
+	Budget time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	mu sync.Mutex
+	m  map[paceKey]*paceState
+}
+
+type paceKey struct{ portal, method string }
+
+type paceState struct {
+	operating float64   // seconds spent, as last reported plus estimates sent since
+	resetAt   time.Time // when the oldest part of the spending expires
+	perCall   float64   // estimated cost of one call of the method, seconds
+	blocked   time.Time // refused with OPERATION_TIME_LIMIT: wait until then
+	probing   bool      // after resetAt: one request is out learning the new spending
+}
+
+func (p *Pacer) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Pacer) budget() float64 {
+	if p.Budget > 0 {
+		return p.Budget.Seconds()
+	}
+	return DefaultOperatingBudget.Seconds()
+}
+
+func (p *Pacer) state(portal, method string) *paceState {
+	if p.m == nil {
+		p.m = map[paceKey]*paceState{}
+	}
+	k := paceKey{portal, method}
+	s := p.m[k]
+	if s == nil {
+		s = &paceState{}
+		p.m[k] = s
+	}
+	return s
+}
+
+// probeRetry is how often a request waiting behind a probe looks again.
+const probeRetry = 100 * time.Millisecond
+
+// admit decides whether a request running calls[m] calls of each method m
+// may go now. If so it books their estimated cost and returns 0; otherwise
+// it returns how long to wait before asking again.
+func (p *Pacer) admit(portal string, calls map[string]int) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	budget := p.budget()
+	var wait time.Duration
+	for m, n := range calls {
+		s := p.state(portal, m)
+		if now.Before(s.blocked) {
+			wait = max(wait, s.blocked.Sub(now))
+			continue
+		}
+		if s.resetAt.IsZero() || s.operating+float64(n)*s.perCall < budget {
+			continue
+		}
+		switch {
+		case now.Before(s.resetAt):
+			wait = max(wait, s.resetAt.Sub(now))
+		case s.probing:
+			wait = max(wait, probeRetry)
+		}
+	}
+	if wait > 0 {
+		return wait
+	}
+	for m, n := range calls {
+		s := p.state(portal, m)
+		if !s.resetAt.IsZero() && !now.Before(s.resetAt) && s.operating+float64(n)*s.perCall >= budget {
+			s.probing = true
+		}
+		s.operating += float64(n) * s.perCall
+	}
+	return 0
+}
+
+// record takes in what the portal reported for a method after a request
+// that ran n calls of it costing cost seconds in total.
+func (p *Pacer) record(portal, method string, t Time, n int, cost float64) {
+	if t.OperatingResetAt == 0 && t.Operating == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.state(portal, method)
+	s.operating = t.Operating
+	s.resetAt = t.ResetAt()
+	s.probing = false
+	if n > 0 && cost > 0 {
+		c := cost / float64(n)
+		// Follow rises at once and falls slowly: underestimating the cost
+		// is what leads to a refused request.
+		if c > s.perCall {
+			s.perCall = c
+		} else {
+			s.perCall = 0.9*s.perCall + 0.1*c
+		}
+	}
+}
+
+// refused notes an OPERATION_TIME_LIMIT answer: no request for the method
+// until the reset time if one is known and ahead, else for fallback.
+func (p *Pacer) refused(portal, method string, fallback time.Duration) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	s := p.state(portal, method)
+	until := now.Add(fallback)
+	if s.resetAt.After(now) {
+		until = s.resetAt
+	}
+	s.blocked = until
+	s.probing = false
+	s.operating = max(s.operating, p.budget())
+	return until.Sub(now)
+}
