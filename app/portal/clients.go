@@ -1,0 +1,102 @@
+// Package portal builds Bitrix24 clients for Trail's installations. Every
+// client of every portal shares one rate limiter, execution-time pacer, HTTP
+// transport, token store and call observer, so the limits hold across all
+// goroutines and (with the Postgres-backed limiter and store) all machines.
+package portal
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/secret"
+	"github.com/trailhq/trail/db"
+)
+
+// Clients hands out b24 clients for installations.
+type Clients struct {
+	HTTP     *http.Client
+	Limiter  b24.Limiter
+	Pacer    *b24.Pacer
+	Observer b24.Observer
+	Tokens   b24.TokenStore
+	Keys     *secret.KeyRing
+
+	ClientID, ClientSecret string
+	// TokenURL is Trail's configured OAuth token endpoint. Installations
+	// are refreshed there, never at an address a request named.
+	TokenURL string
+}
+
+// Key is the portal key of an installation in limiters, token stores and
+// observations: its id, which never changes (a domain can).
+func Key(portalID int64) string { return strconv.FormatInt(portalID, 10) }
+
+// For returns the client that calls the installation's portal with the
+// installation's own credentials.
+func (c *Clients) For(in *db.Installation) (*b24.Client, error) {
+	var creds b24.Credentials
+	switch in.AuthMode {
+	case "webhook":
+		u, err := c.Keys.Open(in.WebhookURL, []byte(in.MemberID))
+		if err != nil {
+			return nil, fmt.Errorf("portal %d: open webhook url: %w", in.ID, err)
+		}
+		creds = b24.Webhook{URL: string(u), Portal: Key(in.ID)}
+	default:
+		creds = b24.OAuth{
+			Portal: Key(in.ID), ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+			Store: c.Tokens, TokenURL: c.TokenURL,
+		}
+	}
+	return b24.New(creds, c.options()), nil
+}
+
+// ForUser returns a client that calls the installation's stored endpoint
+// with a user's access token (from a placement POST), to learn who the user
+// is and what they may read. It never refreshes: the token is the user's.
+func (c *Clients) ForUser(in *db.Installation, accessToken string) *b24.Client {
+	store := &b24.MemoryTokenStore{}
+	key := Key(in.ID) + ":user"
+	store.Save(key, b24.Token{AccessToken: accessToken, ClientEndpoint: in.ClientEndpoint, MemberID: in.MemberID})
+	opts := c.options()
+	opts.RefreshBefore = -1
+	return b24.New(b24.OAuth{Portal: key, Store: store, TokenURL: c.TokenURL}, opts)
+}
+
+// App is Trail's identity at the OAuth server, for trading install tokens
+// and sign-in codes.
+func (c *Clients) App() b24.App {
+	return b24.App{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL, HTTPClient: c.HTTP}
+}
+
+func (c *Clients) options() b24.Options {
+	return b24.Options{
+		HTTPClient: c.HTTP, Limiter: c.Limiter, Pacer: c.Pacer, Observer: c.Observer,
+		UserAgent: "trail/1 (+bitrix24 app)",
+	}
+}
+
+// HTTPClient returns the transport for portal calls. Bitrix24 cuts a request
+// off after 60 s, so nothing waits longer. With loopbackLocalhost, host names
+// under .localhost reach 127.0.0.1 (RFC 6761), which is how development and
+// tests reach the emulated portals; production leaves it off.
+func HTTPClient(loopbackLocalhost bool) *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 8
+	tr.ResponseHeaderTimeout = 60 * time.Second
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err == nil && loopbackLocalhost && (host == "localhost" || strings.HasSuffix(host, ".localhost")) {
+			addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	return &http.Client{Transport: tr, Timeout: 65 * time.Second}
+}
