@@ -161,3 +161,15 @@ func EnsureSettings(ctx context.Context, q bun.IDB, portalID int64) error {
 	}
 	return nil
 }
+
+// MarkReauth records that the portal's grant is gone: its jobs stop calling
+// it until an admin signs in again.
+func MarkReauth(ctx context.Context, q bun.IDB, portalID int64) error {
+	_, err := q.NewUpdate().Model((*Installation)(nil)).
+		Set("status = ?", StatusReauth).Set("updated_at = now()").
+		Where("id = ?", portalID).Where("status = ?", StatusActive).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark reauth: %w", err)
+	}
+	return nil
+}

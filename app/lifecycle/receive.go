@@ -83,8 +83,8 @@ func (s *Service) update(ctx context.Context, in *db.Installation, e *event.Even
 	if err != nil {
 		return err
 	}
-	in.AccessToken = s.seal(in.MemberID, g.AccessToken)
-	in.RefreshToken = s.seal(in.MemberID, g.RefreshToken)
+	in.AccessToken = s.seal(in.MemberID, "access_token", g.AccessToken)
+	in.RefreshToken = s.seal(in.MemberID, "refresh_token", g.RefreshToken)
 	in.ClientEndpoint, in.Domain, in.ServerEndpoint, in.Scope = g.ClientEndpoint, domainOf(g.ClientEndpoint), g.ServerEndpoint, g.Scope
 	in.ApplicationTokenHash = secret.HashToken(e.Auth.ApplicationToken)
 	in.Status = db.StatusActive
