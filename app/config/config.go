@@ -30,8 +30,8 @@ type Config struct {
 	ClientID          string
 	ClientSecret      string
 	Keys              *secret.KeyRing // seals tokens at rest (ENCRYPTION_KEY)
-	OAuthURL          string // Bitrix24 OAuth server root; tokens are confirmed and refreshed only there
-	OperatorPassword  string // River UI basic auth; empty turns the UI off
+	OAuthURL          string          // Bitrix24 OAuth server root; tokens are confirmed and refreshed only there
+	OperatorPassword  string          // River UI basic auth; empty turns the UI off
 	APILogRetention   time.Duration
 	LogFormat         string // "json" or "text"
 	LogLevel          string
