@@ -54,7 +54,11 @@ func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error
 			return w.outcome(ctx, in, err)
 		}
 		if n == 0 {
-			return nil
+			done, err := completeIfDrained(ctx, w.DB, job)
+			if err != nil || done {
+				return err
+			}
+			continue // rows arrived meanwhile
 		}
 		if time.Since(start) > drainBudget {
 			return river.JobSnooze(0) // back of the line; other portals go first

@@ -55,10 +55,7 @@ func (w *OfflineWorker) Work(ctx context.Context, job *river.Job[OfflineArgs]) e
 			if len(rows) == 0 {
 				return nil
 			}
-			return tx.Pgx(func(ptx pgx.Tx) error {
-				_, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, ptx, DrainArgs{PortalID: in.ID}, nil)
-				return err
-			})
+			return EnqueueDrain(ctx, tx, river.ClientFromContext[pgx.Tx](ctx), in.ID)
 		})
 		if err != nil {
 			return err

@@ -111,10 +111,7 @@ func (w *ReconcileWorker) entity(ctx context.Context, in *db.Installation, c *b2
 			if err := db.AddToInbox(ctx, tx, in.ID, rows); err != nil {
 				return err
 			}
-			if err := tx.Pgx(func(ptx pgx.Tx) error {
-				_, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, ptx, DrainArgs{PortalID: in.ID}, nil)
-				return err
-			}); err != nil {
+			if err := EnqueueDrain(ctx, tx, river.ClientFromContext[pgx.Tx](ctx), in.ID); err != nil {
 				return err
 			}
 		}

@@ -94,13 +94,15 @@ func (s *stack) count(t *testing.T, q string, args ...any) int {
 
 func eventually(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	start := time.Now()
+	deadline := start.Add(60 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	t.Logf("%s after %s", what, time.Since(start).Round(time.Millisecond))
 }
 
 func TestInstallSyncEditUninstall(t *testing.T) {
