@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"riverqueue.com/riverui"
 
 	"github.com/trailhq/trail/app/apilog"
@@ -58,25 +59,27 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		HTTP:     portal.HTTPClient(cfg.Env == config.Development),
 		Limiter:  db.NewBucket(d),
 		Pacer:    &b24.Pacer{},
-		Observer: b24.ObserverFunc(calls.Observe),
+		Observer: b24.ObserverFunc(func(ev b24.Event) { calls.Observe(ev); m.ObserveCall(ev) }),
 		Keys:     cfg.Keys,
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, TokenURL: cfg.TokenURL(),
 	}
 	if cfg.Keys != nil {
 		clients.Tokens = db.NewTokenStore(d, cfg.Keys)
 	}
+	m.WatchAPILog(calls.Dropped)
 	logCtx, stopLog := context.WithCancel(context.WithoutCancel(ctx))
 	logDone := make(chan struct{})
 	go func() { defer close(logDone); calls.Run(logCtx) }()
 	defer func() { stopLog(); <-logDone }()
 
 	rc, err := jobs.NewClient(jobs.Deps{
-		DB: d, Log: log, Clients: clients, BaseURL: cfg.BaseURL, APILogRetention: cfg.APILogRetention,
+		DB: d, Log: log, Clients: clients, BaseURL: cfg.BaseURL, APILogRetention: cfg.APILogRetention, Metrics: m,
 	}, jobs.Options{Work: mode.Workers, Periodic: mode.Workers, ID: workerID(cfg, mode)})
 	if err != nil {
 		return err
 	}
-	lc := &lifecycle.Service{DB: d, Keys: cfg.Keys, Jobs: rc, Auth: lifecycle.OAuthServer{App: clients.App()}, Log: log}
+	lc := &lifecycle.Service{DB: d, Keys: cfg.Keys, Jobs: rc, Auth: lifecycle.OAuthServer{App: clients.App()}, Log: log, Metrics: m}
+	m.SampleDB(ctx, d.Pool, 15*time.Second, log)
 
 	errc := make(chan error, 2)
 	if mode.Workers {
@@ -130,6 +133,14 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		}()
 	}
 
+	if mode.Workers && !mode.HTTP && cfg.MetricsPort > 0 {
+		stopMetrics, err := serveMetrics(m, cfg.MetricsPort, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
+
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -148,6 +159,23 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		stopJobs(rc, cfg.ShutdownTimeout, log)
 	}
 	return runErr
+}
+
+// serveMetrics serves /metrics for a process without the web app.
+func serveMetrics(m *metrics.Metrics, port int, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+	if err != nil {
+		return nil, fmt.Errorf("metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("metrics server", "err", err)
+		}
+	}()
+	return func() { _ = srv.Close() }, nil
 }
 
 // workerID is River's client ID for this process: the configured stable ID
