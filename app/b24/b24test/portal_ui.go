@@ -130,6 +130,15 @@ func localPath(back string) string {
 	return back
 }
 
+// withoutUser is the request's path and query less ?user, the switcher's
+// way back.
+func withoutUser(u *url.URL) string {
+	q := u.Query()
+	q.Del("user")
+	back := url.URL{Path: u.Path, RawQuery: q.Encode()}
+	return back.RequestURI()
+}
+
 // page is the layout's data; Content is the page's own.
 type page struct {
 	Title   string
@@ -155,7 +164,7 @@ type menuLink struct {
 }
 
 func (ui uiRequest) page(r *http.Request, title, section string, content any) page {
-	pg := page{Title: title, Domain: ui.portal.Domain(), Section: section, Back: r.URL.RequestURI(), Content: content}
+	pg := page{Title: title, Domain: ui.portal.Domain(), Section: section, Back: withoutUser(r.URL), Content: content}
 	for _, u := range ui.portal.users {
 		c := userChoice{ID: u.id, Name: u.name + " " + u.last, Selected: u.id == ui.user.id}
 		switch {

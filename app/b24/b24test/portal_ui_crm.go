@@ -261,6 +261,9 @@ func (ui uiRequest) renderCard(w http.ResponseWriter, r *http.Request, e *uiEnti
 		}
 		cp.Inputs = append(cp.Inputs, in)
 	}
+	if cat, err := strconv.Atoi(str(rec["CATEGORY_ID"])); err == nil && e.et.id == 2 && cat >= 0 && cat < len(dealCategories) {
+		cp.Info = append(cp.Info, infoRow{Label: "Pipeline", Value: dealCategories[cat].name})
+	}
 	for _, name := range []string{"ID", "CREATED_BY_ID", "DATE_CREATE", "MODIFY_BY_ID", "DATE_MODIFY"} {
 		f := e.et.byName[name]
 		v := str(rec[name])

@@ -263,6 +263,10 @@ func TestPortalUserSwitcherAndOwnRecords(t *testing.T) {
 		}
 	}
 	wantStatus(t, uiGet(t, s, p, "/crm/deal/details/"+strconv.Itoa(other)+"/?user="+strconv.Itoa(own)), http.StatusForbidden)
+	// The switcher's way back drops ?user, which would log the old user in again.
+	if pg := uiGet(t, s, p, "/crm/deal/list/?page=2&user=4"); !strings.Contains(pg.body, `name="back" value="/crm/deal/list/?page=2"`) {
+		t.Error("the switcher's back link keeps ?user")
+	}
 	if bad := uiPost(t, s, p, "/_portal/user", url.Values{"user": {"99"}}); bad.status != http.StatusBadRequest {
 		t.Errorf("unknown user = %d", bad.status)
 	}
