@@ -19,8 +19,10 @@ import (
 //
 //	GET  /                                   → /crm/deal/list/
 //	GET  /crm/{entity}/list/?page=N          record list, 50 a page
-//	GET  /crm/{entity}/details/{id}/?tab=N   record card; tab N is the Nth CRM_{ENTITY}_DETAIL_TAB
-//	POST /crm/{entity}/details/{id}/         save the edit form (fires the events)
+//	GET  /crm/{entity}/details/{id}/?tab=N   record card; tab N is the Nth CRM_{ENTITY}_DETAIL_TAB;
+//	                                         id 0 is the form for a new record
+//	POST /crm/{entity}/details/{id}/         save the edit form (fires the events); id 0 adds
+//	POST /crm/{entity}/details/{id}/delete   delete the record (fires the events)
 //	GET  /marketplace/app/1/                 the app (placement DEFAULT) or its installer
 //	POST /marketplace/app/1/install          install the registered app (admin)
 //	POST /_portal/user                       switch the logged-in user (cookie)
@@ -61,6 +63,7 @@ func newPortalMux() *http.ServeMux {
 	mux.HandleFunc("GET /crm/{entity}/list/{$}", serveList)
 	mux.HandleFunc("GET /crm/{entity}/details/{id}/{$}", serveCard)
 	mux.HandleFunc("POST /crm/{entity}/details/{id}/{$}", saveCard)
+	mux.HandleFunc("POST /crm/{entity}/details/{id}/delete", deleteCard)
 	mux.HandleFunc("GET /marketplace/app/{id}/{$}", serveAppPage)
 	mux.HandleFunc("POST /marketplace/app/{id}/install", installFromPage)
 	mux.HandleFunc("POST /_portal/user", switchUser)

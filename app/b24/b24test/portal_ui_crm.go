@@ -214,9 +214,12 @@ type tabLink struct {
 func (ui uiRequest) cardEntity(w http.ResponseWriter, r *http.Request) (*uiEntity, int, bool) {
 	e := uiEntityByName(r.PathValue("entity"))
 	id, err := strconv.Atoi(r.PathValue("id"))
-	if e == nil || err != nil {
+	if e == nil || err != nil || id < 0 {
 		ui.message(w, r, http.StatusNotFound, "Not found", "There is no such record.")
 		return nil, 0, false
+	}
+	if id == 0 { // details/0 is the form for a new record
+		return e, 0, true
 	}
 	p := ui.portal
 	p.mu.Lock()
@@ -246,11 +249,17 @@ func serveCard(w http.ResponseWriter, r *http.Request) {
 // renderCard shows the card; failed holds the rejected form input.
 func (ui uiRequest) renderCard(w http.ResponseWriter, r *http.Request, e *uiEntity, id, status int, saved bool, errText string, failed url.Values) {
 	p := ui.portal
-	p.mu.Lock()
-	rec := p.crm[e.et.id].record(id)
-	p.mu.Unlock()
+	rec := ui.newRecord(e)
+	if id > 0 {
+		p.mu.Lock()
+		rec = p.crm[e.et.id].record(id)
+		p.mu.Unlock()
+	}
 	cp := cardPage{Entity: e.et.name, Single: e.single, ID: id, Title: recordTitle(e, rec), Action: e.cardPath(id), Saved: saved, Error: errText}
 	cp.Stage, cp.Color = stageName(e, rec)
+	if id == 0 {
+		cp.Title, cp.Stage = "New "+strings.ToLower(e.single), ""
+	}
 	for _, name := range e.edit {
 		in := ui.input(e.et.byName[name], rec)
 		if failed != nil {
@@ -260,6 +269,10 @@ func (ui uiRequest) renderCard(w http.ResponseWriter, r *http.Request, e *uiEnti
 			}
 		}
 		cp.Inputs = append(cp.Inputs, in)
+	}
+	if id == 0 {
+		render(w, status, "card", ui.page(r, cp.Title, e.et.name, cp))
+		return
 	}
 	if cat, err := strconv.Atoi(str(rec["CATEGORY_ID"])); err == nil && e.et.id == 2 && cat >= 0 && cat < len(dealCategories) {
 		cp.Info = append(cp.Info, infoRow{Label: "Pipeline", Value: dealCategories[cat].name})
@@ -367,6 +380,10 @@ func saveCard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := ui.portal
+	if id == 0 {
+		ui.createRecord(w, r, e)
+		return
+	}
 	p.mu.Lock()
 	rec := p.crm[e.et.id].record(id)
 	p.mu.Unlock()
@@ -405,4 +422,58 @@ func sameNumber(a, b string) bool {
 	x, err1 := strconv.ParseFloat(a, 64)
 	y, err2 := strconv.ParseFloat(b, 64)
 	return err1 == nil && err2 == nil && x == y
+}
+
+// newRecord is what the form for a new record starts with.
+func (ui uiRequest) newRecord(e *uiEntity) map[string]any {
+	rec := map[string]any{"CATEGORY_ID": "0", "CURRENCY_ID": "USD", "ASSIGNED_BY_ID": strconv.Itoa(ui.user.id)}
+	if f := e.et.byName[e.stage]; f != nil && f.name != "TYPE_ID" && f.name != "COMPANY_TYPE" {
+		for _, st := range allStatuses {
+			if st.entityID == f.statusType {
+				rec[f.name] = st.statusID
+				break
+			}
+		}
+	}
+	return rec
+}
+
+// createRecord adds a record from the form for a new one and fires the
+// events.
+func (ui uiRequest) createRecord(w http.ResponseWriter, r *http.Request, e *uiEntity) {
+	in := newObj()
+	for _, name := range e.edit {
+		v := strings.TrimSpace(r.PostForm.Get(name))
+		switch {
+		case v == "":
+		case e.et.byName[name].isFM():
+			in.set(name, listOf(objOf("VALUE", v, "VALUE_TYPE", "WORK")))
+		default:
+			in.set(name, v)
+		}
+	}
+	id, err := ui.portal.addRecordObj(e.et.name, ui.user.id, in)
+	if err != nil {
+		ui.renderCard(w, r, e, 0, http.StatusBadRequest, false, err.Error(), r.PostForm)
+		return
+	}
+	http.Redirect(w, r, e.cardPath(id)+"?saved=1", http.StatusSeeOther)
+}
+
+// deleteCard deletes the record and fires the events.
+func deleteCard(w http.ResponseWriter, r *http.Request) {
+	ui := uiFrom(r)
+	e, id, ok := ui.cardEntity(w, r)
+	if !ok {
+		return
+	}
+	if id == 0 {
+		ui.message(w, r, http.StatusNotFound, "Not found", "There is no such record.")
+		return
+	}
+	if err := ui.portal.DeleteRecord(e.et.name, id, ui.user.id); err != nil {
+		ui.message(w, r, http.StatusConflict, "Not deleted", err.Error())
+		return
+	}
+	http.Redirect(w, r, "/crm/"+e.et.name+"/list/", http.StatusSeeOther)
 }

@@ -289,3 +289,54 @@ func TestPortalStaticAssets(t *testing.T) {
 		t.Errorf("REST without auth = %d", a.status)
 	}
 }
+
+func TestPortalAddAndDeleteRecords(t *testing.T) {
+	s, p, tok := installed(t, Options{Deals: 5, Leads: 2, Seed: 3})
+	rc := &recorder{}
+	app := httptest.NewServer(rc)
+	defer app.Close()
+	for _, ev := range []string{"ONCRMDEALADD", "ONCRMDEALDELETE"} {
+		mustOK(t, appCall(t, s, p, tok.AccessToken, "event.bind", map[string]any{"event": ev, "handler": app.URL}))
+	}
+
+	blank := uiGet(t, s, p, "/crm/deal/details/0/?user=3")
+	wantStatus(t, blank, http.StatusOK)
+	if !strings.Contains(blank.body, "New deal") || strings.Contains(blank.body, "/delete") || !strings.Contains(blank.body, `<option value="3" selected>`) {
+		t.Errorf("new deal form: %.300s", blank.body)
+	}
+	if !strings.Contains(uiGet(t, s, p, "/crm/deal/list/").body, `href="/crm/deal/details/0/">Add</a>`) {
+		t.Error("the list has no Add link")
+	}
+	add := uiPost(t, s, p, "/crm/deal/details/0/?user=3", url.Values{"TITLE": {"Fresh deal"}, "OPPORTUNITY": {"99"}, "STAGE_ID": {"PREPARATION"}, "ASSIGNED_BY_ID": {"3"}, "COMMENTS": {""}})
+	if add.status != http.StatusSeeOther || add.header.Get("Location") != "/crm/deal/details/6/?saved=1" {
+		t.Fatalf("add = %d %q %.300s", add.status, add.header.Get("Location"), add.body)
+	}
+	got := object(mustOK(t, hookCall(t, s, p, "crm.deal.get", map[string]any{"id": 6})).body["result"])
+	if got["TITLE"] != "Fresh deal" || got["OPPORTUNITY"] != "99.00" || got["STAGE_ID"] != "PREPARATION" || got["CREATED_BY_ID"] != "3" {
+		t.Errorf("added deal = %v", got)
+	}
+	if ev := rc.wait(t, "ONCRMDEALADD"); ev.Get("data[FIELDS][ID]") != "6" {
+		t.Errorf("add event = %v", ev)
+	}
+
+	lead := uiPost(t, s, p, "/crm/lead/details/0/", url.Values{"TITLE": {"Call back"}, "PHONE": {"+1 555 0100"}})
+	if lead.status != http.StatusSeeOther {
+		t.Fatalf("add lead = %d %.300s", lead.status, lead.body)
+	}
+	gl := object(mustOK(t, hookCall(t, s, p, "crm.lead.get", map[string]any{"id": 3})).body["result"])
+	if ph := list(gl["PHONE"]); len(ph) != 1 || object(ph[0])["VALUE"] != "+1 555 0100" {
+		t.Errorf("lead PHONE = %v", gl["PHONE"])
+	}
+
+	del := uiPost(t, s, p, "/crm/deal/details/2/delete", nil)
+	if del.status != http.StatusSeeOther || del.header.Get("Location") != "/crm/deal/list/" {
+		t.Fatalf("delete = %d %q", del.status, del.header.Get("Location"))
+	}
+	if _, ok := p.Record("deal", 2); ok {
+		t.Error("deal 2 still exists")
+	}
+	if ev := rc.wait(t, "ONCRMDEALDELETE"); ev.Get("data[FIELDS][ID]") != "2" {
+		t.Errorf("delete event = %v", ev)
+	}
+	wantStatus(t, uiPost(t, s, p, "/crm/deal/details/2/delete", nil), http.StatusNotFound)
+}
