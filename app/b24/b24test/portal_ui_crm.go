@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // uiEntity is how the pages show one CRM entity type.
@@ -282,6 +283,9 @@ func (ui uiRequest) renderCard(w http.ResponseWriter, r *http.Request, e *uiEnti
 		v := str(rec[name])
 		if f.typ == "user" {
 			v = p.userName(v)
+		}
+		if t, err := time.Parse(time.RFC3339, v); err == nil && f.isTime() {
+			v = t.Format("02.01.2006 15:04")
 		}
 		cp.Info = append(cp.Info, infoRow{Label: f.title, Value: v})
 	}

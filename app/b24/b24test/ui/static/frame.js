@@ -168,6 +168,9 @@
     }
   };
 
+  // b24jssdk's and BX24's fitWindow send resizeWindow; answer the bare name too.
+  handlers.fitWindow = handlers.resizeWindow;
+
   function option(f, m, kind, key) {
     var p = m.params || {};
     f.init[key] = f.init[key] || {};
