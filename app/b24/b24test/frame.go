@@ -236,6 +236,7 @@ func frameOption(w http.ResponseWriter, r *http.Request) {
 	st := &uiFrom(r).srv.ui
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.initLocked()
 	pu := portalUser{fs.portal, fs.userID}
 	switch req.Kind {
 	case "app":
