@@ -27,7 +27,9 @@ type stack struct {
 	done chan error
 }
 
-func newStack(t *testing.T, opts b24test.Options) *stack {
+// newStack starts the emulator and Trail. appTweaks adjust how Trail is
+// registered with the emulated marketplace (given Trail's base URL).
+func newStack(t *testing.T, opts b24test.Options, appTweaks ...func(a *b24test.App, base string)) *stack {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,6 +41,9 @@ func newStack(t *testing.T, opts b24test.Options) *stack {
 		Scopes:            []string{"crm", "placement", "user_brief"},
 		AppURL:            base + "/bitrix/app",
 		InstallHandlerURL: base + "/bitrix/install",
+	}
+	for _, tw := range appTweaks {
+		tw(opts.App, base)
 	}
 	emu, err := b24test.NewServer(opts)
 	if err != nil {
