@@ -47,6 +47,11 @@ func routes(app *fiber.App, d Deps) {
 		frame.Post("/bitrix/tab", h.enter)
 		frame.Post("/bitrix/app", h.enter)
 		frame.Post("/bitrix/session", h.renewSession)
+		if d.Config.Keys != nil {
+			login := h.login(d.Config.Keys, d.Config.ClientID)
+			frame.Get("/bitrix/login", login)
+			frame.Post("/bitrix/login", login)
+		}
 
 		user := frame.Group("", h.requireViewer)
 		user.Get("/bitrix/install/status", h.installStatus)
