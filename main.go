@@ -14,6 +14,7 @@ import (
 	"syscall"
 	_ "time/tzdata" // the runtime image has no zoneinfo; users see times in their zone
 
+	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/server"
 	"github.com/trailhq/trail/db"
@@ -30,6 +31,7 @@ commands:
   work      run background jobs (worker process)
   all       serve HTTP and run jobs in one process
   migrate   apply database migrations (River's and Trail's) and exit
+  emulate   run the Bitrix24 emulator (portals + OAuth server); -h lists its flags
   version   print the version
 
 Configuration comes from the environment; see README.md.
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log := newLogger(cfg, stderr)
 		mode := server.Mode{HTTP: cmd != "work", Workers: cmd != "serve"}
 		return server.Run(ctx, cfg, log, mode, nil)
+	case "emulate":
+		return b24test.RunCommand(ctx, rest, stdout, stderr)
 	case "migrate":
 		cfg, err := config.Load(getenv, config.Needs{Database: true})
 		if err != nil {

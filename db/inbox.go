@@ -43,8 +43,17 @@ func AddToInbox(ctx context.Context, q bun.IDB, portalID int64, rows []InboxRow)
 	if _, err := q.NewInsert().Model(&rows).ExcludeColumn("id").Exec(ctx); err != nil {
 		return fmt.Errorf("add to inbox: %w", err)
 	}
-	if _, err := q.NewUpdate().Model((*Installation)(nil)).Set("last_event_at = now()").Where("id = ?", portalID).Exec(ctx); err != nil {
-		return fmt.Errorf("stamp last event: %w", err)
+	for _, r := range rows {
+		if r.Origin == OriginReconcile {
+			continue // found by a scan, not delivered
+		}
+		// At most one stamp per portal per ten seconds: every event of a busy
+		// portal updating one row would serialise them all on its lock.
+		if _, err := q.NewUpdate().Model((*Installation)(nil)).Set("last_event_at = now()").Where("id = ?", portalID).
+			Where("last_event_at IS NULL OR last_event_at < now() - interval '10 seconds'").Exec(ctx); err != nil {
+			return fmt.Errorf("stamp last event: %w", err)
+		}
+		break
 	}
 	return nil
 }

@@ -129,7 +129,7 @@ func UpsertInstallation(ctx context.Context, q bun.IDB, in *Installation) error 
 		Set("webhook_url = EXCLUDED.webhook_url, expires_at = EXCLUDED.expires_at, scope = EXCLUDED.scope").
 		Set("application_token_hash = EXCLUDED.application_token_hash, auth_user_id = EXCLUDED.auth_user_id").
 		Set("status = EXCLUDED.status, uninstalled_at = NULL, updated_at = now()").
-		Set("installed_at = CASE WHEN installations.status IN ('uninstalled', 'purged') THEN now() ELSE installations.installed_at END").
+		Set("installed_at = CASE WHEN installation.status IN ('uninstalled', 'purged') THEN now() ELSE installation.installed_at END").
 		Returning("id, installed_at, updated_at").
 		Exec(ctx)
 	if err != nil {
@@ -158,6 +158,18 @@ func EnsureSettings(ctx context.Context, q bun.IDB, portalID int64) error {
 	_, err := q.NewRaw("INSERT INTO portal_settings (portal_id) VALUES (?) ON CONFLICT DO NOTHING", portalID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("ensure settings: %w", err)
+	}
+	return nil
+}
+
+// MarkReauth records that the portal's grant is gone: its jobs stop calling
+// it until an admin signs in again.
+func MarkReauth(ctx context.Context, q bun.IDB, portalID int64) error {
+	_, err := q.NewUpdate().Model((*Installation)(nil)).
+		Set("status = ?", StatusReauth).Set("updated_at = now()").
+		Where("id = ?", portalID).Where("status = ?", StatusActive).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark reauth: %w", err)
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ package apilog
 import (
 	"context"
 	"log/slog"
-	"strconv"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +23,7 @@ type Call struct {
 	bun.BaseModel `bun:"table:api_calls"`
 
 	PortalID   int64     `bun:"portal_id"`
+	member     string    // the client's portal key, resolved to PortalID when written
 	At         time.Time `bun:"at"`
 	Method     string    `bun:"method"`
 	Commands   int       `bun:"commands"`
@@ -41,6 +42,10 @@ type Writer struct {
 	ch      chan Call
 	dropped atomic.Int64
 	flushMu sync.Mutex
+	ids     struct {
+		mu sync.Mutex
+		m  map[string]int64 // member_id -> portal id; ids never change
+	}
 
 	// Flush triggers: whichever comes first.
 	BatchSize int
@@ -54,14 +59,9 @@ func New(d *db.DB, log *slog.Logger, capacity int) *Writer {
 
 // Observe records one call. It never blocks: when the buffer is full (the
 // database is down for long) the call is counted as dropped instead.
-// Calls whose portal key is not a Trail portal id are ignored.
 func (w *Writer) Observe(ev b24.Event) {
-	id, err := strconv.ParseInt(ev.Portal, 10, 64)
-	if err != nil {
-		return
-	}
 	c := Call{
-		PortalID: id, At: ev.Start, Method: ev.Method, Commands: ev.Commands,
+		member: ev.Portal, At: ev.Start, Method: ev.Method, Commands: ev.Commands,
 		HTTPStatus: ev.Status, ErrorCode: ev.Code, Attempt: ev.Attempt,
 		DurationMS: float32(ev.Duration.Seconds() * 1000),
 		WaitedMS:   float32((ev.Waited + ev.Paced).Seconds() * 1000),
@@ -131,11 +131,55 @@ func (w *Writer) write(ctx context.Context, batch []Call) []Call {
 	}
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
-	if _, err := w.db.Bun.NewInsert().Model(&batch).Exec(ctx); err != nil {
+	if err := w.resolve(ctx, batch); err != nil {
+		w.log.WarnContext(ctx, "api call log: resolve portals", "err", err)
+	}
+	rows := batch[:0:0]
+	for _, c := range batch {
+		if c.PortalID != 0 { // calls for keys that are no installation are not logged
+			rows = append(rows, c)
+		}
+	}
+	if len(rows) == 0 {
+		return batch[:0]
+	}
+	if _, err := w.db.Bun.NewInsert().Model(&rows).Exec(ctx); err != nil {
 		w.log.WarnContext(ctx, "api call log write failed", "rows", len(batch), "err", err)
 		w.dropped.Add(int64(len(batch)))
 	}
 	return batch[:0]
+}
+
+// resolve fills PortalID from the member_id keys, one query per batch.
+func (w *Writer) resolve(ctx context.Context, batch []Call) error {
+	w.ids.mu.Lock()
+	defer w.ids.mu.Unlock()
+	if w.ids.m == nil {
+		w.ids.m = map[string]int64{}
+	}
+	var missing []string
+	for _, c := range batch {
+		if _, ok := w.ids.m[c.member]; !ok && !slices.Contains(missing, c.member) {
+			missing = append(missing, c.member)
+		}
+	}
+	if len(missing) > 0 {
+		var rows []struct {
+			ID       int64  `bun:"id"`
+			MemberID string `bun:"member_id"`
+		}
+		if err := w.db.Bun.NewSelect().Table("installations").Column("id", "member_id").
+			Where("member_id IN (?)", bun.In(missing)).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			w.ids.m[r.MemberID] = r.ID
+		}
+	}
+	for i := range batch {
+		batch[i].PortalID = w.ids.m[batch[i].member]
+	}
+	return nil
 }
 
 // Prune deletes calls older than keep; the marketplace asks for at least

@@ -30,13 +30,18 @@ type Config struct {
 	ClientID          string
 	ClientSecret      string
 	Keys              *secret.KeyRing // seals tokens at rest (ENCRYPTION_KEY)
-	OperatorPassword  string // River UI basic auth; empty turns the UI off
+	OAuthURL          string          // Bitrix24 OAuth server root; tokens are confirmed and refreshed only there
+	OperatorPassword  string          // River UI basic auth; empty turns the UI off
+	APILogRetention   time.Duration
 	LogFormat         string // "json" or "text"
 	LogLevel          string
 	BodyLimit         int // bytes a request body may hold
 	ShutdownTimeout   time.Duration
 	DBMaxConns        int32
 }
+
+// TokenURL is the OAuth server's token endpoint.
+func (c *Config) TokenURL() string { return c.OAuthURL + "/oauth/token/" }
 
 // Error is a configuration problem with one variable.
 type Error struct {
@@ -69,7 +74,14 @@ func Load(getenv func(string) string, needs Needs) (*Config, error) {
 	c.ClientID = p.str("B24_CLIENT_ID", needs.App, "the application's client_id from the Bitrix24 vendor account")
 	c.ClientSecret = p.str("B24_CLIENT_SECRET", needs.App, "the application's client_secret from the Bitrix24 vendor account")
 	c.Keys = p.keyRing("ENCRYPTION_KEY", needs.App)
+	if u := p.httpURL("B24_OAUTH_URL", false, "https://oauth.bitrix.info"); u != nil {
+		c.OAuthURL = u.String()
+	}
 	c.OperatorPassword = getenv("OPERATOR_PASSWORD")
+	c.APILogRetention = p.duration("API_LOG_RETENTION", 7*24*time.Hour)
+	if c.APILogRetention < 72*time.Hour {
+		p.fail("API_LOG_RETENTION", "must be at least 72h: the Bitrix24 marketplace requires three days of API logs")
+	}
 	defFormat := "json"
 	if dev {
 		defFormat = "text"

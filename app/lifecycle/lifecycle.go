@@ -54,13 +54,13 @@ type Service struct {
 	Log  *slog.Logger
 }
 
-// seal encrypts a token bound to its portal, so a sealed value copied to
-// another portal's row does not open.
-func (s *Service) seal(memberID, token string) []byte {
+// seal encrypts a token bound to its portal and column, so a sealed value
+// copied to another row or column does not open.
+func (s *Service) seal(memberID, column, token string) []byte {
 	if token == "" {
 		return nil
 	}
-	return s.Keys.Seal([]byte(token), []byte(memberID))
+	return s.Keys.Seal([]byte(token), db.TokenAD(memberID, column))
 }
 
 // verify loads the installation named by memberID and checks the presented

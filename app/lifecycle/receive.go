@@ -66,10 +66,7 @@ func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *eve
 		if err := db.AddToInbox(ctx, tx, in.ID, []db.InboxRow{row}); err != nil {
 			return err
 		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.DrainArgs{PortalID: in.ID}, nil)
-			return err
-		})
+		return jobs.EnqueueDrain(ctx, tx, s.Jobs, in.ID)
 	})
 }
 
@@ -83,8 +80,8 @@ func (s *Service) update(ctx context.Context, in *db.Installation, e *event.Even
 	if err != nil {
 		return err
 	}
-	in.AccessToken = s.seal(in.MemberID, g.AccessToken)
-	in.RefreshToken = s.seal(in.MemberID, g.RefreshToken)
+	in.AccessToken = s.seal(in.MemberID, "access_token", g.AccessToken)
+	in.RefreshToken = s.seal(in.MemberID, "refresh_token", g.RefreshToken)
 	in.ClientEndpoint, in.Domain, in.ServerEndpoint, in.Scope = g.ClientEndpoint, domainOf(g.ClientEndpoint), g.ServerEndpoint, g.Scope
 	in.ApplicationTokenHash = secret.HashToken(e.Auth.ApplicationToken)
 	in.Status = db.StatusActive
@@ -121,8 +118,11 @@ func (s *Service) Uninstall(ctx context.Context, e *event.Event) error {
 			return err
 		}
 		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.PurgeArgs{PortalID: in.ID},
-				&river.InsertOpts{ScheduledAt: jobs.PurgeAfter(time.Now(), clean)})
+			var opts *river.InsertOpts
+			if !clean {
+				opts = &river.InsertOpts{ScheduledAt: jobs.PurgeAfter(time.Now(), clean)}
+			}
+			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.PurgeArgs{PortalID: in.ID}, opts)
 			return err
 		})
 	})

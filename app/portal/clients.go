@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,8 +33,8 @@ type Clients struct {
 }
 
 // Key is the portal key of an installation in limiters, token stores and
-// observations: its id, which never changes (a domain can).
-func Key(portalID int64) string { return strconv.FormatInt(portalID, 10) }
+// observations: its member_id, which never changes (a domain can).
+func Key(in *db.Installation) string { return in.MemberID }
 
 // For returns the client that calls the installation's portal with the
 // installation's own credentials.
@@ -43,14 +42,14 @@ func (c *Clients) For(in *db.Installation) (*b24.Client, error) {
 	var creds b24.Credentials
 	switch in.AuthMode {
 	case "webhook":
-		u, err := c.Keys.Open(in.WebhookURL, []byte(in.MemberID))
+		u, err := c.Keys.Open(in.WebhookURL, db.TokenAD(in.MemberID, "webhook_url"))
 		if err != nil {
 			return nil, fmt.Errorf("portal %d: open webhook url: %w", in.ID, err)
 		}
-		creds = b24.Webhook{URL: string(u), Portal: Key(in.ID)}
+		creds = b24.Webhook{URL: string(u), Portal: Key(in)}
 	default:
 		creds = b24.OAuth{
-			Portal: Key(in.ID), ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+			Portal: Key(in), ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 			Store: c.Tokens, TokenURL: c.TokenURL,
 		}
 	}
@@ -62,7 +61,7 @@ func (c *Clients) For(in *db.Installation) (*b24.Client, error) {
 // is and what they may read. It never refreshes: the token is the user's.
 func (c *Clients) ForUser(in *db.Installation, accessToken string) *b24.Client {
 	store := &b24.MemoryTokenStore{}
-	key := Key(in.ID) + ":user"
+	key := Key(in) + ":user"
 	store.Save(key, b24.Token{AccessToken: accessToken, ClientEndpoint: in.ClientEndpoint, MemberID: in.MemberID})
 	opts := c.options()
 	opts.RefreshBefore = -1

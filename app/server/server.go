@@ -15,8 +15,12 @@ import (
 
 	"riverqueue.com/riverui"
 
+	"github.com/trailhq/trail/app/apilog"
+	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/metrics"
+	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/app/web"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
@@ -49,10 +53,30 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 	m := metrics.New()
 	m.WatchPool(d.Pool)
 
-	rc, err := jobs.NewClient(jobs.Deps{DB: d, Log: log}, jobs.Options{Work: mode.Workers})
+	calls := apilog.New(d, log, 10_000)
+	clients := &portal.Clients{
+		HTTP:     portal.HTTPClient(cfg.Env == config.Development),
+		Limiter:  db.NewBucket(d),
+		Pacer:    &b24.Pacer{},
+		Observer: b24.ObserverFunc(calls.Observe),
+		Keys:     cfg.Keys,
+		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, TokenURL: cfg.TokenURL(),
+	}
+	if cfg.Keys != nil {
+		clients.Tokens = db.NewTokenStore(d, cfg.Keys)
+	}
+	logCtx, stopLog := context.WithCancel(context.WithoutCancel(ctx))
+	logDone := make(chan struct{})
+	go func() { defer close(logDone); calls.Run(logCtx) }()
+	defer func() { stopLog(); <-logDone }()
+
+	rc, err := jobs.NewClient(jobs.Deps{
+		DB: d, Log: log, Clients: clients, BaseURL: cfg.BaseURL, APILogRetention: cfg.APILogRetention,
+	}, jobs.Options{Work: mode.Workers, Periodic: mode.Workers})
 	if err != nil {
 		return err
 	}
+	lc := &lifecycle.Service{DB: d, Keys: cfg.Keys, Jobs: rc, Auth: lifecycle.OAuthServer{App: clients.App()}, Log: log}
 
 	errc := make(chan error, 2)
 	if mode.Workers {
@@ -81,7 +105,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 			ui = h
 		}
 		fa := web.New(web.Deps{
-			Config: cfg, Log: log, DB: d, Metrics: m, RiverUI: ui,
+			Config: cfg, Log: log, DB: d, Metrics: m, RiverUI: ui, Lifecycle: lc,
 			Ready: func(ctx context.Context) error { return Ready(ctx, d) },
 		})
 		app = fa

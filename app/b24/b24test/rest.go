@@ -262,7 +262,9 @@ func unixFloat(t time.Time) float64 { return float64(t.UnixMicro()) / 1e6 }
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	e := json.NewEncoder(w)
+	e.SetEscapeHTML(false)
+	_ = e.Encode(v)
 }
 
 func writeError(w http.ResponseWriter, e *apiError) { writeJSON(w, e.status, e.body()) }

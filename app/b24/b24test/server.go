@@ -32,6 +32,9 @@ type Server struct {
 	app    *App
 	tokens tokenStore
 
+	ctlOnce sync.Once
+	ctl     http.Handler
+
 	events   *dispatcher
 	closing  chan struct{}
 	closeMu  sync.Once

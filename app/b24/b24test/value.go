@@ -126,11 +126,11 @@ func (o *obj) MarshalJSON() ([]byte, error) {
 			b.WriteByte(',')
 		}
 		if !list {
-			kb, _ := json.Marshal(k)
+			kb, _ := marshalJSON(k)
 			b.Write(kb)
 			b.WriteByte(':')
 		}
-		vb, err := json.Marshal(o.m[k])
+		vb, err := marshalJSON(o.m[k])
 		if err != nil {
 			return nil, err
 		}
@@ -142,6 +142,18 @@ func (o *obj) MarshalJSON() ([]byte, error) {
 		b.WriteByte('}')
 	}
 	return b.Bytes(), nil
+}
+
+// marshalJSON encodes like json.Marshal but leaves <, > and & alone, as
+// PHP's json_encode does.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 // str renders a scalar parameter value the way PHP would see it in a form

@@ -1,0 +1,214 @@
+package b24test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// App is the application registered with the emulated marketplace: the
+// fields of its version card.
+type App struct {
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	Code         string   `json:"code"`    // e.g. "vendor.trail"
+	Version      int      `json:"version"` // default 1
+	Scopes       []string `json:"scopes"`  // e.g. crm, placement, user_brief
+	// AppURL is the app's main page (placement DEFAULT).
+	AppURL string `json:"app_url"`
+	// InstallURL is the installer page shown in the portal's iframe. When
+	// set, installation completes only through Portal.CompleteInstall (the
+	// frame's installFinish). When empty the app has no UI installer and
+	// is installed at once.
+	InstallURL string `json:"install_url"`
+	// InstallHandlerURL receives ONAPPINSTALL ("Installation event
+	// handler URL").
+	InstallHandlerURL string `json:"install_handler_url"`
+	// RedirectURI is where /oauth/authorize/ sends the browser; default
+	// AppURL.
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// RegisterApp registers (or replaces) the application. Portals it is
+// already installed on keep their installations.
+func (s *Server) RegisterApp(a App) {
+	if a.Version == 0 {
+		a.Version = 1
+	}
+	if a.Code == "" {
+		a.Code = "local." + a.ClientID
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.app = &a
+}
+
+// registeredApp returns a copy of the app, or nil.
+func (s *Server) registeredApp() *App {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.app == nil {
+		return nil
+	}
+	a := *s.app
+	return &a
+}
+
+func (s *Server) appScopes() []string {
+	if a := s.registeredApp(); a != nil {
+		return a.Scopes
+	}
+	return nil
+}
+
+// installation is the app installed on one portal.
+type installation struct {
+	appToken   string
+	complete   bool
+	bindings   []*binding
+	nextBindID int
+	placements []*placementBinding
+	offline    offlineQueue
+}
+
+// ErrNoApp is returned by lifecycle calls made before RegisterApp.
+var ErrNoApp = errors.New("b24test: no application registered")
+
+// ErrNotInstalled is returned when the app is not installed on the portal.
+var ErrNotInstalled = errors.New("b24test: application not installed on the portal")
+
+// Install installs the registered app on the portal as its administrator
+// would. Without an InstallURL the installation is complete at once and
+// ONAPPINSTALL goes to the InstallHandlerURL; with one, it stays pending
+// (INSTALLED false, no events) until CompleteInstall. It returns the
+// installation's application_token.
+func (p *Portal) Install() (string, error) {
+	a := p.srv.registeredApp()
+	if a == nil {
+		return "", ErrNoApp
+	}
+	p.mu.Lock()
+	inst := &installation{appToken: randomHex(16), nextBindID: 1}
+	p.inst = inst
+	p.mu.Unlock()
+	if a.InstallURL == "" {
+		return inst.appToken, p.CompleteInstall()
+	}
+	return inst.appToken, nil
+}
+
+// CompleteInstall finishes a pending installation, as the installer
+// frame's installFinish does, and sends ONAPPINSTALL (with the admin's
+// tokens) to the InstallHandlerURL and to handlers bound to it.
+func (p *Portal) CompleteInstall() error {
+	a := p.srv.registeredApp()
+	if a == nil {
+		return ErrNoApp
+	}
+	p.mu.Lock()
+	inst := p.inst
+	if inst == nil {
+		p.mu.Unlock()
+		return ErrNotInstalled
+	}
+	inst.complete = true
+	targets := p.onlineTargets("ONAPPINSTALL")
+	p.mu.Unlock()
+	if a.InstallHandlerURL != "" {
+		targets = append([]target{{url: a.InstallHandlerURL}}, targets...)
+	}
+	data := [][2]string{{"data[VERSION]", fmt.Sprint(a.Version)}, {"data[ACTIVE]", "Y"}, {"data[INSTALLED]", "Y"}, {"data[LANGUAGE_ID]", "en"}}
+	for _, t := range targets {
+		p.send(t, "ONAPPINSTALL", data, p.user(adminID), true)
+	}
+	return nil
+}
+
+// Installed reports whether the app's installation is complete.
+func (p *Portal) Installed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inst != nil && p.inst.complete
+}
+
+// ApplicationToken is the current installation's application_token.
+func (p *Portal) ApplicationToken() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inst == nil {
+		return ""
+	}
+	return p.inst.appToken
+}
+
+// Uninstall removes the app: ONAPPUNINSTALL (no tokens, data[CLEAN]) goes
+// to the handlers bound to it, then bindings, placements and every token
+// of the portal die.
+func (p *Portal) Uninstall(clean bool) error {
+	p.mu.Lock()
+	inst := p.inst
+	if inst == nil {
+		p.mu.Unlock()
+		return ErrNotInstalled
+	}
+	targets := p.onlineTargets("ONAPPUNINSTALL")
+	p.mu.Unlock()
+	data := [][2]string{{"data[LANGUAGE_ID]", "en"}, {"data[CLEAN]", map[bool]string{true: "1", false: "0"}[clean]}}
+	for _, t := range targets {
+		p.send(t, "ONAPPUNINSTALL", data, nil, false)
+	}
+	p.mu.Lock()
+	p.inst = nil
+	p.mu.Unlock()
+	p.srv.revokePortalTokens(p)
+	return nil
+}
+
+// IssueTokens returns a fresh token pair for a user, as the portal hands
+// them to the app's frame.
+func (p *Portal) IssueTokens(userID int) (Tokens, error) {
+	if p.user(userID) == nil {
+		return Tokens{}, fmt.Errorf("b24test: portal %s has no user %d", p.name, userID)
+	}
+	p.mu.Lock()
+	installed := p.inst != nil
+	p.mu.Unlock()
+	if !installed {
+		return Tokens{}, ErrNotInstalled
+	}
+	p.srv.mu.Lock()
+	defer p.srv.mu.Unlock()
+	return p.srv.issueLocked(p, userID), nil
+}
+
+// ExpireTokens makes every access token of the portal expired now (early
+// expiry); refresh tokens keep working.
+func (p *Portal) ExpireTokens() { p.srv.expirePortalTokens(p) }
+
+// RevokeTokens makes every access and refresh token of the portal invalid.
+func (p *Portal) RevokeTokens() { p.srv.revokePortalTokens(p) }
+
+func methodAppInfo(c *call) (callResult, *apiError) {
+	a := c.srv.registeredApp()
+	if a == nil {
+		return callResult{}, errAppContext
+	}
+	c.portal.mu.Lock()
+	installed := c.portal.inst != nil && c.portal.inst.complete
+	c.portal.mu.Unlock()
+	return ok(objOf(
+		"ID", 1,
+		"CODE", a.Code,
+		"VERSION", a.Version,
+		"STATUS", "F",
+		"INSTALLED", installed,
+		"PAYMENT_EXPIRED", "N",
+		"DAYS", nil,
+		"LANGUAGE_ID", "en",
+		"LICENSE", "en_project",
+		"LICENSE_TYPE", "project",
+		"LICENSE_FAMILY", "project",
+	))
+}
+
+func scopeString(scopes []string) string { return strings.Join(scopes, ",") }

@@ -1,0 +1,90 @@
+package b24test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// RunCommand runs the emulator as `trail emulate`: it starts a Server from
+// the flags, prints one JSON line per portal (PortalInfo) on stdout, and
+// serves until ctx is cancelled. It uses DefaultCost unless -cost=off.
+func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		opts       Options
+		enterprise bool
+		costOff    bool
+		app        App
+		scopes     string
+		install    bool
+	)
+	def, cost := StandardLimits(), DefaultCost()
+	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:8024", "listen `HOST:PORT`")
+	fs.IntVar(&opts.Portals, "portals", 3, "number of portals")
+	fs.IntVar(&opts.Deals, "deals", 1000, "generated deals per portal")
+	fs.IntVar(&opts.Leads, "leads", 500, "generated leads per portal")
+	fs.IntVar(&opts.Contacts, "contacts", 800, "generated contacts per portal")
+	fs.IntVar(&opts.Companies, "companies", 300, "generated companies per portal")
+	fs.Int64Var(&opts.Seed, "seed", 1, "seed of the generated data")
+	fs.IntVar(&opts.Limits.Burst, "burst", def.Burst, "leaky bucket size (requests)")
+	fs.Float64Var(&opts.Limits.Drain, "drain", def.Drain, "leaky bucket drain rate (requests per second)")
+	fs.BoolVar(&enterprise, "enterprise", false, "use the Enterprise plan's limits (250, 5/s)")
+	fs.DurationVar(&opts.Limits.OperatingBudget, "operating-budget", def.OperatingBudget, "execution time per method per 10 minutes")
+	fs.BoolVar(&opts.Limits.Unlimited, "unlimited", false, "turn the rate and operating limits off")
+	fs.BoolVar(&costOff, "cost-off", false, "simulate no server cost")
+	fs.DurationVar(&cost.Base, "cost-base", cost.Base, "simulated cost per HTTP request")
+	fs.DurationVar(&cost.PerCall, "cost-call", cost.PerCall, "simulated cost per method call")
+	fs.DurationVar(&cost.PerRow, "cost-row", cost.PerRow, "simulated cost per returned row")
+	fs.DurationVar(&cost.PerOffsetRow, "cost-offset-row", cost.PerOffsetRow, "simulated cost per row skipped to reach start")
+	fs.DurationVar(&cost.PerCountedRow, "cost-count-row", cost.PerCountedRow, "simulated cost per row counted for total")
+	fs.DurationVar(&opts.TokenLifetime, "token-lifetime", time.Hour, "access token lifetime")
+	fs.DurationVar(&opts.EventTimeout, "event-timeout", 5*time.Second, "event delivery timeout")
+	fs.StringVar(&app.ClientID, "client-id", "", "application client_id (registers the app when set)")
+	fs.StringVar(&app.ClientSecret, "client-secret", "", "application client_secret")
+	fs.StringVar(&app.Code, "app-code", "", "application code")
+	fs.StringVar(&scopes, "scopes", "crm,placement,user_brief", "application scopes, comma-separated")
+	fs.StringVar(&app.AppURL, "app-url", "", "application handler base URL (main page)")
+	fs.StringVar(&app.InstallURL, "install-url", "", "installer page URL (UI installation, completed by installFinish)")
+	fs.StringVar(&app.InstallHandlerURL, "install-handler-url", "", "ONAPPINSTALL handler URL")
+	fs.StringVar(&app.RedirectURI, "redirect-uri", "", "OAuth redirect URI (default: app URL)")
+	fs.BoolVar(&install, "install", false, "install the app on every portal at start")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if enterprise {
+		e := EnterpriseLimits()
+		opts.Limits.Burst, opts.Limits.Drain = e.Burst, e.Drain
+	}
+	if !costOff {
+		opts.Cost = cost
+	}
+	if app.ClientID != "" {
+		app.Scopes = strings.Split(scopes, ",")
+		opts.App = &app
+	}
+	srv, err := NewServer(opts)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	enc := json.NewEncoder(stdout)
+	for _, p := range srv.Portals() {
+		if install && opts.App != nil {
+			if _, err := p.Install(); err != nil {
+				return fmt.Errorf("install on %s: %w", p.Domain(), err)
+			}
+		}
+		if err := enc.Encode(p.Info()); err != nil {
+			return fmt.Errorf("print portal: %w", err)
+		}
+	}
+	fmt.Fprintf(stderr, "b24 emulator on %s (control API %s/_emulator/portals)\n", srv.URL, srv.URL)
+	<-ctx.Done()
+	return nil
+}

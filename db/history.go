@@ -1,0 +1,167 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Snapshot is the last known state of one record.
+type Snapshot struct {
+	bun.BaseModel `bun:"table:snapshots"`
+
+	PortalID     int64           `bun:"portal_id,pk"`
+	Entity       string          `bun:"entity,pk"`
+	EntityID     int64           `bun:"entity_id,pk"`
+	Data         json.RawMessage `bun:"data,type:jsonb"`
+	ModifiedAt   *time.Time      `bun:"modified_at"`
+	DeletedAt    *time.Time      `bun:"deleted_at"`
+	TrackedSince time.Time       `bun:"tracked_since,nullzero,default:now()"`
+	UpdatedAt    time.Time       `bun:"updated_at,nullzero,default:now()"`
+}
+
+// HistoryRow is one changed field of one change.
+type HistoryRow struct {
+	bun.BaseModel `bun:"table:history"`
+
+	ID         int64           `bun:"id,pk,autoincrement"`
+	PortalID   int64           `bun:"portal_id"`
+	Entity     string          `bun:"entity"`
+	EntityID   int64           `bun:"entity_id"`
+	ChangeID   int64           `bun:"change_id"`
+	Action     string          `bun:"action"`
+	Field      string          `bun:"field"`
+	ChangeKind string          `bun:"change_kind"`
+	ItemKey    string          `bun:"item_key"`
+	OldValue   json.RawMessage `bun:"old_value,type:jsonb"`
+	NewValue   json.RawMessage `bun:"new_value,type:jsonb"`
+	AuthorID   *int64          `bun:"author_id"`
+	ChangedAt  time.Time       `bun:"changed_at"`
+	Source     string          `bun:"source"`
+	RecordedAt time.Time       `bun:"recorded_at,nullzero,default:now()"`
+}
+
+// SnapshotsFor loads the snapshots of the given records of one entity,
+// locked for update so two writers of one record serialise.
+func SnapshotsFor(ctx context.Context, q bun.IDB, portalID int64, entity string, ids []int64) (map[int64]*Snapshot, error) {
+	var rows []*Snapshot
+	if len(ids) > 0 {
+		err := q.NewSelect().Model(&rows).
+			Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id IN (?)", bun.In(ids)).
+			For("UPDATE").Scan(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load snapshots: %w", err)
+		}
+	}
+	out := make(map[int64]*Snapshot, len(rows))
+	for _, r := range rows {
+		out[r.EntityID] = r
+	}
+	return out, nil
+}
+
+// PutSnapshots writes records' states, replacing what was stored.
+func PutSnapshots(ctx context.Context, q bun.IDB, rows []*Snapshot) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := q.NewInsert().Model(&rows).ExcludeColumn("tracked_since", "updated_at").
+		On("CONFLICT (portal_id, entity, entity_id) DO UPDATE").
+		Set("data = EXCLUDED.data, modified_at = EXCLUDED.modified_at, deleted_at = EXCLUDED.deleted_at, updated_at = now()").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("put snapshots: %w", err)
+	}
+	return nil
+}
+
+// SeedSnapshots stores baseline states of records Trail has not seen yet;
+// records already known (an event got there first) are left alone, since
+// their stored state is newer. It returns how many were new.
+func SeedSnapshots(ctx context.Context, q bun.IDB, rows []*Snapshot) (int64, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	res, err := q.NewInsert().Model(&rows).ExcludeColumn("tracked_since", "updated_at").
+		On("CONFLICT (portal_id, entity, entity_id) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("seed snapshots: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// NextChangeIDs reserves n change ids.
+func NextChangeIDs(ctx context.Context, q bun.IDB, n int) ([]int64, error) {
+	var ids []int64
+	if n == 0 {
+		return nil, nil
+	}
+	if err := q.NewRaw("SELECT nextval('history_change_seq') FROM generate_series(1, ?)", n).Scan(ctx, &ids); err != nil {
+		return nil, fmt.Errorf("reserve change ids: %w", err)
+	}
+	return ids, nil
+}
+
+// AddHistory appends history rows.
+func AddHistory(ctx context.Context, q bun.IDB, rows []*HistoryRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := q.NewInsert().Model(&rows).ExcludeColumn("id", "recorded_at").Exec(ctx); err != nil {
+		return fmt.Errorf("add history: %w", err)
+	}
+	return nil
+}
+
+// SyncState is the progress of a baseline sync (and the reconciliation
+// watermark) of one entity of one portal.
+type SyncState struct {
+	bun.BaseModel `bun:"table:sync_state"`
+
+	PortalID     int64      `bun:"portal_id,pk"`
+	Entity       string     `bun:"entity,pk"`
+	State        string     `bun:"state"`
+	Total        int64      `bun:"total"`
+	Done         int64      `bun:"done"`
+	LastID       int64      `bun:"last_id"`
+	Error        string     `bun:"error"`
+	StartedAt    *time.Time `bun:"started_at"`
+	FinishedAt   *time.Time `bun:"finished_at"`
+	Watermark    *time.Time `bun:"watermark"`
+	ReconciledAt *time.Time `bun:"reconciled_at"`
+}
+
+// LoadSyncState returns the entity's sync state, creating a pending one.
+func LoadSyncState(ctx context.Context, q bun.IDB, portalID int64, entity string) (*SyncState, error) {
+	if _, err := q.NewRaw("INSERT INTO sync_state (portal_id, entity) VALUES (?, ?) ON CONFLICT DO NOTHING", portalID, entity).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("create sync state: %w", err)
+	}
+	s := &SyncState{}
+	if err := q.NewSelect().Model(s).Where("portal_id = ?", portalID).Where("entity = ?", entity).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load sync state: %w", err)
+	}
+	return s, nil
+}
+
+// SaveSyncState stores progress.
+func SaveSyncState(ctx context.Context, q bun.IDB, s *SyncState) error {
+	_, err := q.NewUpdate().Model(s).WherePK().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save sync state: %w", err)
+	}
+	return nil
+}
+
+// SyncStates returns every entity's progress for a portal.
+func SyncStates(ctx context.Context, q bun.IDB, portalID int64) ([]SyncState, error) {
+	var out []SyncState
+	err := q.NewSelect().Model(&out).Where("portal_id = ?", portalID).OrderExpr("entity").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sync states: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,104 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Entities are the CRM types Trail can track, in display order.
+var Entities = []string{"deal", "lead", "contact", "company"}
+
+// Settings are what a portal's admin chose.
+type Settings struct {
+	bun.BaseModel `bun:"table:portal_settings"`
+
+	PortalID      int64               `bun:"portal_id,pk"`
+	Entities      []string            `bun:"entities,array"`
+	IgnoredFields map[string][]string `bun:"ignored_fields,type:jsonb"`
+	Tabs          []string            `bun:"tabs,array"`
+	RetentionDays int                 `bun:"retention_days"`
+	UpdatedAt     time.Time           `bun:"updated_at,nullzero,default:now()"`
+}
+
+// Tracks reports whether changes of entity are recorded.
+func (s *Settings) Tracks(entity string) bool { return slices.Contains(s.Entities, entity) }
+
+// Ignores reports whether an admin chose not to track field of entity.
+func (s *Settings) Ignores(entity, field string) bool {
+	return slices.Contains(s.IgnoredFields[entity], field)
+}
+
+// DefaultSettings are in force until an admin saves others.
+func DefaultSettings(portalID int64) *Settings {
+	return &Settings{
+		PortalID: portalID, Entities: slices.Clone(Entities), Tabs: slices.Clone(Entities),
+		IgnoredFields: map[string][]string{}, RetentionDays: 730,
+	}
+}
+
+// LoadSettings returns the portal's settings, or the defaults.
+func LoadSettings(ctx context.Context, q bun.IDB, portalID int64) (*Settings, error) {
+	s := &Settings{}
+	err := q.NewSelect().Model(s).Where("portal_id = ?", portalID).Scan(ctx)
+	if err != nil {
+		if notFound(err) == ErrNotFound {
+			return DefaultSettings(portalID), nil
+		}
+		return nil, fmt.Errorf("load settings: %w", err)
+	}
+	if s.IgnoredFields == nil {
+		s.IgnoredFields = map[string][]string{}
+	}
+	return s, nil
+}
+
+// SaveSettings stores the portal's settings.
+func SaveSettings(ctx context.Context, q bun.IDB, s *Settings) error {
+	_, err := q.NewInsert().Model(s).ExcludeColumn("updated_at").
+		On("CONFLICT (portal_id) DO UPDATE").
+		Set("entities = EXCLUDED.entities, ignored_fields = EXCLUDED.ignored_fields, tabs = EXCLUDED.tabs").
+		Set("retention_days = EXCLUDED.retention_days, updated_at = now()").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	return nil
+}
+
+// Meta kinds stored in portal_meta.
+const (
+	MetaStatuses = "statuses" // crm.status.list
+	MetaUsers    = "users"    // user.get
+)
+
+// MetaFields is the kind under which an entity's *.fields answer is kept.
+func MetaFields(entity string) string { return "fields:" + entity }
+
+// SaveMeta stores a piece of the portal's metadata as read from the portal.
+func SaveMeta(ctx context.Context, q bun.IDB, portalID int64, kind string, data json.RawMessage) error {
+	_, err := q.NewRaw(`INSERT INTO portal_meta (portal_id, kind, data) VALUES (?, ?, ?)
+		ON CONFLICT (portal_id, kind) DO UPDATE SET data = EXCLUDED.data, fetched_at = now()`,
+		portalID, kind, string(data)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save meta %s: %w", kind, err)
+	}
+	return nil
+}
+
+// LoadMeta returns a piece of metadata, or nil when none was read yet.
+func LoadMeta(ctx context.Context, q bun.IDB, portalID int64, kind string) (json.RawMessage, error) {
+	var data []json.RawMessage
+	err := q.NewRaw("SELECT data FROM portal_meta WHERE portal_id = ? AND kind = ?", portalID, kind).Scan(ctx, &data)
+	if err != nil {
+		return nil, fmt.Errorf("load meta %s: %w", kind, err)
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	return data[0], nil
+}

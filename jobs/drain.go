@@ -1,0 +1,405 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/db"
+)
+
+// Drain limits: records per round (one round = one batch fetch of up to
+// two HTTP requests, then one transaction), and how long one job may keep
+// its worker before it snoozes to let other portals run.
+const (
+	drainRecords = 100
+	drainRows    = 1000
+	drainBudget  = 20 * time.Second
+	fetchWait    = 30 * time.Second
+)
+
+// DrainWorker turns a portal's inbox into history: it coalesces the events
+// of each record, fetches the records' current state in batches, diffs
+// against the stored snapshots, and in one transaction writes the history
+// rows, the new snapshots and the removal of the inbox rows it handled. A
+// crash anywhere before the commit leaves the inbox as it was; after it,
+// nothing is left to repeat.
+type DrainWorker struct {
+	river.WorkerDefaults[DrainArgs]
+	Deps
+}
+
+func (w *DrainWorker) Timeout(*river.Job[DrainArgs]) time.Duration { return 2 * time.Minute }
+
+func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error {
+	in, c, err := w.callable(ctx, job.Args.PortalID)
+	if err != nil {
+		return w.outcome(ctx, in, err) // the inbox waits for the portal to be callable again
+	}
+	d := &drain{Deps: w.Deps, in: in, c: c, schemas: map[string]*history.Schema{}}
+	if d.set, err = db.LoadSettings(ctx, w.DB.Bun, in.ID); err != nil {
+		return err
+	}
+	start := time.Now()
+	for {
+		n, err := d.round(ctx)
+		if err != nil {
+			return w.outcome(ctx, in, err)
+		}
+		if n == 0 {
+			done, err := completeIfDrained(ctx, w.DB, job)
+			if err != nil || done {
+				return err
+			}
+			continue // rows arrived meanwhile
+		}
+		if time.Since(start) > drainBudget {
+			return river.JobSnooze(0) // back of the line; other portals go first
+		}
+	}
+}
+
+// drain is one job's state.
+type drain struct {
+	Deps
+	in      *db.Installation
+	c       *b24.Client
+	set     *db.Settings
+	schemas map[string]*history.Schema
+}
+
+// pending is a record with everything the inbox said about it.
+type pending struct {
+	entity  string
+	id      int64
+	kind    string // the latest event's kind
+	rowIDs  []int64
+	origin  history.Origin
+	actor   *int64
+	eventTS *time.Time
+	state   history.Snapshot // fetched; nil when gone
+	gone    bool
+	err     error // fetch failed: leave its rows for a later try
+}
+
+// round handles up to drainRecords records and returns how many inbox rows
+// it consumed.
+func (d *drain) round(ctx context.Context) (int, error) {
+	rows, err := db.TakeInbox(ctx, d.DB.Bun, d.in.ID, drainRows)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	recs := coalesce(rows, drainRecords)
+	if err := d.fetch(ctx, recs); err != nil {
+		return 0, err
+	}
+	var consumed int
+	var failed error
+	err = d.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		n, ferr, err := d.write(ctx, tx, recs)
+		consumed, failed = n, ferr
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if failed != nil && consumed == 0 {
+		return 0, failed // nothing moved: let River retry with backoff
+	}
+	return consumed, nil
+}
+
+// coalesce groups inbox rows by record, keeping the first max records in
+// inbox order. The latest row decides the kind; the latest online row
+// decides who made the change (offline and reconciliation rows know less).
+func coalesce(rows []db.InboxRow, max int) []*pending {
+	var out []*pending
+	idx := map[string]*pending{}
+	for _, r := range rows {
+		key := r.Entity + ":" + strconv.FormatInt(r.EntityID, 10)
+		p := idx[key]
+		if p == nil {
+			if len(out) == max {
+				continue
+			}
+			p = &pending{entity: r.Entity, id: r.EntityID}
+			idx[key] = p
+			out = append(out, p)
+		}
+		p.kind = r.Kind
+		p.rowIDs = append(p.rowIDs, r.ID)
+		o := history.Origin{Delivery: delivery(r.Origin), UserAuth: r.UserAuth, AuthConnector: r.AuthConnector}
+		if p.origin.Delivery != history.DeliveryEvent || o.Delivery == history.DeliveryEvent {
+			p.origin, p.actor = o, r.ActorID
+		}
+		if r.EventTS != nil {
+			p.eventTS = r.EventTS
+		}
+	}
+	return out
+}
+
+func delivery(origin string) history.Delivery {
+	switch origin {
+	case db.OriginOnline:
+		return history.DeliveryEvent
+	case db.OriginOffline:
+		return history.DeliveryOffline
+	case db.OriginReconcile:
+		return history.DeliveryReconcile
+	}
+	return history.DeliveryUnknown
+}
+
+// fetch reads the current state of every record that may still exist, 50
+// per HTTP request. A record the portal says is gone counts as deleted.
+func (d *drain) fetch(ctx context.Context, recs []*pending) error {
+	var b b24.Batch
+	names := map[string]*pending{}
+	for _, p := range recs {
+		if !d.set.Tracks(p.entity) {
+			continue
+		}
+		if p.kind == "delete" {
+			p.gone = true
+			continue
+		}
+		name := fmt.Sprintf("%s_%d", p.entity, p.id)
+		b.Add(name, "crm."+p.entity+".get", b24.Params{"id": p.id})
+		names[name] = p
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	fctx, cancel := context.WithTimeout(ctx, fetchWait) // longer waits snooze the job
+	defer cancel()
+	res, err := d.c.Batch(fctx, &b)
+	if err != nil {
+		return err
+	}
+	for name, p := range names {
+		raw, err := res.Result(name)
+		switch {
+		case errors.Is(err, b24.ErrNotFound):
+			p.gone = true
+		case err != nil:
+			p.err = err
+		default:
+			if p.state, err = history.ParseSnapshot(raw); err != nil {
+				p.err = fmt.Errorf("%s %d: %w", p.entity, p.id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// write records the changes of recs and consumes their inbox rows. It
+// returns the rows consumed and the first fetch failure (whose rows stay).
+func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, error, error) {
+	byEntity := map[string][]int64{}
+	for _, p := range recs {
+		if p.err == nil && d.set.Tracks(p.entity) {
+			byEntity[p.entity] = append(byEntity[p.entity], p.id)
+		}
+	}
+	snaps := map[string]map[int64]*db.Snapshot{}
+	for e, ids := range byEntity {
+		m, err := db.SnapshotsFor(ctx, tx, d.in.ID, e, ids)
+		if err != nil {
+			return 0, nil, err
+		}
+		snaps[e] = m
+	}
+	var (
+		hist     []*db.HistoryRow
+		put      []*db.Snapshot
+		consumed []int64
+		failed   error
+		entries  []func(changeID int64)
+	)
+	for _, p := range recs {
+		if p.err != nil {
+			if failed == nil {
+				failed = p.err
+			}
+			continue
+		}
+		consumed = append(consumed, p.rowIDs...)
+		if !d.set.Tracks(p.entity) {
+			continue
+		}
+		schema, err := d.schema(ctx, tx, p.entity)
+		if err != nil {
+			return 0, nil, err
+		}
+		entry, snap, ok := d.step(schema, snaps[p.entity][p.id], p)
+		if snap != nil {
+			put = append(put, snap)
+		}
+		if !ok {
+			continue
+		}
+		rows := d.historyRows(p, entry)
+		entries = append(entries, func(changeID int64) {
+			for _, r := range rows {
+				r.ChangeID = changeID
+			}
+		})
+		hist = append(hist, rows...)
+	}
+	ids, err := db.NextChangeIDs(ctx, tx, len(entries))
+	if err != nil {
+		return 0, nil, err
+	}
+	for i, set := range entries {
+		set(ids[i])
+	}
+	if err := db.AddHistory(ctx, tx, hist); err != nil {
+		return 0, nil, err
+	}
+	if err := db.PutSnapshots(ctx, tx, put); err != nil {
+		return 0, nil, err
+	}
+	if err := db.DeleteInbox(ctx, tx, d.in.ID, consumed); err != nil {
+		return 0, nil, err
+	}
+	return len(consumed), failed, nil
+}
+
+// step decides what a record's new state means against its snapshot: the
+// history entry to write (ok false when there is none) and the snapshot to
+// store (nil to leave it).
+func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending) (history.Entry, *db.Snapshot, bool) {
+	now := time.Now().UTC()
+	known := snap != nil && snap.DeletedAt == nil
+	if p.gone {
+		if !known {
+			return history.Entry{}, nil, false
+		}
+		old, err := history.ParseSnapshot(snap.Data)
+		if err != nil {
+			old = history.Snapshot{}
+		}
+		e := history.NewDeletion(schema, old)
+		e.At = now
+		if p.eventTS != nil {
+			e.At = *p.eventTS
+		}
+		if p.actor != nil {
+			e.Author = strconv.FormatInt(*p.actor, 10)
+		}
+		snap.DeletedAt = &now
+		return e, snap, true
+	}
+	data, err := p.state.Encode()
+	if err != nil {
+		return history.Entry{}, nil, false
+	}
+	next := &db.Snapshot{PortalID: d.in.ID, Entity: p.entity, EntityID: p.id, Data: data}
+	if t, ok := history.When(p.state); ok {
+		next.ModifiedAt = &t
+	}
+	if !known {
+		if p.kind == "add" {
+			return history.NewCreation(schema, p.state), next, true
+		}
+		// Changed before Trail knew it: its earlier values are unknown, so
+		// this state only becomes the baseline ("tracking since").
+		return history.Entry{}, next, false
+	}
+	old, err := history.ParseSnapshot(snap.Data)
+	if err != nil {
+		old = history.Snapshot{}
+	}
+	// A field the stored state lacks (a baseline listing may select less
+	// than a get returns) has no known old value: it is not a change.
+	for k, v := range p.state {
+		if _, ok := old[k]; !ok {
+			old[k] = v
+		}
+	}
+	e := history.NewUpdate(schema, old, p.state)
+	e.Changes = d.tracked(p.entity, e.Changes)
+	return e, next, len(e.Changes) > 0
+}
+
+// tracked drops changes of fields the admin chose not to track.
+func (d *drain) tracked(entity string, cs []history.Change) []history.Change {
+	out := cs[:0]
+	for _, c := range cs {
+		if !d.set.Ignores(entity, c.Field) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (d *drain) historyRows(p *pending, e history.Entry) []*db.HistoryRow {
+	at := e.At
+	if at.IsZero() && p.eventTS != nil {
+		at = *p.eventTS
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var author *int64
+	if n, err := strconv.ParseInt(e.Author, 10, 64); err == nil && n > 0 {
+		author = &n
+	}
+	base := db.HistoryRow{
+		PortalID: d.in.ID, Entity: p.entity, EntityID: p.id, Action: e.Action.String(),
+		AuthorID: author, ChangedAt: at.UTC(), Source: history.ClassifySource(p.origin).String(),
+	}
+	if len(e.Changes) == 0 { // a creation or deletion with no values still shows
+		r := base
+		return []*db.HistoryRow{&r}
+	}
+	rows := make([]*db.HistoryRow, 0, len(e.Changes))
+	for _, c := range e.Changes {
+		r := base
+		r.Field, r.ChangeKind = c.Field, c.Kind.String()
+		r.ItemKey = c.Old.ID + c.New.ID
+		r.OldValue, r.NewValue = valueJSON(c.Old), valueJSON(c.New)
+		rows = append(rows, &r)
+	}
+	return rows
+}
+
+func valueJSON(v history.Value) json.RawMessage {
+	if v.IsEmpty() {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// schema returns the entity's field metadata (read at setup); without it
+// values are compared by shape.
+func (d *drain) schema(ctx context.Context, tx db.Tx, entity string) (*history.Schema, error) {
+	if s, ok := d.schemas[entity]; ok {
+		return s, nil
+	}
+	raw, err := db.LoadMeta(ctx, tx, d.in.ID, db.MetaFields(entity))
+	if err != nil {
+		return nil, err
+	}
+	var s *history.Schema
+	if raw != nil {
+		if s, err = history.ParseFields(raw); err != nil {
+			d.Log.WarnContext(ctx, "unreadable field metadata", "member_id", d.in.MemberID, "entity", entity, "err", err)
+			s = nil
+		}
+	}
+	d.schemas[entity] = s
+	return s, nil
+}

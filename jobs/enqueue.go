@@ -1,0 +1,56 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/trailhq/trail/db"
+)
+
+// EnqueueDrain makes sure a drain will see the inbox rows tx adds.
+//
+// Drains are unique per portal while waiting or running, so a row added
+// while the portal's drain runs gets no job of its own. The drain closes
+// that gap by completing only inside a transaction that holds the portal's
+// row FOR UPDATE and finds the inbox empty; here tx takes the same row FOR
+// KEY SHARE (which conflicts with nothing else writers do) before the
+// unique insert. Either this insert waits for the drain to complete and
+// then enqueues a new one, or the drain waits for tx and finds its rows.
+func EnqueueDrain(ctx context.Context, tx db.Tx, rc *Client, portalID int64) error {
+	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM installations WHERE id = ? FOR KEY SHARE", portalID); err != nil {
+		return fmt.Errorf("lock portal: %w", err)
+	}
+	return tx.Pgx(func(ptx pgx.Tx) error {
+		_, err := rc.InsertTx(ctx, ptx, DrainArgs{PortalID: portalID}, nil)
+		return err
+	})
+}
+
+// completeIfDrained completes the running drain job if the portal's inbox is
+// empty, atomically with that check (see EnqueueDrain). It reports whether
+// it did.
+func completeIfDrained(ctx context.Context, d *db.DB, job *river.Job[DrainArgs]) (bool, error) {
+	done := false
+	err := d.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT 1 FROM installations WHERE id = ? FOR UPDATE", job.Args.PortalID); err != nil {
+			return fmt.Errorf("lock portal: %w", err)
+		}
+		var waiting bool
+		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM inbox WHERE portal_id = ?)", job.Args.PortalID).Scan(ctx, &waiting); err != nil {
+			return err
+		}
+		if waiting {
+			return nil
+		}
+		done = true
+		return tx.Pgx(func(ptx pgx.Tx) error {
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, ptx, job)
+			return err
+		})
+	})
+	return done, err
+}

@@ -1,0 +1,130 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/db"
+)
+
+// offlinePages bounds one job's pulls; a longer queue continues in the next.
+const offlinePages = 20
+
+// OfflineWorker moves the portal's offline event queue into its inbox. It
+// reserves a page (clear=0), commits the inbox rows with a drain job, and
+// only then clears the page at the portal, so a crash in between means the
+// page is read again (and coalesced) rather than lost. Portals whose plan
+// lacks reservation get the plain mode, where the portal deletes what it
+// returns.
+type OfflineWorker struct {
+	river.WorkerDefaults[OfflineArgs]
+	Deps
+}
+
+func (w *OfflineWorker) Work(ctx context.Context, job *river.Job[OfflineArgs]) error {
+	in, c, err := w.callable(ctx, job.Args.PortalID)
+	if err != nil {
+		return w.outcome(ctx, in, err)
+	}
+	keep := true
+	for range offlinePages {
+		page, err := c.GetOfflineEvents(ctx, b24.OfflineQuery{Keep: keep, Limit: 50})
+		if keep && errors.Is(err, b24.ErrAccessDenied) {
+			keep = false // no reservation on this plan
+			page, err = c.GetOfflineEvents(ctx, b24.OfflineQuery{Limit: 50})
+		}
+		if err != nil {
+			return w.outcome(ctx, in, err)
+		}
+		if len(page.Events) == 0 {
+			return nil
+		}
+		rows := offlineRows(page.Events)
+		err = w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+			if err := db.AddToInbox(ctx, tx, in.ID, rows); err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				return nil
+			}
+			return EnqueueDrain(ctx, tx, river.ClientFromContext[pgx.Tx](ctx), in.ID)
+		})
+		if err != nil {
+			return err
+		}
+		if keep && page.ProcessID != "" {
+			if err := c.ClearOfflineEvents(ctx, page.ProcessID, nil); err != nil {
+				return w.outcome(ctx, in, err)
+			}
+		}
+		if len(page.Events) < 50 {
+			return nil
+		}
+	}
+	_, err = river.ClientFromContext[pgx.Tx](ctx).Insert(ctx, OfflineArgs{PortalID: in.ID}, nil)
+	return err
+}
+
+// offlineRows maps queued events of tracked CRM kinds to inbox rows.
+func offlineRows(events []b24.OfflineEvent) []db.InboxRow {
+	var rows []db.InboxRow
+	for _, e := range events {
+		entity, kind, ok := crmEventKind(e.Event)
+		if !ok {
+			continue
+		}
+		var data struct {
+			Fields struct {
+				ID json.Number `json:"ID"`
+			} `json:"FIELDS"`
+		}
+		if json.Unmarshal(e.Data, &data) != nil {
+			continue
+		}
+		id, err := strconv.ParseInt(data.Fields.ID.String(), 10, 64)
+		if err != nil || id <= 0 {
+			continue
+		}
+		row := db.InboxRow{Entity: entity, EntityID: id, Kind: kind, Origin: db.OriginOffline}
+		var add struct {
+			UserID        json.Number `json:"user_id"`
+			AuthConnector string      `json:"auth_connector"`
+		}
+		if json.Unmarshal(e.Additional, &add) == nil {
+			if uid, err := strconv.ParseInt(add.UserID.String(), 10, 64); err == nil && uid > 0 {
+				row.UserAuth, row.ActorID = true, &uid
+			}
+			row.AuthConnector = add.AuthConnector
+		}
+		if t, err := time.Parse(time.RFC3339, e.Timestamp); err == nil {
+			row.EventTS = &t
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// crmEventKind reads ONCRMDEALUPDATE as ("deal", "update").
+func crmEventKind(name string) (entity, kind string, ok bool) {
+	rest, found := strings.CutPrefix(strings.ToUpper(name), "ONCRM")
+	if !found {
+		return "", "", false
+	}
+	for _, k := range []string{"ADD", "UPDATE", "DELETE"} {
+		if e, found := strings.CutSuffix(rest, k); found {
+			e = strings.ToLower(e)
+			if contains(db.Entities, e) {
+				return e, strings.ToLower(k), true
+			}
+		}
+	}
+	return "", "", false
+}

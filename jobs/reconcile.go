@@ -1,0 +1,121 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/db"
+)
+
+// ReconcileArgs looks for changes whose events never arrived.
+type ReconcileArgs struct {
+	PortalID int64 `json:"portal_id" river:"unique"`
+}
+
+func (ReconcileArgs) Kind() string { return "reconcile_portal" }
+
+func (ReconcileArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSync, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
+}
+
+// reconcileOverlap re-reads a little before the watermark: DATE_MODIFY has
+// one-second resolution and a record saved in the same second as the last
+// scan may not have been visible to it.
+const reconcileOverlap = 2 * time.Minute
+
+// ReconcileWorker lists, per tracked entity, the records modified since the
+// watermark (only ID and DATE_MODIFY) and puts those whose stored state is
+// older into the inbox. Events missed while Trail was down, changes by
+// automation that fired no event, a portal's hiccup: all are found here, and
+// since they meet the online and offline deliveries in the same inbox, a
+// change seen three ways is recorded once.
+type ReconcileWorker struct {
+	river.WorkerDefaults[ReconcileArgs]
+	Deps
+}
+
+func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs]) error {
+	in, c, err := w.callable(ctx, job.Args.PortalID)
+	if err != nil {
+		return w.outcome(ctx, in, err)
+	}
+	set, err := db.LoadSettings(ctx, w.DB.Bun, in.ID)
+	if err != nil {
+		return err
+	}
+	for _, entity := range set.Entities {
+		if err := w.entity(ctx, in, c, entity); err != nil {
+			return w.outcome(ctx, in, err)
+		}
+	}
+	return nil
+}
+
+func (w *ReconcileWorker) entity(ctx context.Context, in *db.Installation, c *b24.Client, entity string) error {
+	st, err := db.LoadSyncState(ctx, w.DB.Bun, in.ID, entity)
+	if err != nil || st.State != "done" || st.Watermark == nil {
+		return err // no baseline yet: nothing to compare with
+	}
+	scanStart := time.Now().UTC()
+	since := st.Watermark.Add(-reconcileOverlap)
+	seen := map[int64]time.Time{}
+	opts := b24.ListOptions{Method: "crm." + entity + ".list", Params: b24.Params{
+		"filter": b24.Params{">DATE_MODIFY": since.Format(time.RFC3339)},
+		"select": []string{"ID", "DATE_MODIFY"},
+	}}
+	for raw, err := range c.List(ctx, opts) {
+		if err != nil {
+			return err
+		}
+		var s history.Snapshot
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		id, err := recordID(s)
+		if err != nil {
+			return err
+		}
+		t, _ := history.When(s)
+		seen[id] = t
+	}
+	var rows []db.InboxRow
+	if len(seen) > 0 {
+		ids := make([]int64, 0, len(seen))
+		for id := range seen {
+			ids = append(ids, id)
+		}
+		snaps, err := db.SnapshotsFor(ctx, w.DB.Bun, in.ID, entity, ids)
+		if err != nil {
+			return err
+		}
+		for id, t := range seen {
+			s := snaps[id]
+			if s != nil && s.ModifiedAt != nil && !s.ModifiedAt.Before(t) {
+				continue // already recorded
+			}
+			kind := "update"
+			if s == nil {
+				kind = "add"
+			}
+			rows = append(rows, db.InboxRow{Entity: entity, EntityID: id, Kind: kind, Origin: db.OriginReconcile})
+		}
+	}
+	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		if len(rows) > 0 {
+			if err := db.AddToInbox(ctx, tx, in.ID, rows); err != nil {
+				return err
+			}
+			if err := EnqueueDrain(ctx, tx, river.ClientFromContext[pgx.Tx](ctx), in.ID); err != nil {
+				return err
+			}
+		}
+		st.Watermark, st.ReconciledAt = &scanStart, &scanStart
+		return db.SaveSyncState(ctx, tx, st)
+	})
+}

@@ -1,0 +1,214 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/db"
+)
+
+// SetupWorker makes a portal ready: event bindings (online for speed,
+// offline as the durable queue), the CRM tabs, field metadata, then the
+// baseline sync. Every step checks what exists first, so a rerun (after a
+// failure, an app update or a settings change) binds nothing twice.
+type SetupWorker struct {
+	river.WorkerDefaults[SetupArgs]
+	Deps
+}
+
+func (w *SetupWorker) Work(ctx context.Context, job *river.Job[SetupArgs]) error {
+	in, c, err := w.callable(ctx, job.Args.PortalID)
+	if err != nil {
+		return w.outcome(ctx, in, err)
+	}
+	set, err := db.LoadSettings(ctx, w.DB.Bun, in.ID)
+	if err != nil {
+		return err
+	}
+	if err := w.bindEvents(ctx, c, set); err != nil {
+		return w.outcome(ctx, in, fmt.Errorf("bind events: %w", err))
+	}
+	if err := SyncPlacements(ctx, c, w.BaseURL.String(), set.Tabs); err != nil {
+		return w.outcome(ctx, in, fmt.Errorf("bind placements: %w", err))
+	}
+	if err := w.readMeta(ctx, c, in.ID); err != nil {
+		return w.outcome(ctx, in, fmt.Errorf("read metadata: %w", err))
+	}
+	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		return tx.Pgx(func(ptx pgx.Tx) error {
+			rc := river.ClientFromContext[pgx.Tx](ctx)
+			for _, e := range set.Entities {
+				if _, err := rc.InsertTx(ctx, ptx, SyncArgs{PortalID: in.ID, Entity: e}, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// crmEvents are the events Trail listens to for one entity.
+func crmEvents(entity string) []string {
+	e := strings.ToUpper(entity)
+	return []string{"ONCRM" + e + "ADD", "ONCRM" + e + "UPDATE", "ONCRM" + e + "DELETE"}
+}
+
+func (w *SetupWorker) bindEvents(ctx context.Context, c *b24.Client, set *db.Settings) error {
+	base := w.BaseURL.String()
+	want := []b24.EventHandler{
+		{Event: "ONAPPUNINSTALL", Handler: base + "/bitrix/uninstall"},
+		{Event: "ONOFFLINEEVENT", Handler: base + "/bitrix/events"},
+	}
+	for _, e := range set.Entities {
+		for _, name := range crmEvents(e) {
+			want = append(want,
+				b24.EventHandler{Event: name, Handler: base + "/bitrix/events"},
+				b24.EventHandler{Event: name, Offline: true})
+		}
+	}
+	have, err := c.EventHandlers(ctx)
+	if err != nil {
+		return err
+	}
+	bound := map[string]bool{}
+	for _, h := range have {
+		bound[handlerKey(h)] = true
+	}
+	var b b24.Batch
+	for i, h := range want {
+		if bound[handlerKey(h)] {
+			continue
+		}
+		p := b24.Params{"event": h.Event}
+		if h.Offline {
+			p["event_type"] = "offline"
+		} else {
+			p["handler"] = h.Handler
+		}
+		if h.Event == "ONOFFLINEEVENT" {
+			p["options"] = b24.Params{"minTimeout": 1}
+		}
+		b.Add(fmt.Sprintf("bind%d", i), "event.bind", p)
+	}
+	return runBatch(ctx, c, &b)
+}
+
+func handlerKey(h b24.EventHandler) string {
+	if h.Offline {
+		return strings.ToUpper(h.Event) + "|offline"
+	}
+	return strings.ToUpper(h.Event) + "|" + h.Handler
+}
+
+// tabPlacement is the placement code of an entity's detail tab.
+func tabPlacement(entity string) string { return "CRM_" + strings.ToUpper(entity) + "_DETAIL_TAB" }
+
+// SyncPlacements binds the detail tab of every entity in tabs and unbinds
+// Trail's tab from the others; settings call it when an admin turns tabs on
+// or off.
+func SyncPlacements(ctx context.Context, c *b24.Client, baseURL string, tabs []string) error {
+	handler := baseURL + "/bitrix/tab"
+	have, err := c.Placements(ctx)
+	if err != nil {
+		return err
+	}
+	bound := map[string]bool{}
+	for _, p := range have {
+		if p.Handler == handler {
+			bound[p.Placement] = true
+		}
+	}
+	var b b24.Batch
+	for _, e := range db.Entities {
+		code := tabPlacement(e)
+		on := contains(tabs, e)
+		switch {
+		case on && !bound[code]:
+			b.Add("bind_"+e, "placement.bind", b24.Params{
+				"PLACEMENT": code, "HANDLER": handler, "TITLE": "History",
+				"LANG_ALL": b24.Params{
+					"en": b24.Params{"TITLE": "History"},
+					"ru": b24.Params{"TITLE": "История"},
+				},
+			})
+		case !on && bound[code]:
+			b.Add("unbind_"+e, "placement.unbind", b24.Params{"PLACEMENT": code, "HANDLER": handler})
+		}
+	}
+	return runBatch(ctx, c, &b)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// runBatch runs b and fails if any command failed.
+func runBatch(ctx context.Context, c *b24.Client, b *b24.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	res, err := c.Batch(ctx, b)
+	if err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// readMeta stores what the tab needs to speak the portal's language: each
+// entity's fields (titles, enumeration labels), stage and status names, and
+// the users (names, photos).
+func (w *SetupWorker) readMeta(ctx context.Context, c *b24.Client, portalID int64) error {
+	var b b24.Batch
+	for _, e := range db.Entities {
+		b.Add("fields_"+e, "crm."+e+".fields", nil)
+	}
+	b.Add("statuses", "crm.status.list", nil)
+	res, err := c.Batch(ctx, &b)
+	if err != nil {
+		return err
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	users, err := collect(ctx, c.List(ctx, b24.ListOptions{Method: "user.get", Offset: true,
+		Params: b24.Params{"ADMIN_MODE": "true"}}))
+	if err != nil {
+		return fmt.Errorf("users: %w", err)
+	}
+	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		for _, e := range db.Entities {
+			raw, _ := res.Result("fields_" + e)
+			if err := db.SaveMeta(ctx, tx, portalID, db.MetaFields(e), raw); err != nil {
+				return err
+			}
+		}
+		raw, _ := res.Result("statuses")
+		if err := db.SaveMeta(ctx, tx, portalID, db.MetaStatuses, raw); err != nil {
+			return err
+		}
+		return db.SaveMeta(ctx, tx, portalID, db.MetaUsers, users)
+	})
+}
+
+// collect gathers a listing into one JSON array (small lists only).
+func collect(ctx context.Context, seq func(func(json.RawMessage, error) bool)) (json.RawMessage, error) {
+	out := []json.RawMessage{}
+	for row, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, row)
+	}
+	return json.Marshal(out)
+}

@@ -1,0 +1,161 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/db"
+)
+
+// SyncArgs asks for the baseline of one entity of a portal: every record's
+// current state, stored as a snapshot without history, so that later
+// changes have something to be compared with. Full restarts from the first
+// record (a resync); otherwise the job resumes after the last stored ID.
+type SyncArgs struct {
+	PortalID int64  `json:"portal_id" river:"unique"`
+	Entity   string `json:"entity" river:"unique"`
+	Full     bool   `json:"full"`
+}
+
+func (SyncArgs) Kind() string { return "sync_entity" }
+
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSync, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
+}
+
+// How a sync shares its worker: it saves progress every syncChunk records
+// and after syncBudget snoozes, so a portal with a million deals takes its
+// turns with the others instead of holding a worker for an hour.
+const (
+	syncChunk  = 2500
+	syncBudget = 2 * time.Minute
+)
+
+// SyncWorker runs SyncArgs.
+type SyncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	Deps
+}
+
+func (w *SyncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return syncBudget + time.Minute }
+
+func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	in, c, err := w.callable(ctx, job.Args.PortalID)
+	if err != nil {
+		return w.outcome(ctx, in, err)
+	}
+	st, err := db.LoadSyncState(ctx, w.DB.Bun, in.ID, job.Args.Entity)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	if job.Args.Full || st.State == "done" || st.State == "failed" {
+		if !job.Args.Full && st.State == "done" {
+			return nil
+		}
+		st.LastID, st.Done, st.Error = 0, 0, ""
+		st.StartedAt, st.FinishedAt = &now, nil
+	}
+	if st.StartedAt == nil {
+		st.StartedAt = &now
+	}
+	if st.LastID == 0 {
+		// One counted page tells the total for the progress bar.
+		resp, err := c.Call(ctx, "crm."+job.Args.Entity+".list", b24.Params{"select": []string{"ID"}, "start": 0})
+		if err != nil {
+			return w.outcome(ctx, in, err)
+		}
+		st.Total = int64(resp.Total)
+	}
+	st.State = "running"
+	if err := db.SaveSyncState(ctx, w.DB.Bun, st); err != nil {
+		return err
+	}
+	more, err := w.copy(ctx, in, c, st)
+	if err != nil {
+		return w.outcome(ctx, in, err)
+	}
+	if more {
+		return river.JobSnooze(0)
+	}
+	done := time.Now().UTC()
+	st.State, st.FinishedAt = "done", &done
+	if st.Watermark == nil {
+		// Reconciliation looks for changes from the moment the listing began.
+		st.Watermark = st.StartedAt
+	}
+	if st.Done > st.Total {
+		st.Total = st.Done
+	}
+	return db.SaveSyncState(ctx, w.DB.Bun, st)
+}
+
+// listSelect asks legacy lists for everything a get returns: all fields,
+// user fields, and the multi-fields, which lists return only when named.
+func listSelect(entity string) []string {
+	s := []string{"*", "UF_*"}
+	if entity != "deal" {
+		s = append(s, "PHONE", "EMAIL", "WEB", "IM")
+	}
+	return s
+}
+
+// copy stores snapshots chunk by chunk, each chunk and its progress in one
+// transaction. It returns true when the time budget ran out first.
+func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState) (bool, error) {
+	start := time.Now()
+	chunk := make([]*db.Snapshot, 0, syncChunk)
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+			if _, err := db.SeedSnapshots(ctx, tx, chunk); err != nil {
+				return err
+			}
+			st.Done += int64(len(chunk))
+			st.LastID = chunk[len(chunk)-1].EntityID
+			return db.SaveSyncState(ctx, tx, st)
+		})
+		chunk = chunk[:0]
+		return err
+	}
+	opts := b24.ListOptions{Method: "crm." + st.Entity + ".list", After: st.LastID,
+		Params: b24.Params{"select": listSelect(st.Entity)}}
+	for raw, err := range c.List(ctx, opts) {
+		if err != nil {
+			return false, err
+		}
+		snap, err := history.ParseSnapshot(raw)
+		if err != nil {
+			return false, fmt.Errorf("sync %s: %w", st.Entity, err)
+		}
+		id, err := recordID(snap)
+		if err != nil {
+			return false, err
+		}
+		data, err := snap.Encode()
+		if err != nil {
+			return false, err
+		}
+		s := &db.Snapshot{PortalID: in.ID, Entity: st.Entity, EntityID: id, Data: data}
+		if t, ok := history.When(snap); ok {
+			s.ModifiedAt = &t
+		}
+		chunk = append(chunk, s)
+		if len(chunk) == syncChunk {
+			if err := flush(); err != nil {
+				return false, err
+			}
+			if time.Since(start) > syncBudget {
+				return true, nil
+			}
+		}
+	}
+	return false, flush()
+}
