@@ -207,6 +207,7 @@ type probe struct {
 // request.
 func (c *Client) keyset(ctx context.Context, o ListOptions, emit func([]json.RawMessage) bool, pr *probe) error {
 	after := o.After
+	refusals := 0
 	for {
 		pages := o.PagesPerRequest
 		if pr != nil {
@@ -247,9 +248,16 @@ func (c *Client) keyset(ctx context.Context, o ListOptions, emit func([]json.Raw
 			return emit(rows)
 		}
 		next, done, err := c.keysetPages(o, after, pages, &out, counted)
+		if errors.Is(err, ErrOperationLimit) && refusals < c.opts.MaxAttempts {
+			// The first page ran out of time: the pacer now holds the
+			// next request until the budget frees up.
+			refusals++
+			continue
+		}
 		if err != nil || done {
 			return err
 		}
+		refusals = 0
 		if pr != nil {
 			o.Until = pr.done(out.results[pr.cmd.name], emitted, next)
 			pr = nil
@@ -264,8 +272,8 @@ func (c *Client) keysetPages(o ListOptions, after int64, pages int, out *batchPa
 	for k := range pages {
 		name := pageName(k)
 		if e, ok := out.errs[name]; ok {
-			if k == 0 {
-				return 0, true, newError(o.Method, 0, e.code(), e.ErrorDescription)
+			if err := c.commandError(o.Method, e); k == 0 {
+				return 0, true, err
 			}
 			break // a later page failed: go on from the last good row
 		}
