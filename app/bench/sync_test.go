@@ -36,7 +36,7 @@ func TestRunBenchSmall(t *testing.T) {
 		t.Fatal(err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var r Result
+	var r SyncResult
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,9 @@ import (
 // complete the installation.
 func TestInstallerPage(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 10, Seed: 5}, func(a *b24test.App, base string) {
+	s := newStackWith(t, b24test.Options{Portals: 1, Deals: 10, Seed: 5}, stackOpts{App: func(a *b24test.App, base string) {
 		a.InstallURL = base + "/bitrix/install"
-	})
+	}})
 	p := s.emu.Portals()[0]
 	appToken, err := p.Install()
 	if err != nil {

@@ -13,9 +13,9 @@ import (
 // page → back to Trail with a code, exchanged at the OAuth server.
 func TestLoginWithBitrix24(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 9}, func(a *b24test.App, base string) {
+	s := newStackWith(t, b24test.Options{Portals: 1, Deals: 5, Seed: 9}, stackOpts{App: func(a *b24test.App, base string) {
 		a.RedirectURI = base + "/bitrix/login"
-	})
+	}})
 	p := s.emu.Portals()[0]
 	if _, err := p.Install(); err != nil {
 		t.Fatal(err)
