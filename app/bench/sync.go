@@ -42,7 +42,7 @@ type SyncResult struct {
 // share one bucket: a PostgreSQL row when --database-url is given (each
 // client with its own connection pool, as separate processes would), else
 // one in-memory limiter.
-func RunBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "sync" {
 		args = args[1:]
 	}
