@@ -6,12 +6,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
-	"github.com/trailhq/trail/jobs"
 )
 
 // Webhook describes a local integration: instead of installing Trail from
@@ -46,19 +43,7 @@ func (s *Service) ConnectWebhook(ctx context.Context, w Webhook, opts b24.Option
 		ApplicationTokenHash: secret.HashToken(w.ApplicationToken),
 		Status:               db.StatusActive,
 	}
-	err = s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		if err := db.UpsertInstallation(ctx, tx, in); err != nil {
-			return err
-		}
-		if err := db.EnsureSettings(ctx, tx, in.ID); err != nil {
-			return err
-		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.SetupArgs{PortalID: in.ID}, nil)
-			return err
-		})
-	})
-	if err != nil {
+	if err := s.save(ctx, in); err != nil {
 		return nil, err
 	}
 	s.cache.drop(in.MemberID)
