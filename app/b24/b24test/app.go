@@ -54,6 +54,14 @@ func (s *Server) registeredApp() *App {
 	return &a
 }
 
+// App returns the registered application, if any.
+func (s *Server) App() (App, bool) {
+	if a := s.registeredApp(); a != nil {
+		return *a, true
+	}
+	return App{}, false
+}
+
 func (s *Server) appScopes() []string {
 	if a := s.registeredApp(); a != nil {
 		return a.Scopes

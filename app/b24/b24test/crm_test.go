@@ -143,7 +143,7 @@ func TestLegacyGetAndErrors(t *testing.T) {
 	}
 	for _, tt := range []struct{ query, desc string }{
 		{"crm.contact.get?id=99", "Not found"},
-		{"crm.contact.get", "ID is not defined or invalid."},
+		{"crm.contact.get", "ID is not defined or invalid"},
 		{"crm.contact.update?id=3", "Parameter 'fields' must be array."},
 	} {
 		a := get(t, s.Client(), p.WebhookURL()+tt.query)

@@ -22,10 +22,31 @@
 // oauth.localhost:PORT (server_endpoint http://oauth.localhost:PORT/rest/,
 // token endpoint /oauth/token/). The admin's incoming webhook
 // http://127.0.0.1:PORT/rest/1/{secret}/{method} works with any Host
-// header. Server.Client dials the listener for every host name. The
-// control API lives under /_emulator/ (see Server.control's doc in
-// control.go); requests to a portal host that are neither REST nor OAuth
-// go to Options.Pages, the seam for the portal's own pages.
+// header. Server.Client dials the listener for every host name. Requests
+// to a portal host that are neither REST nor OAuth go to Options.Pages,
+// the seam for the portal's own pages (PortalFromContext names the
+// portal).
+//
+// # Control API
+//
+// The Go methods of Server and Portal have an HTTP face under /_emulator/
+// on any host ({portal} is a member_id or a domain; user_id 0 is
+// Automation):
+//
+//	GET    /_emulator/portals                                  PortalInfo list
+//	POST   /_emulator/app                                      register the app (App JSON)
+//	POST   /_emulator/portals/{portal}/install                 → {"application_token"}
+//	POST   /_emulator/portals/{portal}/complete-install        installFinish
+//	POST   /_emulator/portals/{portal}/uninstall?clean=1       ONAPPUNINSTALL
+//	POST   /_emulator/portals/{portal}/tokens                  {"user_id"} → token pair
+//	POST   /_emulator/portals/{portal}/tokens/expire           early expiry
+//	POST   /_emulator/portals/{portal}/tokens/revoke           invalid_token from now on
+//	POST   /_emulator/portals/{portal}/records/{entity}        {"user_id","fields"} → {"id"}
+//	PATCH  /_emulator/portals/{portal}/records/{entity}/{id}   {"user_id","fields"}
+//	DELETE /_emulator/portals/{portal}/records/{entity}/{id}?user_id=N
+//	GET    /_emulator/portals/{portal}/faults                  Faults JSON (PUT to set)
+//	GET    /_emulator/portals/{portal}/stats                   requests, limited, refreshes
+//	GET    /_emulator/portals/{portal}/deliveries              Delivery list
 //
 // # Data
 //
@@ -85,6 +106,10 @@
 //   - Handler URLs on loopback and plain http are accepted (Bitrix24 wants
 //     public https hosts).
 //   - Authorization: Bearer is accepted everywhere (unconfirmed in docs).
+//   - app.info on the authorization server (oauth.localhost/rest/app.info)
+//     answers result.install.uri as public code expects; its other keys
+//     are a guess.
+//   - Filter dates without an offset are read in the portal's zone.
 //   - A refresh kills the used refresh token, not the access token issued
 //     with it; unknown or revoked access tokens answer invalid_token.
 //   - crm.item's nested filters with logic OR, SPA (entityTypeId ≥ 128),

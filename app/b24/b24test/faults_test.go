@@ -30,6 +30,12 @@ func TestFaults(t *testing.T) {
 			t.Errorf("%+v: %d %s", c.f, a.status, a.raw)
 		}
 	}
+	p.SetFaults(Faults{Delay: 60 * time.Millisecond})
+	start := time.Now()
+	mustOK(t, appCall(t, s, p, tok.AccessToken, "server.time", nil))
+	if el := time.Since(start); el < 60*time.Millisecond {
+		t.Errorf("slow portal answered in %v", el)
+	}
 	p.SetFaults(Faults{HangRate: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

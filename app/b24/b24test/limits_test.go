@@ -9,10 +9,13 @@ import (
 func TestLeakyBucket(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	s := newTestServer(t, Options{Now: clk.Now, Limits: Limits{Burst: 5, Drain: 2}})
-	p := s.Portals()[0]
-	for range 5 {
+	s, p, tok := installed(t, Options{Now: clk.Now, Limits: Limits{Burst: 5, Drain: 2}})
+	for range 4 {
 		mustOK(t, hookCall(t, s, p, "server.time", nil))
+	}
+	mustOK(t, appCall(t, s, p, tok.AccessToken, "server.time", nil))
+	if a := appCall(t, s, p, tok.AccessToken, "server.time", nil); a.errCode() != "QUERY_LIMIT_EXCEEDED" {
+		t.Fatalf("app did not share the webhook's bucket: %s", a.raw)
 	}
 	a := hookCall(t, s, p, "batch", map[string]any{"cmd": []string{"server.time"}})
 	if a.status != http.StatusServiceUnavailable || a.errCode() != "QUERY_LIMIT_EXCEEDED" {
@@ -23,7 +26,7 @@ func TestLeakyBucket(t *testing.T) {
 	if a := hookCall(t, s, p, "server.time", nil); a.status != http.StatusServiceUnavailable {
 		t.Errorf("bucket refilled too fast: %d", a.status)
 	}
-	if st := p.Stats(); st.Limited != 2 || st.Requests != 8 {
+	if st := p.Stats(); st.Limited != 3 || st.Requests != 9 {
 		t.Errorf("stats = %+v", st)
 	}
 	if got := (Limits{}).MinDuration(250); got != 100*time.Second {

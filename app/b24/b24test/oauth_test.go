@@ -40,6 +40,10 @@ func TestRefreshRotation(t *testing.T) {
 		t.Errorf("Refreshes = %d, want 2", got)
 	}
 	mustOK(t, appCall(t, s, p, strString(post.body["access_token"]), "crm.deal.list", nil))
+	info := mustOK(t, get(t, c, s.OAuthEndpoint()+"app.info?auth="+strString(post.body["access_token"])))
+	if uri := object(object(info.body["result"])["install"])["uri"]; uri != "http://"+p.Domain() {
+		t.Errorf("server-side app.info install.uri = %v", uri)
+	}
 }
 
 func TestAuthorizationCode(t *testing.T) {
