@@ -1,7 +1,6 @@
 package b24test
 
 import (
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -207,8 +206,6 @@ func cmpFloat(x, y float64) int {
 		return -1
 	case x > y:
 		return 1
-	case math.IsNaN(x) || math.IsNaN(y):
-		return 0
 	}
 	return 0
 }

@@ -222,6 +222,9 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 func TestOwnRecordsOnlyUser(t *testing.T) {
 	t.Parallel()
 	s, p, _ := installed(t, Options{Deals: 100})
+	if u := p.Users()[p.OwnRecordsUserID()-1]; !u.OwnRecordsOnly || u.Admin {
+		t.Fatalf("Users() = %+v", p.Users())
+	}
 	own, _ := p.IssueTokens(p.OwnRecordsUserID())
 	a := mustOK(t, appCall(t, s, p, own.AccessToken, "crm.deal.list", map[string]any{"select": []string{"ID", "ASSIGNED_BY_ID"}}))
 	rows := list(a.body["result"])

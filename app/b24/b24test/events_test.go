@@ -117,6 +117,15 @@ func TestNoEventsBeforeInstallFinish(t *testing.T) {
 	if d[1].Event != "ONCRMDEALADD" || d[1].Body.Get("data[FIELDS][ID]") != "5" || d[1].Body.Get("auth[user_id]") != "2" {
 		t.Errorf("second delivery = %+v (the early deal must not be delivered)", d[1])
 	}
+	if err := p.CompleteInstall(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.AddRecord("deal", Automation, map[string]any{"TITLE": "robot"}); err != nil {
+		t.Fatal(err)
+	}
+	if d = waitN(t, p, 3); d[2].Event != "ONCRMDEALADD" {
+		t.Errorf("a second installFinish sent %s", d[2].Event)
+	}
 }
 
 func TestUninstallEvent(t *testing.T) {
