@@ -120,6 +120,10 @@
 //     app options, REST 3.0, the .xml format, the 302 after a domain
 //     change, PAYMENT_REQUIRED and the 60 s request cut-off are not
 //     emulated.
+//   - event.offline.get and event.offline.list ignore filter and order
+//     (records come oldest first); a deleted portal still refreshes tokens.
+//   - Listing 1,000,000 records by any order but ID sorts every match and
+//     takes seconds of real CPU; ID order and keyset pages do not.
 //   - Duplicate event.bind and placement.bind answer 400 ERROR_CORE (the
 //     real code is undocumented).
 //   - The portal's HTML pages and the frame postMessage protocol are not
