@@ -15,6 +15,7 @@ import (
 	_ "time/tzdata" // the runtime image has no zoneinfo; users see times in their zone
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/bench"
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/server"
 	"github.com/trailhq/trail/db"
@@ -32,6 +33,7 @@ commands:
   all       serve HTTP and run jobs in one process
   migrate   apply database migrations (River's and Trail's) and exit
   emulate   run the Bitrix24 emulator (portals + OAuth server); -h lists its flags
+  bench     benchmarks: bench sync (client listing), bench events (event intake); -h lists flags
   version   print the version
 
 Configuration comes from the environment; see README.md.
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log := newLogger(cfg, stderr)
 		mode := server.Mode{HTTP: cmd != "work", Workers: cmd != "serve"}
 		return server.Run(ctx, cfg, log, mode, nil)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "emulate":
 		return b24test.RunCommand(ctx, rest, stdout, stderr)
 	case "migrate":
@@ -92,6 +96,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stderr, usage)
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"bench needs a name: sync or events"}
+	}
+	switch args[0] {
+	case "sync":
+		return bench.RunSync(ctx, args[1:], stdout, stderr)
+	case "events":
+		return bench.RunEvents(ctx, args[1:], stdout, stderr)
+	}
+	return usageError{fmt.Sprintf("unknown benchmark %q (want sync or events)", args[0])}
 }
 
 func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger) error {

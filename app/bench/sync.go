@@ -21,8 +21,8 @@ import (
 	"github.com/trailhq/trail/migrations"
 )
 
-// Result is the last line `trail bench sync` prints.
-type Result struct {
+// SyncResult is the last line `trail bench sync` prints.
+type SyncResult struct {
 	Items        int64   `json:"items"`
 	Seconds      float64 `json:"seconds"`
 	HTTPRequests int64   `json:"http_requests"`
@@ -33,7 +33,7 @@ type Result struct {
 
 // RunBench runs `trail bench sync`: it starts the Bitrix24 emulator in this
 // process with its default limits and cost model, lists every deal of one
-// portal through the b24 client, and prints as its last line a JSON Result.
+// portal through the b24 client, and prints as its last line a JSON SyncResult.
 // Efficiency is LimitSeconds/Seconds: 1 would be a client that wastes
 // nothing the portal's limits allow.
 //
@@ -42,7 +42,7 @@ type Result struct {
 // share one bucket: a PostgreSQL row when --database-url is given (each
 // client with its own connection pool, as separate processes would), else
 // one in-memory limiter.
-func RunBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "sync" {
 		args = args[1:]
 	}
@@ -109,13 +109,13 @@ func RunBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	stats := portal.Stats()
 	limit := LimitSeconds(*deals, *clients, limits, b24test.DefaultCost())
-	res := Result{
+	res := SyncResult{
 		Items:        items.Load(),
-		Seconds:      round(elapsed),
+		Seconds:      round3(elapsed),
 		HTTPRequests: stats.Requests,
 		RateLimited:  stats.Limited,
-		LimitSeconds: round(limit),
-		Efficiency:   round(limit / elapsed),
+		LimitSeconds: round3(limit),
+		Efficiency:   round3(limit / elapsed),
 	}
 	return json.NewEncoder(stdout).Encode(res)
 }
@@ -196,4 +196,4 @@ func sharedLimiters(ctx context.Context, url string, n int, rate b24.Rate) ([]b2
 	return ls, cleanup, nil
 }
 
-func round(f float64) float64 { return math.Round(f*1000) / 1000 }
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

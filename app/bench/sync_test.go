@@ -32,11 +32,11 @@ func TestLimitSeconds(t *testing.T) {
 
 func TestRunBenchSmall(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if err := RunBench(context.Background(), []string{"sync", "--deals", "3000", "--clients", "2"}, &out, &errOut); err != nil {
+	if err := RunSync(context.Background(), []string{"sync", "--deals", "3000", "--clients", "2"}, &out, &errOut); err != nil {
 		t.Fatal(err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var r Result
+	var r SyncResult
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil {
 		t.Fatal(err)
 	}
