@@ -65,8 +65,8 @@ func TestEmulatorRefreshOnceAcrossPools(t *testing.T) {
 // PostgreSQL and are never refused.
 func TestEmulatorBucketAcrossPools(t *testing.T) {
 	t.Parallel()
-	// The headroom of one request is 100 ms at this drain: room for
-	// scheduling delays between a slot and its request.
+	// A slow drain: Slack is 2.5 requests here, room for scheduling delays
+	// between a slot and its request.
 	rate := b24.Rate{Burst: 10, Drain: 10}
 	srv, err := b24test.NewServer(b24test.Options{Seed: 12, Limits: b24test.Limits{Burst: rate.Burst, Drain: rate.Drain}})
 	if err != nil {

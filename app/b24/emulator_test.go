@@ -206,8 +206,8 @@ func TestEmulatorRotation(t *testing.T) {
 func TestEmulatorBucketSharing(t *testing.T) {
 	t.Parallel()
 	run := func(shared bool) b24test.Stats {
-		// One request of headroom is 100 ms at this drain: room for
-		// scheduling delays between a slot and its request.
+		// A slow drain: Slack is 2.5 requests here, room for scheduling
+		// delays between a slot and its request.
 		rate := b24.Rate{Burst: 10, Drain: 10}
 		srv := startEmulator(t, b24test.Options{Seed: 5, Limits: b24test.Limits{Burst: rate.Burst, Drain: rate.Drain}})
 		p := srv.Portals()[0]
