@@ -63,7 +63,18 @@ func (s *Service) install(ctx context.Context, memberID, refreshToken, appToken 
 		uid := g.UserID
 		in.AuthUserID = &uid
 	}
-	err = s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+	if err := s.save(ctx, in); err != nil {
+		return nil, err
+	}
+	s.Log.InfoContext(ctx, "portal installed", "member_id", in.MemberID, "portal_id", in.ID, "domain", in.Domain)
+	return in, nil
+}
+
+// save stores an installation (new, or updated in place) with its default
+// settings and enqueues its setup, in one transaction: setup binds events
+// and tabs again, which an install, an update and a new grant all need.
+func (s *Service) save(ctx context.Context, in *db.Installation) error {
+	return s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		if err := db.UpsertInstallation(ctx, tx, in); err != nil {
 			return err
 		}
@@ -75,11 +86,6 @@ func (s *Service) install(ctx context.Context, memberID, refreshToken, appToken 
 			return err
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.Log.InfoContext(ctx, "portal installed", "member_id", in.MemberID, "portal_id", in.ID, "domain", in.Domain)
-	return in, nil
 }
 
 // confirm trades the refresh token and checks the grant is the claimed

@@ -88,15 +88,7 @@ func (s *Service) update(ctx context.Context, in *db.Installation, e *event.Even
 		exp := g.Expires
 		in.ExpiresAt = &exp
 	}
-	return s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		if err := db.UpsertInstallation(ctx, tx, in); err != nil {
-			return err
-		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.SetupArgs{PortalID: in.ID}, nil)
-			return err
-		})
-	})
+	return s.save(ctx, in)
 }
 
 // Uninstall handles ONAPPUNINSTALL, whose application_token is its only
