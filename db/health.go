@@ -50,13 +50,15 @@ func LastEventAt(ctx context.Context, q bun.IDB, portalID int64) (*time.Time, er
 	return at[0], nil
 }
 
-// ResetSyncStates marks entities' baselines as about to run again, so the
-// progress bar shows them waiting from the moment a resync is asked for
-// (the job itself recounts the total when it starts).
+// ResetSyncStates marks entities' baselines as to be copied again from the
+// first record: the progress bar shows them waiting from the moment a
+// resync is asked for, and a baseline job already waiting for the entity
+// (which a resync's job is a duplicate of) starts from the first record
+// too. The job recounts the total when it starts.
 func ResetSyncStates(ctx context.Context, q bun.IDB, portalID int64, entities []string) error {
 	for _, e := range entities {
 		_, err := q.NewRaw(`INSERT INTO sync_state (portal_id, entity, state) VALUES (?, ?, 'pending')
-			ON CONFLICT (portal_id, entity) DO UPDATE SET state = 'pending', done = 0, error = '', finished_at = NULL`,
+			ON CONFLICT (portal_id, entity) DO UPDATE SET state = 'pending', done = 0, last_id = 0, error = '', started_at = NULL, finished_at = NULL`,
 			portalID, e).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("reset sync state %s: %w", e, err)

@@ -46,10 +46,11 @@ func (h *handlers) syncProgress(c *fiber.Ctx) error {
 	return views.Render(c, views.SyncBar(p))
 }
 
-// resync copies every tracked type's records again from the first one. The
-// progress rows are reset in the transaction that enqueues the jobs, so the
-// bar never shows the previous run's 100% as this one's; a type whose
-// baseline is already queued or running keeps that job (and its figures).
+// resync copies every tracked type's records again from the first one.
+// The progress rows are reset in the transaction that enqueues the jobs, so
+// the bar never shows the previous run's 100% as this one's; where a
+// baseline job of the type is already waiting, River keeps that one, and
+// the reset makes it start from the first record too.
 func (h *handlers) resync(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	v := viewerOf(c)
@@ -65,23 +66,17 @@ func (h *handlers) resync(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		var queued []string
-		err = tx.Pgx(func(ptx pgx.Tx) error {
+		if err := db.ResetSyncStates(ctx, tx, v.PortalID, set.Entities); err != nil {
+			return err
+		}
+		return tx.Pgx(func(ptx pgx.Tx) error {
 			for _, e := range set.Entities {
-				res, err := h.Jobs.InsertTx(ctx, ptx, jobs.SyncArgs{PortalID: v.PortalID, Entity: e, Full: true}, nil)
-				if err != nil {
+				if _, err := h.Jobs.InsertTx(ctx, ptx, jobs.SyncArgs{PortalID: v.PortalID, Entity: e, Full: true}, nil); err != nil {
 					return err
-				}
-				if !res.UniqueSkippedAsDuplicate {
-					queued = append(queued, e)
 				}
 			}
 			return nil
 		})
-		if err != nil {
-			return err
-		}
-		return db.ResetSyncStates(ctx, tx, v.PortalID, queued)
 	})
 	if err != nil {
 		return err
