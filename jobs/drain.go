@@ -99,6 +99,15 @@ func (d *drain) round(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	recs := coalesce(rows, drainRecords)
+	if d.in.AuthMode == "webhook" {
+		// Outgoing webhooks never carry the acting user's tokens, so their
+		// deliveries cannot tell a person from a robot.
+		for _, p := range recs {
+			if p.origin.Delivery == history.DeliveryEvent {
+				p.origin.Delivery = history.DeliveryUnknown
+			}
+		}
+	}
 	if err := d.fetch(ctx, recs); err != nil {
 		return 0, err
 	}

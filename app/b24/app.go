@@ -1,7 +1,6 @@
 package b24
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -165,38 +164,13 @@ func (c *Client) ClearOfflineEvents(ctx context.Context, processID string, ids [
 
 // Placement is one placement binding.
 type Placement struct {
-	Placement   string           `json:"placement"`
-	Handler     string           `json:"handler"`
-	Title       string           `json:"title"`
-	Description string           `json:"description"`
-	GroupName   string           `json:"groupName,omitempty"`
-	Options     PlacementOptions `json:"options,omitempty"`
-	UserID      ID               `json:"userId,omitempty"`
-}
-
-// PlacementOptions are a binding's options. Bitrix24 encodes an empty set
-// as a JSON array ([]), so that decodes as no options.
-type PlacementOptions map[string]any
-
-// UnmarshalJSON accepts an object, null or an empty array.
-func (o *PlacementOptions) UnmarshalJSON(b []byte) error {
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-		var list []json.RawMessage
-		if err := json.Unmarshal(t, &list); err != nil {
-			return err
-		}
-		if len(list) > 0 {
-			return fmt.Errorf("b24: placement options: a non-empty list where an object was expected")
-		}
-		*o = nil
-		return nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	*o = m
-	return nil
+	Placement   string          `json:"placement"`
+	Handler     string          `json:"handler"`
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	GroupName   string          `json:"groupName,omitempty"`
+	Options     json.RawMessage `json:"options,omitempty"`
+	UserID      ID              `json:"userId,omitempty"`
 }
 
 // BindPlacement registers a placement handler (placement.bind).
@@ -211,8 +185,12 @@ func (c *Client) BindPlacement(ctx context.Context, pl Placement) error {
 	if pl.GroupName != "" {
 		p["GROUP_NAME"] = pl.GroupName
 	}
-	if len(pl.Options) > 0 {
-		p["OPTIONS"] = pl.Options
+	if !isEmptyCollection(pl.Options) {
+		var opts map[string]any
+		if err := json.Unmarshal(pl.Options, &opts); err != nil {
+			return fmt.Errorf("b24: placement options: %w", err)
+		}
+		p["OPTIONS"] = opts
 	}
 	_, err := c.Call(ctx, "placement.bind", p)
 	return err
