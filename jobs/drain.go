@@ -44,11 +44,13 @@ func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error
 		return w.outcome(ctx, in, err) // the inbox waits for the portal to be callable again
 	}
 	d := &drain{Deps: w.Deps, in: in, c: c, schemas: map[string]*history.Schema{}}
-	if d.set, err = db.LoadSettings(ctx, w.DB.Bun, in.ID); err != nil {
-		return err
-	}
 	start := time.Now()
 	for {
+		// Settings are read every round, so an admin's change applies to
+		// the next events even while a long drain runs.
+		if d.set, err = db.LoadSettings(ctx, w.DB.Bun, in.ID); err != nil {
+			return err
+		}
 		n, err := d.round(ctx)
 		if err != nil {
 			return w.outcome(ctx, in, err)

@@ -57,7 +57,7 @@ func routes(app *fiber.App, d Deps) {
 		user.Get("/bitrix/install/status", h.installStatus)
 		user.Get("/tab/:entity/:id/entries", h.tabEntries)
 		user.Get("/tab/:entity/:id/export.csv", h.tabExport)
-		_ = user.Group("/settings", h.requireAdmin)
+		h.settingsRoutes(user.Group("/settings", h.requireAdmin))
 	}
 
 	app.Get(static.Prefix+"*", staticAsset)
