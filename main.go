@@ -16,6 +16,7 @@ import (
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/devstack"
 	"github.com/trailhq/trail/app/server"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/migrations"
@@ -32,6 +33,7 @@ commands:
   all       serve HTTP and run jobs in one process
   migrate   apply database migrations (River's and Trail's) and exit
   emulate   run the Bitrix24 emulator (portals + OAuth server); -h lists its flags
+  dev       run Trail installed on emulated portals, with demo data (development)
   version   print the version
 
 Configuration comes from the environment; see README.md.
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return server.Run(ctx, cfg, log, mode, nil)
 	case "emulate":
 		return b24test.RunCommand(ctx, rest, stdout, stderr)
+	case "dev":
+		return devstack.RunCommand(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		cfg, err := config.Load(getenv, config.Needs{Database: true})
 		if err != nil {
