@@ -165,3 +165,99 @@ func SyncStates(ctx context.Context, q bun.IDB, portalID int64) ([]SyncState, er
 	}
 	return out, nil
 }
+
+// SnapshotsRead returns the stored data of records, without locking.
+func SnapshotsRead(ctx context.Context, q bun.IDB, portalID int64, entity string, ids []int64) (map[int64]json.RawMessage, error) {
+	var rows []Snapshot
+	err := q.NewSelect().Model(&rows).Column("entity_id", "data").
+		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id IN (?)", bun.In(ids)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read snapshots: %w", err)
+	}
+	out := make(map[int64]json.RawMessage, len(rows))
+	for _, r := range rows {
+		out[r.EntityID] = r.Data
+	}
+	return out, nil
+}
+
+// SnapshotOf returns one record's snapshot, or ErrNotFound.
+func SnapshotOf(ctx context.Context, q bun.IDB, portalID int64, entity string, id int64) (*Snapshot, error) {
+	s := &Snapshot{}
+	err := q.NewSelect().Model(s).Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).Scan(ctx)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return s, nil
+}
+
+// HistoryFilter narrows a record's history.
+type HistoryFilter struct {
+	Field    string
+	AuthorID int64
+	From, To time.Time // To is exclusive
+}
+
+// HistoryCursor points after the last change of a page (changes are listed
+// newest first).
+type HistoryCursor struct {
+	At       time.Time
+	ChangeID int64
+}
+
+// RecordHistory returns the rows of up to limit changes of one record,
+// newest first, after cursor (nil for the first page). Whole changes only:
+// a page never splits one change's fields.
+func RecordHistory(ctx context.Context, q bun.IDB, portalID int64, entity string, id int64, f HistoryFilter, after *HistoryCursor, limit int) ([]HistoryRow, error) {
+	sel := q.NewSelect().Model((*HistoryRow)(nil)).Column("change_id").ColumnExpr("max(changed_at) AS at").
+		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
+		Group("change_id").OrderExpr("at DESC, change_id DESC").Limit(int64(limit))
+	if f.Field != "" {
+		sel = sel.Where("field = ?", f.Field)
+	}
+	if f.AuthorID != 0 {
+		sel = sel.Where("author_id = ?", f.AuthorID)
+	}
+	if !f.From.IsZero() {
+		sel = sel.Where("changed_at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		sel = sel.Where("changed_at < ?", f.To)
+	}
+	if after != nil {
+		sel = sel.Where("(changed_at, change_id) < (?, ?)", after.At, after.ChangeID)
+	}
+	var rows []HistoryRow
+	err := q.NewSelect().Model(&rows).
+		With("page", sel).
+		Join("JOIN page ON page.change_id = history_row.change_id").
+		Where("history_row.portal_id = ?", portalID).Where("history_row.entity = ?", entity).Where("history_row.entity_id = ?", id).
+		Apply(func(s *bun.SelectQuery) *bun.SelectQuery {
+			if f.Field != "" {
+				return s.Where("history_row.field = ?", f.Field)
+			}
+			return s
+		}).
+		OrderExpr("page.at DESC, history_row.change_id DESC, history_row.field, history_row.id").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record history: %w", err)
+	}
+	return rows, nil
+}
+
+// HistoryFields lists the fields that changed in a record's history.
+func HistoryFields(ctx context.Context, q bun.IDB, portalID int64, entity string, id int64) ([]string, error) {
+	var out []string
+	err := q.NewRaw(`SELECT DISTINCT field FROM history WHERE portal_id = ? AND entity = ? AND entity_id = ? AND field <> '' ORDER BY field`,
+		portalID, entity, id).Scan(ctx, &out)
+	return out, err
+}
+
+// HistoryAuthors lists who changed a record.
+func HistoryAuthors(ctx context.Context, q bun.IDB, portalID int64, entity string, id int64) ([]int64, error) {
+	var out []int64
+	err := q.NewRaw(`SELECT DISTINCT author_id FROM history WHERE portal_id = ? AND entity = ? AND entity_id = ? AND author_id IS NOT NULL ORDER BY author_id`,
+		portalID, entity, id).Scan(ctx, &out)
+	return out, err
+}

@@ -58,7 +58,7 @@ func InstallationByMemberID(ctx context.Context, q bun.IDB, memberID string) (*I
 // tenantTables are every table holding a portal's data besides installations.
 // A new tenant table must be added here, or purges will leave it behind (a
 // test checks every table with a portal_id column is listed).
-var tenantTables = []string{"inbox", "snapshots", "history", "sync_state", "portal_meta", "api_calls", "portal_settings"}
+var tenantTables = []string{"inbox", "snapshots", "history", "sync_state", "portal_meta", "api_calls", "portal_settings", "sessions"}
 
 // TenantTables lists the tables PurgePortal empties for a portal.
 func TenantTables() []string { return append([]string(nil), tenantTables...) }
@@ -172,4 +172,15 @@ func MarkReauth(ctx context.Context, q bun.IDB, portalID int64) error {
 		return fmt.Errorf("mark reauth: %w", err)
 	}
 	return nil
+}
+
+// InstallationByDomain finds an active installation by its portal's domain.
+func InstallationByDomain(ctx context.Context, q bun.IDB, domain string) (*Installation, error) {
+	var in Installation
+	err := q.NewSelect().Model(&in).Where("domain = ?", domain).Where("status IN (?)", bun.In([]string{StatusActive, StatusReauth})).
+		OrderExpr("updated_at DESC").Limit(1).Scan(ctx)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &in, nil
 }

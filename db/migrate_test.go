@@ -104,3 +104,27 @@ func TestMigrateConcurrently(t *testing.T) {
 		t.Fatalf("bun_migrations has %d rows, want one per migration file (%d)", n, sqlFiles)
 	}
 }
+
+// Every table that holds portal data must be emptied by a purge.
+func TestTenantTablesCoverSchema(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	var tables []string
+	err := d.Bun.NewRaw(`SELECT table_name FROM information_schema.columns
+		WHERE table_schema = 'public' AND column_name = 'portal_id' ORDER BY table_name`).Scan(context.Background(), &tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, tb := range db.TenantTables() {
+		listed[tb] = true
+	}
+	for _, tb := range tables {
+		if !listed[tb] {
+			t.Errorf("table %s has portal_id but PurgePortal does not empty it", tb)
+		}
+	}
+	if len(tables) < 5 {
+		t.Fatalf("found only %v", tables)
+	}
+}

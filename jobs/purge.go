@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -34,6 +36,17 @@ type PurgeWorker struct {
 // Work deletes the portal's data in one transaction. A portal that was
 // installed again since the purge was asked for is left alone.
 func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error {
+	// A job of the portal that started before the uninstall may still write;
+	// wait for it to end (jobs that start later see the portal uninstalled).
+	var busy bool
+	err := w.DB.Bun.NewRaw(`SELECT EXISTS (SELECT 1 FROM river_job WHERE state = 'running' AND id <> ?
+		AND args->>'portal_id' = ?)`, job.ID, strconv.FormatInt(job.Args.PortalID, 10)).Scan(ctx, &busy)
+	if err != nil {
+		return err
+	}
+	if busy {
+		return river.JobSnooze(5 * time.Second)
+	}
 	memberID := ""
 	if in, err := db.InstallationByID(ctx, w.DB.Bun, job.Args.PortalID); err == nil {
 		memberID = in.MemberID // for the log: operators search by member_id

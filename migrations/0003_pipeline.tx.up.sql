@@ -62,7 +62,7 @@ CREATE TABLE history (
     recorded_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE SEQUENCE history_change_seq;
-CREATE INDEX history_record_idx ON history (portal_id, entity, entity_id, changed_at DESC, id DESC);
+CREATE INDEX history_record_idx ON history (portal_id, entity, entity_id, changed_at DESC, change_id DESC);
 CREATE INDEX history_portal_idx ON history (portal_id, changed_at DESC);
 
 -- Baseline sync and reconciliation progress per portal and entity.

@@ -13,7 +13,7 @@ import (
 	"sync"
 )
 
-//go:embed *.css
+//go:embed *.css *.js vendor/*.js
 var files embed.FS
 
 // Prefix is the URL path assets are served under.

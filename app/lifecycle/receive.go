@@ -28,7 +28,7 @@ func (s *Service) Receive(ctx context.Context, e *event.Event) error {
 func (s *Service) receive(ctx context.Context, e *event.Event) (ignored bool, err error) {
 	switch e.Name {
 	case event.AppInstall:
-		_, err := s.install(ctx, e)
+		_, err := s.installEvent(ctx, e)
 		return false, err
 	case event.AppUninstall:
 		return false, s.uninstall(ctx, e)
@@ -95,15 +95,7 @@ func (s *Service) update(ctx context.Context, in *db.Installation, e *event.Even
 		exp := g.Expires
 		in.ExpiresAt = &exp
 	}
-	return s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		if err := db.UpsertInstallation(ctx, tx, in); err != nil {
-			return err
-		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.SetupArgs{PortalID: in.ID}, nil)
-			return err
-		})
-	})
+	return s.save(ctx, in)
 }
 
 // Uninstall handles ONAPPUNINSTALL, whose application_token is its only

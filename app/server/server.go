@@ -114,6 +114,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		}
 		fa := web.New(web.Deps{
 			Config: cfg, Log: log, DB: d, Metrics: m, RiverUI: ui, Lifecycle: lc,
+			Sessions: web.NewSessions(d), Clients: clients, Jobs: rc,
 			Ready: func(ctx context.Context) error { return Ready(ctx, d) },
 		})
 		app = fa

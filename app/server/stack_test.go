@@ -38,6 +38,9 @@ type stackOpts struct {
 	LogLevel slog.Level
 	// NoWorkers runs the HTTP server only: the test runs workers itself.
 	NoWorkers bool
+	// App adjusts how Trail is registered with the emulated marketplace
+	// (given Trail's base URL).
+	App func(a *b24test.App, base string)
 }
 
 func newStack(t *testing.T, opts b24test.Options) *stack {
@@ -56,6 +59,9 @@ func newStackWith(t *testing.T, opts b24test.Options, so stackOpts) *stack {
 		Scopes:            []string{"crm", "placement", "user_brief"},
 		AppURL:            base + "/bitrix/app",
 		InstallHandlerURL: base + "/bitrix/install",
+	}
+	if so.App != nil {
+		so.App(opts.App, base)
 	}
 	emu, err := b24test.NewServer(opts)
 	if err != nil {

@@ -9,12 +9,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/metrics"
+	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/jobs"
 )
 
 // Deps are what the handlers need; everything is passed in, nothing global.
@@ -29,6 +32,11 @@ type Deps struct {
 	// Lifecycle verifies and records what portals send; nil leaves the
 	// /bitrix/* handlers off (tests of the bare app).
 	Lifecycle *lifecycle.Service
+	// Sessions, Clients and Jobs serve the pages people use inside the
+	// portal; nil Sessions leaves those routes off.
+	Sessions *scs.SessionManager
+	Clients  *portal.Clients
+	Jobs     *jobs.Client
 	// RiverUI is the job dashboard, mounted for operators; nil leaves it off.
 	RiverUI http.Handler
 }

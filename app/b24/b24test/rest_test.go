@@ -36,7 +36,9 @@ func TestParameterEncodings(t *testing.T) {
 		{"GET query", func() answer { return get(t, c, ep+"crm.deal.get?id=7&auth="+tok.AccessToken) }},
 		{"GET .json suffix", func() answer { return get(t, c, ep+"crm.deal.get.json?id=7&auth="+tok.AccessToken) }},
 		{"POST form", func() answer { return postForm(t, c, ep+"crm.deal.get", "id=7&auth="+tok.AccessToken) }},
-		{"POST JSON", func() answer { return postJSON(t, c, ep+"crm.deal.get", map[string]any{"id": 7, "auth": tok.AccessToken}) }},
+		{"POST JSON", func() answer {
+			return postJSON(t, c, ep+"crm.deal.get", map[string]any{"id": 7, "auth": tok.AccessToken})
+		}},
 		{"POST JSON, auth in query, unknown params", func() answer {
 			return postJSON(t, c, ep+"crm.deal.get?auth="+tok.AccessToken+"&bx24_request_id=x", map[string]any{"ID": "7"})
 		}},
@@ -112,7 +114,7 @@ func TestAuthErrors(t *testing.T) {
 		{"expired token", func() answer {
 			clk.Add(2 * time.Minute)
 			return get(t, c, ep+"crm.deal.list?auth="+tok.AccessToken)
-		}, 401, "expired_token", "The access token provided has expired."},
+		}, 401, "expired_token", "The access token provided has expired"},
 	}
 	for _, tt := range tests {
 		a := tt.call()

@@ -35,6 +35,8 @@ type Server struct {
 	ctlOnce sync.Once
 	ctl     http.Handler
 
+	ui uiState // the portal pages' state (portal_ui.go)
+
 	events   *dispatcher
 	closing  chan struct{}
 	closeMu  sync.Once
@@ -131,6 +133,12 @@ func (s *Server) Client() *http.Client {
 	}}
 }
 
+// Limits are the limits every portal applies, defaults filled in.
+func (s *Server) Limits() Limits { return s.opts.Limits }
+
+// Cost is the simulated cost model in force.
+func (s *Server) Cost() Cost { return s.opts.Cost }
+
 func (s *Server) now() time.Time { return s.opts.Now() }
 
 // sleep waits d unless the server is closing.
@@ -188,6 +196,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAuthorize(w, r, p)
 	case p != nil && s.opts.Pages != nil:
 		s.opts.Pages.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, p)))
+	case p != nil:
+		s.servePortalUI(w, r, p) // the portal's web pages (portal_ui.go)
 	case p == nil && strings.HasPrefix(path, "/rest/"):
 		// A token names its portal, so the plain address serves apps too.
 		s.serveREST(w, r, restTarget{method: strings.TrimPrefix(path, "/rest/")})

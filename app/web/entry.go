@@ -1,0 +1,220 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/views"
+)
+
+// Bitrix24 opens Trail's pages with a POST carrying the user's tokens and
+// the portal's member_id (reference §10). Nothing in it is trusted as is:
+// the installation is looked up by member_id, the token is checked by
+// calling the portal at the installation's stored endpoint (so a forged
+// DOMAIN changes nothing and another portal's token fails), and only then
+// a session starts.
+
+// entryForm is what the frame POST carries.
+type entryForm struct {
+	AuthID    string
+	MemberID  string
+	Placement string
+	Options   map[string]any
+	Lang      string
+}
+
+func readEntry(c *fiber.Ctx) entryForm {
+	f := entryForm{
+		AuthID: c.FormValue("AUTH_ID"), MemberID: c.FormValue("member_id"),
+		Placement: strings.ToUpper(c.FormValue("PLACEMENT")), Lang: c.Query("LANG", c.FormValue("LANG")),
+	}
+	if f.Placement == "" {
+		f.Placement = "DEFAULT"
+	}
+	// PLACEMENT_OPTIONS is a JSON string, occasionally not JSON at all.
+	_ = json.Unmarshal([]byte(c.FormValue("PLACEMENT_OPTIONS")), &f.Options)
+	return f
+}
+
+// who is the verified user behind a frame POST.
+type who struct {
+	in     *db.Installation
+	viewer viewer
+	// readable reports, for the record asked about, whether Bitrix24 let
+	// the user read it.
+	readable bool
+}
+
+var (
+	errNotInstalled = errors.New("not installed")
+	errBadToken     = errors.New("token not accepted")
+)
+
+// verify checks the user's token at the stored endpoint and, when a record
+// is named, whether the user may read it: one batch, one HTTP request.
+func (h *handlers) verify(ctx context.Context, memberID, authID, lang string, entity string, id int64) (*who, error) {
+	if memberID == "" || authID == "" {
+		return nil, errBadToken
+	}
+	in, err := db.InstallationByMemberID(ctx, h.DB.Bun, memberID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, errNotInstalled
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.Status == db.StatusUninstalled || in.Status == db.StatusPurged {
+		return nil, errNotInstalled
+	}
+	c := h.Clients.ForUser(in, authID)
+	var b b24.Batch
+	b.Add("me", "user.current", nil)
+	b.Add("admin", "user.admin", nil)
+	if entity != "" {
+		b.Add("record", "crm."+entity+".get", b24.Params{"id": id})
+	}
+	res, err := c.Batch(ctx, &b)
+	if err != nil {
+		if errors.Is(err, b24.ErrInvalidToken) || errors.Is(err, b24.ErrExpiredToken) || errors.Is(err, b24.ErrReauthRequired) || errors.Is(err, b24.ErrAccessDenied) {
+			return nil, errBadToken
+		}
+		return nil, err
+	}
+	var me struct {
+		ID json.Number `json:"ID"`
+	}
+	if err := res.Decode("me", &me); err != nil {
+		return nil, errBadToken
+	}
+	uid, err := me.ID.Int64()
+	if err != nil || uid <= 0 {
+		return nil, errBadToken
+	}
+	var admin bool
+	_ = res.Decode("admin", &admin)
+	w := &who{in: in, viewer: viewer{PortalID: in.ID, MemberID: in.MemberID, UserID: uid, Admin: admin, Lang: views.Lang(lang)}}
+	if entity != "" {
+		_, rerr := res.Result("record")
+		w.readable = rerr == nil
+	}
+	return w, nil
+}
+
+// entityOfPlacement maps CRM_DEAL_DETAIL_TAB to deal.
+func entityOfPlacement(code string) string {
+	for _, e := range db.Entities {
+		if code == "CRM_"+strings.ToUpper(e)+"_DETAIL_TAB" {
+			return e
+		}
+	}
+	return ""
+}
+
+func optionID(opts map[string]any) int64 {
+	switch v := opts["ID"].(type) {
+	case string:
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
+	case float64:
+		return int64(v)
+	}
+	return 0
+}
+
+// enter handles every frame POST: a CRM tab, the app's main page.
+func (h *handlers) enter(c *fiber.Ctx) error {
+	f := readEntry(c)
+	c.SetUserContext(views.WithLang(c.UserContext(), f.Lang))
+	entity := entityOfPlacement(f.Placement)
+	var id int64
+	if entity != "" {
+		if id = optionID(f.Options); id <= 0 {
+			return h.problem(c, fiber.StatusBadRequest, "error.title")
+		}
+	}
+	w, err := h.verify(c.UserContext(), f.MemberID, f.AuthID, f.Lang, entity, id)
+	if err != nil {
+		return h.entryError(c, err)
+	}
+	allowFraming(c, w.in.ClientEndpoint)
+	token, err := startSession(h.Sessions, c, w.viewer)
+	if err != nil {
+		return err
+	}
+	c.SetUserContext(views.WithLang(c.UserContext(), w.viewer.Lang))
+	sess := views.FrameSession{Token: token, MemberID: w.in.MemberID}
+	if entity == "" {
+		return h.mainPage(c, w, sess)
+	}
+	if !w.readable {
+		return h.problem(c, fiber.StatusForbidden, "error.no_read")
+	}
+	grantRead(h.Sessions, c.UserContext(), entity, id)
+	sess.Context = entity + ":" + itoa(id)
+	return h.tabPage(c, w.viewer, entity, id, sess)
+}
+
+// renewSession starts a new session from a fresh token the page got from
+// the SDK after its session expired; the page's context (the record it
+// shows) is checked again.
+func (h *handlers) renewSession(c *fiber.Ctx) error {
+	entity, id := parseContext(c.FormValue("context"))
+	w, err := h.verify(c.UserContext(), c.FormValue("member_id"), c.FormValue("AUTH_ID"), "", entity, id)
+	if err != nil {
+		return h.entryError(c, err)
+	}
+	w.viewer.Lang = views.Lang(h.Sessions.GetString(c.UserContext(), keyLang))
+	token, err := startSession(h.Sessions, c, w.viewer)
+	if err != nil {
+		return err
+	}
+	if entity != "" && w.readable {
+		grantRead(h.Sessions, c.UserContext(), entity, id)
+	}
+	c.Set(SessionHeader, token)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func parseContext(s string) (string, int64) {
+	e, idText, ok := strings.Cut(s, ":")
+	if !ok {
+		return "", 0
+	}
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0
+	}
+	for _, known := range db.Entities {
+		if e == known {
+			return e, id
+		}
+	}
+	return "", 0
+}
+
+func (h *handlers) entryError(c *fiber.Ctx, err error) error {
+	switch {
+	case errors.Is(err, errNotInstalled):
+		return h.problem(c, fiber.StatusUnauthorized, "error.not_installed")
+	case errors.Is(err, errBadToken):
+		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
+	}
+	return err
+}
+
+// problem renders a short explanation with a status.
+func (h *handlers) problem(c *fiber.Ctx, status int, key string) error {
+	ctx := c.UserContext()
+	c.Status(status)
+	if c.Get("HX-Request") == "true" {
+		return c.SendString(views.T(ctx, key))
+	}
+	return views.Render(c, views.Problem(views.T(ctx, "error.title"), views.T(ctx, key)))
+}

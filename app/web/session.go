@@ -1,0 +1,114 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trailhq/trail/db"
+)
+
+// SessionHeader carries the session token. Trail never sets a cookie:
+// Safari drops third-party cookies in iframes, so the page keeps the token
+// in localStorage and htmx sends it with every request.
+const SessionHeader = "X-Session-Token"
+
+// Session keys.
+const (
+	keyPortal = "portal_id"
+	keyMember = "member_id"
+	keyUser   = "user_id"
+	keyAdmin  = "admin"
+	keyLang   = "lang"
+)
+
+// NewSessions returns the session manager Trail uses.
+func NewSessions(d *db.DB) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = db.NewSessionStore(d)
+	sm.Lifetime = 12 * time.Hour
+	sm.IdleTimeout = 2 * time.Hour
+	sm.Cookie.Name = "" // documentation only: the cookie is never used
+	return sm
+}
+
+// sessions loads the session named by the request header and, when the
+// handler changed it, stores it and returns the (possibly new) token in the
+// response header.
+func sessions(sm *scs.SessionManager) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, err := sm.Load(c.UserContext(), c.Get(SessionHeader))
+		if err != nil {
+			return err
+		}
+		if id := sm.GetInt64(ctx, keyPortal); id != 0 {
+			ctx = db.WithPortal(ctx, id)
+		}
+		c.SetUserContext(ctx)
+		herr := c.Next()
+		switch sm.Status(c.UserContext()) {
+		case scs.Modified:
+			token, expiry, err := sm.Commit(c.UserContext())
+			if err != nil {
+				return err
+			}
+			c.Set(SessionHeader, token)
+			c.Set("X-Session-Expires", expiry.UTC().Format(http.TimeFormat))
+		case scs.Destroyed:
+			c.Set(SessionHeader, "")
+		}
+		return herr
+	}
+}
+
+// viewer is who is looking, as the session says.
+type viewer struct {
+	PortalID int64
+	MemberID string
+	UserID   int64
+	Admin    bool
+	Lang     string
+}
+
+func currentViewer(sm *scs.SessionManager, ctx context.Context) (viewer, bool) {
+	v := viewer{
+		PortalID: sm.GetInt64(ctx, keyPortal), MemberID: sm.GetString(ctx, keyMember),
+		UserID: sm.GetInt64(ctx, keyUser), Admin: sm.GetBool(ctx, keyAdmin), Lang: sm.GetString(ctx, keyLang),
+	}
+	return v, v.PortalID != 0 && v.UserID != 0
+}
+
+// startSession replaces whatever session the request had with one for the
+// verified viewer (a new token, so a token seen before cannot be reused).
+func startSession(sm *scs.SessionManager, c *fiber.Ctx, v viewer) (string, error) {
+	ctx := db.WithPortal(c.UserContext(), v.PortalID)
+	if err := sm.RenewToken(ctx); err != nil {
+		return "", err
+	}
+	sm.Put(ctx, keyPortal, v.PortalID)
+	sm.Put(ctx, keyMember, v.MemberID)
+	sm.Put(ctx, keyUser, v.UserID)
+	sm.Put(ctx, keyAdmin, v.Admin)
+	sm.Put(ctx, keyLang, v.Lang)
+	token, _, err := sm.Commit(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.SetUserContext(ctx)
+	return token, nil
+}
+
+// canRead remembers, for a few minutes, that the portal let the viewer read
+// a record: Trail must never show history of a record the user may not open.
+const readGrant = 5 * time.Minute
+
+func grantRead(sm *scs.SessionManager, ctx context.Context, entity string, id int64) {
+	sm.Put(ctx, "read:"+entity+":"+itoa(id), time.Now().Add(readGrant).Unix())
+}
+
+func mayRead(sm *scs.SessionManager, ctx context.Context, entity string, id int64) bool {
+	return sm.GetInt64(ctx, "read:"+entity+":"+itoa(id)) > time.Now().Unix()
+}

@@ -1,0 +1,222 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trailhq/trail/app/timeline"
+	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/views"
+)
+
+// pageChanges is how many changes one page of a tab shows.
+const pageChanges = 25
+
+// tabPage renders the history tab of one record.
+func (h *handlers) tabPage(c *fiber.Ctx, v viewer, entity string, id int64, sess views.FrameSession) error {
+	ctx := c.UserContext()
+	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, entity)
+	if err != nil {
+		return err
+	}
+	page, err := h.timelinePage(c, v, labels, entity, id, db.HistoryFilter{}, nil)
+	if err != nil {
+		return err
+	}
+	d := views.TabData{Session: sess, Entity: entity, ID: id, Page: page, TrackingSince: page.TrackingSince}
+	fields, err := db.HistoryFields(ctx, h.DB.Bun, v.PortalID, entity, id)
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		d.Fields = append(d.Fields, views.Option{Value: f, Label: labels.Title(f)})
+	}
+	authors, err := db.HistoryAuthors(ctx, h.DB.Bun, v.PortalID, entity, id)
+	if err != nil {
+		return err
+	}
+	for _, a := range authors {
+		d.People = append(d.People, views.Option{Value: itoa(a), Label: labels.User(a).Name})
+	}
+	return views.Render(c, views.Tab(d))
+}
+
+// tabEntries renders a page of the timeline (filters, infinite scroll).
+func (h *handlers) tabEntries(c *fiber.Ctx) error {
+	v, entity, id, err := h.readableRecord(c)
+	if err != nil {
+		return err
+	}
+	f, after, err := readFilter(c)
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	labels, err := timeline.LoadLabels(c.UserContext(), h.DB.Bun, v.PortalID, entity)
+	if err != nil {
+		return err
+	}
+	page, err := h.timelinePage(c, v, labels, entity, id, f, after)
+	if err != nil {
+		return err
+	}
+	return views.Render(c, views.Timeline(page))
+}
+
+// readableRecord is the record of a tab route, if the session may read it.
+// A lapsed grant answers 401, so the page renews its session (which checks
+// the record again with a fresh token).
+func (h *handlers) readableRecord(c *fiber.Ctx) (viewer, string, int64, error) {
+	v := viewerOf(c)
+	entity := c.Params("entity")
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 || !isEntity(entity) {
+		return v, "", 0, fiber.ErrNotFound
+	}
+	if !mayRead(h.Sessions, c.UserContext(), entity, id) {
+		return v, "", 0, fiber.NewError(fiber.StatusUnauthorized, "session does not cover this record")
+	}
+	return v, entity, id, nil
+}
+
+func isEntity(e string) bool {
+	for _, x := range db.Entities {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels, entity string, id int64, f db.HistoryFilter, after *db.HistoryCursor) (views.TimelinePage, error) {
+	ctx := c.UserContext()
+	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, entity, id, f, after, pageChanges+1)
+	if err != nil {
+		return views.TimelinePage{}, err
+	}
+	if err := labels.LoadLinks(ctx, h.DB.Bun, v.PortalID, timeline.Refs(rows, labels)); err != nil {
+		return views.TimelinePage{}, err
+	}
+	entries := timeline.Build(rows, labels, h.printer(c))
+	p := views.TimelinePage{First: after == nil}
+	if len(entries) > pageChanges {
+		entries = entries[:pageChanges]
+		last := entries[len(entries)-1]
+		q := filterQuery(f)
+		q.Set("after", fmt.Sprintf("%d_%d", last.At.UnixMicro(), last.ChangeID))
+		p.Next = "/tab/" + entity + "/" + itoa(id) + "/entries?" + q.Encode()
+	} else if snap, err := db.SnapshotOf(ctx, h.DB.Bun, v.PortalID, entity, id); err == nil {
+		p.TrackingSince = snap.TrackedSince.In(h.printer(c).Loc).Format("02.01.2006")
+	}
+	p.Entries = entries
+	return p, nil
+}
+
+func (h *handlers) printer(c *fiber.Ctx) timeline.Printer {
+	ctx := c.UserContext()
+	return timeline.Printer{Empty: "—", Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"), Loc: time.UTC}
+}
+
+// readFilter reads the filter form and the page cursor.
+func readFilter(c *fiber.Ctx) (db.HistoryFilter, *db.HistoryCursor, error) {
+	var f db.HistoryFilter
+	f.Field = c.Query("field")
+	if p := c.Query("person"); p != "" {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return f, nil, fmt.Errorf("person must be a user id")
+		}
+		f.AuthorID = n
+	}
+	for _, d := range []struct {
+		name string
+		into *time.Time
+		add  int
+	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
+		if s := c.Query(d.name); s != "" {
+			t, err := time.Parse("2006-01-02", s)
+			if err != nil {
+				return f, nil, fmt.Errorf("%s must be a date (YYYY-MM-DD)", d.name)
+			}
+			*d.into = t.AddDate(0, 0, d.add)
+		}
+	}
+	var after *db.HistoryCursor
+	if s := c.Query("after"); s != "" {
+		us, cid, ok := strings.Cut(s, "_")
+		micro, err1 := strconv.ParseInt(us, 10, 64)
+		change, err2 := strconv.ParseInt(cid, 10, 64)
+		if !ok || err1 != nil || err2 != nil {
+			return f, nil, fmt.Errorf("bad page cursor")
+		}
+		after = &db.HistoryCursor{At: time.UnixMicro(micro).UTC(), ChangeID: change}
+	}
+	return f, after, nil
+}
+
+func filterQuery(f db.HistoryFilter) url.Values {
+	q := url.Values{}
+	if f.Field != "" {
+		q.Set("field", f.Field)
+	}
+	if f.AuthorID != 0 {
+		q.Set("person", itoa(f.AuthorID))
+	}
+	if !f.From.IsZero() {
+		q.Set("from", f.From.Format("2006-01-02"))
+	}
+	if !f.To.IsZero() {
+		q.Set("to", f.To.AddDate(0, 0, -1).Format("2006-01-02"))
+	}
+	return q
+}
+
+// tabExport sends the record's whole (filtered) history as CSV.
+func (h *handlers) tabExport(c *fiber.Ctx) error {
+	v, entity, id, err := h.readableRecord(c)
+	if err != nil {
+		return err
+	}
+	f, _, err := readFilter(c)
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	ctx := c.UserContext()
+	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, entity)
+	if err != nil {
+		return err
+	}
+	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, entity, id, f, nil, 1_000_000)
+	if err != nil {
+		return err
+	}
+	if err := labels.LoadLinks(ctx, h.DB.Bun, v.PortalID, timeline.Refs(rows, labels)); err != nil {
+		return err
+	}
+	p := h.printer(c)
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-%d-history.csv"`, entity, id))
+	w := csv.NewWriter(c.Response().BodyWriter())
+	_ = w.Write([]string{views.T(ctx, "csv.when"), views.T(ctx, "csv.who"), views.T(ctx, "csv.how"),
+		views.T(ctx, "csv.action"), views.T(ctx, "csv.field"), views.T(ctx, "csv.old"), views.T(ctx, "csv.new")})
+	for _, e := range timeline.Build(rows, labels, p) {
+		who := views.T(ctx, "who.unknown")
+		if e.Author != nil {
+			who = e.Author.Name
+		}
+		base := []string{e.At.Format(time.RFC3339), who, views.T(ctx, "source."+e.Source), views.T(ctx, "tab."+e.Action)}
+		if len(e.Changes) == 0 {
+			_ = w.Write(append(base, "", "", ""))
+		}
+		for _, ch := range e.Changes {
+			_ = w.Write(append(base[:4:4], ch.Title, ch.Old, ch.New))
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
