@@ -97,7 +97,6 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	return err
 }
 
-
 // TokenUpkeepArgs refreshes tokens of installations idle long enough for
 // their refresh token to be at risk.
 type TokenUpkeepArgs struct{}
