@@ -21,16 +21,15 @@ import (
 // unique insert. Either this insert waits for the drain to complete and
 // then enqueues a new one, or the drain waits for tx and finds its rows.
 func EnqueueDrain(ctx context.Context, tx db.Tx, rc *Client, portalID int64) error {
-	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM installations WHERE id = ? FOR KEY SHARE", portalID); err != nil {
-		return fmt.Errorf("lock portal: %w", err)
-	}
 	return tx.Pgx(func(ptx pgx.Tx) error {
+		if _, err := ptx.Exec(ctx, lockForEnqueue, portalID); err != nil {
+			return fmt.Errorf("lock portal: %w", err)
+		}
 		_, err := rc.InsertTx(ctx, ptx, DrainArgs{PortalID: portalID}, nil)
 		return err
 	})
 }
 
-// lockForEnqueue is EnqueueDrain's lock for a pgx batch.
 const lockForEnqueue = "SELECT 1 FROM installations WHERE id = $1 FOR KEY SHARE"
 
 // AcceptChange is the events handler's transaction: the inbox row and its
