@@ -1,5 +1,3 @@
-// Package bench holds Trail's load benchmarks, run as `trail bench …`
-// against the real HTTP server, Postgres and the in-process emulator.
 package bench
 
 import (
