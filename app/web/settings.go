@@ -46,7 +46,7 @@ func (h *handlers) settingsPage(c *fiber.Ctx, in *db.Installation, sess views.Fr
 	if d.Fields, err = h.fieldGroups(ctx, in.ID, set); err != nil {
 		return err
 	}
-	if d.Sync, err = h.syncView(ctx, in.ID); err != nil {
+	if d.Sync, err = h.syncView(ctx, in); err != nil {
 		return err
 	}
 	if d.Health, err = h.health(ctx, in); err != nil {

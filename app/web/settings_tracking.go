@@ -117,7 +117,17 @@ func (h *handlers) saveTracking(c *fiber.Ctx) error {
 	if err := h.syncTabs(ctx, in, tabs); err != nil {
 		msg = "settings.saved_tabs_later"
 	}
-	return views.Render(c, views.FormStatus(views.T(ctx, msg), false))
+	if err := views.Render(c, views.FormStatus(views.T(ctx, msg), false)); err != nil {
+		return err
+	}
+	// A type just turned on has a baseline to copy: the progress bar
+	// rides along and starts polling.
+	p, err := h.syncView(ctx, in)
+	if err != nil {
+		return err
+	}
+	p.OOB = true
+	return views.Render(c, views.SyncBar(p))
 }
 
 // syncTabs binds and unbinds the CRM tabs through the portal client.
