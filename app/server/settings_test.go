@@ -248,7 +248,9 @@ func TestSettingsPage(t *testing.T) {
 			}
 		}
 		for _, q := range []url.Values{{"method": {"crm.%"}}, {"outcome": {"ok' OR 1=1"}}, {"days": {"90"}}, {"page": {"-1"}}} {
-			admin.must(http.StatusBadRequest, "GET", "/settings/calls", q)
+			if body := admin.must(http.StatusBadRequest, "GET", "/settings/calls", q); !strings.Contains(body, `id="calls-log"`) || !strings.Contains(body, `role="alert"`) {
+				t.Errorf("refused filter %v answered %s; the log's element must stay for the next filter", q, body)
+			}
 		}
 		if after := s.settingsRow(t, portalID); after != before {
 			t.Errorf("an invalid form changed the settings: %s -> %s", before, after)
@@ -391,6 +393,9 @@ func TestSettingsPage(t *testing.T) {
 		admin, status, page := s.enterApp(t, p, p.AdminID())
 		if status != 200 || !strings.Contains(page, `data-reauthorize="/settings/reauthorize"`) {
 			t.Fatalf("page of a portal needing re-authorisation = %d, banner missing", status)
+		}
+		if body := admin.must(http.StatusBadRequest, "POST", "/settings/resync", nil); !strings.Contains(body, `id="sync-progress"`) || !strings.Contains(body, "Restore Trail") {
+			t.Errorf("resync without access answered %s", body)
 		}
 		foreign, err := other.IssueTokens(other.AdminID())
 		if err != nil {

@@ -68,7 +68,13 @@ func (h *handlers) resync(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Status != db.StatusActive {
-		return badForm(c, "settings.sync.needs_access")
+		p, err := h.syncView(ctx, in)
+		if err != nil {
+			return err
+		}
+		p.Refused = views.T(ctx, "settings.sync.needs_access")
+		c.Status(fiber.StatusBadRequest)
+		return views.Render(c, views.SyncBar(p))
 	}
 	err = h.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		set, err := db.LoadSettings(ctx, tx, v.PortalID)
