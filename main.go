@@ -18,6 +18,7 @@ import (
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/bench"
 	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/devstack"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/server"
 	"github.com/trailhq/trail/db"
@@ -37,6 +38,7 @@ commands:
   connect   register a local integration: connect -member-id ID -webhook URL -application-token TOKEN
   emulate   run the Bitrix24 emulator (portals + OAuth server); -h lists its flags
   bench     benchmarks: bench sync (client listing), bench events (event intake); -h lists flags
+  dev       run Trail installed on emulated portals, with demo data (development)
   version   print the version
 
 Configuration comes from the environment; see README.md.
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBench(ctx, rest, stdout, stderr)
 	case "emulate":
 		return b24test.RunCommand(ctx, rest, stdout, stderr)
+	case "dev":
+		return devstack.RunCommand(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		cfg, err := config.Load(getenv, config.Needs{Database: true})
 		if err != nil {

@@ -191,7 +191,10 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 	}
 	fctx, cancel := context.WithTimeout(ctx, fetchWait) // longer waits snooze the job
 	defer cancel()
-	res, err := d.c.Batch(fctx, &b)
+	// NoWait: a rate limit or a failed attempt ends the round at once and
+	// the job snoozes or retries, instead of the worker sleeping through
+	// the client's backoff while other portals' drains queue behind it.
+	res, err := d.c.Batch(fctx, &b, b24.NoWait())
 	if err != nil {
 		return err
 	}

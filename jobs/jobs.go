@@ -62,16 +62,21 @@ const (
 	// Completed jobs only feed the River UI (uniqueness ignores them): a
 	// day of one drain per burst per portal is millions of dead rows.
 	completedRetention = time.Hour
-	// eventsFetchCooldown bounds how often the events queue fetches; drains
-	// are short, so River's 100 ms default would cap how fast workers refill.
-	eventsFetchCooldown = 20 * time.Millisecond
+	// fetchCooldown is also how long an inserting client keeps quiet after
+	// notifying a queue of new jobs: the drains of a burst of events after
+	// the first are found by the next poll, not by a notification. With
+	// River's 100 ms and 1 s defaults that put a healthy portal's change
+	// about a second behind; drains are what users wait for.
+	fetchCooldown      = 20 * time.Millisecond
+	eventsPollInterval = 200 * time.Millisecond
 )
 
 // Worker counts per process. Drains are short and many portals want them at
 // once; syncs are long and few at a time keep the pool free for the rest.
 var queues = map[string]river.QueueConfig{
 	river.QueueDefault: {MaxWorkers: 4},
-	QueueEvents:        {MaxWorkers: 16, FetchCooldown: eventsFetchCooldown},
+	QueueEvents:        {MaxWorkers: 16, FetchPollInterval: eventsPollInterval},
+	QueueOffline:       {MaxWorkers: 4},
 	QueueSync:          {MaxWorkers: 4},
 	QueueMaintenance:   {MaxWorkers: 2},
 }
@@ -90,11 +95,12 @@ func NewClient(d Deps, opts Options) (*Client, error) {
 	river.AddWorker(workers, &PruneWorker{Deps: d})
 
 	cfg := &river.Config{
-		Logger:      d.Log,
-		Workers:     workers,
-		ID:          opts.ID,
-		JobTimeout:  jobTimeout,
-		MaxAttempts: 12,
+		Logger:        d.Log,
+		Workers:       workers,
+		ID:            opts.ID,
+		FetchCooldown: fetchCooldown,
+		JobTimeout:    jobTimeout,
+		MaxAttempts:   12,
 
 		RescueStuckJobsAfter:        rescueAfter,
 		CompletedJobRetentionPeriod: completedRetention,

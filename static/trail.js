@@ -27,8 +27,18 @@
     if (!window.B24Js || window.parent === window) return Promise.reject(new Error("not in Bitrix24"));
     return window.B24Js.initializeB24Frame().then(function (x) { b24 = x; return x; });
   }
+  // The frame takes the height of its content. The SDK's fitWindow cannot
+  // shrink a frame (it measures the document's scrollHeight, never less
+  // than the frame itself), so the height is measured here and sent with
+  // the same resizeWindow message fitWindow sends.
+  var fitted = 0;
   function fit() {
-    sdk().then(function (x) { return x.parent.fitWindow(); }).catch(function () {});
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (h === fitted) return;
+    sdk().then(function (x) {
+      fitted = h;
+      return x.parent.message.send("resizeWindow", { width: "100%", height: h, isSafely: true });
+    }).catch(function () {});
   }
 
   // A new session from a fresh Bitrix24 token of the same user.

@@ -35,9 +35,10 @@ type ListOptions struct {
 	// Until, when positive, ends a keyset listing at this ID (inclusive).
 	// With After it lets a caller list ID ranges of its own choosing.
 	Until int64
-	// Parallel lists that many ID ranges at once (keyset only). One more
-	// request first finds the highest ID; (After, highest] is then cut into
-	// Parallel equal ranges, the last one open-ended. It pays when the
+	// Parallel lists that many ID ranges at once (keyset only). The first
+	// request also asks for the highest ID; what lies above the first
+	// request's rows is then cut into Parallel ranges, each sized to a
+	// whole number of requests, the last one open-ended. It pays when the
 	// portal answers slower than its rate limit admits requests (the burst
 	// at the start, Enterprise plans), at the price of order: rows come in
 	// ascending ID order within each range, the ranges interleaved, so a

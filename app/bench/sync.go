@@ -31,7 +31,7 @@ type SyncResult struct {
 	Efficiency   float64 `json:"efficiency"`
 }
 
-// RunBench runs `trail bench sync`: it starts the Bitrix24 emulator in this
+// RunSync runs `trail bench sync`: it starts the Bitrix24 emulator in this
 // process with its default limits and cost model, lists every deal of one
 // portal through the b24 client, and prints as its last line a JSON SyncResult.
 // Efficiency is LimitSeconds/Seconds: 1 would be a client that wastes

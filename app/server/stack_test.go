@@ -26,6 +26,7 @@ type stack struct {
 	db   *db.DB
 	base string
 	cfg  *config.Config
+	key  string // ENCRYPTION_KEY, for a worker in another process
 	stop context.CancelFunc
 	done chan error
 }
@@ -91,7 +92,7 @@ func newStackWith(t *testing.T, opts b24test.Options, so stackOpts) *stack {
 	}
 	t.Cleanup(d.Close)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &stack{emu: emu, db: d, base: base, cfg: cfg, stop: cancel, done: make(chan error, 1)}
+	s := &stack{emu: emu, db: d, base: base, cfg: cfg, key: keyEntry, stop: cancel, done: make(chan error, 1)}
 	w, level := so.Log, so.LogLevel
 	if w == nil {
 		w, level = testWriter{t}, slog.LevelWarn

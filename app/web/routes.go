@@ -27,6 +27,11 @@ func routes(app *fiber.App, d Deps) {
 			adaptor.HTTPHandler(d.RiverUI))
 	}
 
+	// Before the session groups below: their middleware is mounted on every
+	// path, and assets and the home page must not need a session.
+	app.Get(static.Prefix+"*", staticAsset)
+	app.Get("/", home)
+
 	if d.Lifecycle != nil {
 		app.Post("/bitrix/uninstall", uninstallEvent(d.Lifecycle))
 		app.Post("/bitrix/events", receiveEvent(d.Lifecycle))
@@ -59,7 +64,4 @@ func routes(app *fiber.App, d Deps) {
 		user.Get("/tab/:entity/:id/export.csv", h.tabExport)
 		h.settingsRoutes(user.Group("/settings", h.requireAdmin))
 	}
-
-	app.Get(static.Prefix+"*", staticAsset)
-	app.Get("/", home)
 }
