@@ -67,6 +67,7 @@ func TestSettingsInPortal(t *testing.T) {
 	screenshot(t, tab, "settings-reauth")
 	do(t, frame, "restore access", chromedp.Click(chromedp.CSS(`#reauth button`)))
 	waitText(t, frame, "#reauth", "Access restored")
+	waitText(t, frame, "#health .pill", "Active")
 	if n := s.count(t, "SELECT count(*) FROM installations WHERE status = 'active'"); n != 1 {
 		t.Error("the installation is not active after restoring access")
 	}

@@ -212,6 +212,7 @@ func TestSettingsPage(t *testing.T) {
 			{"POST", "/settings/fields/deal", url.Values{"field": {"TITLE"}}},
 			{"POST", "/settings/resync", nil},
 			{"GET", "/settings/sync", nil},
+			{"GET", "/settings/health", nil},
 			{"GET", "/settings/health/portal", nil},
 			{"GET", "/settings/calls", nil},
 			{"POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {"x"}}},
@@ -416,6 +417,9 @@ func TestSettingsPage(t *testing.T) {
 		}
 		if n := s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", portalID); n != 1 {
 			t.Fatal("installation not active after re-authorisation")
+		}
+		if health := admin.must(200, "GET", "/settings/health", nil); !strings.Contains(health, `class="pill ok"`) {
+			t.Errorf("health after re-authorisation: %.300s", health)
 		}
 		// The stored grant works: an edit is recorded again.
 		if err := p.UpdateRecord("deal", 9, p.AdminID(), map[string]any{"OPPORTUNITY": "999"}); err != nil {

@@ -26,6 +26,7 @@ func (h *handlers) settingsRoutes(r fiber.Router) {
 	r.Post("/fields/:entity", h.saveFields)
 	r.Post("/resync", h.resync)
 	r.Get("/sync", h.syncProgress)
+	r.Get("/health", h.healthSection)
 	r.Get("/health/portal", h.portalHealth)
 	r.Get("/calls", h.apiCalls)
 	r.Post("/reauthorize", h.reauthorize)
