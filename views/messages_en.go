@@ -61,6 +61,7 @@ func init() {
 		"settings.reauth.other_portal":  "That sign-in belongs to another portal.",
 		"settings.save":                 "Save",
 		"settings.saved":                "Saved. New changes follow these settings from now on.",
+		"settings.saved_setup":          "Saved. Trail is connecting the newly tracked types: their tabs and history start within a minute.",
 		"settings.saved_tabs_later":     "Saved. The tabs could not be updated in Bitrix24 just now; Trail will retry shortly.",
 		"settings.never":                "Never",
 		"settings.entity.deal":          "Deals",

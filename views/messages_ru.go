@@ -61,6 +61,7 @@ func init() {
 		"settings.reauth.other_portal":  "Этот вход относится к другому порталу.",
 		"settings.save":                 "Сохранить",
 		"settings.saved":                "Сохранено. Новые изменения записываются по этим настройкам.",
+		"settings.saved_setup":          "Сохранено. Trail подключает новые типы: их вкладки и история появятся в течение минуты.",
 		"settings.saved_tabs_later":     "Сохранено. Вкладки в Битрикс24 сейчас обновить не удалось; Trail повторит попытку.",
 		"settings.never":                "Никогда",
 		"settings.entity.deal":          "Сделки",

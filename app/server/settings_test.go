@@ -280,6 +280,49 @@ func TestSettingsPage(t *testing.T) {
 		}
 	})
 
+	t.Run("a type turned off records nothing, turned on again is set up", func(t *testing.T) {
+		all := []string{"deal", "lead", "contact", "company"}
+		body := admin.must(200, "POST", "/settings/tracking", url.Values{"entity": {"deal", "lead", "contact"}, "tab": all, "retention_days": {"365"}})
+		if !strings.Contains(body, "Saved. New changes") {
+			t.Errorf("turning companies off answered %q", body)
+		}
+		delivered := len(p.Deliveries())
+		if err := p.UpdateRecord("company", 1, p.AdminID(), map[string]any{"TITLE": "Untracked rename"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.UpdateRecord("deal", 1, p.AdminID(), map[string]any{"OPPORTUNITY": "101"}); err != nil {
+			t.Fatal(err)
+		}
+		// Both events reached Trail, and the inbox is drained.
+		eventually(t, "both events delivered", func() bool {
+			n := 0
+			for _, d := range p.Deliveries()[delivered:] {
+				if d.Status == http.StatusOK && (d.Event == "ONCRMCOMPANYUPDATE" || d.Event == "ONCRMDEALUPDATE") {
+					n++
+				}
+			}
+			return n >= 2
+		})
+		eventually(t, "the deal's edit recorded", func() bool {
+			return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'deal' AND entity_id = 1", portalID) > 0
+		})
+		eventually(t, "inbox empty", func() bool {
+			return s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", portalID) == 0
+		})
+		if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'company'", portalID); n != 0 {
+			t.Errorf("%d history rows of an untracked type", n)
+		}
+		setups := func() int {
+			return s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'setup_portal' AND state = 'completed' AND (args->>'portal_id')::bigint = $1`, portalID)
+		}
+		before := setups()
+		body = admin.must(200, "POST", "/settings/tracking", url.Values{"entity": all, "tab": all, "retention_days": {"365"}})
+		if !strings.Contains(body, "connecting the newly tracked types") || !strings.Contains(body, `hx-swap-oob="true"`) {
+			t.Errorf("turning companies on answered %q", body)
+		}
+		eventually(t, "setup after turning companies on", func() bool { return setups() == before+1 })
+	})
+
 	t.Run("an ignored field stops new history at once", func(t *testing.T) {
 		var keep []string
 		for _, f := range s.dealFields(t, portalID) {
