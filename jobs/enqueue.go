@@ -21,11 +21,10 @@ import (
 // unique insert. Either this insert waits for the drain to complete and
 // then enqueues a new one, or the drain waits for tx and finds its rows.
 func EnqueueDrain(ctx context.Context, tx db.Tx, rc *Client, portalID int64) error {
-	// Through Bun, whose placeholder is ?; lockForEnqueue ($1) is for pgx.
-	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM installations WHERE id = ? FOR KEY SHARE", portalID); err != nil {
-		return fmt.Errorf("lock portal: %w", err)
-	}
 	return tx.Pgx(func(ptx pgx.Tx) error {
+		if _, err := ptx.Exec(ctx, lockForEnqueue, portalID); err != nil {
+			return fmt.Errorf("lock portal: %w", err)
+		}
 		_, err := rc.InsertTx(ctx, ptx, DrainArgs{PortalID: portalID}, nil)
 		return err
 	})

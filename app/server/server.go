@@ -107,7 +107,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 			if err := h.Start(ctx); err != nil {
 				return fmt.Errorf("river ui: %w", err)
 			}
-			ui = h
+			ui = detachContext(h)
 		}
 		fa := web.New(web.Deps{
 			Config: cfg, Log: log, DB: d, Metrics: m, RiverUI: ui, Lifecycle: lc,
@@ -190,4 +190,14 @@ func Ready(ctx context.Context, d *db.DB) error {
 		return fmt.Errorf("%d migrations pending", len(pending))
 	}
 	return nil
+}
+
+// detachContext gives a net/http handler behind Fiber's adaptor a request
+// context of its own. The adaptor's context is the fasthttp request, whose
+// Done races with the server's shutdown when a handler derives a context
+// from it (as the River UI's API does).
+func detachContext(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithoutCancel(r.Context())))
+	})
 }
