@@ -101,11 +101,19 @@ func frameText(t *testing.T, fctx context.Context, css string) string {
 	return get(t, fctx, "text of "+css, chromedp.Text(chromedp.CSS(css)))
 }
 
-// waitText waits until the element's text contains want.
+// waitText waits until the element's text contains want; on failure it
+// shows what the page says instead.
 func waitText(t *testing.T, ctx context.Context, css, want string) {
 	t.Helper()
-	waitJS(t, ctx, css+" contains "+want,
-		`(function(){ var e = document.querySelector(`+strconv.Quote(css)+`); return !!e && e.textContent.indexOf(`+strconv.Quote(want)+`) >= 0; })()`)
+	expr := `(function(){ var e = document.querySelector(` + strconv.Quote(css) + `); return !!e && e.textContent.indexOf(` + strconv.Quote(want) + `) >= 0; })()`
+	sctx, cancel := context.WithTimeout(ctx, actionTimeout)
+	defer cancel()
+	_, err := chromedp.Run(sctx, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(actionTimeout)))
+	if err != nil {
+		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		t.Fatalf("waiting for %q in %s: %v; the page says:\n%s", want, css, err, body)
+	}
 }
 
 // waitFits waits until the iframe is as tall as its content: the page
