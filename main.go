@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,8 +16,10 @@ import (
 	_ "time/tzdata" // the runtime image has no zoneinfo; users see times in their zone
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/bench"
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/devstack"
+	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/server"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/migrations"
@@ -32,7 +35,9 @@ commands:
   work      run background jobs (worker process)
   all       serve HTTP and run jobs in one process
   migrate   apply database migrations (River's and Trail's) and exit
+  connect   register a local integration: connect -member-id ID -webhook URL -application-token TOKEN
   emulate   run the Bitrix24 emulator (portals + OAuth server); -h lists its flags
+  bench     benchmarks: bench sync (client listing), bench events (event intake); -h lists flags
   dev       run Trail installed on emulated portals, with demo data (development)
   version   print the version
 
@@ -82,6 +87,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log := newLogger(cfg, stderr)
 		mode := server.Mode{HTTP: cmd != "work", Workers: cmd != "serve"}
 		return server.Run(ctx, cfg, log, mode, nil)
+	case "connect":
+		cfg, err := config.Load(getenv, config.Needs{Database: true, App: true})
+		if err != nil {
+			return err
+		}
+		return connect(ctx, cfg, newLogger(cfg, stderr), rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "emulate":
 		return b24test.RunCommand(ctx, rest, stdout, stderr)
 	case "dev":
@@ -96,6 +109,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stderr, usage)
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
+}
+
+func connect(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("trail connect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var w lifecycle.Webhook
+	fs.StringVar(&w.MemberID, "member-id", "", "the portal's member_id (shown in the outgoing webhook's deliveries)")
+	fs.StringVar(&w.URL, "webhook", "", "incoming webhook URL, https://portal.bitrix24.com/rest/1/secret/")
+	fs.StringVar(&w.ApplicationToken, "application-token", "", "the outgoing webhook's application token")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	in, err := server.Connect(ctx, cfg, log, w)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "connected %s (portal %d); point the outgoing webhook for ONCRM* events at %s/bitrix/events\n", in.Domain, in.ID, cfg.BaseURL)
+	return nil
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"bench needs a name: sync or events"}
+	}
+	switch args[0] {
+	case "sync":
+		return bench.RunSync(ctx, args[1:], stdout, stderr)
+	case "events":
+		return bench.RunEvents(ctx, args[1:], stdout, stderr)
+	}
+	return usageError{fmt.Sprintf("unknown benchmark %q (want sync or events)", args[0])}
 }
 
 func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger) error {

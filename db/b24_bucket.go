@@ -34,21 +34,21 @@ func (b *Bucket) rate() b24.Rate {
 }
 
 // reserveSQL books one request, in the manner of b24.MemoryLimiter: tat
-// moves 1/drain on, and the request may go once the bucket, at
-// (tat-now)·drain, leaves room under burst less headroom. It books only when
-// that wait is at most $4 seconds; reserved_by tells the caller which
-// happened. Parameters: $1 portal, $2 default burst, $3 default drain, $4
-// max wait (s), $5 headroom.
+// moves 1/drain on, and the request may go once tat is no more than the
+// room (burst/drain less the slack, at least 1/drain) ahead of now. It books
+// only when that wait is at most $4 seconds; reserved_by tells the caller
+// which happened. Parameters: $1 portal, $2 default burst, $3 default drain,
+// $4 max wait (s), $5 slack (s).
 const reserveSQL = `
 WITH c AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now,
                   $1::text AS portal, $2::int AS burst, $3::float8 AS drain,
-                  $4::float8 AS max_wait, $5::int AS headroom)
+                  $4::float8 AS max_wait, $5::float8 AS slack)
 INSERT INTO b24_buckets AS b (portal, burst, drain, tat, reserved_by)
 SELECT c.portal, c.burst, c.drain, c.now + 1.0 / c.drain, pg_current_xact_id() FROM c
 ON CONFLICT (portal) DO UPDATE SET
-    tat = CASE WHEN (SELECT greatest(b.tat, c.now) + (1 - greatest(b.burst - c.headroom, 1)) / b.drain - c.now <= c.max_wait FROM c)
+    tat = CASE WHEN (SELECT greatest(b.tat, c.now) + 1.0 / b.drain - greatest(b.burst / b.drain - c.slack, 1.0 / b.drain) - c.now <= c.max_wait FROM c)
                THEN (SELECT greatest(b.tat, c.now) FROM c) + 1.0 / b.drain ELSE b.tat END,
-    reserved_by = CASE WHEN (SELECT greatest(b.tat, c.now) + (1 - greatest(b.burst - c.headroom, 1)) / b.drain - c.now <= c.max_wait FROM c)
+    reserved_by = CASE WHEN (SELECT greatest(b.tat, c.now) + 1.0 / b.drain - greatest(b.burst / b.drain - c.slack, 1.0 / b.drain) - c.now <= c.max_wait FROM c)
                THEN pg_current_xact_id() ELSE b.reserved_by END
 RETURNING b.tat, b.burst, b.drain, (SELECT now FROM c), b.reserved_by = pg_current_xact_id()`
 
@@ -59,12 +59,12 @@ func (b *Bucket) Reserve(ctx context.Context, portal string, maxWait time.Durati
 	var tat, drain, now float64
 	var burst int
 	var reserved bool
-	err := b.db.Pool.QueryRow(ctx, reserveSQL, portal, r.Burst, r.Drain, mw, b24.Headroom).
+	err := b.db.Pool.QueryRow(ctx, reserveSQL, portal, r.Burst, r.Drain, mw, b24.Slack.Seconds()).
 		Scan(&tat, &burst, &drain, &now, &reserved)
 	if err != nil {
 		return 0, fmt.Errorf("b24 bucket: reserve %s: %w", portal, err)
 	}
-	room := float64(max(burst-b24.Headroom, 1)) / drain
+	room := math.Max(float64(burst)/drain-b24.Slack.Seconds(), 1/drain)
 	if !reserved {
 		wait := math.Max(tat, now) + 1/drain - room - now
 		return 0, &b24.WouldWaitError{Delay: seconds(wait), Reason: "rate"}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 )
 
@@ -56,6 +57,20 @@ func AddToInbox(ctx context.Context, q bun.IDB, portalID int64, rows []InboxRow)
 		break
 	}
 	return nil
+}
+
+// QueueInboxRow adds to b what AddToInbox does for one delivered row, for
+// the events handler's hot path: queued in a pgx batch, the insert and the
+// stamp cost one round trip together with whatever else the caller queues,
+// not one each.
+func QueueInboxRow(b *pgx.Batch, portalID int64, r InboxRow) {
+	b.Queue(`INSERT INTO inbox (portal_id, entity, entity_id, kind, origin, user_auth, auth_connector, actor_id, event_ts)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		portalID, r.Entity, r.EntityID, r.Kind, r.Origin, r.UserAuth, r.AuthConnector, r.ActorID, r.EventTS)
+	if r.Origin != OriginReconcile {
+		b.Queue(`UPDATE installations SET last_event_at = now() WHERE id = $1
+			AND (last_event_at IS NULL OR last_event_at < now() - interval '10 seconds')`, portalID)
+	}
 }
 
 // TakeInbox returns up to limit of the portal's oldest inbox rows, locked

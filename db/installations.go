@@ -173,3 +173,14 @@ func MarkReauth(ctx context.Context, q bun.IDB, portalID int64) error {
 	}
 	return nil
 }
+
+// InstallationByDomain finds an active installation by its portal's domain.
+func InstallationByDomain(ctx context.Context, q bun.IDB, domain string) (*Installation, error) {
+	var in Installation
+	err := q.NewSelect().Model(&in).Where("domain = ?", domain).Where("status IN (?)", bun.In([]string{StatusActive, StatusReauth})).
+		OrderExpr("updated_at DESC").Limit(1).Scan(ctx)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &in, nil
+}

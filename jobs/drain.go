@@ -44,11 +44,13 @@ func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error
 		return w.outcome(ctx, in, err) // the inbox waits for the portal to be callable again
 	}
 	d := &drain{Deps: w.Deps, in: in, c: c, schemas: map[string]*history.Schema{}}
-	if d.set, err = db.LoadSettings(ctx, w.DB.Bun, in.ID); err != nil {
-		return err
-	}
 	start := time.Now()
 	for {
+		// Settings are read every round, so an admin's change applies to
+		// the next events even while a long drain runs.
+		if d.set, err = db.LoadSettings(ctx, w.DB.Bun, in.ID); err != nil {
+			return err
+		}
 		n, err := d.round(ctx)
 		if err != nil {
 			return w.outcome(ctx, in, err)
@@ -97,6 +99,15 @@ func (d *drain) round(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	recs := coalesce(rows, drainRecords)
+	if d.in.AuthMode == "webhook" {
+		// Outgoing webhooks never carry the acting user's tokens, so their
+		// deliveries cannot tell a person from a robot.
+		for _, p := range recs {
+			if p.origin.Delivery == history.DeliveryEvent {
+				p.origin.Delivery = history.DeliveryUnknown
+			}
+		}
+	}
 	if err := d.fetch(ctx, recs); err != nil {
 		return 0, err
 	}
@@ -180,7 +191,10 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 	}
 	fctx, cancel := context.WithTimeout(ctx, fetchWait) // longer waits snooze the job
 	defer cancel()
-	res, err := d.c.Batch(fctx, &b)
+	// NoWait: a rate limit or a failed attempt ends the round at once and
+	// the job snoozes or retries, instead of the worker sleeping through
+	// the client's backoff while other portals' drains queue behind it.
+	res, err := d.c.Batch(fctx, &b, b24.NoWait())
 	if err != nil {
 		return err
 	}

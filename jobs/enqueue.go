@@ -21,12 +21,33 @@ import (
 // unique insert. Either this insert waits for the drain to complete and
 // then enqueues a new one, or the drain waits for tx and finds its rows.
 func EnqueueDrain(ctx context.Context, tx db.Tx, rc *Client, portalID int64) error {
-	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM installations WHERE id = ? FOR KEY SHARE", portalID); err != nil {
+	if _, err := tx.ExecContext(ctx, lockForEnqueue, portalID); err != nil {
 		return fmt.Errorf("lock portal: %w", err)
 	}
 	return tx.Pgx(func(ptx pgx.Tx) error {
 		_, err := rc.InsertTx(ctx, ptx, DrainArgs{PortalID: portalID}, nil)
 		return err
+	})
+}
+
+const lockForEnqueue = "SELECT 1 FROM installations WHERE id = $1 FOR KEY SHARE"
+
+// AcceptChange is the events handler's transaction: the inbox row and its
+// drain, as AddToInbox and EnqueueDrain would write them, in two round
+// trips inside the transaction (one pipelined batch, then River's insert)
+// on a pgx connection instead of five through database/sql.
+func AcceptChange(ctx context.Context, d *db.DB, rc *Client, portalID int64, row db.InboxRow) error {
+	return pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		db.QueueInboxRow(b, portalID, row)
+		b.Queue(lockForEnqueue, portalID) // after the stamp, before the unique insert
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("add to inbox: %w", err)
+		}
+		if _, err := rc.InsertTx(ctx, tx, DrainArgs{PortalID: portalID}, nil); err != nil {
+			return fmt.Errorf("enqueue drain: %w", err)
+		}
+		return nil
 	})
 }
 

@@ -45,13 +45,38 @@ type Options struct {
 	// Periodic adds the periodic jobs (sweeps, reconciliation, upkeep).
 	// River runs them on the elected leader only.
 	Periodic bool
+	// ID names this process to River. Give a worker process the same ID
+	// across restarts (and no two live processes the same): the jobs its
+	// previous run left running are then taken back at start instead of
+	// after RescueAfter. Empty: a random ID, no reclaim at start.
+	ID string
 }
+
+// River timing. A job left running by a killed process blocks its portal's
+// next job of that kind (uniqueness includes running), so the rescuer must
+// give it back soon: a little above the longest job timeout (jobTimeout;
+// drains and syncs set shorter ones), not River's default hour.
+const (
+	jobTimeout  = 5 * time.Minute
+	rescueAfter = jobTimeout + time.Minute
+	// Completed jobs only feed the River UI (uniqueness ignores them): a
+	// day of one drain per burst per portal is millions of dead rows.
+	completedRetention = time.Hour
+	// fetchCooldown is also how long an inserting client keeps quiet after
+	// notifying a queue of new jobs: the drains of a burst of events after
+	// the first are found by the next poll, not by a notification. With
+	// River's 100 ms and 1 s defaults that put a healthy portal's change
+	// about a second behind; drains are what users wait for.
+	fetchCooldown      = 20 * time.Millisecond
+	eventsPollInterval = 200 * time.Millisecond
+)
 
 // Worker counts per process. Drains are short and many portals want them at
 // once; syncs are long and few at a time keep the pool free for the rest.
 var queues = map[string]river.QueueConfig{
 	river.QueueDefault: {MaxWorkers: 4},
-	QueueEvents:        {MaxWorkers: 16},
+	QueueEvents:        {MaxWorkers: 16, FetchPollInterval: eventsPollInterval},
+	QueueOffline:       {MaxWorkers: 4},
 	QueueSync:          {MaxWorkers: 4},
 	QueueMaintenance:   {MaxWorkers: 2},
 }
@@ -70,10 +95,15 @@ func NewClient(d Deps, opts Options) (*Client, error) {
 	river.AddWorker(workers, &PruneWorker{Deps: d})
 
 	cfg := &river.Config{
-		Logger:      d.Log,
-		Workers:     workers,
-		JobTimeout:  5 * time.Minute,
-		MaxAttempts: 12,
+		Logger:        d.Log,
+		Workers:       workers,
+		ID:            opts.ID,
+		FetchCooldown: fetchCooldown,
+		JobTimeout:    jobTimeout,
+		MaxAttempts:   12,
+
+		RescueStuckJobsAfter:        rescueAfter,
+		CompletedJobRetentionPeriod: completedRetention,
 	}
 	if opts.Work {
 		cfg.Queues = queues

@@ -29,6 +29,10 @@ type OfflineWorker struct {
 	Deps
 }
 
+// Timeout bounds a pull: offlinePages pages at a few seconds each, and a
+// portal that does not answer gives its worker back within a minute.
+func (w *OfflineWorker) Timeout(*river.Job[OfflineArgs]) time.Duration { return time.Minute }
+
 func (w *OfflineWorker) Work(ctx context.Context, job *river.Job[OfflineArgs]) error {
 	in, c, err := w.callable(ctx, job.Args.PortalID)
 	if err != nil {

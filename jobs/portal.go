@@ -61,12 +61,23 @@ func (d Deps) outcome(ctx context.Context, in *db.Installation, err error) error
 	if errors.Is(err, b24.ErrRateLimited) || errors.Is(err, b24.ErrOperationLimit) || errors.Is(err, b24.ErrOverloaded) {
 		return river.JobSnooze(30 * time.Second)
 	}
+	if errors.Is(err, b24.ErrServer) || errors.Is(err, b24.ErrTransport) {
+		// A failing or unreachable portal: a plain error, so River retries
+		// with its growing backoff (attempt⁴ s). A snooze would bring the
+		// job back at the client's first-attempt delay forever, taking a
+		// worker every few seconds for a portal that is down.
+		return d.portalErr(in, err)
+	}
 	if wait, ok := b24.RetryAfter(err); ok {
 		if wait < time.Second {
 			wait = time.Second
 		}
 		return river.JobSnooze(wait)
 	}
+	return d.portalErr(in, err)
+}
+
+func (d Deps) portalErr(in *db.Installation, err error) error {
 	if in != nil {
 		return fmt.Errorf("portal %s: %w", in.MemberID, err)
 	}

@@ -31,11 +31,16 @@ func (w *SetupWorker) Work(ctx context.Context, job *river.Job[SetupArgs]) error
 	if err != nil {
 		return err
 	}
-	if err := w.bindEvents(ctx, c, set); err != nil {
-		return w.outcome(ctx, in, fmt.Errorf("bind events: %w", err))
-	}
-	if err := SyncPlacements(ctx, c, w.BaseURL.String(), set.Tabs); err != nil {
-		return w.outcome(ctx, in, fmt.Errorf("bind placements: %w", err))
+	// A local integration's webhook cannot bind events or placements (the
+	// portal wants an application context); its admin points an outgoing
+	// webhook at /bitrix/events instead, and reconciliation covers the rest.
+	if in.AuthMode != "webhook" {
+		if err := w.bindEvents(ctx, c, set); err != nil {
+			return w.outcome(ctx, in, fmt.Errorf("bind events: %w", err))
+		}
+		if err := SyncPlacements(ctx, c, w.BaseURL.String(), set.Tabs); err != nil {
+			return w.outcome(ctx, in, fmt.Errorf("bind placements: %w", err))
+		}
 	}
 	if err := w.readMeta(ctx, c, in.ID); err != nil {
 		return w.outcome(ctx, in, fmt.Errorf("read metadata: %w", err))

@@ -89,9 +89,10 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		// Reconciliation looks for changes from the moment the listing began.
 		st.Watermark = st.StartedAt
 	}
-	if st.Done > st.Total {
-		st.Total = st.Done
-	}
+	// The total was counted when the listing began; records added or
+	// deleted since make it off by a few. What was copied is the real
+	// figure now, and the progress bar must end at done == total.
+	st.Total = st.Done
 	return db.SaveSyncState(ctx, w.DB.Bun, st)
 }
 

@@ -79,6 +79,15 @@
   });
   document.addEventListener("htmx:afterSettle", fit);
 
+  // Forms marked data-show-errors show the server's reason for a 400 (what
+  // was wrong with the input) where their answer normally goes.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.xhr.status === 400 && e.detail.elt.closest("[data-show-errors]")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+
   // Downloads need the header too, so they go through fetch.
   document.addEventListener("click", function (e) {
     var a = e.target.closest("a[data-download]");
@@ -130,8 +139,15 @@
         form.set("REFRESH_ID", auth.refresh_token);
         var h = {}; h[HEADER] = token();
         return fetch(b.dataset.reauthorize, { method: "POST", body: form, headers: h, credentials: "omit" });
-      }).then(function (r) { if (r.ok) window.location.reload(); else b.classList.add("failed"); })
-      .catch(function () { b.classList.add("failed"); });
+      }).then(function (r) {
+        store(r.headers.get(HEADER));
+        // The answer replaces the banner: reloading would post the frame
+        // form again with the tokens Bitrix24 first gave the page.
+        return r.text().then(function (html) {
+          var banner = b.closest(".banner");
+          if (r.ok && banner) banner.outerHTML = html; else b.classList.add("failed");
+        });
+      }).catch(function () { b.classList.add("failed"); });
   });
 
   if (document.readyState === "complete") fit(); else window.addEventListener("load", fit);

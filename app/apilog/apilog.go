@@ -143,7 +143,7 @@ func (w *Writer) write(ctx context.Context, batch []Call) []Call {
 	if len(rows) == 0 {
 		return batch[:0]
 	}
-	if _, err := w.db.Bun.NewInsert().Model(&rows).Exec(ctx); err != nil {
+	if err := w.insert(ctx, rows); err != nil {
 		w.log.WarnContext(ctx, "api call log write failed", "rows", len(batch), "err", err)
 		w.dropped.Add(int64(len(batch)))
 	}
@@ -194,4 +194,36 @@ func Prune(ctx context.Context, q bun.IDB, keep time.Duration) (int64, error) {
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+// insert writes the rows of portals that are not purged. The portals' rows
+// are locked FOR SHARE first, which waits for a purge in progress (its
+// first statement marks the installation purged) and makes a purge that
+// starts later wait for this commit, so its deletes see these rows: a call
+// that finishes around an uninstall never outlives the purge.
+func (w *Writer) insert(ctx context.Context, rows []Call) error {
+	ids := make([]int64, 0, len(rows))
+	for _, c := range rows {
+		if !slices.Contains(ids, c.PortalID) {
+			ids = append(ids, c.PortalID)
+		}
+	}
+	return w.db.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		var live []int64
+		if err := tx.NewRaw("SELECT id FROM installations WHERE id IN (?) AND status <> ? ORDER BY id FOR SHARE",
+			bun.In(ids), db.StatusPurged).Scan(ctx, &live); err != nil {
+			return err
+		}
+		keep := rows[:0]
+		for _, c := range rows {
+			if slices.Contains(live, c.PortalID) {
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) == 0 {
+			return nil
+		}
+		_, err := tx.NewInsert().Model(&keep).Exec(ctx)
+		return err
+	})
 }

@@ -3,6 +3,7 @@ package b24
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 )
 
 // User is the owner of the token in use (user.current). Which fields are
@@ -163,13 +164,13 @@ func (c *Client) ClearOfflineEvents(ctx context.Context, processID string, ids [
 
 // Placement is one placement binding.
 type Placement struct {
-	Placement   string         `json:"placement"`
-	Handler     string         `json:"handler"`
-	Title       string         `json:"title"`
-	Description string         `json:"description"`
-	GroupName   string         `json:"groupName,omitempty"`
-	Options     map[string]any `json:"options,omitempty"`
-	UserID      ID             `json:"userId,omitempty"`
+	Placement   string          `json:"placement"`
+	Handler     string          `json:"handler"`
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	GroupName   string          `json:"groupName,omitempty"`
+	Options     json.RawMessage `json:"options,omitempty"`
+	UserID      ID              `json:"userId,omitempty"`
 }
 
 // BindPlacement registers a placement handler (placement.bind).
@@ -184,8 +185,12 @@ func (c *Client) BindPlacement(ctx context.Context, pl Placement) error {
 	if pl.GroupName != "" {
 		p["GROUP_NAME"] = pl.GroupName
 	}
-	if len(pl.Options) > 0 {
-		p["OPTIONS"] = pl.Options
+	if !isEmptyCollection(pl.Options) {
+		var opts map[string]any
+		if err := json.Unmarshal(pl.Options, &opts); err != nil {
+			return fmt.Errorf("b24: placement options: %w", err)
+		}
+		p["OPTIONS"] = opts
 	}
 	_, err := c.Call(ctx, "placement.bind", p)
 	return err

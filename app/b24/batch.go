@@ -189,7 +189,7 @@ func (c *Client) batchOnce(ctx context.Context, cmds []batchCmd, halt bool, res 
 	for _, cmd := range cmds {
 		n := cmd.name
 		if e, ok := out.errs[n]; ok {
-			res.errs[n] = newError(cmd.method, 0, e.code(), e.ErrorDescription)
+			res.errs[n] = c.commandError(cmd.method, e)
 		} else if r, ok := out.results[n]; ok {
 			res.results[n] = r
 		} else if halt {
@@ -209,6 +209,17 @@ func (c *Client) batchOnce(ctx context.Context, cmds []batchCmd, halt bool, res 
 	}
 	c.recordBatch(cmds, out.times)
 	return nil
+}
+
+// commandError turns a failed batch command into an *Error and tells the
+// pacer when the command's method ran out of execution time: inside a batch
+// that is a per-command error, not an HTTP 429.
+func (c *Client) commandError(method string, e batchError) *Error {
+	err := newError(method, 0, e.code(), e.ErrorDescription)
+	if errors.Is(err, ErrOperationLimit) {
+		c.pacer.refused(c.portal, strings.ToLower(method), c.opts.OperatingBackoff)
+	}
+	return err
 }
 
 // sendBatch sends one batch request and returns the outer result.

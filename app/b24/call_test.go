@@ -276,7 +276,7 @@ func TestNoWait(t *testing.T) {
 	}
 	_, err := c.Call(ctx, "user.current", nil, NoWait())
 	d, ok := RetryAfter(err)
-	if !errors.Is(err, ErrWouldWait) || !ok || d != time.Second {
+	if !errors.Is(err, ErrWouldWait) || !ok || d != Slack {
 		t.Fatalf("got %v (%v)", err, d)
 	}
 	if n := len(f.methods()); n != 1 {

@@ -181,9 +181,9 @@ func classify(status int, code, desc string) error {
 		return ErrNotFound
 	case status == 429:
 		return ErrOperationLimit
-	case status == 503:
-		return ErrRateLimited
 	case status >= 500:
+		// A bare 503 comes from a proxy in front of the portal, not from its
+		// rate limiter, which always names QUERY_LIMIT_EXCEEDED.
 		return ErrServer
 	}
 	return nil

@@ -20,12 +20,21 @@ var (
 	EnterpriseRate = Rate{Burst: 250, Drain: 5}
 )
 
-// Headroom is how many requests below the portal's burst a limiter keeps its
-// bucket. Reservations assume a request reaches the portal at the instant it
-// was scheduled; one spare place absorbs up to 1/Drain seconds of network
-// jitter (half a second on standard plans) at the price of one request of
-// burst.
-const Headroom = 1
+// Slack is how much network jitter a limiter absorbs. Reservations assume
+// a request reaches the portal at the instant it was scheduled; a request
+// that arrives late while the next one arrives on time meets a fuller
+// bucket than planned. So limiters keep the bucket Slack·Drain requests
+// below its burst (half a request on standard plans, 1.25 on Enterprise),
+// which costs one Slack of waiting once, at the start of a saturated run.
+const Slack = 250 * time.Millisecond
+
+// room is how far ahead of now a bucket's empty-time may lie for a request
+// to go: the burst's worth of drain time less Slack, and never less than
+// one request's.
+func room(r Rate) time.Duration {
+	interval := time.Duration(float64(time.Second) / r.Drain)
+	return max(time.Duration(float64(r.Burst)/r.Drain*float64(time.Second))-Slack, interval)
+}
 
 // Limiter schedules requests so that all clients sharing it stay inside each
 // portal's leaky bucket. Implementations decide in one atomic step whether
@@ -126,17 +135,14 @@ func (l *MemoryLimiter) Full(_ context.Context, portal string) error {
 // reserve is the leaky bucket as a virtual schedule (GCRA). tat is the time
 // at which the bucket would be empty; each request adds 1/Drain to it. A
 // request fits once the level, (tat-now)·Drain, leaves room for it under the
-// burst (less Headroom), so its slot is tat' - burst/Drain and the caller
-// waits until then. Returns the new tat and the wait.
+// burst (less Slack), so its slot is tat' - room and the caller waits until
+// then. Returns the new tat and the wait.
 func reserve(tat, now time.Time, r Rate) (time.Time, time.Duration) {
-	interval := time.Duration(float64(time.Second) / r.Drain)
 	if tat.Before(now) {
 		tat = now
 	}
-	tat = tat.Add(interval)
-	burst := max(r.Burst-Headroom, 1)
-	wait := tat.Sub(now) - time.Duration(burst)*interval
-	return tat, max(wait, 0)
+	tat = tat.Add(time.Duration(float64(time.Second) / r.Drain))
+	return tat, max(tat.Sub(now)-room(r), 0)
 }
 
 // full moves tat to where a full bucket puts it, unless it is already later.

@@ -18,16 +18,16 @@ func TestMemoryLimiterBurstThenDrain(t *testing.T) {
 	clk := newClock()
 	l := &MemoryLimiter{Default: Rate{Burst: 10, Drain: 2}, Now: clk.Now}
 	ctx := context.Background()
-	// Burst less headroom goes at once.
-	for i := range 10 - Headroom {
+	// The burst less Slack (half a request) goes at once: 9 requests.
+	for i := range 9 {
 		if d, err := l.Reserve(ctx, "p", time.Hour); err != nil || d != 0 {
 			t.Fatalf("request %d: wait %v err %v", i, d, err)
 		}
 	}
-	// Then one every 1/Drain seconds.
+	// Then one every 1/Drain seconds, the first after the Slack.
 	for i := 1; i <= 4; i++ {
 		d, err := l.Reserve(ctx, "p", time.Hour)
-		if want := time.Duration(i) * 500 * time.Millisecond; err != nil || d != want {
+		if want := Slack + time.Duration(i-1)*500*time.Millisecond; err != nil || d != want {
 			t.Fatalf("queued request %d: wait %v, want %v (err %v)", i, d, want, err)
 		}
 	}
@@ -78,15 +78,15 @@ func TestMemoryLimiterMaxWait(t *testing.T) {
 	l.Reserve(ctx, "p", 0)
 	_, err := l.Reserve(ctx, "p", 0)
 	var ww *WouldWaitError
-	if !errors.As(err, &ww) || ww.Delay != time.Second {
-		t.Fatalf("got %v, want would-wait 1s", err)
+	if !errors.As(err, &ww) || ww.Delay != Slack {
+		t.Fatalf("got %v, want would-wait %v", err, Slack)
 	}
 	// Nothing was booked: the same wait again.
 	_, err = l.Reserve(ctx, "p", 0)
-	if !errors.As(err, &ww) || ww.Delay != time.Second {
+	if !errors.As(err, &ww) || ww.Delay != Slack {
 		t.Fatalf("second refusal: %v", err)
 	}
-	clk.Add(time.Second)
+	clk.Add(Slack)
 	if d, err := l.Reserve(ctx, "p", 0); err != nil || d != 0 {
 		t.Fatalf("after waiting: %v %v", d, err)
 	}
@@ -98,9 +98,9 @@ func TestMemoryLimiterFull(t *testing.T) {
 	ctx := context.Background()
 	l.Full(ctx, "p")
 	d, _ := l.Reserve(ctx, "p", time.Hour)
-	// A full bucket (50) must drain to 48 before a request fits under the
-	// headroom: 1 s.
-	if want := time.Second; d != want {
+	// A full bucket (50) must drain to 48.5 before a request fits under
+	// the slack: 0.75 s.
+	if want := 750 * time.Millisecond; d != want {
 		t.Errorf("wait after Full = %v, want %v", d, want)
 	}
 }

@@ -32,6 +32,19 @@ type ListOptions struct {
 	Items *bool
 	// After resumes a keyset listing: only rows with an ID above it come.
 	After int64
+	// Until, when positive, ends a keyset listing at this ID (inclusive).
+	// With After it lets a caller list ID ranges of its own choosing.
+	Until int64
+	// Parallel lists that many ID ranges at once (keyset only). The first
+	// request also asks for the highest ID; what lies above the first
+	// request's rows is then cut into Parallel ranges, each sized to a
+	// whole number of requests, the last one open-ended. It pays when the
+	// portal answers slower than its rate limit admits requests (the burst
+	// at the start, Enterprise plans), at the price of order: rows come in
+	// ascending ID order within each range, the ranges interleaved, so a
+	// listing that stops half-way cannot be resumed with After. Memory
+	// stays bounded: each range holds at most one request's rows.
+	Parallel int
 	// Offset pages with start=0, 50, 100… instead of keyset pagination,
 	// for methods that cannot filter and order by ID. It is slower (the
 	// portal counts all rows and skips the earlier ones on every page) and
@@ -80,11 +93,22 @@ func (o ListOptions) withDefaults() ListOptions {
 func (c *Client) List(ctx context.Context, o ListOptions) iter.Seq2[json.RawMessage, error] {
 	o = o.withDefaults()
 	return func(yield func(json.RawMessage, error) bool) {
+		emit := func(rows []json.RawMessage) bool {
+			for _, row := range rows {
+				if !yield(row, nil) {
+					return false
+				}
+			}
+			return true
+		}
 		var err error
-		if o.Offset {
-			err = c.listOffset(ctx, o, yield)
-		} else {
-			err = c.listKeyset(ctx, o, yield)
+		switch {
+		case o.Offset:
+			err = c.listOffset(ctx, o, emit)
+		case o.Parallel > 1:
+			err = c.listParallel(ctx, o, emit)
+		default:
+			err = c.listKeyset(ctx, o, emit)
 		}
 		if err != nil && !errors.Is(err, errStop) {
 			yield(nil, err)
@@ -114,7 +138,7 @@ var errStop = errors.New("stop")
 func pageName(k int) string { return "p" + strconv.Itoa(k) }
 
 // keysetParams returns the method's parameters for a page whose lower bound
-// is after (a number or a $result reference).
+// is after (a number or a $result reference), up to o.Until.
 func keysetParams(o ListOptions, after any) Params {
 	p := make(Params, len(o.Params)+3)
 	maps.Copy(p, o.Params)
@@ -126,6 +150,9 @@ func keysetParams(o ListOptions, after any) Params {
 		maps.Copy(filter, f)
 	}
 	filter[">"+o.IDField] = after
+	if o.Until > 0 {
+		filter["<="+o.IDField] = o.Until
+	}
 	p["filter"] = filter
 	p["order"] = Params{o.IDField: "ASC"}
 	p["start"] = -1
@@ -164,16 +191,39 @@ func (o ListOptions) reference(page string) string {
 	return "$result[" + page + "][" + strconv.Itoa(PageSize-1) + "][" + o.IDField + "]"
 }
 
-func (c *Client) listKeyset(ctx context.Context, o ListOptions, yield func(json.RawMessage, error) bool) error {
+// listKeyset hands the rows of each page to emit, in ID order.
+func (c *Client) listKeyset(ctx context.Context, o ListOptions, emit func([]json.RawMessage) bool) error {
+	return c.keyset(ctx, o, emit, nil)
+}
+
+// probe rides along in a keyset listing's first request: cmd is added to
+// it, and after that request's pages are emitted, done gets cmd's result
+// and the position reached and returns the listing's new Until.
+type probe struct {
+	cmd  batchCmd
+	done func(result json.RawMessage, rows int, after int64) int64
+}
+
+// keyset runs a keyset listing, optionally with a probe in its first
+// request.
+func (c *Client) keyset(ctx context.Context, o ListOptions, emit func([]json.RawMessage) bool, pr *probe) error {
 	after := o.After
-	cmds := make([]batchCmd, o.PagesPerRequest)
+	refusals := 0
 	for {
-		for k := range cmds {
+		pages := o.PagesPerRequest
+		if pr != nil {
+			pages = max(pages-1, 1)
+		}
+		cmds := make([]batchCmd, 0, pages+1)
+		for k := range pages {
 			var bound any = after
 			if k > 0 {
 				bound = o.reference(pageName(k - 1))
 			}
-			cmds[k] = batchCmd{name: pageName(k), method: o.Method, query: encodeCommand(keysetParams(o, bound))}
+			cmds = append(cmds, batchCmd{name: pageName(k), method: o.Method, query: encodeCommand(keysetParams(o, bound))})
+		}
+		if pr != nil {
+			cmds = append(cmds, pr.cmd)
 		}
 		var out batchPayload
 		if len(cmds) == 1 {
@@ -193,46 +243,71 @@ func (c *Client) listKeyset(ctx context.Context, o ListOptions, yield func(json.
 			}
 			c.recordBatch(cmds, out.times)
 		}
-		for k := range cmds {
-			name := pageName(k)
-			if e, ok := out.errs[name]; ok {
-				if k == 0 {
-					return newError(o.Method, 0, e.code(), e.ErrorDescription)
-				}
-				break // a later page failed: go on from the last good row
-			}
-			rows, err := decodeRows(out.results[name], *o.Items)
-			if err != nil {
-				return transportError(o.Method, 200, err)
-			}
-			if len(rows) == 0 {
-				return nil
-			}
-			first, err1 := rowID(rows[0], o.IDField)
-			last, err2 := rowID(rows[len(rows)-1], o.IDField)
-			if err := errors.Join(err1, err2); err != nil {
-				return transportError(o.Method, 200, err)
-			}
-			if first <= after || last < first {
-				if k == 0 {
-					return fmt.Errorf("b24: %s ignored the keyset filter (asked for %s > %d, got %d first)", o.Method, o.IDField, after, first)
-				}
-				break // the reference did not resolve as intended
-			}
-			for _, row := range rows {
-				if !yield(row, nil) {
-					return errStop
-				}
-			}
-			after = last
-			if len(rows) < PageSize {
-				return nil
-			}
+		emitted := 0
+		counted := func(rows []json.RawMessage) bool {
+			emitted += len(rows)
+			return emit(rows)
 		}
+		next, done, err := c.keysetPages(o, after, pages, &out, counted)
+		if errors.Is(err, ErrOperationLimit) && refusals < c.opts.MaxAttempts {
+			// The first page ran out of time: the pacer now holds the
+			// next request until the budget frees up.
+			refusals++
+			continue
+		}
+		if err != nil || done {
+			return err
+		}
+		refusals = 0
+		if pr != nil {
+			o.Until = pr.done(out.results[pr.cmd.name], emitted, next)
+			pr = nil
+		}
+		after = next
 	}
 }
 
-func (c *Client) listOffset(ctx context.Context, o ListOptions, yield func(json.RawMessage, error) bool) error {
+// keysetPages emits the pages of one keyset request and returns the last
+// ID emitted and whether the listing is complete.
+func (c *Client) keysetPages(o ListOptions, after int64, pages int, out *batchPayload, emit func([]json.RawMessage) bool) (int64, bool, error) {
+	for k := range pages {
+		name := pageName(k)
+		if e, ok := out.errs[name]; ok {
+			if err := c.commandError(o.Method, e); k == 0 {
+				return 0, true, err
+			}
+			break // a later page failed: go on from the last good row
+		}
+		rows, err := decodeRows(out.results[name], *o.Items)
+		if err != nil {
+			return 0, true, transportError(o.Method, 200, err)
+		}
+		if len(rows) == 0 {
+			return after, true, nil
+		}
+		first, err1 := rowID(rows[0], o.IDField)
+		last, err2 := rowID(rows[len(rows)-1], o.IDField)
+		if err := errors.Join(err1, err2); err != nil {
+			return 0, true, transportError(o.Method, 200, err)
+		}
+		if first <= after || last < first {
+			if k == 0 {
+				return 0, true, fmt.Errorf("b24: %s ignored the keyset filter (asked for %s > %d, got %d first)", o.Method, o.IDField, after, first)
+			}
+			break // the reference did not resolve as intended
+		}
+		if !emit(rows) {
+			return 0, true, errStop
+		}
+		after = last
+		if len(rows) < PageSize || o.Until > 0 && last >= o.Until {
+			return after, true, nil // a short page, or the range's last row
+		}
+	}
+	return after, false, nil
+}
+
+func (c *Client) listOffset(ctx context.Context, o ListOptions, emit func([]json.RawMessage) bool) error {
 	params := func(start int) Params {
 		p := make(Params, len(o.Params)+1)
 		maps.Copy(p, o.Params)
@@ -247,10 +322,8 @@ func (c *Client) listOffset(ctx context.Context, o ListOptions, yield func(json.
 	if err != nil {
 		return transportError(o.Method, 200, err)
 	}
-	for _, row := range rows {
-		if !yield(row, nil) {
-			return errStop
-		}
+	if !emit(rows) {
+		return errStop
 	}
 	total, next := resp.Total, resp.Next
 	for next > 0 && next < total {
@@ -271,10 +344,8 @@ func (c *Client) listOffset(ctx context.Context, o ListOptions, yield func(json.
 			if err != nil {
 				return transportError(o.Method, 200, err)
 			}
-			for _, row := range rows {
-				if !yield(row, nil) {
-					return errStop
-				}
+			if !emit(rows) {
+				return errStop
 			}
 			if len(rows) < PageSize {
 				return nil

@@ -124,7 +124,9 @@ func (p *Pacer) record(portal, method string, t Time, n int, cost float64) {
 	defer p.mu.Unlock()
 	s := p.state(portal, method)
 	s.operating = t.Operating
-	s.resetAt = t.ResetAt()
+	// operating_reset_at is whole seconds, cut down: the reset happens
+	// within the second after it.
+	s.resetAt = t.ResetAt().Add(time.Second)
 	s.probing = false
 	if n > 0 && cost > 0 {
 		c := cost / float64(n)

@@ -19,7 +19,8 @@ func TestPacerHoldsBeforeBudget(t *testing.T) {
 		t.Fatalf("7 + 2.5 < 10: wait %v", d)
 	}
 	// The admitted request's estimate is booked: 9.5 + 2.5 ≥ 10.
-	if d := p.admit("p", calls); d != 5*time.Minute {
+	// Reset times are whole seconds, so the pacer waits one more.
+	if d := p.admit("p", calls); d != 5*time.Minute+time.Second {
 		t.Fatalf("over budget: wait %v, want until reset", d)
 	}
 	// Other methods and portals are not held.
@@ -30,7 +31,7 @@ func TestPacerHoldsBeforeBudget(t *testing.T) {
 		t.Errorf("other portal waits %v", d)
 	}
 	// After the reset one probe goes; others wait for its answer.
-	clk.Add(5 * time.Minute)
+	clk.Add(5*time.Minute + time.Second)
 	if d := p.admit("p", calls); d != 0 {
 		t.Fatalf("probe after reset: wait %v", d)
 	}
@@ -53,7 +54,7 @@ func TestPacerRefused(t *testing.T) {
 		t.Fatalf("blocked: %v", d)
 	}
 	p.record("p", "m", Time{Operating: 480, OperatingResetAt: clk.Now().Add(time.Minute).Unix()}, 1, 1)
-	if d := p.refused("p", "m", 10*time.Second); d != time.Minute {
+	if d := p.refused("p", "m", 10*time.Second); d != time.Minute+time.Second {
 		t.Fatalf("reset known: wait %v", d)
 	}
 }

@@ -38,6 +38,10 @@ type Config struct {
 	BodyLimit         int // bytes a request body may hold
 	ShutdownTimeout   time.Duration
 	DBMaxConns        int32
+	// WorkerID names this process's job client, stable across its restarts
+	// (WORKER_ID, else Fly's FLY_MACHINE_ID): a restarted worker takes back
+	// at once the jobs its killed predecessor left running. Empty: random.
+	WorkerID string
 }
 
 // TokenURL is the OAuth server's token endpoint.
@@ -78,6 +82,10 @@ func Load(getenv func(string) string, needs Needs) (*Config, error) {
 		c.OAuthURL = u.String()
 	}
 	c.OperatorPassword = getenv("OPERATOR_PASSWORD")
+	c.WorkerID = p.get("WORKER_ID")
+	if c.WorkerID == "" {
+		c.WorkerID = p.get("FLY_MACHINE_ID")
+	}
 	c.APILogRetention = p.duration("API_LOG_RETENTION", 7*24*time.Hour)
 	if c.APILogRetention < 72*time.Hour {
 		p.fail("API_LOG_RETENTION", "must be at least 72h: the Bitrix24 marketplace requires three days of API logs")

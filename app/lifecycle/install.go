@@ -25,7 +25,21 @@ func (s *Service) Install(ctx context.Context, e *event.Event) (*db.Installation
 	if e.Auth.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: install without auth[refresh_token]", event.ErrMalformed)
 	}
-	g, err := s.confirm(ctx, e.Auth.MemberID, e.Auth.RefreshToken)
+	return s.install(ctx, e.Auth.MemberID, e.Auth.RefreshToken, e.Auth.ApplicationToken)
+}
+
+// InstallFromPage handles the other way an install arrives: the installer
+// page opened in the portal's iframe, with the admin's REFRESH_ID and the
+// installation's APPLICATION_TOKEN in the form. It is confirmed the same way.
+func (s *Service) InstallFromPage(ctx context.Context, memberID, refreshID, appToken string) (*db.Installation, error) {
+	if memberID == "" || refreshID == "" || appToken == "" {
+		return nil, fmt.Errorf("%w: installer form without member_id, REFRESH_ID or APPLICATION_TOKEN", event.ErrMalformed)
+	}
+	return s.install(ctx, memberID, refreshID, appToken)
+}
+
+func (s *Service) install(ctx context.Context, memberID, refreshToken, appToken string) (*db.Installation, error) {
+	g, err := s.confirm(ctx, memberID, refreshToken)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +52,7 @@ func (s *Service) Install(ctx context.Context, e *event.Event) (*db.Installation
 		AccessToken:          s.seal(g.MemberID, "access_token", g.AccessToken),
 		RefreshToken:         s.seal(g.MemberID, "refresh_token", g.RefreshToken),
 		Scope:                g.Scope,
-		ApplicationTokenHash: secret.HashToken(e.Auth.ApplicationToken),
+		ApplicationTokenHash: secret.HashToken(appToken),
 		Status:               db.StatusActive,
 	}
 	if !g.Expires.IsZero() {
@@ -49,7 +63,18 @@ func (s *Service) Install(ctx context.Context, e *event.Event) (*db.Installation
 		uid := g.UserID
 		in.AuthUserID = &uid
 	}
-	err = s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+	if err := s.save(ctx, in); err != nil {
+		return nil, err
+	}
+	s.Log.InfoContext(ctx, "portal installed", "member_id", in.MemberID, "portal_id", in.ID, "domain", in.Domain)
+	return in, nil
+}
+
+// save stores an installation (new, or updated in place) with its default
+// settings and enqueues its setup, in one transaction: setup binds events
+// and tabs again, which an install, an update and a new grant all need.
+func (s *Service) save(ctx context.Context, in *db.Installation) error {
+	return s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		if err := db.UpsertInstallation(ctx, tx, in); err != nil {
 			return err
 		}
@@ -61,11 +86,6 @@ func (s *Service) Install(ctx context.Context, e *event.Event) (*db.Installation
 			return err
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.Log.InfoContext(ctx, "portal installed", "member_id", in.MemberID, "portal_id", in.ID, "domain", in.Domain)
-	return in, nil
 }
 
 // confirm trades the refresh token and checks the grant is the claimed

@@ -52,6 +52,8 @@ type Service struct {
 	Jobs *jobs.Client
 	Auth Authorizer
 	Log  *slog.Logger
+
+	cache installCache // installations the events handler verified lately
 }
 
 // seal encrypts a token bound to its portal and column, so a sealed value
@@ -73,9 +75,13 @@ func (s *Service) verify(ctx context.Context, memberID, appToken string) (*db.In
 	if err != nil {
 		return nil, err
 	}
-	if !secret.TokenMatches(in.ApplicationTokenHash, appToken) {
+	if !tokenMatches(in, appToken) {
 		s.Log.WarnContext(ctx, "application token mismatch", "member_id", memberID)
 		return nil, ErrUnauthorized
 	}
 	return in, nil
+}
+
+func tokenMatches(in *db.Installation, appToken string) bool {
+	return secret.TokenMatches(in.ApplicationTokenHash, appToken)
 }

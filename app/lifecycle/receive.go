@@ -30,7 +30,11 @@ func (s *Service) Receive(ctx context.Context, e *event.Event) error {
 	if err != nil {
 		return err
 	}
-	in, err := s.verify(ctx, e.Auth.MemberID, e.Auth.ApplicationToken)
+	verify := s.verify
+	if isCRM {
+		verify = s.verifyCached // the hot path; the rest change the row
+	}
+	in, err := verify(ctx, e.Auth.MemberID, e.Auth.ApplicationToken)
 	if err != nil {
 		return err
 	}
@@ -62,12 +66,7 @@ func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *eve
 		ts := e.TS
 		row.EventTS = &ts
 	}
-	return s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		if err := db.AddToInbox(ctx, tx, in.ID, []db.InboxRow{row}); err != nil {
-			return err
-		}
-		return jobs.EnqueueDrain(ctx, tx, s.Jobs, in.ID)
-	})
+	return jobs.AcceptChange(ctx, s.DB, s.Jobs, in.ID, row)
 }
 
 // update handles ONAPPUPDATE: a new version brings a new application_token
@@ -89,15 +88,7 @@ func (s *Service) update(ctx context.Context, in *db.Installation, e *event.Even
 		exp := g.Expires
 		in.ExpiresAt = &exp
 	}
-	return s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		if err := db.UpsertInstallation(ctx, tx, in); err != nil {
-			return err
-		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.SetupArgs{PortalID: in.ID}, nil)
-			return err
-		})
-	})
+	return s.save(ctx, in)
 }
 
 // Uninstall handles ONAPPUNINSTALL, whose application_token is its only
@@ -129,6 +120,7 @@ func (s *Service) Uninstall(ctx context.Context, e *event.Event) error {
 	if err != nil {
 		return err
 	}
+	s.cache.drop(in.MemberID) // this process stops accepting its events at once
 	s.Log.InfoContext(ctx, "portal uninstalled", "member_id", in.MemberID, "portal_id", in.ID, "clean", clean)
 	return nil
 }

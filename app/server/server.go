@@ -72,7 +72,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 
 	rc, err := jobs.NewClient(jobs.Deps{
 		DB: d, Log: log, Clients: clients, BaseURL: cfg.BaseURL, APILogRetention: cfg.APILogRetention,
-	}, jobs.Options{Work: mode.Workers, Periodic: mode.Workers})
+	}, jobs.Options{Work: mode.Workers, Periodic: mode.Workers, ID: workerID(cfg, mode)})
 	if err != nil {
 		return err
 	}
@@ -80,6 +80,11 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 
 	errc := make(chan error, 2)
 	if mode.Workers {
+		if n, err := jobs.ReclaimOrphans(ctx, d, workerID(cfg, mode)); err != nil {
+			return err
+		} else if n > 0 {
+			log.Warn("took back jobs left running by this worker's previous run", "jobs", n)
+		}
 		if err := rc.Start(ctx); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
@@ -144,6 +149,15 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		stopJobs(rc, cfg.ShutdownTimeout, log)
 	}
 	return runErr
+}
+
+// workerID is River's client ID for this process: the configured stable ID
+// for a process that runs jobs, random for an insert-only web process.
+func workerID(cfg *config.Config, mode Mode) string {
+	if !mode.Workers {
+		return ""
+	}
+	return cfg.WorkerID
 }
 
 // stopJobs lets running jobs finish for most of the timeout, then cancels the

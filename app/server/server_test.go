@@ -102,12 +102,15 @@ type running struct {
 	done chan error
 }
 
-func start(t *testing.T, dbURL string, mode server.Mode) *running {
+func start(t *testing.T, dbURL string, mode server.Mode, tweak ...func(*config.Config)) *running {
 	t.Helper()
 	base, _ := url.Parse("http://localhost")
 	cfg := &config.Config{
 		Env: config.Development, DatabaseURL: dbURL, DirectDatabaseURL: dbURL, BaseURL: base,
 		BodyLimit: 1 << 20, ShutdownTimeout: 10 * time.Second, DBMaxConns: 4, LogFormat: "text", LogLevel: "info",
+	}
+	for _, f := range tweak {
+		f(cfg)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -219,4 +222,30 @@ func mustHost(t *testing.T, raw string) string {
 		t.Fatal(err)
 	}
 	return u.Host
+}
+
+// The River UI is for operators only: behind basic auth, off without a password.
+func TestRiverUIBehindBasicAuth(t *testing.T) {
+	t.Parallel()
+	r := start(t, dbtest.NewURL(t), server.Mode{HTTP: true}, func(c *config.Config) { c.OperatorPassword = "s3cret-op" })
+	if code, _ := get(t, r.base+"/ops/riverui/"); code != http.StatusUnauthorized {
+		t.Fatalf("River UI without credentials = %d, want 401", code)
+	}
+	req, _ := http.NewRequest("GET", r.base+"/ops/riverui/api/queues", nil)
+	req.SetBasicAuth("operator", "s3cret-op")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "data") {
+		t.Fatalf("River UI API with credentials = %d %q", resp.StatusCode, b)
+	}
+	req.SetBasicAuth("operator", "wrong")
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password = %d", resp.StatusCode)
+	}
 }

@@ -33,7 +33,6 @@ func routes(app *fiber.App, d Deps) {
 	app.Get("/", home)
 
 	if d.Lifecycle != nil {
-		app.Post("/bitrix/install", installEvent(d.Lifecycle))
 		app.Post("/bitrix/uninstall", uninstallEvent(d.Lifecycle))
 		app.Post("/bitrix/events", receiveEvent(d.Lifecycle))
 	}
@@ -41,14 +40,28 @@ func routes(app *fiber.App, d Deps) {
 	if d.Sessions != nil {
 		h := &handlers{DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, BaseURL: d.Config.BaseURL.String()}
 		frame := app.Group("", sessions(d.Sessions))
+		// One URL for both install flavours: the ONAPPINSTALL event form and
+		// the installer page the portal opens in its iframe.
+		frame.Post("/bitrix/install", func(c *fiber.Ctx) error {
+			if c.FormValue("AUTH_ID") != "" && c.FormValue("event") == "" {
+				return h.installPage(d.Lifecycle)(c)
+			}
+			return installEvent(d.Lifecycle)(c)
+		})
 		// Bitrix24 POSTs into the iframe: a CRM tab, the app's page.
 		frame.Post("/bitrix/tab", h.enter)
 		frame.Post("/bitrix/app", h.enter)
 		frame.Post("/bitrix/session", h.renewSession)
+		if d.Config.Keys != nil {
+			login := h.login(d.Config.Keys, d.Config.ClientID)
+			frame.Get("/bitrix/login", login)
+			frame.Post("/bitrix/login", login)
+		}
 
 		user := frame.Group("", h.requireViewer)
+		user.Get("/bitrix/install/status", h.installStatus)
 		user.Get("/tab/:entity/:id/entries", h.tabEntries)
 		user.Get("/tab/:entity/:id/export.csv", h.tabExport)
-		_ = user.Group("/settings", h.requireAdmin)
+		h.settingsRoutes(user.Group("/settings", h.requireAdmin))
 	}
 }

@@ -31,7 +31,7 @@ func (e *apiError) body() *obj {
 // The errors every method can answer with (BITRIX24.md §4).
 var (
 	errNoAuth          = newErr(http.StatusUnauthorized, "NO_AUTH_FOUND", "Wrong authorization data")
-	errExpiredToken    = newErr(http.StatusUnauthorized, "expired_token", "The access token provided has expired.")
+	errExpiredToken    = newErr(http.StatusUnauthorized, "expired_token", "The access token provided has expired")
 	errInvalidToken    = newErr(http.StatusUnauthorized, "invalid_token", "The access token provided is invalid.")
 	errScope           = newErr(http.StatusForbidden, "insufficient_scope", "The request requires higher privileges than provided by the access token.")
 	errWrongAuthType   = newErr(http.StatusForbidden, "WRONG_AUTH_TYPE", "Current authorization type is denied for this method. Application context required")

@@ -54,6 +54,14 @@ func (s *Server) registeredApp() *App {
 	return &a
 }
 
+// App returns the registered application, if any.
+func (s *Server) App() (App, bool) {
+	if a := s.registeredApp(); a != nil {
+		return *a, true
+	}
+	return App{}, false
+}
+
 func (s *Server) appScopes() []string {
 	if a := s.registeredApp(); a != nil {
 		return a.Scopes
@@ -65,6 +73,7 @@ func (s *Server) appScopes() []string {
 type installation struct {
 	appToken   string
 	complete   bool
+	finished   bool // ONAPPINSTALL sent
 	bindings   []*binding
 	nextBindID int
 	placements []*placementBinding
@@ -99,7 +108,8 @@ func (p *Portal) Install() (string, error) {
 
 // CompleteInstall finishes a pending installation, as the installer
 // frame's installFinish does, and sends ONAPPINSTALL (with the admin's
-// tokens) to the InstallHandlerURL and to handlers bound to it.
+// tokens) to the InstallHandlerURL and to handlers bound to it. Calling it
+// on a complete installation does nothing: installFinish works once.
 func (p *Portal) CompleteInstall() error {
 	a := p.srv.registeredApp()
 	if a == nil {
@@ -111,7 +121,11 @@ func (p *Portal) CompleteInstall() error {
 		p.mu.Unlock()
 		return ErrNotInstalled
 	}
-	inst.complete = true
+	if inst.complete && inst.finished {
+		p.mu.Unlock()
+		return nil
+	}
+	inst.complete, inst.finished = true, true
 	targets := p.onlineTargets("ONAPPINSTALL")
 	p.mu.Unlock()
 	if a.InstallHandlerURL != "" {

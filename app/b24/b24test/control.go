@@ -7,25 +7,7 @@ import (
 	"strconv"
 )
 
-// control is the HTTP face of the lifecycle API, under /_emulator/ on any
-// host:
-//
-//	GET    /_emulator/portals                               portal list (PortalInfo)
-//	POST   /_emulator/app                                   register the app (App JSON)
-//	POST   /_emulator/portals/{portal}/install              → {"application_token"}
-//	POST   /_emulator/portals/{portal}/complete-install
-//	POST   /_emulator/portals/{portal}/uninstall?clean=1
-//	POST   /_emulator/portals/{portal}/tokens               {"user_id"} → tokens
-//	POST   /_emulator/portals/{portal}/tokens/expire
-//	POST   /_emulator/portals/{portal}/tokens/revoke
-//	POST   /_emulator/portals/{portal}/records/{entity}     {"user_id","fields"} → {"id"}
-//	PATCH  /_emulator/portals/{portal}/records/{entity}/{id} {"user_id","fields"}
-//	DELETE /_emulator/portals/{portal}/records/{entity}/{id}?user_id=N
-//	GET|PUT /_emulator/portals/{portal}/faults              Faults JSON
-//	GET    /_emulator/portals/{portal}/stats
-//	GET    /_emulator/portals/{portal}/deliveries
-//
-// {portal} is a member_id or a domain; user_id 0 means automation.
+// control serves the lifecycle API listed in the package documentation.
 func (s *Server) control() http.Handler {
 	s.ctlOnce.Do(func() { s.ctl = s.newControl() })
 	return s.ctl

@@ -1,7 +1,6 @@
 package b24test
 
 import (
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ type cond struct {
 	f    *field
 	op   string
 	vals []string
+	zone *time.Location // for filter times given without an offset
 }
 
 // filterOps are the documented prefixes, longest first so ">=" wins
@@ -21,7 +21,7 @@ var filterOps = []string{"!%=", "!=%", "!@", "!%", ">=", "<=", "=%", "%=", "!=",
 
 // parseFilter reads a filter object. Unknown fields are ignored, as the
 // legacy methods do.
-func parseFilter(et *entityType, filter *obj, item bool) ([]cond, *apiError) {
+func parseFilter(et *entityType, filter *obj, item bool, zone *time.Location) ([]cond, *apiError) {
 	var conds []cond
 	if filter == nil {
 		return nil, nil
@@ -55,7 +55,7 @@ func parseFilter(et *entityType, filter *obj, item bool) ([]cond, *apiError) {
 		if b, isBool := v.(bool); isBool && (f.typ == "char" || f.typ == "boolean") {
 			vals = []string{map[bool]string{true: "Y", false: "N"}[b]}
 		}
-		conds = append(conds, cond{f: f, op: op, vals: vals})
+		conds = append(conds, cond{f: f, op: op, vals: vals, zone: zone})
 	}
 	return conds, nil
 }
@@ -66,7 +66,7 @@ func (c cond) match(v any) bool {
 	cands := candidates(v)
 	switch c.op {
 	case "!", "!=", "!@", "!%", "!=%", "!%=":
-		pos := cond{f: c.f, op: strings.TrimPrefix(c.op, "!"), vals: c.vals}
+		pos := cond{f: c.f, op: strings.TrimPrefix(c.op, "!"), vals: c.vals, zone: c.zone}
 		if pos.op == "" {
 			pos.op = "="
 		}
@@ -91,19 +91,19 @@ func (c cond) matchOne(s string) bool {
 	switch c.op {
 	case "", "=", "@":
 		for _, w := range c.vals {
-			if compareValues(s, w, c.f) == 0 {
+			if compareValues(s, w, c.f, c.zone) == 0 {
 				return true
 			}
 		}
 		return false
 	case ">":
-		return s != "" && compareValues(s, c.vals[0], c.f) > 0
+		return s != "" && compareValues(s, c.vals[0], c.f, c.zone) > 0
 	case ">=":
-		return s != "" && compareValues(s, c.vals[0], c.f) >= 0
+		return s != "" && compareValues(s, c.vals[0], c.f, c.zone) >= 0
 	case "<":
-		return s != "" && compareValues(s, c.vals[0], c.f) < 0
+		return s != "" && compareValues(s, c.vals[0], c.f, c.zone) < 0
 	case "<=":
-		return s != "" && compareValues(s, c.vals[0], c.f) <= 0
+		return s != "" && compareValues(s, c.vals[0], c.f, c.zone) <= 0
 	case "%":
 		return strings.Contains(strings.ToLower(s), strings.ToLower(c.vals[0]))
 	case "=%":
@@ -176,7 +176,7 @@ func firstString(v any) string { return candidates(v)[0] }
 
 // compareValues compares as numbers, times or case-insensitive strings,
 // by the field's type.
-func compareValues(a, b string, f *field) int {
+func compareValues(a, b string, f *field, zone *time.Location) int {
 	switch {
 	case f.numeric():
 		x, err1 := strconv.ParseFloat(a, 64)
@@ -191,8 +191,8 @@ func compareValues(a, b string, f *field) int {
 			return cmpFloat(x, y)
 		}
 	case f.isTime():
-		x, ok1 := parseTimeLoose(a)
-		y, ok2 := parseTimeLoose(b)
+		x, ok1 := parseTimeLoose(a, zone)
+		y, ok2 := parseTimeLoose(b, zone)
 		if ok1 && ok2 {
 			return x.Compare(y)
 		}
@@ -206,8 +206,6 @@ func cmpFloat(x, y float64) int {
 		return -1
 	case x > y:
 		return 1
-	case math.IsNaN(x) || math.IsNaN(y):
-		return 0
 	}
 	return 0
 }
@@ -215,10 +213,14 @@ func cmpFloat(x, y float64) int {
 var timeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02", "02.01.2006 15:04:05", "02.01.2006"}
 
 // parseTimeLoose accepts the date forms filters get in practice; values
-// without a zone are read as UTC.
-func parseTimeLoose(s string) (time.Time, bool) {
+// without an offset are read in the portal's zone, as Bitrix24 reads them
+// in the user's.
+func parseTimeLoose(s string, zone *time.Location) (time.Time, bool) {
+	if zone == nil {
+		zone = time.UTC
+	}
 	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
+		if t, err := time.ParseInLocation(l, s, zone); err == nil {
 			return t, true
 		}
 	}

@@ -15,6 +15,9 @@ type genCtx struct {
 	et    int
 	count int // generated ids are 1..count
 	zone  *time.Location
+	// counts are the generated record counts of every type, so references
+	// (COMPANY_ID, CONTACT_ID, LEAD_ID) point at records that exist.
+	counts map[int]int
 }
 
 // genFunc produces one field of record id in the legacy form.
@@ -154,13 +157,14 @@ func genMoney(lo, hi int) genFunc {
 
 func genTax(g *genCtx, id int) any { return []string{"0.00", "0.00", "20.00", "19.00"}[g.n(id, 46, 4)] }
 
-// genRef points at a record of another type, or nothing.
-func genRef(salt uint64, _ int) genFunc {
+// genRef points at a generated record of another type, or nothing.
+func genRef(salt uint64, target int) genFunc {
 	return func(g *genCtx, id int) any {
-		if g.n(id, 500+salt, 4) == 0 {
+		n := g.counts[target]
+		if n == 0 || g.n(id, 500+salt, 4) == 0 {
 			return "0"
 		}
-		return strconv.Itoa(1 + g.n(id, 510+salt, 1000))
+		return strconv.Itoa(1 + g.n(id, 510+salt, n))
 	}
 }
 

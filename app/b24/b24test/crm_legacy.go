@@ -61,7 +61,7 @@ func startParam(c *call) int {
 
 // runList executes a list query under the portal lock and charges its cost.
 func runList(c *call, et *entityType, filter, order *obj, item bool) (listResult, int, *apiError) {
-	conds, aerr := parseFilter(et, filter, item)
+	conds, aerr := parseFilter(et, filter, item, c.portal.zone)
 	if aerr != nil {
 		return listResult{}, 0, aerr
 	}
@@ -110,7 +110,7 @@ func legacyList(c *call, et *entityType) (callResult, *apiError) {
 func legacyID(c *call) (int, *apiError) {
 	id, err := strconv.Atoi(c.str("id"))
 	if err != nil || id <= 0 {
-		return 0, errLegacy("ID is not defined or invalid.")
+		return 0, errLegacy("ID is not defined or invalid")
 	}
 	return id, nil
 }

@@ -23,7 +23,7 @@ func newCRM(p *Portal, o Options) map[int]*entityStore {
 	for id, et := range entityTypes {
 		crm[id] = &entityStore{
 			et:      et,
-			g:       genCtx{seed: uint64(o.Seed)*0x100000001B3 + uint64(p.index), et: id, count: counts[id], zone: p.zone},
+			g:       genCtx{seed: uint64(o.Seed)*0x100000001B3 + uint64(p.index), et: id, count: counts[id], zone: p.zone, counts: counts},
 			over:    map[int]map[string]any{},
 			deleted: map[int]struct{}{},
 			nextID:  counts[id] + 1,
@@ -159,7 +159,7 @@ func (s *entityStore) matches(id int, conds []cond) bool {
 
 func (s *entityStore) less(a, b int, order []orderKey) bool {
 	for _, k := range order {
-		c := compareValues(firstString(s.value(a, k.f)), firstString(s.value(b, k.f)), k.f)
+		c := compareValues(firstString(s.value(a, k.f)), firstString(s.value(b, k.f)), k.f, s.g.zone)
 		if c == 0 {
 			continue
 		}

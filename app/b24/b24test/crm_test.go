@@ -143,7 +143,7 @@ func TestLegacyGetAndErrors(t *testing.T) {
 	}
 	for _, tt := range []struct{ query, desc string }{
 		{"crm.contact.get?id=99", "Not found"},
-		{"crm.contact.get", "ID is not defined or invalid."},
+		{"crm.contact.get", "ID is not defined or invalid"},
 		{"crm.contact.update?id=3", "Parameter 'fields' must be array."},
 	} {
 		a := get(t, s.Client(), p.WebhookURL()+tt.query)
@@ -222,6 +222,9 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 func TestOwnRecordsOnlyUser(t *testing.T) {
 	t.Parallel()
 	s, p, _ := installed(t, Options{Deals: 100})
+	if u := p.Users()[p.OwnRecordsUserID()-1]; !u.OwnRecordsOnly || u.Admin {
+		t.Fatalf("Users() = %+v", p.Users())
+	}
 	own, _ := p.IssueTokens(p.OwnRecordsUserID())
 	a := mustOK(t, appCall(t, s, p, own.AccessToken, "crm.deal.list", map[string]any{"select": []string{"ID", "ASSIGNED_BY_ID"}}))
 	rows := list(a.body["result"])

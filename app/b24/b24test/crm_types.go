@@ -110,7 +110,8 @@ func newEntityType(id int, name string, hasFM bool, fields []*field) *entityType
 	return et
 }
 
-// fieldByAny finds a field by legacy or crm.item name.
+// field finds a field by its legacy name, or for crm.item by its camelCase
+// name (the legacy name is accepted too, as useOriginalUfNames needs).
 func (et *entityType) field(name string, item bool) *field {
 	if item {
 		if f := et.byItem[name]; f != nil {

@@ -190,7 +190,7 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 		return 0, err
 	}
 	if et.byName["TITLE"] != nil && rec["TITLE"] == "" && et.id != 3 {
-		rec["TITLE"] = fmt.Sprintf("%s #%d", strings.Title(et.name), s.nextID) //nolint:staticcheck // ASCII names only
+		rec["TITLE"] = fmt.Sprintf("%s%s #%d", strings.ToUpper(et.name[:1]), et.name[1:], s.nextID)
 	}
 	who := actorID(actor, rec)
 	if rec["ASSIGNED_BY_ID"] == "" {

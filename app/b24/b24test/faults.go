@@ -16,7 +16,7 @@ type Faults struct {
 	// HangRate never answers: the request hangs until the client gives up
 	// or the server closes.
 	HangRate float64 `json:"hang_rate"`
-	// Delay is added to every answer (slow portal).
+	// Delay is added to every answer (slow portal); nanoseconds in JSON.
 	Delay time.Duration `json:"delay"`
 	// QueryLimitStorm answers every request 503 QUERY_LIMIT_EXCEEDED.
 	QueryLimitStorm bool `json:"query_limit_storm"`

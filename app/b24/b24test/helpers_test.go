@@ -151,3 +151,5 @@ func object(v any) map[string]any {
 }
 
 func q(s string) string { return url.QueryEscape(s) }
+
+type jsonNumber = json.Number

@@ -14,6 +14,10 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 // serveOAuth is the authorization server at oauth.localhost: the token
 // endpoint takes GET or form POST, as oauth.bitrix.info does.
 func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
+	if normalizeMethod(strings.TrimPrefix(r.URL.Path, "/rest/")) == "app.info" {
+		s.serveServerAppInfo(w, r)
+		return
+	}
 	if !strings.HasPrefix(r.URL.Path, "/oauth/token") {
 		http.NotFound(w, r)
 		return
@@ -125,4 +129,35 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, p *Porta
 	v.Set("server_domain", s.oauthHost())
 	u.RawQuery = v.Encode()
 	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+// serveServerAppInfo is app.info on the authorization server, the trusted
+// check of a token: which portal and user it belongs to and whether the
+// app is installed there. Only result.install.uri is known from public
+// code; the other keys are this emulator's guess.
+func (s *Server) serveServerAppInfo(w http.ResponseWriter, r *http.Request) {
+	params, err := readParams(r)
+	if err != nil {
+		writeError(w, newErr(http.StatusBadRequest, "invalid_request", err.Error()))
+		return
+	}
+	at, aerr := s.lookupAccess(str(valueCI(params, "auth")))
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	a := s.registeredApp()
+	p := at.portal
+	if a == nil {
+		writeError(w, errInvalidToken)
+		return
+	}
+	writeJSON(w, http.StatusOK, objOf("result", objOf(
+		"scope", scopeString(a.Scopes),
+		"client_id", a.ClientID,
+		"expires", at.expires.Unix(),
+		"install", objOf("installed", p.Installed(), "version", a.Version, "status", "F", "uri", "http://"+p.Domain()),
+		"member_id", p.memberID,
+		"user_id", at.userID,
+	)))
 }

@@ -98,3 +98,28 @@ func TestObjMarshalsLikePHP(t *testing.T) {
 		t.Errorf("Marshal = %s, want %s", got, want)
 	}
 }
+
+// FuzzDecodeJSON checks that any body decodes or fails without panicking,
+// and that what decodes re-encodes to JSON that decodes the same.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"filter":{">ID":5},"select":["ID"]}`, `[]`, `{"a":[1,{"b":null}],"c":true}`, `{"x":1}{`, `"s"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		v, err := decodeJSON([]byte(in))
+		if err != nil {
+			return
+		}
+		a, err := marshalJSON(v)
+		if err != nil {
+			t.Fatalf("re-encode %q: %v", in, err)
+		}
+		w, err := decodeJSON(a)
+		if err != nil {
+			t.Fatalf("decode of re-encoded %s: %v", a, err)
+		}
+		if b, _ := marshalJSON(w); string(a) != string(b) {
+			t.Fatalf("%s became %s", a, b)
+		}
+	})
+}

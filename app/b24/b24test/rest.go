@@ -89,8 +89,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, t restTarget)
 
 // normalizeMethod lower-cases the name and drops the .json suffix.
 func normalizeMethod(m string) string {
-	m = strings.TrimSuffix(strings.ToLower(strings.Trim(m, "/")), ".json")
-	return m
+	return strings.TrimSuffix(strings.ToLower(strings.Trim(m, "/")), ".json")
 }
 
 // authenticate resolves the portal and the caller. The portal is returned

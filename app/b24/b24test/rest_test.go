@@ -114,7 +114,7 @@ func TestAuthErrors(t *testing.T) {
 		{"expired token", func() answer {
 			clk.Add(2 * time.Minute)
 			return get(t, c, ep+"crm.deal.list?auth="+tok.AccessToken)
-		}, 401, "expired_token", "The access token provided has expired."},
+		}, 401, "expired_token", "The access token provided has expired"},
 	}
 	for _, tt := range tests {
 		a := tt.call()

@@ -133,6 +133,12 @@ func (s *Server) Client() *http.Client {
 	}}
 }
 
+// Limits are the limits every portal applies, defaults filled in.
+func (s *Server) Limits() Limits { return s.opts.Limits }
+
+// Cost is the simulated cost model in force.
+func (s *Server) Cost() Cost { return s.opts.Cost }
+
 func (s *Server) now() time.Time { return s.opts.Now() }
 
 // sleep waits d unless the server is closing.

@@ -57,3 +57,23 @@ func lowerASCII(s string) string {
 	}
 	return string(b)
 }
+
+// User describes a portal user, for the portal pages and tests.
+type User struct {
+	ID       int    `json:"id"`
+	Name     string `json:"name"`
+	LastName string `json:"last_name"`
+	Email    string `json:"email"`
+	Admin    bool   `json:"admin"`
+	// OwnRecordsOnly is the CRM read right "own records only".
+	OwnRecordsOnly bool `json:"own_records_only"`
+}
+
+// Users lists the portal's users, the administrator first.
+func (p *Portal) Users() []User {
+	out := make([]User, len(p.users))
+	for i, u := range p.users {
+		out[i] = User{ID: u.id, Name: u.name, LastName: u.last, Email: u.email, Admin: u.admin, OwnRecordsOnly: u.ownRecords}
+	}
+	return out
+}

@@ -1,0 +1,131 @@
+// Package b24test is a Bitrix24 emulator for tests, benchmarks and local
+// runs, in the style of net/http/httptest: many portals, their OAuth
+// server and a control API behind one HTTP listener.
+//
+//	srv, err := b24test.NewServer(b24test.Options{Deals: 1000, App: &b24test.App{...}})
+//	defer srv.Close()
+//	p := srv.Portals()[0]
+//	p.Install()                       // ONAPPINSTALL, application_token
+//	access, refresh, expiresIn, err := srv.IssueTokens(p.MemberID(), p.AdminID())
+//	srv.Client().Get(p.ClientEndpoint() + "crm.deal.list?auth=" + access)
+//
+// The package follows the project's wire reference (BITRIX24.md) and
+// imports nothing else of the project: it is the ground truth the client
+// is tested against.
+//
+// # Addresses
+//
+// Portals are routed by Host header: portal N is portal-N.localhost:PORT
+// (Chromium resolves *.localhost to loopback), its REST base
+// (client_endpoint) http://portal-N.localhost:PORT/rest/ and its sign-in
+// page /oauth/authorize/ on the same host. The authorization server is
+// oauth.localhost:PORT (server_endpoint http://oauth.localhost:PORT/rest/,
+// token endpoint /oauth/token/). The admin's incoming webhook
+// http://127.0.0.1:PORT/rest/1/{secret}/{method} works with any Host
+// header. Server.Client dials the listener for every host name. Requests
+// to a portal host that are neither REST nor OAuth go to Options.Pages,
+// the seam for the portal's own pages (PortalFromContext names the
+// portal).
+//
+// # Control API
+//
+// The Go methods of Server and Portal have an HTTP face under /_emulator/
+// on any host ({portal} is a member_id or a domain; user_id 0 is
+// Automation):
+//
+//	GET    /_emulator/portals                                  PortalInfo list
+//	POST   /_emulator/app                                      register the app (App JSON)
+//	POST   /_emulator/portals/{portal}/install                 → {"application_token"}
+//	POST   /_emulator/portals/{portal}/complete-install        installFinish
+//	POST   /_emulator/portals/{portal}/uninstall?clean=1       ONAPPUNINSTALL
+//	POST   /_emulator/portals/{portal}/tokens                  {"user_id"} → token pair
+//	POST   /_emulator/portals/{portal}/tokens/expire           early expiry
+//	POST   /_emulator/portals/{portal}/tokens/revoke           invalid_token from now on
+//	POST   /_emulator/portals/{portal}/records/{entity}        {"user_id","fields"} → {"id"}
+//	PATCH  /_emulator/portals/{portal}/records/{entity}/{id}   {"user_id","fields"}
+//	DELETE /_emulator/portals/{portal}/records/{entity}/{id}?user_id=N
+//	GET    /_emulator/portals/{portal}/faults                  Faults JSON (PUT to set)
+//	GET    /_emulator/portals/{portal}/stats                   requests, limited, refreshes
+//	GET    /_emulator/portals/{portal}/deliveries              Delivery list
+//
+// # Data
+//
+// Each portal has six users: the administrator (id 1) and ordinary users;
+// user 4 has the CRM read right "own records only" (get of others' records
+// fails as the method family fails, lists are filtered to
+// ASSIGNED_BY_ID=4). Deals (three pipelines), leads, contacts and companies
+// are computed from (seed, portal, type, id) on every read; a record that
+// is added or changed is kept whole in an overlay. A million deals
+// therefore cost a few bytes each until changed (BenchmarkMemoryPerDeal).
+// Money is formatted "19999.99", datetimes carry the portal's UTC offset
+// (2024-08-30T14:29:00+02:00), multifields have ids, and every type has
+// five UF_CRM_* fields (string, enumeration, double, date, multiple string).
+//
+// # Limits
+//
+// Per portal, shared by the app and webhooks: a leaky bucket (Burst 50,
+// Drain 2/s; EnterpriseLimits 250 and 5/s) refuses with 503
+// QUERY_LIMIT_EXCEEDED before execution, counting a batch once; refused
+// requests do not fill the bucket. The operating budget (480 s per method
+// per application or webhook in a 10-minute window of one-minute buckets)
+// answers 429 OPERATION_TIME_LIMIT once spent; the call that crosses it
+// still runs, batch's nested calls count for their own methods. Every
+// answer carries the full time block. Options.Now makes all of it
+// testable without sleeping.
+//
+// # Cost model
+//
+// Cost is the simulated server time: Base per HTTP request, PerCall per
+// method call (batch commands included), PerRow per returned row,
+// PerOffsetRow per row skipped to reach start, PerCountedRow per matching
+// row counted for total (any start but -1). It is reported as processing
+// and operating, charged to the operating budget and really waited before
+// answering. Options.Cost is zero (off) by default; DefaultCost (used by
+// `trail emulate`) is 30 ms, 2 ms, 20 µs, 2 µs and 2 µs: a 200,000-deal
+// keyset scan in 80 batches of 50 pages costs about 14 s of server time
+// and stays under the standard limits. Limits.MinDuration gives the least
+// wall time the bucket allows for n requests.
+//
+// # Events
+//
+// Changes made through REST or through the Go/control API (a person or
+// Automation editing in the portal) reach online handlers as the
+// documented form POST (event, event_handler_id, data[FIELDS][ID], ts,
+// auth[...]) from a queue served by Options.EventWorkers senders (default
+// 4) with Options.EventTimeout (default 5 s), one attempt each, no retries.
+// auth carries the acting user's fresh tokens, or none for Automation.
+// Offline bindings keep one record per object (last change wins, the
+// writer's auth_connector excluded) for event.offline.get with clear and
+// process_id reservation, and bound ONOFFLINEEVENT handlers are told,
+// throttled by options[minTimeout]. Nothing is delivered before the
+// installation is complete. Results are in Portal.Deliveries and
+// /_emulator/portals/{portal}/deliveries.
+//
+// # Deviations and gaps
+//
+//   - Handler URLs on loopback and plain http are accepted (Bitrix24 wants
+//     public https hosts).
+//   - Authorization: Bearer is accepted everywhere (unconfirmed in docs).
+//   - app.info on the authorization server (oauth.localhost/rest/app.info)
+//     answers result.install.uri as public code expects; its other keys
+//     are a guess.
+//   - Filter dates without an offset are read in the portal's zone.
+//   - A refresh kills the used refresh token, not the access token issued
+//     with it; unknown or revoked access tokens answer invalid_token.
+//   - crm.item's nested filters with logic OR, SPA (entityTypeId ≥ 128),
+//     quotes, invoices, products, requisites, activities, timeline and
+//     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
+//   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
+//   - Only one application can be registered per emulator; ONAPPUPDATE,
+//     app options, REST 3.0, the .xml format, the 302 after a domain
+//     change, PAYMENT_REQUIRED and the 60 s request cut-off are not
+//     emulated.
+//   - event.offline.get and event.offline.list ignore filter and order
+//     (records come oldest first); a deleted portal still refreshes tokens.
+//   - Listing 1,000,000 records by any order but ID sorts every match and
+//     takes seconds of real CPU; ID order and keyset pages do not.
+//   - Duplicate event.bind and placement.bind answer 400 ERROR_CORE (the
+//     real code is undocumented).
+//   - The portal's HTML pages and the frame postMessage protocol are not
+//     part of this package yet (Options.Pages is the seam).
+package b24test

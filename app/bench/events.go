@@ -1,0 +1,141 @@
+// Package bench holds Trail's load benchmarks, run as `trail bench …`
+// against the real HTTP server, Postgres and the in-process emulator.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// options are the flags of `trail bench events`.
+type options struct {
+	portals     int
+	events      int
+	rate        float64 // events per second in total; 0: as fast as the senders go
+	concurrency int     // senders
+	dbConns     int
+	timeout     time.Duration // for the drains to catch up after the last event
+	keep        bool          // keep the database
+	cpuProfile  string
+}
+
+// recordsPerPortal gives every event its own record, so each accepted
+// event has exactly one history row to find (two changes of one record
+// drained together rightly leave one row, which would read as a loss).
+func (o options) recordsPerPortal() int { return (o.events + o.portals - 1) / o.portals }
+
+// Result is the last line RunEvents prints.
+type Result struct {
+	Portals     int     `json:"portals"`
+	Events      int     `json:"events"`
+	Rejected    int     `json:"rejected"`
+	Concurrency int     `json:"concurrency"`
+	EventsPerS  float64 `json:"events_per_s"`
+	P50ms       float64 `json:"p50_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	MaxMs       float64 `json:"max_ms"`
+	LagP50ms    float64 `json:"lag_p50_ms"`
+	LagP99ms    float64 `json:"lag_p99_ms"`
+	LagMaxMs    float64 `json:"lag_max_ms"`
+	Lost        int     `json:"lost"`
+	Duplicates  int     `json:"duplicates"`
+	PGCeiling   float64 `json:"pg_ceiling_per_s"`
+	Ratio       float64 `json:"ratio"`
+}
+
+// RunEvents is `trail bench events`: it installs --portals portals of the
+// emulator into a fresh Trail, fires --events signed CRM events at Trail's
+// events handler, each after changing its record in the emulator so the
+// drain finds a real diff, waits for every change to reach history, and
+// prints progress to stderr and, as its last line, a JSON Result.
+//
+// pg_ceiling_per_s is this machine's rate of one-row insert transactions at
+// the same concurrency, measured in the same run: intake is one small
+// transaction too, so ratio says how close to the database's own limit
+// the handler runs. DATABASE_URL names the server; the bench creates and
+// drops its own database there.
+func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench events", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.IntVar(&o.portals, "portals", 1000, "portals to install")
+	fs.IntVar(&o.events, "events", 20000, "events to send")
+	fs.Float64Var(&o.rate, "rate", 0, "events per second (0: as fast as the senders go)")
+	fs.IntVar(&o.concurrency, "concurrency", 8, "concurrent senders")
+	fs.IntVar(&o.dbConns, "db-conns", 20, "Trail's database pool size")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long to wait for history after the last event")
+	fs.BoolVar(&o.keep, "keep", false, "keep the database")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sending phase to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.portals < 1 || o.events < 1 || o.concurrency < 1 {
+		return errors.New("bench events: --portals, --events and --concurrency must be positive")
+	}
+	admin := os.Getenv("DATABASE_URL")
+	if admin == "" {
+		return errors.New("bench events: DATABASE_URL is not set")
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
+
+	s, err := startStack(ctx, admin, o, stderr)
+	if err != nil {
+		return fmt.Errorf("bench events: %w", err)
+	}
+	o.cpuProfile = *cpuProfile
+	res, runErr := run(ctx, s, o, logf)
+	if err := s.stop(); err != nil && runErr == nil && ctx.Err() == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return fmt.Errorf("bench events: %w", runErr)
+	}
+	line, _ := json.Marshal(res)
+	fmt.Fprintln(stdout, string(line))
+	return nil
+}
+
+func run(ctx context.Context, s *stack, o options, logf func(string, ...any)) (*Result, error) {
+	start := time.Now()
+	if err := installAll(ctx, s, o, logf); err != nil {
+		return nil, err
+	}
+	logf("%d portals installed and synced in %s", o.portals, time.Since(start).Round(time.Millisecond))
+
+	ceiling, err := pgCeiling(ctx, s.db, o.concurrency, 3*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("pg ceiling: %w", err)
+	}
+	logf("postgres one-row insert transactions at concurrency %d: %.0f/s", o.concurrency, ceiling)
+
+	stopProfile, err := startProfile(o.cpuProfile)
+	if err != nil {
+		return nil, err
+	}
+	sent, err := fire(ctx, s, o, logf)
+	stopProfile()
+	if err != nil {
+		return nil, err
+	}
+	res := sent.result(o)
+	res.PGCeiling = round(ceiling)
+	if ceiling > 0 {
+		res.Ratio = round2(res.EventsPerS / ceiling)
+	}
+	logf("accepted %d events at %.0f/s (p50 %.1f ms, p99 %.1f ms); waiting for history",
+		res.Events, res.EventsPerS, res.P50ms, res.P99ms)
+
+	if err := awaitHistory(ctx, s, sent, o.timeout, logf); err != nil {
+		return nil, err
+	}
+	if err := sent.lags(ctx, s, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -1,0 +1,72 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/trailhq/trail/app/b24/b24test"
+)
+
+// installAll installs every portal, a few at a time as admins would, and
+// waits until each is active and its baseline sync is done: events before
+// that would be diffed against a missing snapshot.
+func installAll(ctx context.Context, s *stack, o options, logf func(string, ...any)) error {
+	work := make(chan *b24test.Portal)
+	errc := make(chan error, 1)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				if _, err := p.Install(); err != nil {
+					select {
+					case errc <- fmt.Errorf("install %s: %w", p.MemberID(), err):
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for _, p := range s.emu.Portals() {
+		work <- p
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+
+	want := 4 * o.portals // one sync_state row per entity type
+	deadline := time.Now().Add(10 * time.Minute)
+	last := time.Now()
+	for {
+		var active, synced int
+		err := s.db.Pool.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM installations WHERE status = 'active'),
+			(SELECT count(*) FROM sync_state WHERE state = 'done')`).Scan(&active, &synced)
+		if err != nil {
+			return err
+		}
+		if active == o.portals && synced == want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("portals not installed and synced within 10 minutes")
+		}
+		if time.Since(last) > 5*time.Second {
+			logf("installing: %d/%d active, %d/%d baseline syncs done", active, o.portals, synced, want)
+			last = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

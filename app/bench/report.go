@@ -1,0 +1,114 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// result summarises the intake side.
+func (r *sent) result(o options) *Result {
+	var lat []time.Duration
+	for i, ok := range r.accepted {
+		if ok {
+			lat = append(lat, r.latency[i])
+		}
+	}
+	res := &Result{Portals: o.portals, Events: len(lat), Rejected: len(r.accepted) - len(lat), Concurrency: o.concurrency}
+	if secs := r.end.Sub(r.start).Seconds(); secs > 0 {
+		res.EventsPerS = round(float64(len(lat)) / secs)
+	}
+	slices.Sort(lat)
+	res.P50ms, res.P99ms, res.MaxMs = ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(lat, 100))
+	return res
+}
+
+// awaitHistory waits until every accepted event's change is in history, or
+// the timeout passes (what is missing then counts as lost).
+func awaitHistory(ctx context.Context, s *stack, r *sent, timeout time.Duration, logf func(string, ...any)) error {
+	want := 0
+	for _, ok := range r.accepted {
+		if ok {
+			want++
+		}
+	}
+	deadline := time.Now().Add(timeout)
+	last := time.Now()
+	for {
+		var n int
+		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM history
+			WHERE entity = 'deal' AND field = 'TITLE' AND new_value->>'text' LIKE 'bench-%'`).Scan(&n); err != nil {
+			return err
+		}
+		if n >= want || time.Now().After(deadline) {
+			return nil
+		}
+		if time.Since(last) > 5*time.Second {
+			logf("history: %d/%d changes recorded", n, want)
+			last = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// lags fills in the lag from send to history row and the losses. A row's
+// recorded_at is its drain transaction's start, a little before it commits.
+func (r *sent) lags(ctx context.Context, s *stack, res *Result) error {
+	rows, err := s.db.Pool.Query(ctx, `SELECT new_value->>'text', recorded_at FROM history
+		WHERE entity = 'deal' AND field = 'TITLE' AND new_value->>'text' LIKE 'bench-%'`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	seen := make([]bool, len(r.at))
+	var lags []time.Duration
+	for rows.Next() {
+		var text string
+		var at time.Time
+		if err := rows.Scan(&text, &at); err != nil {
+			return err
+		}
+		i, err := strconv.Atoi(strings.TrimPrefix(text, "bench-"))
+		if err != nil || i < 0 || i >= len(r.at) {
+			return errors.New("unexpected history value " + text)
+		}
+		if seen[i] {
+			res.Duplicates++ // one change recorded twice
+		}
+		seen[i] = true
+		if r.accepted[i] {
+			lags = append(lags, at.Sub(r.at[i]))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, ok := range r.accepted {
+		if ok && !seen[i] {
+			res.Lost++
+		}
+	}
+	slices.Sort(lags)
+	res.LagP50ms, res.LagP99ms, res.LagMaxMs = ms(pct(lags, 50)), ms(pct(lags, 99)), ms(pct(lags, 100))
+	return nil
+}
+
+func pct(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func ms(d time.Duration) float64 { return round2(float64(d) / float64(time.Millisecond)) }
+func round(f float64) float64    { return math.Round(f) }
+func round2(f float64) float64   { return math.Round(f*100) / 100 }

@@ -1,0 +1,58 @@
+package server_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/lifecycle"
+	"github.com/trailhq/trail/app/server"
+)
+
+// A local integration: an incoming webhook for Trail's calls and an
+// outgoing webhook whose deliveries carry only domain, member_id and its
+// application_token.
+func TestWebhookMode(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, b24test.Options{Portals: 1, Deals: 15, Seed: 11})
+	p := s.emu.Portals()[0]
+	const appToken = "0f0e0d0c0b0a09080706050403020100"
+	in, err := server.Connect(context.Background(), s.cfg, slog.New(slog.DiscardHandler),
+		lifecycle.Webhook{MemberID: p.MemberID(), URL: p.WebhookURL(), ApplicationToken: appToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "baseline over the webhook", func() bool {
+		return s.count(t, "SELECT count(*) FROM sync_state WHERE portal_id = $1 AND state = 'done'", in.ID) == 4
+	})
+	if got := s.count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal'", in.ID); got != 15 {
+		t.Fatalf("deal snapshots = %d, want 15", got)
+	}
+	if err := p.UpdateRecord("deal", 2, 3, map[string]any{"TITLE": "Via outgoing webhook"}); err != nil {
+		t.Fatal(err)
+	}
+	send := func(token string) int {
+		form := url.Values{
+			"event": {"ONCRMDEALUPDATE"}, "data[FIELDS][ID]": {"2"}, "ts": {"1700000000"},
+			"auth[domain]": {p.Domain()}, "auth[member_id]": {p.MemberID()}, "auth[application_token]": {token},
+		}
+		resp, err := http.PostForm(s.base+"/bitrix/events", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readBody(t, resp)
+		return resp.StatusCode
+	}
+	if code := send("wrong-token"); code != 401 {
+		t.Fatalf("wrong application token = %d, want 401", code)
+	}
+	if code := send(appToken); code != 200 {
+		t.Fatalf("outgoing webhook delivery = %d", code)
+	}
+	eventually(t, "history", func() bool {
+		return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 2 AND field = 'TITLE' AND source = 'unknown'", in.ID) == 1
+	})
+}

@@ -1,0 +1,61 @@
+package web
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/trailhq/trail/app/b24/event"
+	"github.com/trailhq/trail/app/lifecycle"
+	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/views"
+)
+
+// installPage handles the installer opened in the portal's iframe (the form
+// carries AUTH_ID, REFRESH_ID, APPLICATION_TOKEN and member_id). The grant
+// is confirmed at the OAuth server and stored, setup is enqueued, and the
+// page waits for setup before it tells the portal the installation is done.
+func (h *handlers) installPage(lc *lifecycle.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.SetUserContext(views.WithLang(c.UserContext(), c.Query("LANG", c.FormValue("LANG"))))
+		in, err := lc.InstallFromPage(c.UserContext(), c.FormValue("member_id"), c.FormValue("REFRESH_ID"), c.FormValue("APPLICATION_TOKEN"))
+		switch {
+		case errors.Is(err, event.ErrMalformed):
+			return h.problem(c, fiber.StatusBadRequest, "install.failed")
+		case errors.Is(err, lifecycle.ErrUnauthorized):
+			return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
+		case errors.Is(err, lifecycle.ErrUnavailable):
+			return h.problem(c, fiber.StatusServiceUnavailable, "install.failed")
+		case err != nil:
+			return err
+		}
+		allowFraming(c, in.ClientEndpoint)
+		var uid int64 = 1
+		if in.AuthUserID != nil {
+			uid = *in.AuthUserID
+		}
+		// Only administrators can install an application.
+		v := viewer{PortalID: in.ID, MemberID: in.MemberID, UserID: uid, Admin: true, Lang: views.LangOf(c.UserContext())}
+		token, err := startSession(h.Sessions, c, v)
+		if err != nil {
+			return err
+		}
+		return views.Render(c, views.Install(views.FrameSession{Token: token, MemberID: in.MemberID}))
+	}
+}
+
+// installStatus tells the installer page whether setup has finished: the
+// baseline sync is enqueued as setup's last step.
+func (h *handlers) installStatus(c *fiber.Ctx) error {
+	v := viewerOf(c)
+	states, err := db.SyncStates(c.UserContext(), h.DB.Bun, v.PortalID)
+	if err != nil {
+		return err
+	}
+	var queued bool
+	err = h.DB.Bun.NewRaw(`SELECT EXISTS (SELECT 1 FROM river_job WHERE kind = 'sync_entity' AND args->>'portal_id' = ?)`, itoa(v.PortalID)).Scan(c.UserContext(), &queued)
+	if err != nil {
+		return err
+	}
+	return views.Render(c, views.InstallStatus(len(states) > 0 || queued))
+}
