@@ -1,9 +1,10 @@
-// Package bench measures how fast Trail serves what people wait for. The
-// benchmarks run the real server against the emulator and a real
-// PostgreSQL, and report percentiles of the time each request takes:
+package bench
+
+// The render benchmark measures how fast Trail serves what people wait
+// for: the real server against the emulator and a real PostgreSQL, with
+// percentiles of the time each request takes:
 //
 //	go test -run '^$' -bench TabRender -benchtime 300x ./app/bench/
-package bench
 
 import (
 	"context"

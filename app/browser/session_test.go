@@ -35,10 +35,8 @@ func TestExpiredSessionRenews(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Empty the list, then ask for it again with the filter form.
-	do(t, frame, "reload the list",
-		chromedp.Evaluate[chromedp.Void](`document.getElementById("timeline").innerHTML = ""`),
-		chromedp.Click(chromedp.CSS("form.filters button[type=submit]")),
-	)
+	do(t, frame, "empty the list", chromedp.Evaluate[chromedp.Void](`document.getElementById("timeline").innerHTML = ""`))
+	click(t, frame, "form.filters button[type=submit]")
 	waitText(t, frame, "#timeline", "Renewed session shows this")
 	after := get(t, frame, "token", chromedp.Evaluate[string](tokenJS))
 	if after == "" || after == before {

@@ -13,6 +13,7 @@ import (
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/metrics"
+	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/app/web"
 	"github.com/trailhq/trail/db/dbtest"
 	"github.com/trailhq/trail/views"
@@ -25,7 +26,15 @@ func appRoutes(t *testing.T) []string {
 	t.Helper()
 	d := dbtest.New(t)
 	base, _ := url.Parse("http://trail.test")
-	cfg := &config.Config{BodyLimit: 1 << 20, OperatorPassword: "x", BaseURL: base, Env: config.Production}
+	entry, err := secret.NewKeyEntry("r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secret.ParseKeyRing(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{BodyLimit: 1 << 20, OperatorPassword: "x", BaseURL: base, Env: config.Production, Keys: keys}
 	app := web.New(web.Deps{
 		Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: d, Metrics: metrics.New(),
 		Sessions: web.NewSessions(d), Lifecycle: &lifecycle.Service{}, RiverUI: http.NotFoundHandler(),
@@ -132,12 +141,18 @@ func (tn *tenants) do(t *testing.T, name, method, path, token string, form url.V
 	if token != "" {
 		req.Header.Set(web.SessionHeader, token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return exchange{name: name, resp: resp, body: readBody(t, resp)}
 }
+
+// noRedirects shows redirects as they are: where they lead is part of the
+// answer.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
+}}
 
 // framePOST posts a frame form with A's user token, for member.
 func (tn *tenants) framePOST(t *testing.T, path, member, placement, options string) exchange {
@@ -199,12 +214,21 @@ func (tn *tenants) exercise(t *testing.T, route string) (out []exchange, ok bool
 		out = append(out, tn.do(t, route+" for B", method, path, tn.tabA,
 			url.Values{"AUTH_ID": {tok.AccessToken}, "member_id": {tn.b.MemberID()}, "context": {"deal:3"}}))
 	case route == "POST /bitrix/install":
-		out = append(out, tn.do(t, route+" as B", method, path, "", tn.eventForm(t, "ONAPPINSTALL", tn.b.MemberID())))
+		// Both flavours: the install event, and the installer page the
+		// portal frames.
+		out = append(out, tn.do(t, route+" as B", method, path, "", tn.eventForm(t, "ONAPPINSTALL", tn.b.MemberID())),
+			tn.framePOST(t, path, tn.b.MemberID(), "DEFAULT", `{}`))
+	case path == "/bitrix/login":
+		// Starting a sign-in names a portal (anybody may start one for any
+		// portal: it goes to that portal's own sign-in). Finishing one needs
+		// a state Trail sealed for that portal: a made-up one for B fails.
+		out = append(out, tn.do(t, route+" start", method, path+"?domain="+url.QueryEscape(tn.a.Domain()), "", nil),
+			tn.do(t, route+" callback for B", method, path+"?code=x&state=forged&member_id="+tn.b.MemberID(), tn.appA, nil))
 	case route == "POST /bitrix/uninstall":
 		out = append(out, tn.do(t, route+" of B", method, path, "", tn.eventForm(t, "ONAPPUNINSTALL", tn.b.MemberID())))
 	case route == "POST /bitrix/events":
 		out = append(out, tn.do(t, route+" for B", method, path, "", tn.eventForm(t, "ONCRMDEALUPDATE", tn.b.MemberID())))
-	case strings.HasPrefix(path, "/settings"):
+	case strings.HasPrefix(path, "/settings") || path == "/bitrix/install/status":
 		// Settings act on the session's portal: A's administrator, with
 		// B's member_id in the form for good measure.
 		form := url.Values{"member_id": {tn.b.MemberID()}, "portal_id": {"2"}}
