@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/db"
@@ -16,7 +17,18 @@ import (
 // portal, keeping only the installation row as a record that it was purged.
 type PurgeArgs struct {
 	PortalID int64 `json:"portal_id" river:"unique"`
+	// Sweep marks the second pass, which removes what a job that was still
+	// running at the first pass wrote after it.
+	Sweep bool `json:"sweep,omitempty" river:"unique"`
 }
+
+// How long a purge waits for the portal's running jobs before it goes on
+// anyway, and when its second pass runs: after the longest a job may run
+// before River takes it back.
+const (
+	purgeWait  = 20 * time.Second
+	purgeSweep = 7 * time.Minute
+)
 
 // Kind names the job in the queue.
 func (PurgeArgs) Kind() string { return "purge_portal" }
@@ -44,8 +56,8 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 	if err != nil {
 		return err
 	}
-	if busy {
-		return river.JobSnooze(5 * time.Second)
+	if busy && time.Since(job.CreatedAt) < purgeWait {
+		return river.JobSnooze(2 * time.Second)
 	}
 	memberID := ""
 	if in, err := db.InstallationByID(ctx, w.DB.Bun, job.Args.PortalID); err == nil {
@@ -56,7 +68,18 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 		if err != nil {
 			return fmt.Errorf("purge portal %d (%s): %w", job.Args.PortalID, memberID, err)
 		}
-		w.Log.InfoContext(ctx, "portal purged", "member_id", memberID, "portal_id", job.Args.PortalID, "rows", n)
-		return nil
+		w.Log.InfoContext(ctx, "portal purged", "member_id", memberID, "portal_id", job.Args.PortalID, "rows", n, "sweep", job.Args.Sweep)
+		if job.Args.Sweep || n == 0 {
+			return nil
+		}
+		rc, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+		if err != nil {
+			return fmt.Errorf("purge portal %d: schedule the second pass: %w", job.Args.PortalID, err)
+		}
+		return tx.Pgx(func(ptx pgx.Tx) error {
+			_, err := rc.InsertTx(ctx, ptx,
+				PurgeArgs{PortalID: job.Args.PortalID, Sweep: true}, &river.InsertOpts{ScheduledAt: time.Now().Add(purgeSweep)})
+			return err
+		})
 	})
 }

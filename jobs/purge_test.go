@@ -3,10 +3,12 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"testing"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertest"
 
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
@@ -28,9 +30,26 @@ func TestPurgeKeepsOnlyTheRecord(t *testing.T) {
 	gone := mk("gone", db.StatusUninstalled)
 	back := mk("back", db.StatusActive) // reinstalled before its purge ran
 	w := &PurgeWorker{DB: d, Log: slog.New(slog.DiscardHandler)}
+	tw := rivertest.NewWorker(t, riverpgxv5.New(d.Pool), &river.Config{Logger: w.Log}, w)
 	for _, id := range []int64{gone, back} {
-		job := &river.Job[PurgeArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: PurgeArgs{PortalID: id}}
-		if err := w.Work(ctx, job); err != nil {
+		tx, err := d.Pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := tw.Work(ctx, t, tx, PurgeArgs{PortalID: id}, nil)
+		if err != nil || res.EventKind != river.EventKindJobCompleted {
+			t.Fatalf("purge %d: %v %+v", id, err, res)
+		}
+		// The first pass of a real purge schedules the second.
+		var sweeps int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'purge_portal' AND (args->>'sweep')::bool AND state = 'scheduled'
+			AND args->>'portal_id' = $1`, strconv.FormatInt(id, 10)).Scan(&sweeps); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{true: 1, false: 0}[id == gone]; sweeps != want {
+			t.Errorf("portal %d: %d second passes scheduled, want %d", id, sweeps, want)
+		}
+		if err := tx.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,8 +64,12 @@ func measure(m *metrics.Metrics) fiber.Handler {
 		if status == fiber.StatusNotFound {
 			route = "unmatched"
 		}
-		m.HTTPRequests.WithLabelValues(route, c.Method(), strconv.Itoa(status)).Inc()
-		m.HTTPDuration.WithLabelValues(route, c.Method()).Observe(time.Since(start).Seconds())
+		// Fiber's strings point into buffers reused by the next request; a
+		// label value is kept for good, so it gets its own copy.
+		method := strings.Clone(c.Method())
+		route = strings.Clone(route)
+		m.HTTPRequests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		m.HTTPDuration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 		return err
 	}
 }
