@@ -208,10 +208,17 @@ type HistoryCursor struct {
 // RecordHistory returns the rows of up to limit changes of one record,
 // newest first, after cursor (nil for the first page). Whole changes only:
 // a page never splits one change's fields.
+//
+// All rows of a change share changed_at, so (changed_at, change_id) names a
+// change, and both queries walk history_record_idx in its order: the page
+// reads the newest index entries until it has limit changes (it does not
+// group the record's whole history, which may be tens of thousands of
+// rows), and the rows are then fetched change by change through the index.
 func RecordHistory(ctx context.Context, q bun.IDB, portalID int64, entity string, id int64, f HistoryFilter, after *HistoryCursor, limit int) ([]HistoryRow, error) {
-	sel := q.NewSelect().Model((*HistoryRow)(nil)).Column("change_id").ColumnExpr("max(changed_at) AS at").
+	sel := q.NewSelect().Model((*HistoryRow)(nil)).DistinctOn("changed_at, change_id").
+		ColumnExpr("changed_at AS at").Column("change_id").
 		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
-		Group("change_id").OrderExpr("at DESC, change_id DESC").Limit(int64(limit))
+		OrderExpr("changed_at DESC, change_id DESC").Limit(int64(limit))
 	if f.Field != "" {
 		sel = sel.Where("field = ?", f.Field)
 	}
@@ -230,7 +237,7 @@ func RecordHistory(ctx context.Context, q bun.IDB, portalID int64, entity string
 	var rows []HistoryRow
 	err := q.NewSelect().Model(&rows).
 		With("page", sel).
-		Join("JOIN page ON page.change_id = history_row.change_id").
+		Join("JOIN page ON page.at = history_row.changed_at AND page.change_id = history_row.change_id").
 		Where("history_row.portal_id = ?", portalID).Where("history_row.entity = ?", entity).Where("history_row.entity_id = ?", id).
 		Apply(func(s *bun.SelectQuery) *bun.SelectQuery {
 			if f.Field != "" {

@@ -59,11 +59,36 @@ func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Actio
 	return v
 }
 
-// waitJS waits until a JavaScript expression is truthy.
+// waitJS waits until a JavaScript expression is truthy; on failure it
+// shows the page's main element.
 func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	get(t, ctx, what, chromedp.Poll[chromedp.Void](expr,
+	sctx, cancel := context.WithTimeout(ctx, actionTimeout)
+	defer cancel()
+	_, err := chromedp.Run(sctx, chromedp.Poll[chromedp.Void](expr,
 		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(actionTimeout)))
+	if err != nil {
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		page, derr := chromedp.Run(dctx, chromedp.Evaluate[string](`(document.querySelector("main") || document.body || {outerHTML: ""}).outerHTML`))
+		if derr != nil {
+			page = "(unreadable: " + derr.Error() + ")"
+		}
+		if infos, err := chromedp.Targets(ctx); err == nil {
+			for _, in := range infos {
+				page += "\ntarget " + in.Type + " " + in.URL
+			}
+		}
+		loc, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`location.href + " " + document.readyState + " " + document.documentElement.outerHTML.slice(0, 300)`))
+		page += "\nframe " + loc
+		if i := strings.Index(page, `id="sync-progress"`); i > 0 {
+			page = page[i:] // the part that moves
+		}
+		if len(page) > 4000 {
+			page = page[:4000] + "…"
+		}
+		t.Fatalf("waiting for %s: %v; the page:\n%s", what, err, page)
+	}
 }
 
 // openFrame navigates the tab to a portal page that frames Trail and
@@ -95,6 +120,14 @@ func openFrame(t *testing.T, tab context.Context, pageURL string) context.Contex
 	return fctx
 }
 
+// click clicks an element from the page's script. Trail's pages live in
+// frames sized to their content inside a portal page, so a button can be
+// outside the window, where a synthetic mouse event would miss it.
+func click(t *testing.T, ctx context.Context, css string) {
+	t.Helper()
+	do(t, ctx, "click "+css, chromedp.Evaluate[chromedp.Void](`document.querySelector(`+strconv.Quote(css)+`).click()`))
+}
+
 // frameText is the text of the first element matching css in the frame.
 func frameText(t *testing.T, fctx context.Context, css string) string {
 	t.Helper()
@@ -104,27 +137,42 @@ func frameText(t *testing.T, fctx context.Context, css string) string {
 // waitText waits until the element's text contains want.
 func waitText(t *testing.T, ctx context.Context, css, want string) {
 	t.Helper()
-	waitJS(t, ctx, css+" contains "+want,
+	waitJS(t, ctx, strconv.Quote(want)+" in "+css,
 		`(function(){ var e = document.querySelector(`+strconv.Quote(css)+`); return !!e && e.textContent.indexOf(`+strconv.Quote(want)+`) >= 0; })()`)
 }
 
 // waitFits waits until the iframe is as tall as its content: the page
-// asked the portal to resize it, so there is neither an inner scrollbar
-// nor empty space under the content.
+// asked the portal to resize it, so there is neither an inner scrollbar nor
+// empty space under the content. The content's height is where its lowest
+// element ends, so a page stretched to the frame's height (100vh) does not
+// pass for fitted.
 func waitFits(t *testing.T, fctx context.Context) {
 	t.Helper()
 	waitJS(t, fctx, "the iframe fits its content", `(function(){
-		var content = document.documentElement.getBoundingClientRect().height;
-		return content > 100 && Math.abs(window.innerHeight - content) <= 2 &&
-			document.documentElement.scrollHeight <= window.innerHeight;
+		var bottom = 0, all = document.querySelectorAll("main *");
+		for (var i = 0; i < all.length; i++) {
+			bottom = Math.max(bottom, all[i].getBoundingClientRect().bottom + window.scrollY);
+		}
+		var doc = document.documentElement;
+		return bottom > 100 && doc.scrollHeight <= window.innerHeight && window.innerHeight - bottom <= 48;
 	})()`)
 }
 
 // screenshot saves a full-page picture of the tab (the portal page with
 // Trail's iframe in it) to testdata/screenshots/ at the module root, to
 // look at after the run.
-func screenshot(t *testing.T, tab context.Context, name string) {
+func screenshot(t *testing.T, tab, frame context.Context, name string) {
 	t.Helper()
+	// The frame paints in a process of its own: let both documents render
+	// their latest state before the picture is taken.
+	const painted = `new Promise(function(r){ requestAnimationFrame(function(){ requestAnimationFrame(function(){ r(true); }); }); })`
+	// and a window as tall as the page: Chrome paints a cross-site frame
+	// only where the window shows it.
+	height := get(t, tab, "page height", chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
+	do(t, tab, "tall window", chromedp.EmulateViewport(1280, max(height, 900)))
+	defer do(t, tab, "window back", chromedp.EmulateViewport(1280, 900))
+	get(t, frame, "frame painted", chromedp.Evaluate[bool](painted, chromedp.EvalAwaitPromise))
+	get(t, tab, "page painted", chromedp.Evaluate[bool](painted, chromedp.EvalAwaitPromise))
 	png := get(t, tab, "screenshot", chromedp.FullScreenshot(100))
 	dir := filepath.Join(moduleRoot(t), "testdata", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

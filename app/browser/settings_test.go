@@ -25,7 +25,7 @@ func TestSettingsInPortal(t *testing.T) {
 		t.Errorf("progress shows %q, want the deals' 20 / 20", txt)
 	}
 	waitFits(t, frame)
-	screenshot(t, tab, "settings")
+	screenshot(t, tab, frame, "settings-page")
 
 	// Resync: the bar polls until every type is copied again.
 	// The bar before the click is marked, to tell the answer's bars from it.
@@ -64,7 +64,7 @@ func TestSettingsInPortal(t *testing.T) {
 	}
 	frame = openFrame(t, tab, s.portalURL(0, "/marketplace/app/1/?user=1"))
 	waitText(t, frame, "#reauth", "lost access")
-	screenshot(t, tab, "settings-reauth")
+	screenshot(t, tab, frame, "settings-reauth")
 	do(t, frame, "restore access", chromedp.Click(chromedp.CSS(`#reauth button`)))
 	waitText(t, frame, "#reauth", "Access restored")
 	waitText(t, frame, "#health .pill", "Active")

@@ -27,7 +27,7 @@ func TestHistoryTabInPortal(t *testing.T) {
 		t.Errorf("the first entry shows %q; want the name and amount changes", txt)
 	}
 	waitFits(t, frame)
-	screenshot(t, tab, "tab")
+	screenshot(t, tab, frame, "tab")
 
 	// Edit the deal on the card's first tab, as a person does.
 	do(t, tab, "edit the deal",
@@ -46,5 +46,5 @@ func TestHistoryTabInPortal(t *testing.T) {
 		t.Errorf("the tab shows %d entries, want 2", n)
 	}
 	waitFits(t, frame)
-	screenshot(t, tab, "tab-after-edit")
+	screenshot(t, tab, frame, "tab-after-edit")
 }

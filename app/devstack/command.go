@@ -80,8 +80,8 @@ func RunCommand(ctx context.Context, args []string, getenv func(string) string, 
 	case <-ctx.Done():
 		fmt.Fprintln(stdout, "stopping…")
 		return s.Close()
-	case err := <-s.Done():
-		return err
+	case <-s.Stopped():
+		return s.Err()
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
@@ -44,8 +45,10 @@ type Stack struct {
 	// Trail is the configuration Trail runs with.
 	Trail *config.Config
 
-	cancel context.CancelFunc
-	done   chan error
+	cancel  context.CancelFunc
+	stopped chan struct{} // closed when Trail has stopped
+	err     error         // Trail's exit error, set before stopped closes
+	emuOnce sync.Once
 }
 
 // Start starts the emulator, registers Trail as its app and starts Trail
@@ -80,21 +83,31 @@ func Start(ctx context.Context, c Config) (*Stack, error) {
 	cfg.OAuthURL = strings.TrimSuffix(emu.OAuthTokenURL(), "/oauth/token/")
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Stack{Emu: emu, Base: base, Trail: &cfg, cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- server.Run(runCtx, &cfg, c.Log, server.Mode{HTTP: true, Workers: true}, ln) }()
+	s := &Stack{Emu: emu, Base: base, Trail: &cfg, cancel: cancel, stopped: make(chan struct{})}
+	go func() {
+		s.err = server.Run(runCtx, &cfg, c.Log, server.Mode{HTTP: true, Workers: true}, ln)
+		close(s.stopped)
+	}()
 	return s, nil
 }
 
-// Done is closed with Trail's exit error when it stops on its own.
-func (s *Stack) Done() <-chan error { return s.done }
+// Stopped is closed when Trail has stopped, on its own or by Close; Err
+// then says why.
+func (s *Stack) Stopped() <-chan struct{} { return s.stopped }
 
-// Close stops Trail (gracefully) and then the emulator.
+// Err waits for Trail to stop and returns its exit error.
+func (s *Stack) Err() error {
+	<-s.stopped
+	return s.err
+}
+
+// Close stops Trail (gracefully) and then the emulator. It may be called
+// more than once.
 func (s *Stack) Close() error {
 	s.cancel()
-	err := <-s.done
-	s.done <- err // later Close or Done calls see it too
-	s.Emu.Close()
-	return err
+	<-s.stopped
+	s.emuOnce.Do(s.Emu.Close)
+	return s.err
 }
 
 // WaitReady waits until Trail answers /readyz, so that the install event
@@ -114,9 +127,8 @@ func (s *Stack) WaitReady(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("devstack: Trail did not become ready: %w", ctx.Err())
-		case err := <-s.done:
-			s.done <- err
-			return fmt.Errorf("devstack: Trail stopped: %w", err)
+		case <-s.stopped:
+			return fmt.Errorf("devstack: Trail stopped: %v", s.err)
 		case <-tick.C:
 		}
 	}

@@ -1,0 +1,298 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/lifecycle"
+	"github.com/trailhq/trail/app/metrics"
+	"github.com/trailhq/trail/app/secret"
+	"github.com/trailhq/trail/app/web"
+	"github.com/trailhq/trail/db/dbtest"
+	"github.com/trailhq/trail/views"
+)
+
+// appRoutes lists every route of the app with every optional part turned
+// on, as "METHOD /path" (middleware mounts left out). The tests below
+// iterate it, so a new route is covered, or fails them, on its own.
+func appRoutes(t *testing.T) []string {
+	t.Helper()
+	d := dbtest.New(t)
+	base, _ := url.Parse("http://trail.test")
+	entry, err := secret.NewKeyEntry("r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secret.ParseKeyRing(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{BodyLimit: 1 << 20, OperatorPassword: "x", BaseURL: base, Env: config.Production, Keys: keys}
+	app := web.New(web.Deps{
+		Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: d, Metrics: metrics.New(),
+		Sessions: web.NewSessions(d), Lifecycle: &lifecycle.Service{}, RiverUI: http.NotFoundHandler(),
+	})
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range app.GetRoutes(true) {
+		k := r.Method + " " + r.Path
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// tenants is two portals with Trail installed, each with a change only it
+// has, and sessions of portal A's administrator.
+type tenants struct {
+	s            *stack
+	a, b         *b24test.Portal
+	tabA, appA   string // session tokens: A's deal 3 tab, A's settings
+	aOrigin      string
+	secretsOfB   []string // text that must never reach portal A
+	aMarker      string
+	bInstallRows string
+}
+
+func newTenants(t *testing.T) *tenants {
+	t.Helper()
+	s := newStack(t, b24test.Options{Portals: 2, Deals: 6, Leads: 2, Contacts: 2, Companies: 2, Seed: 21})
+	a, b := s.emu.Portals()[0], s.emu.Portals()[1]
+	for _, p := range []*b24test.Portal{a, b} {
+		if _, err := p.Install(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "baselines", func() bool {
+		return s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
+	})
+	tn := &tenants{s: s, a: a, b: b, aOrigin: "http://" + a.Domain(), aMarker: "Seen only by portal A"}
+	const bMarker = "Seen only by portal B"
+	if err := a.UpdateRecord("deal", 3, 2, map[string]any{"TITLE": tn.aMarker}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.UpdateRecord("deal", 3, 2, map[string]any{"TITLE": bMarker}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "both changes", func() bool {
+		return s.count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = 3") == 2
+	})
+	tn.secretsOfB = []string{bMarker, b.MemberID(), b.Domain()}
+	tn.tabA = sessionOf(t, framePost(t, s.base, "/bitrix/tab", a, a.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`))
+	tn.appA = sessionOf(t, framePost(t, s.base, "/bitrix/app", a, a.AdminID(), "DEFAULT", `{}`))
+	tn.bInstallRows = tn.installationOfB(t)
+	return tn
+}
+
+func sessionOf(t *testing.T, r *http.Response) string {
+	t.Helper()
+	body := readBody(t, r)
+	tok := between(body, `data-session="`, `"`)
+	if r.StatusCode != 200 || tok == "" {
+		t.Fatalf("frame POST = %d, no session in the page", r.StatusCode)
+	}
+	return tok
+}
+
+// installationOfB is B's installation and settings as text, to see that
+// nothing A does changes them.
+func (tn *tenants) installationOfB(t *testing.T) string {
+	t.Helper()
+	var row string
+	err := tn.s.db.Pool.QueryRow(context.Background(), `SELECT i::text || coalesce((SELECT string_agg(ps::text, ',') FROM portal_settings ps WHERE ps.portal_id = i.id), '')
+		FROM installations i WHERE member_id = $1`, tn.b.MemberID()).Scan(&row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
+// exchange is one request of a route and what came back.
+type exchange struct {
+	name string
+	resp *http.Response
+	body string
+	// portalPage: the response is a page of portal A, which A may frame.
+	portalPage bool
+}
+
+func (tn *tenants) do(t *testing.T, name, method, path, token string, form url.Values) exchange {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, tn.s.base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if token != "" {
+		req.Header.Set(web.SessionHeader, token)
+	}
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exchange{name: name, resp: resp, body: readBody(t, resp)}
+}
+
+// noRedirects shows redirects as they are: where they lead is part of the
+// answer.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
+}}
+
+// framePOST posts a frame form with A's user token, for member.
+func (tn *tenants) framePOST(t *testing.T, path, member, placement, options string) exchange {
+	t.Helper()
+	tok, err := tn.a.IssueTokens(tn.a.AdminID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := framePostAuth(t, tn.s.base, path, member, tok.AccessToken, tn.a.Domain(), placement, options)
+	return exchange{name: "POST " + path + " member " + member, resp: r, body: readBody(t, r)}
+}
+
+// eventForm is an event delivery of portal member signed with A's tokens.
+func (tn *tenants) eventForm(t *testing.T, name, member string) url.Values {
+	t.Helper()
+	tok, err := tn.a.IssueTokens(tn.a.AdminID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url.Values{
+		"event": {name}, "data[FIELDS][ID]": {"3"}, "data[VERSION]": {"1"}, "ts": {"1700000000"},
+		"auth[access_token]": {tok.AccessToken}, "auth[refresh_token]": {tok.RefreshToken}, "auth[expires_in]": {"3600"},
+		"auth[domain]": {tn.b.Domain()}, "auth[member_id]": {member}, "auth[application_token]": {tn.a.ApplicationToken()},
+		"auth[client_endpoint]": {tn.a.ClientEndpoint()}, "auth[server_endpoint]": {"http://oauth.localhost/rest/"},
+	}
+}
+
+// exercise runs the requests that probe one route: what portal A's people
+// (or anybody) can send to reach portal B. ok is false for a route the test
+// does not know, so a new route must be taught here.
+func (tn *tenants) exercise(t *testing.T, route string) (out []exchange, ok bool) {
+	method, path, _ := strings.Cut(route, " ")
+	fill := strings.NewReplacer(":entity", "deal", ":id", "3", "*", strings.TrimPrefix(views.Asset("trail.css"), "/static/"))
+	concrete := fill.Replace(path)
+	get := func(token string) exchange { return tn.do(t, route, method, concrete, token, nil) }
+	switch {
+	case route == "GET /" || route == "HEAD /" || route == "GET /healthz" || route == "HEAD /healthz" ||
+		route == "GET /readyz" || route == "HEAD /readyz" || route == "GET /metrics" || route == "HEAD /metrics" ||
+		route == "GET /static/*" || route == "HEAD /static/*":
+		out = append(out, get(""), get(tn.tabA))
+	case path == "/tab/:entity/:id/entries" || path == "/tab/:entity/:id/export.csv":
+		// A's session asks for "deal 3": A's deal 3, never B's.
+		x := get(tn.tabA)
+		x.portalPage = true
+		if method == "GET" && (x.resp.StatusCode != 200 || !strings.Contains(x.body, tn.aMarker)) {
+			t.Errorf("%s with A's session = %d, lacks A's own change", route, x.resp.StatusCode)
+		}
+		out = append(out, x, get(""), get(tn.appA))
+	case route == "POST /bitrix/tab":
+		own := tn.framePOST(t, path, tn.a.MemberID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+		own.portalPage = true
+		out = append(out, own, tn.framePOST(t, path, tn.b.MemberID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`))
+	case route == "POST /bitrix/app":
+		own := tn.framePOST(t, path, tn.a.MemberID(), "DEFAULT", `{}`)
+		own.portalPage = true
+		out = append(out, own, tn.framePOST(t, path, tn.b.MemberID(), "DEFAULT", `{}`))
+	case route == "POST /bitrix/session":
+		tok, _ := tn.a.IssueTokens(tn.a.AdminID())
+		out = append(out, tn.do(t, route+" for B", method, path, tn.tabA,
+			url.Values{"AUTH_ID": {tok.AccessToken}, "member_id": {tn.b.MemberID()}, "context": {"deal:3"}}))
+	case route == "POST /bitrix/install":
+		// Both flavours: the install event, and the installer page the
+		// portal frames.
+		out = append(out, tn.do(t, route+" as B", method, path, "", tn.eventForm(t, "ONAPPINSTALL", tn.b.MemberID())),
+			tn.framePOST(t, path, tn.b.MemberID(), "DEFAULT", `{}`))
+	case path == "/bitrix/login":
+		// Starting a sign-in names a portal (anybody may start one for any
+		// portal: it goes to that portal's own sign-in). Finishing one needs
+		// a state Trail sealed for that portal: a made-up one for B fails.
+		out = append(out, tn.do(t, route+" start", method, path+"?domain="+url.QueryEscape(tn.a.Domain()), "", nil),
+			tn.do(t, route+" callback for B", method, path+"?code=x&state=forged&member_id="+tn.b.MemberID(), tn.appA, nil))
+	case route == "POST /bitrix/uninstall":
+		out = append(out, tn.do(t, route+" of B", method, path, "", tn.eventForm(t, "ONAPPUNINSTALL", tn.b.MemberID())))
+	case route == "POST /bitrix/events":
+		out = append(out, tn.do(t, route+" for B", method, path, "", tn.eventForm(t, "ONCRMDEALUPDATE", tn.b.MemberID())))
+	case strings.HasPrefix(path, "/settings") || path == "/bitrix/install/status":
+		// Settings act on the session's portal: A's administrator, with
+		// B's member_id in the form for good measure.
+		form := url.Values{"member_id": {tn.b.MemberID()}, "portal_id": {"2"}}
+		if method == "GET" || method == "HEAD" {
+			form = nil
+		}
+		x := tn.do(t, route, method, concrete, tn.appA, form)
+		x.portalPage = method == "GET" && x.resp.StatusCode == 200
+		out = append(out, x, tn.do(t, route+" without session", method, concrete, "", form))
+	default:
+		return nil, false
+	}
+	return out, true
+}
+
+// TestEveryRoute exercises every route of the app as portal A's people
+// (and anybody) could, and checks each answer: nothing of portal B comes
+// back or changes (tenant isolation), and the headers are those of a page
+// Bitrix24 frames (headers_test.go).
+func TestEveryRoute(t *testing.T) {
+	t.Parallel()
+	tn := newTenants(t)
+	var all []exchange
+	for _, route := range appRoutes(t) {
+		xs, ok := tn.exercise(t, route)
+		if !ok {
+			t.Errorf("%s: this test does not know how to exercise the route; teach exercise() how a portal could abuse it", route)
+			continue
+		}
+		for _, x := range xs {
+			t.Logf("%s → %d", x.name, x.resp.StatusCode)
+		}
+		all = append(all, xs...)
+	}
+	t.Run("isolation", func(t *testing.T) {
+		for _, x := range all {
+			for _, secret := range tn.secretsOfB {
+				if strings.Contains(x.body, secret) || strings.Contains(x.resp.Header.Get("Content-Disposition"), secret) {
+					t.Errorf("%s: the answer (%d) holds portal B's %q", x.name, x.resp.StatusCode, secret)
+				}
+			}
+			if strings.Contains(x.name, "member "+tn.b.MemberID()) && x.resp.StatusCode < 400 {
+				t.Errorf("%s: A's token opened a page of B (%d)", x.name, x.resp.StatusCode)
+			}
+		}
+		if got := tn.installationOfB(t); got != tn.bInstallRows {
+			t.Errorf("portal B's installation or settings changed:\n%s\n%s", tn.bInstallRows, got)
+		}
+		if n := tn.s.count(t, "SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id WHERE i.member_id = $1", tn.b.MemberID()); n != 1 {
+			t.Errorf("portal B has %d history rows, want its 1", n)
+		}
+	})
+	t.Run("headers", func(t *testing.T) {
+		// Error pages too: an unknown page, a refused employee.
+		all = append(all, tn.do(t, "GET unknown page", "GET", "/no-such-page", "", nil))
+		tok, _ := tn.a.IssueTokens(2)
+		r := framePostAuth(t, tn.s.base, "/bitrix/app", tn.a.MemberID(), tok.AccessToken, tn.a.Domain(), "DEFAULT", "{}")
+		refused := exchange{name: "POST /bitrix/app as an employee", resp: r, body: readBody(t, r), portalPage: true}
+		if refused.resp.StatusCode != 403 {
+			t.Errorf("%s = %d, want 403", refused.name, refused.resp.StatusCode)
+		}
+		all = append(all, refused)
+		for _, x := range all {
+			checkHeaders(t, x, tn.aOrigin)
+		}
+	})
+}
