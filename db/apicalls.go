@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -38,8 +39,7 @@ type APICallFilter struct {
 func (f APICallFilter) apply(s *bun.SelectQuery, portalID int64) *bun.SelectQuery {
 	s = s.Where("portal_id = ?", portalID).Where("at >= ?", f.Since)
 	if f.MethodPrefix != "" {
-		// The prefix is validated to hold no LIKE wildcards.
-		s = s.Where("method LIKE ?", f.MethodPrefix+"%")
+		s = s.Where("method LIKE ?", likePrefix(f.MethodPrefix))
 	}
 	switch f.Outcome {
 	case "":
@@ -81,4 +81,10 @@ func APIErrorCodes(ctx context.Context, q bun.IDB, portalID int64, since time.Ti
 		return nil, fmt.Errorf("api error codes: %w", err)
 	}
 	return out, nil
+}
+
+// likePrefix is a LIKE pattern matching strings that start with p, with
+// LIKE's own wildcards in p taken literally.
+func likePrefix(p string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(p) + "%"
 }

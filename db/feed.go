@@ -8,19 +8,29 @@ import (
 	"github.com/uptrace/bun"
 )
 
+// recentRowsPerChange bounds the index scan of RecentChanges: it reads at
+// most this many rows per change asked for, newest first, which covers
+// changes of even the widest records without aggregating a portal's whole
+// history.
+const recentRowsPerChange = 200
+
 // RecentChanges returns the rows of the portal's last limit changes across
-// every record, newest first; rows of one change stay together.
+// every record, newest first; rows of one change stay together. Rows of one
+// change share their changed_at, so both steps are range scans of the
+// (portal_id, changed_at) index.
 func RecentChanges(ctx context.Context, q bun.IDB, portalID int64, limit int) ([]HistoryRow, error) {
-	page := q.NewSelect().Model((*HistoryRow)(nil)).Column("change_id").ColumnExpr("max(changed_at) AS at").
-		Where("portal_id = ?", portalID).
-		Group("change_id").OrderExpr("at DESC, change_id DESC").Limit(int64(limit))
 	var rows []HistoryRow
-	err := q.NewSelect().Model(&rows).
-		With("page", page).
-		Join("JOIN page ON page.change_id = history_row.change_id").
-		Where("history_row.portal_id = ?", portalID).
-		OrderExpr("page.at DESC, history_row.change_id DESC, history_row.field, history_row.id").
-		Scan(ctx)
+	err := q.NewRaw(`WITH recent AS (
+			SELECT change_id, changed_at FROM history WHERE portal_id = ?
+			ORDER BY changed_at DESC LIMIT ?
+		), page AS (
+			SELECT change_id, max(changed_at) AS at FROM recent
+			GROUP BY change_id ORDER BY at DESC, change_id DESC LIMIT ?
+		)
+		SELECT h.* FROM history h JOIN page ON page.change_id = h.change_id
+		WHERE h.portal_id = ? AND h.changed_at >= (SELECT min(at) FROM page)
+		ORDER BY page.at DESC, h.change_id DESC, h.field, h.id`,
+		portalID, limit*recentRowsPerChange, limit, portalID).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("recent changes: %w", err)
 	}

@@ -46,11 +46,6 @@ func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error
 	d := &drain{Deps: w.Deps, in: in, c: c, schemas: map[string]*history.Schema{}}
 	start := time.Now()
 	for {
-		// Settings are read every round, so an admin's change applies to
-		// the next events even while a long drain runs.
-		if d.set, err = db.LoadSettings(ctx, w.DB.Bun, in.ID); err != nil {
-			return err
-		}
 		n, err := d.round(ctx)
 		if err != nil {
 			return w.outcome(ctx, in, err)
@@ -96,6 +91,12 @@ type pending struct {
 func (d *drain) round(ctx context.Context) (int, error) {
 	rows, err := db.TakeInbox(ctx, d.DB.Bun, d.in.ID, drainRows)
 	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	// Settings are read every round and after the rows: an admin's change
+	// committed before an event was taken applies to it, even while a long
+	// drain runs.
+	if d.set, err = db.LoadSettings(ctx, d.DB.Bun, d.in.ID); err != nil {
 		return 0, err
 	}
 	recs := coalesce(rows, drainRecords)
@@ -302,6 +303,7 @@ func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending) (his
 			old = history.Snapshot{}
 		}
 		e := history.NewDeletion(schema, old)
+		e.Changes = d.tracked(p.entity, e.Changes)
 		e.At = now
 		if p.eventTS != nil {
 			e.At = *p.eventTS
@@ -322,7 +324,9 @@ func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending) (his
 	}
 	if !known {
 		if p.kind == "add" {
-			return history.NewCreation(schema, p.state), next, true
+			e := history.NewCreation(schema, p.state)
+			e.Changes = d.tracked(p.entity, e.Changes)
+			return e, next, true
 		}
 		// Changed before Trail knew it: its earlier values are unknown, so
 		// this state only becomes the baseline ("tracking since").

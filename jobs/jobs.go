@@ -14,7 +14,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
+	"github.com/trailhq/trail/app/metrics"
 	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/db"
 )
@@ -35,6 +37,8 @@ type Deps struct {
 	BaseURL *url.URL
 	// APILogRetention is how long the API call log is kept (≥ 3 days).
 	APILogRetention time.Duration
+	// Metrics, when set, records every job run.
+	Metrics *metrics.Metrics
 }
 
 // Options choose what this process does with jobs.
@@ -110,6 +114,9 @@ func NewClient(d Deps, opts Options) (*Client, error) {
 		if opts.Periodic {
 			cfg.PeriodicJobs = periodicJobs()
 		}
+	}
+	if d.Metrics != nil {
+		cfg.Middleware = []rivertype.Middleware{d.Metrics.JobMiddleware()}
 	}
 	c, err := river.NewClient(riverpgxv5.New(d.DB.Pool), cfg)
 	if err != nil {

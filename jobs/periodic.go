@@ -67,16 +67,31 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	if err := w.DB.Bun.NewRaw(q).Scan(ctx, &ids); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	if len(ids) == 0 {
-		return nil
+	var params []river.InsertManyParams
+	if !job.Args.Reconcile {
+		// A baseline left pending (its job was skipped as a duplicate of one
+		// that had already looked, or lost with a crashed worker) restarts.
+		var pending []SyncArgs
+		err := w.DB.Bun.NewRaw(`SELECT s.portal_id, s.entity FROM sync_state s
+			JOIN installations i ON i.id = s.portal_id
+			JOIN portal_settings ps ON ps.portal_id = s.portal_id
+			WHERE s.state = 'pending' AND i.status = 'active' AND s.entity = ANY (ps.entities)`).Scan(ctx, &pending)
+		if err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+		for _, a := range pending {
+			params = append(params, river.InsertManyParams{Args: a})
+		}
 	}
-	params := make([]river.InsertManyParams, len(ids))
-	for i, id := range ids {
+	for _, id := range ids {
 		var args river.JobArgs = DrainArgs{PortalID: id}
 		if job.Args.Reconcile {
 			args = ReconcileArgs{PortalID: id}
 		}
-		params[i] = river.InsertManyParams{Args: args}
+		params = append(params, river.InsertManyParams{Args: args})
+	}
+	if len(params) == 0 {
+		return nil
 	}
 	_, err := river.ClientFromContext[pgx.Tx](ctx).InsertMany(ctx, params)
 	return err

@@ -47,12 +47,16 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 	if busy {
 		return river.JobSnooze(5 * time.Second)
 	}
+	memberID := ""
+	if in, err := db.InstallationByID(ctx, w.DB.Bun, job.Args.PortalID); err == nil {
+		memberID = in.MemberID // for the log: operators search by member_id
+	}
 	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		n, err := db.PurgePortal(ctx, tx, job.Args.PortalID)
 		if err != nil {
-			return fmt.Errorf("purge portal %d: %w", job.Args.PortalID, err)
+			return fmt.Errorf("purge portal %d (%s): %w", job.Args.PortalID, memberID, err)
 		}
-		w.Log.InfoContext(ctx, "portal purged", "portal_id", job.Args.PortalID, "rows", n)
+		w.Log.InfoContext(ctx, "portal purged", "member_id", memberID, "portal_id", job.Args.PortalID, "rows", n)
 		return nil
 	})
 }

@@ -54,7 +54,9 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		return err
 	}
 	now := time.Now().UTC()
-	if job.Args.Full || st.State == "done" || st.State == "failed" {
+	// A resync starts over once; the same job resuming after a snooze finds
+	// its own state running and goes on from the last stored ID.
+	if (job.Args.Full && st.State != "running") || st.State == "done" || st.State == "failed" {
 		if !job.Args.Full && st.State == "done" {
 			return nil
 		}

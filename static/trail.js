@@ -145,7 +145,10 @@
         // form again with the tokens Bitrix24 first gave the page.
         return r.text().then(function (html) {
           var banner = b.closest(".banner");
-          if (r.ok && banner) banner.outerHTML = html; else b.classList.add("failed");
+          if (!r.ok || !banner) { b.classList.add("failed"); return; }
+          banner.outerHTML = html;
+          var done = document.getElementById("reauth");
+          if (done && window.htmx) htmx.process(done); // it reloads the health section
         });
       }).catch(function () { b.classList.add("failed"); });
   });

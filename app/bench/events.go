@@ -1,5 +1,3 @@
-// Package bench holds Trail's load benchmarks, run as `trail bench …`
-// against the real HTTP server, Postgres and the in-process emulator.
 package bench
 
 import (
@@ -65,7 +63,7 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	var o options
 	fs.IntVar(&o.portals, "portals", 1000, "portals to install")
-	fs.IntVar(&o.events, "events", 20000, "events to send")
+	fs.IntVar(&o.events, "events", 10000, "events to send")
 	fs.Float64Var(&o.rate, "rate", 0, "events per second (0: as fast as the senders go)")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "concurrent senders")
 	fs.IntVar(&o.dbConns, "db-conns", 20, "Trail's database pool size")

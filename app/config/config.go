@@ -42,6 +42,9 @@ type Config struct {
 	// (WORKER_ID, else Fly's FLY_MACHINE_ID): a restarted worker takes back
 	// at once the jobs its killed predecessor left running. Empty: random.
 	WorkerID string
+	// MetricsPort, when set, serves /metrics on its own port in a process
+	// that runs jobs only (web processes serve it on PORT).
+	MetricsPort int
 }
 
 // TokenURL is the OAuth server's token endpoint.
@@ -82,6 +85,7 @@ func Load(getenv func(string) string, needs Needs) (*Config, error) {
 		c.OAuthURL = u.String()
 	}
 	c.OperatorPassword = getenv("OPERATOR_PASSWORD")
+	c.MetricsPort = p.intIn("METRICS_PORT", 0, 0, 65535)
 	c.WorkerID = p.get("WORKER_ID")
 	if c.WorkerID == "" {
 		c.WorkerID = p.get("FLY_MACHINE_ID")

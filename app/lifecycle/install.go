@@ -22,6 +22,12 @@ import (
 // configured authorization server; its answer, not the form, says which
 // portal they belong to and where its REST endpoint is.
 func (s *Service) Install(ctx context.Context, e *event.Event) (*db.Installation, error) {
+	in, err := s.installEvent(ctx, e)
+	s.count(err, false)
+	return in, err
+}
+
+func (s *Service) installEvent(ctx context.Context, e *event.Event) (*db.Installation, error) {
 	if e.Auth.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: install without auth[refresh_token]", event.ErrMalformed)
 	}

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/trailhq/trail/app/b24/event"
+	"github.com/trailhq/trail/app/metrics"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
@@ -52,6 +54,8 @@ type Service struct {
 	Jobs *jobs.Client
 	Auth Authorizer
 	Log  *slog.Logger
+	// Metrics, when set, counts deliveries by result.
+	Metrics *metrics.Metrics
 
 	cache installCache // installations the events handler verified lately
 }
@@ -84,4 +88,26 @@ func (s *Service) verify(ctx context.Context, memberID, appToken string) (*db.In
 
 func tokenMatches(in *db.Installation, appToken string) bool {
 	return secret.TokenMatches(in.ApplicationTokenHash, appToken)
+}
+
+// count records a delivery's result.
+func (s *Service) count(err error, ignored bool) {
+	if s.Metrics == nil {
+		return
+	}
+	r := metrics.EventAccepted
+	switch {
+	case err == nil && ignored:
+		r = metrics.EventIgnored
+	case err == nil:
+	case errors.Is(err, ErrUnauthorized):
+		r = metrics.EventUnauthorized
+	case errors.Is(err, event.ErrMalformed):
+		r = metrics.EventMalformed
+	case errors.Is(err, ErrUnavailable):
+		r = metrics.EventUnavailable
+	default:
+		r = metrics.EventError
+	}
+	s.Metrics.Events.WithLabelValues(r).Inc()
 }

@@ -19,16 +19,23 @@ import (
 // Trail does not track are acknowledged and dropped. No REST call happens
 // here: the portal waits for the answer.
 func (s *Service) Receive(ctx context.Context, e *event.Event) error {
+	ignored, err := s.receive(ctx, e)
+	s.count(err, ignored)
+	return err
+}
+
+// receive is Receive; ignored says the event was acknowledged and dropped.
+func (s *Service) receive(ctx context.Context, e *event.Event) (ignored bool, err error) {
 	switch e.Name {
 	case event.AppInstall:
-		_, err := s.Install(ctx, e)
-		return err
+		_, err := s.installEvent(ctx, e)
+		return false, err
 	case event.AppUninstall:
-		return s.Uninstall(ctx, e)
+		return false, s.uninstall(ctx, e)
 	}
 	crm, isCRM, err := e.CRMChange()
 	if err != nil {
-		return err
+		return false, err
 	}
 	verify := s.verify
 	if isCRM {
@@ -36,21 +43,21 @@ func (s *Service) Receive(ctx context.Context, e *event.Event) error {
 	}
 	in, err := verify(ctx, e.Auth.MemberID, e.Auth.ApplicationToken)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if in.Status == db.StatusUninstalled || in.Status == db.StatusPurged {
-		return ErrUnauthorized
+		return false, ErrUnauthorized
 	}
 	switch {
 	case isCRM:
-		return s.enqueueChange(ctx, in, e, crm)
+		return false, s.enqueueChange(ctx, in, e, crm)
 	case e.Name == event.OfflineEvent:
 		_, err := s.Jobs.Insert(ctx, jobs.OfflineArgs{PortalID: in.ID}, nil)
-		return err
+		return false, err
 	case e.Name == event.AppUpdate:
-		return s.update(ctx, in, e)
+		return false, s.update(ctx, in, e)
 	}
-	return nil
+	return true, nil
 }
 
 func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *event.Event, c event.CRM) error {
@@ -96,6 +103,12 @@ func (s *Service) update(ctx context.Context, in *db.Installation, e *event.Even
 // when the admin ticked "delete data" (data[CLEAN]=1), otherwise after a
 // grace period so that a reinstall finds its history.
 func (s *Service) Uninstall(ctx context.Context, e *event.Event) error {
+	err := s.uninstall(ctx, e)
+	s.count(err, false)
+	return err
+}
+
+func (s *Service) uninstall(ctx context.Context, e *event.Event) error {
 	in, err := s.verify(ctx, e.Auth.MemberID, e.Auth.ApplicationToken)
 	if err != nil {
 		return err

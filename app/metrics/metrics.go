@@ -15,6 +15,8 @@ type Metrics struct {
 
 	HTTPRequests *prometheus.CounterVec   // route, method, status
 	HTTPDuration *prometheus.HistogramVec // route, method
+
+	*Pipeline
 }
 
 // New registers the Go runtime and process collectors plus Trail's own.
@@ -22,6 +24,7 @@ func New() *Metrics {
 	r := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: r,
+		Pipeline: newPipeline(),
 		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trail_http_requests_total",
 			Help: "HTTP requests served, by route pattern, method and status code.",
@@ -37,6 +40,7 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration,
 	)
+	r.MustRegister(m.Pipeline.collectors()...)
 	return m
 }
 

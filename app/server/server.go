@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"riverqueue.com/riverui"
 
 	"github.com/trailhq/trail/app/apilog"
@@ -58,25 +59,27 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		HTTP:     portal.HTTPClient(cfg.Env == config.Development),
 		Limiter:  db.NewBucket(d),
 		Pacer:    &b24.Pacer{},
-		Observer: b24.ObserverFunc(calls.Observe),
+		Observer: b24.ObserverFunc(func(ev b24.Event) { calls.Observe(ev); m.ObserveCall(ev) }),
 		Keys:     cfg.Keys,
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, TokenURL: cfg.TokenURL(),
 	}
 	if cfg.Keys != nil {
 		clients.Tokens = db.NewTokenStore(d, cfg.Keys)
 	}
+	m.WatchAPILog(calls.Dropped)
 	logCtx, stopLog := context.WithCancel(context.WithoutCancel(ctx))
 	logDone := make(chan struct{})
 	go func() { defer close(logDone); calls.Run(logCtx) }()
 	defer func() { stopLog(); <-logDone }()
 
 	rc, err := jobs.NewClient(jobs.Deps{
-		DB: d, Log: log, Clients: clients, BaseURL: cfg.BaseURL, APILogRetention: cfg.APILogRetention,
+		DB: d, Log: log, Clients: clients, BaseURL: cfg.BaseURL, APILogRetention: cfg.APILogRetention, Metrics: m,
 	}, jobs.Options{Work: mode.Workers, Periodic: mode.Workers, ID: workerID(cfg, mode)})
 	if err != nil {
 		return err
 	}
-	lc := &lifecycle.Service{DB: d, Keys: cfg.Keys, Jobs: rc, Auth: lifecycle.OAuthServer{App: clients.App()}, Log: log}
+	lc := &lifecycle.Service{DB: d, Keys: cfg.Keys, Jobs: rc, Auth: lifecycle.OAuthServer{App: clients.App()}, Log: log, Metrics: m}
+	m.SampleDB(ctx, d.Pool, 15*time.Second, log)
 
 	errc := make(chan error, 2)
 	if mode.Workers {
@@ -107,7 +110,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 			if err := h.Start(ctx); err != nil {
 				return fmt.Errorf("river ui: %w", err)
 			}
-			ui = h
+			ui = detachContext(h)
 		}
 		fa := web.New(web.Deps{
 			Config: cfg, Log: log, DB: d, Metrics: m, RiverUI: ui, Lifecycle: lc,
@@ -131,6 +134,14 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		}()
 	}
 
+	if mode.Workers && !mode.HTTP && cfg.MetricsPort > 0 {
+		stopMetrics, err := serveMetrics(m, cfg.MetricsPort, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
+
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -149,6 +160,23 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		stopJobs(rc, cfg.ShutdownTimeout, log)
 	}
 	return runErr
+}
+
+// serveMetrics serves /metrics for a process without the web app.
+func serveMetrics(m *metrics.Metrics, port int, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+	if err != nil {
+		return nil, fmt.Errorf("metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("metrics server", "err", err)
+		}
+	}()
+	return func() { _ = srv.Close() }, nil
 }
 
 // workerID is River's client ID for this process: the configured stable ID
@@ -190,4 +218,14 @@ func Ready(ctx context.Context, d *db.DB) error {
 		return fmt.Errorf("%d migrations pending", len(pending))
 	}
 	return nil
+}
+
+// detachContext gives a net/http handler behind Fiber's adaptor a request
+// context of its own. The adaptor's context is the fasthttp request, whose
+// Done races with the server's shutdown when a handler derives a context
+// from it (as the River UI's API does).
+func detachContext(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithoutCancel(r.Context())))
+	})
 }

@@ -212,6 +212,7 @@ func TestSettingsPage(t *testing.T) {
 			{"POST", "/settings/fields/deal", url.Values{"field": {"TITLE"}}},
 			{"POST", "/settings/resync", nil},
 			{"GET", "/settings/sync", nil},
+			{"GET", "/settings/health", nil},
 			{"GET", "/settings/health/portal", nil},
 			{"GET", "/settings/calls", nil},
 			{"POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {"x"}}},
@@ -248,7 +249,9 @@ func TestSettingsPage(t *testing.T) {
 			}
 		}
 		for _, q := range []url.Values{{"method": {"crm.%"}}, {"outcome": {"ok' OR 1=1"}}, {"days": {"90"}}, {"page": {"-1"}}} {
-			admin.must(http.StatusBadRequest, "GET", "/settings/calls", q)
+			if body := admin.must(http.StatusBadRequest, "GET", "/settings/calls", q); !strings.Contains(body, `id="calls-log"`) || !strings.Contains(body, `role="alert"`) {
+				t.Errorf("refused filter %v answered %s; the log's element must stay for the next filter", q, body)
+			}
 		}
 		if after := s.settingsRow(t, portalID); after != before {
 			t.Errorf("an invalid form changed the settings: %s -> %s", before, after)
@@ -275,6 +278,49 @@ func TestSettingsPage(t *testing.T) {
 		if tabs := boundTabs(other); len(tabs) != 4 {
 			t.Errorf("the other portal's tabs changed: %v", tabs)
 		}
+	})
+
+	t.Run("a type turned off records nothing, turned on again is set up", func(t *testing.T) {
+		all := []string{"deal", "lead", "contact", "company"}
+		body := admin.must(200, "POST", "/settings/tracking", url.Values{"entity": {"deal", "lead", "contact"}, "tab": all, "retention_days": {"365"}})
+		if !strings.Contains(body, "Saved. New changes") {
+			t.Errorf("turning companies off answered %q", body)
+		}
+		delivered := len(p.Deliveries())
+		if err := p.UpdateRecord("company", 1, p.AdminID(), map[string]any{"TITLE": "Untracked rename"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.UpdateRecord("deal", 1, p.AdminID(), map[string]any{"OPPORTUNITY": "101"}); err != nil {
+			t.Fatal(err)
+		}
+		// Both events reached Trail, and the inbox is drained.
+		eventually(t, "both events delivered", func() bool {
+			n := 0
+			for _, d := range p.Deliveries()[delivered:] {
+				if d.Status == http.StatusOK && (d.Event == "ONCRMCOMPANYUPDATE" || d.Event == "ONCRMDEALUPDATE") {
+					n++
+				}
+			}
+			return n >= 2
+		})
+		eventually(t, "the deal's edit recorded", func() bool {
+			return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'deal' AND entity_id = 1", portalID) > 0
+		})
+		eventually(t, "inbox empty", func() bool {
+			return s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", portalID) == 0
+		})
+		if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'company'", portalID); n != 0 {
+			t.Errorf("%d history rows of an untracked type", n)
+		}
+		setups := func() int {
+			return s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'setup_portal' AND state = 'completed' AND (args->>'portal_id')::bigint = $1`, portalID)
+		}
+		before := setups()
+		body = admin.must(200, "POST", "/settings/tracking", url.Values{"entity": all, "tab": all, "retention_days": {"365"}})
+		if !strings.Contains(body, "connecting the newly tracked types") || !strings.Contains(body, `hx-swap-oob="true"`) {
+			t.Errorf("turning companies on answered %q", body)
+		}
+		eventually(t, "setup after turning companies on", func() bool { return setups() == before+1 })
 	})
 
 	t.Run("an ignored field stops new history at once", func(t *testing.T) {
@@ -317,6 +363,12 @@ func TestSettingsPage(t *testing.T) {
 	})
 
 	t.Run("resync reaches done == total", func(t *testing.T) {
+		// As an admin finds it: the baselines from the saves above are over.
+		// (A type whose baseline is being copied right now keeps that run.)
+		eventually(t, "earlier baselines over", func() bool {
+			return s.count(t, `SELECT count(*) FROM river_job WHERE kind IN ('sync_entity', 'setup_portal')
+				AND state NOT IN ('completed', 'cancelled', 'discarded')`) == 0
+		})
 		var asked time.Time
 		if err := s.db.Pool.QueryRow(context.Background(), "SELECT now()").Scan(&asked); err != nil {
 			t.Fatal(err)
@@ -386,6 +438,9 @@ func TestSettingsPage(t *testing.T) {
 		if status != 200 || !strings.Contains(page, `data-reauthorize="/settings/reauthorize"`) {
 			t.Fatalf("page of a portal needing re-authorisation = %d, banner missing", status)
 		}
+		if body := admin.must(http.StatusBadRequest, "POST", "/settings/resync", nil); !strings.Contains(body, `id="sync-progress"`) || !strings.Contains(body, "Restore Trail") {
+			t.Errorf("resync without access answered %s", body)
+		}
 		foreign, err := other.IssueTokens(other.AdminID())
 		if err != nil {
 			t.Fatal(err)
@@ -405,6 +460,9 @@ func TestSettingsPage(t *testing.T) {
 		}
 		if n := s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", portalID); n != 1 {
 			t.Fatal("installation not active after re-authorisation")
+		}
+		if health := admin.must(200, "GET", "/settings/health", nil); !strings.Contains(health, `class="pill ok"`) {
+			t.Errorf("health after re-authorisation: %.300s", health)
 		}
 		// The stored grant works: an edit is recorded again.
 		if err := p.UpdateRecord("deal", 9, p.AdminID(), map[string]any{"OPPORTUNITY": "999"}); err != nil {

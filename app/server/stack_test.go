@@ -43,11 +43,11 @@ type stackOpts struct {
 	App func(a *b24test.App, base string)
 }
 
-func newStack(t *testing.T, opts b24test.Options) *stack {
+func newStack(t testing.TB, opts b24test.Options) *stack {
 	return newStackWith(t, opts, stackOpts{})
 }
 
-func newStackWith(t *testing.T, opts b24test.Options, so stackOpts) *stack {
+func newStackWith(t testing.TB, opts b24test.Options, so stackOpts) *stack {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -103,7 +103,7 @@ func newStackWith(t *testing.T, opts b24test.Options, so stackOpts) *stack {
 	return s
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
@@ -128,7 +128,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func (s *stack) count(t *testing.T, q string, args ...any) int {
+func (s *stack) count(t testing.TB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := s.db.Pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
@@ -139,7 +139,7 @@ func (s *stack) count(t *testing.T, q string, args ...any) int {
 
 // portalID waits for the portal's installation to be active and synced,
 // and returns its id.
-func (s *stack) installed(t *testing.T, p *b24test.Portal) int64 {
+func (s *stack) installed(t testing.TB, p *b24test.Portal) int64 {
 	t.Helper()
 	var id int64
 	eventually(t, "installation of "+p.MemberID(), func() bool {
@@ -151,7 +151,7 @@ func (s *stack) installed(t *testing.T, p *b24test.Portal) int64 {
 }
 
 // post sends a form body to one of Trail's handlers and returns the status.
-func (s *stack) post(t *testing.T, path string, form url.Values) int {
+func (s *stack) post(t testing.TB, path string, form url.Values) int {
 	t.Helper()
 	resp, err := http.PostForm(s.base+path, form)
 	if err != nil {
@@ -162,7 +162,7 @@ func (s *stack) post(t *testing.T, path string, form url.Values) int {
 	return resp.StatusCode
 }
 
-func eventually(t *testing.T, what string, ok func() bool) {
+func eventually(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	start := time.Now()
 	deadline := start.Add(90 * time.Second)

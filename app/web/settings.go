@@ -26,6 +26,7 @@ func (h *handlers) settingsRoutes(r fiber.Router) {
 	r.Post("/fields/:entity", h.saveFields)
 	r.Post("/resync", h.resync)
 	r.Get("/sync", h.syncProgress)
+	r.Get("/health", h.healthSection)
 	r.Get("/health/portal", h.portalHealth)
 	r.Get("/calls", h.apiCalls)
 	r.Post("/reauthorize", h.reauthorize)
@@ -46,7 +47,7 @@ func (h *handlers) settingsPage(c *fiber.Ctx, in *db.Installation, sess views.Fr
 	if d.Fields, err = h.fieldGroups(ctx, in.ID, set); err != nil {
 		return err
 	}
-	if d.Sync, err = h.syncView(ctx, in.ID); err != nil {
+	if d.Sync, err = h.syncView(ctx, in); err != nil {
 		return err
 	}
 	if d.Health, err = h.health(ctx, in); err != nil {

@@ -78,7 +78,9 @@ func readCallQuery(c *fiber.Ctx) (callQuery, string) {
 func (h *handlers) apiCalls(c *fiber.Ctx) error {
 	q, bad := readCallQuery(c)
 	if bad != "" {
-		return badForm(c, bad)
+		// The answer replaces the log, so it keeps the log's element.
+		c.Status(fiber.StatusBadRequest)
+		return views.Render(c, views.CallTable(views.CallLog{Refused: views.T(c.UserContext(), bad)}))
 	}
 	l, err := h.callLog(c.UserContext(), viewerOf(c).PortalID, q)
 	if err != nil {

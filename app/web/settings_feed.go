@@ -37,7 +37,7 @@ func (h *handlers) feed(ctx context.Context, in *db.Installation) ([]views.FeedI
 		}
 		if len(out) == 0 || r.ChangeID != last {
 			it := views.FeedItem{
-				At: r.ChangedAt.UTC(), Action: r.Action, Entity: r.Entity, EntityLabel: entityLabel(ctx, r.Entity),
+				At: r.ChangedAt.UTC(), Action: r.Action, Entity: r.Entity, EntityLabel: views.T(ctx, "settings.entity_one."+r.Entity),
 				ID: r.EntityID, URL: recordURL(in.ClientEndpoint, r.Entity, r.EntityID), Author: views.T(ctx, "who.unknown"),
 			}
 			if r.AuthorID != nil {

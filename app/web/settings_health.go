@@ -50,6 +50,20 @@ func (h *handlers) health(ctx context.Context, in *db.Installation) (views.Healt
 	return hv, nil
 }
 
+// healthSection is the health section alone, for a reload after access
+// was restored.
+func (h *handlers) healthSection(c *fiber.Ctx) error {
+	in, err := db.InstallationByID(c.UserContext(), h.DB.Bun, viewerOf(c).PortalID)
+	if err != nil {
+		return err
+	}
+	hv, err := h.health(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return views.Render(c, views.HealthSection(hv))
+}
+
 // portalHealth asks the portal for Trail's event bindings and the size of
 // its offline queue; loaded after the page so a slow portal delays nothing.
 func (h *handlers) portalHealth(c *fiber.Ctx) error {

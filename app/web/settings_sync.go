@@ -5,14 +5,17 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
 	"github.com/trailhq/trail/views"
 )
 
-// syncView is the baseline progress of the portal's tracked types.
-func (h *handlers) syncView(ctx context.Context, portalID int64) (views.SyncProgress, error) {
+// syncView is the baseline progress of the portal's tracked types; a type
+// without progress yet is waiting for its first baseline.
+func (h *handlers) syncView(ctx context.Context, in *db.Installation) (views.SyncProgress, error) {
+	portalID := in.ID
 	set, err := db.LoadSettings(ctx, h.DB.Bun, portalID)
 	if err != nil {
 		return views.SyncProgress{}, err
@@ -21,7 +24,7 @@ func (h *handlers) syncView(ctx context.Context, portalID int64) (views.SyncProg
 	if err != nil {
 		return views.SyncProgress{}, err
 	}
-	var p views.SyncProgress
+	p := views.SyncProgress{Stalled: in.Status != db.StatusActive}
 	for _, e := range db.Entities {
 		if !set.Tracks(e) {
 			continue
@@ -39,7 +42,11 @@ func (h *handlers) syncView(ctx context.Context, portalID int64) (views.SyncProg
 
 // syncProgress is the fragment the progress bar polls.
 func (h *handlers) syncProgress(c *fiber.Ctx) error {
-	p, err := h.syncView(c.UserContext(), viewerOf(c).PortalID)
+	in, err := db.InstallationByID(c.UserContext(), h.DB.Bun, viewerOf(c).PortalID)
+	if err != nil {
+		return err
+	}
+	p, err := h.syncView(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
@@ -47,10 +54,12 @@ func (h *handlers) syncProgress(c *fiber.Ctx) error {
 }
 
 // resync copies every tracked type's records again from the first one.
-// The progress rows are reset in the transaction that enqueues the jobs, so
-// the bar never shows the previous run's 100% as this one's; where a
-// baseline job of the type is already waiting, River keeps that one, and
-// the reset makes it start from the first record too.
+// Progress rows are reset in the transaction that enqueues the jobs, so the
+// bar never shows the previous run's 100% as this one's. Where a baseline
+// job of the type is already queued, River keeps that one instead, and the
+// reset makes it start from the first record too; where one is running (or
+// has just finished and River has not marked it yet), its own progress is
+// left alone: it is copying the records right now.
 func (h *handlers) resync(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	v := viewerOf(c)
@@ -59,29 +68,41 @@ func (h *handlers) resync(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Status != db.StatusActive {
-		return badForm(c, "settings.sync.needs_access")
+		p, err := h.syncView(ctx, in)
+		if err != nil {
+			return err
+		}
+		p.Refused = views.T(ctx, "settings.sync.needs_access")
+		c.Status(fiber.StatusBadRequest)
+		return views.Render(c, views.SyncBar(p))
 	}
 	err = h.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		set, err := db.LoadSettings(ctx, tx, v.PortalID)
 		if err != nil {
 			return err
 		}
-		if err := db.ResetSyncStates(ctx, tx, v.PortalID, set.Entities); err != nil {
-			return err
-		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
+		var reset []string
+		err = tx.Pgx(func(ptx pgx.Tx) error {
 			for _, e := range set.Entities {
-				if _, err := h.Jobs.InsertTx(ctx, ptx, jobs.SyncArgs{PortalID: v.PortalID, Entity: e, Full: true}, nil); err != nil {
+				res, err := h.Jobs.InsertTx(ctx, ptx, jobs.SyncArgs{PortalID: v.PortalID, Entity: e, Full: true}, nil)
+				if err != nil {
 					return err
+				}
+				if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+					reset = append(reset, e)
 				}
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return db.ResetSyncStates(ctx, tx, v.PortalID, reset)
 	})
 	if err != nil {
 		return err
 	}
-	p, err := h.syncView(ctx, v.PortalID)
+	p, err := h.syncView(c.UserContext(), in)
 	if err != nil {
 		return err
 	}

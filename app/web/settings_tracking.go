@@ -61,16 +61,17 @@ func knownEntities(names []string) ([]string, bool) {
 }
 
 // saveTracking stores which CRM types are recorded, which show a tab and
-// how long history is kept.
+// how long history is kept. The drain reads the settings on every round,
+// so recording starts or stops for new events at once.
 //
-// The settings and a setup job are committed in one transaction: the drain
-// reads the settings on every round, so recording starts or stops for new
-// events at once, and setup binds the events (and starts the baseline) of a
-// type just turned on. Tabs are then bound or unbound right away through
-// the portal client, so the admin sees the result before the page answers;
-// if the portal is slow or refuses, setup (which syncs tabs too) catches up.
-// Events of a type turned off stay bound: the drain skips them, and turning
-// the type on again needs no new binding.
+// When a type is turned on, its events must be bound and its baseline
+// copied: the settings and a setup job commit in one transaction, and
+// setup (which also syncs the tabs, after the events) does the portal
+// work. Otherwise the tabs are bound or unbound right here through the
+// portal client, so the admin sees the result in the answer. Never both at
+// once: two placement syncs racing would bind a tab twice. Events of a
+// type turned off stay bound: the drain skips them, and turning the type
+// on again needs no new binding.
 func (h *handlers) saveTracking(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	v := viewerOf(c)
@@ -87,11 +88,13 @@ func (h *handlers) saveTracking(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	setup := false
 	err = h.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		set, err := db.LoadSettings(ctx, tx, v.PortalID)
 		if err != nil {
 			return err
 		}
+		setup = slices.ContainsFunc(entities, func(e string) bool { return !set.Tracks(e) })
 		set.Entities, set.Tabs, set.RetentionDays = entities, tabs, days
 		if set.Entities == nil {
 			set.Entities = []string{}
@@ -102,8 +105,8 @@ func (h *handlers) saveTracking(c *fiber.Ctx) error {
 		if err := db.SaveSettings(ctx, tx, set); err != nil {
 			return err
 		}
-		if in.Status != db.StatusActive {
-			return nil // setup would only be skipped; the re-authorisation enqueues it
+		if !setup || in.Status != db.StatusActive {
+			return nil // (without access setup would be skipped; restoring access enqueues it)
 		}
 		return tx.Pgx(func(ptx pgx.Tx) error {
 			_, err := h.Jobs.InsertTx(ctx, ptx, jobs.SetupArgs{PortalID: v.PortalID}, nil)
@@ -114,10 +117,23 @@ func (h *handlers) saveTracking(c *fiber.Ctx) error {
 		return err
 	}
 	msg := "settings.saved"
-	if err := h.syncTabs(ctx, in, tabs); err != nil {
+	switch {
+	case setup:
+		msg = "settings.saved_setup"
+	case h.syncTabs(ctx, in, tabs) != nil:
 		msg = "settings.saved_tabs_later"
 	}
-	return views.Render(c, views.FormStatus(views.T(ctx, msg), false))
+	if err := views.Render(c, views.FormStatus(views.T(ctx, msg), false)); err != nil {
+		return err
+	}
+	// A type just turned on has a baseline to copy: the progress bar
+	// rides along and starts polling.
+	p, err := h.syncView(ctx, in)
+	if err != nil {
+		return err
+	}
+	p.OOB = true
+	return views.Render(c, views.SyncBar(p))
 }
 
 // syncTabs binds and unbinds the CRM tabs through the portal client.

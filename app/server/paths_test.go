@@ -1,0 +1,75 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/jobs"
+)
+
+// TestOneChangeThreePaths: a change reaches Trail online, again through the
+// offline queue (event.offline.get), again by reconciliation, and again as
+// a repeated delivery; it is recorded once.
+func TestOneChangeThreePaths(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 9})
+	p := s.emu.Portals()[0]
+	if _, err := p.Install(); err != nil {
+		t.Fatal(err)
+	}
+	id := s.installed(t, p)
+	const deal = 2
+	rows := func() int {
+		return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2", id, deal)
+	}
+	if err := p.UpdateRecord("deal", deal, p.AdminID(), map[string]any{"TITLE": "Three ways"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the online change recorded", func() bool { return rows() == 1 })
+	// The same change was queued for event.offline.get, and ONOFFLINEEVENT
+	// told Trail to pull it.
+	eventually(t, "the offline pull done and drained", func() bool {
+		return s.count(t, "SELECT count(*) FROM river_job WHERE kind = 'pull_offline' AND state = 'completed'") >= 1 &&
+			s.count(t, "SELECT count(*) FROM api_calls WHERE portal_id = $1 AND method = 'event.offline.get'", id) >= 1 &&
+			s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+	})
+
+	rc, err := jobs.NewClient(jobs.Deps{DB: s.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, jobs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := rc.Insert(context.Background(), jobs.ReconcileArgs{PortalID: id}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "reconciliation done and drained", func() bool {
+		return s.count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'", res.Job.ID) == 1 &&
+			s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+	})
+	// Bitrix24 repeats a delivery it thinks failed: the same body again.
+	var replayed bool
+	for _, d := range p.Deliveries() {
+		if d.Event == "ONCRMDEALUPDATE" {
+			if got := s.post(t, "/bitrix/events", d.Body); got != 200 {
+				t.Fatalf("replayed delivery: status %d", got)
+			}
+			replayed = true
+		}
+	}
+	if !replayed {
+		t.Fatal("no online delivery to replay")
+	}
+	eventually(t, "the replay drained", func() bool {
+		return s.count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state <> 'completed'") == 0 &&
+			s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+	})
+	if n := rows(); n != 1 {
+		t.Errorf("the change has %d history rows, want 1", n)
+	}
+	if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id); n != 1 {
+		t.Errorf("%d history rows in all, want 1", n)
+	}
+}

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/trailhq/trail/app/b24"
+)
+
+func TestCheckBindings(t *testing.T) {
+	const base = "https://trail.example"
+	have := []b24.EventHandler{
+		{Event: "ONAPPUNINSTALL", Handler: base + "/bitrix/uninstall"},
+		{Event: "ONOFFLINEEVENT", Handler: base + "/bitrix/events"},
+		{Event: "ONCRMDEALADD", Handler: base + "/bitrix/events"},
+		{Event: "ONCRMDEALADD", Offline: true},
+		{Event: "ONCRMDEALUPDATE", Handler: base + "/bitrix/events"},
+		{Event: "ONCRMDEALUPDATE", Offline: true},
+		{Event: "ONCRMDEALDELETE", Handler: "https://elsewhere.example/bitrix/events"}, // not Trail's
+		{Event: "ONCRMDEALDELETE", Offline: true},
+		{Event: "ONCRMLEADADD", Offline: true}, // leads are not tracked
+	}
+	wanted, bound, missing := checkBindings(base, []string{"deal"}, have)
+	if wanted != 8 || bound != 7 || !slices.Equal(missing, []string{"ONCRMDEALDELETE"}) {
+		t.Errorf("checkBindings = %d wanted, %d bound, missing %v", wanted, bound, missing)
+	}
+	_, _, missing = checkBindings(base, []string{"deal", "lead"}, have)
+	if len(missing) != 6 || !slices.Contains(missing, "ONCRMLEADUPDATE (offline)") {
+		t.Errorf("with leads tracked, missing %v", missing)
+	}
+}
+
+func TestKnownEntities(t *testing.T) {
+	got, ok := knownEntities([]string{"company", "deal", "deal"})
+	if !ok || !slices.Equal(got, []string{"deal", "company"}) {
+		t.Errorf("knownEntities = %v, %v; want deal, company in display order", got, ok)
+	}
+	if _, ok := knownEntities([]string{"deal", "invoice"}); ok {
+		t.Error("an unknown type was accepted")
+	}
+	if got, ok := knownEntities(nil); !ok || len(got) != 0 {
+		t.Errorf("no types = %v, %v", got, ok)
+	}
+}
+
+func TestRecordURL(t *testing.T) {
+	if got := recordURL("https://acme.bitrix24.com/rest/", "deal", 5); got != "https://acme.bitrix24.com/crm/deal/details/5/" {
+		t.Errorf("recordURL = %s", got)
+	}
+	if got := recordURL("javascript:alert(1)", "deal", 5); got != "" {
+		t.Errorf("recordURL of a bad endpoint = %q", got)
+	}
+}
