@@ -25,29 +25,13 @@ func TestSettingsPageInPortal(t *testing.T) {
 	waitFits(t, frame)
 	screenshot(t, tab, frame, "settings")
 
-	// Keep a year of history, and no History tab on leads.
-	do(t, frame, "keep a year", chromedp.SetValue(chromedp.CSS(`form.tracking input[name=retention_days]`), "365"))
-	click(t, frame, `form.tracking input[name=tab][value=lead]`)
-	click(t, frame, `form.tracking button[type=submit]`)
-	waitText(t, frame, "form.tracking .form-status", "Saved")
-	if n := s.count(t, "SELECT count(*) FROM portal_settings WHERE retention_days = 365 AND NOT 'lead' = ANY(tabs) AND 'deal' = ANY(tabs)"); n != 1 {
-		t.Error("the settings were not stored")
-	}
-	eventually(t, "the lead tab unbound in the portal", func() bool {
-		for _, pl := range p.Placements() {
-			if pl.Code == "CRM_LEAD_DETAIL_TAB" {
-				return false
-			}
-		}
-		return true
-	})
-
-	// Resync: the bars start again and fill up to 100%. Saving the settings
-	// above queued sync jobs; a resync clicked while one of them runs is
-	// dropped as a duplicate of it (sync jobs are unique per portal and
-	// type) and its bars stay "waiting" — a known bug, not what this test
-	// is about, so it lets those jobs finish first.
-	eventually(t, "the sync jobs of the save finished", func() bool {
+	// Resync: the bars start again and fill up to 100%. It comes before
+	// the settings change below, and after the sync jobs of the install
+	// have finished: a resync clicked while a sync job of the same type is
+	// queued or running is dropped as a duplicate of it (sync jobs are
+	// unique per portal and type) and its bars stay "waiting" — a known
+	// bug, not what this test is about.
+	eventually(t, "no sync job queued or running", func() bool {
 		return s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sync_entity'
 			AND state IN ('available', 'pending', 'running', 'scheduled', 'retryable')`) == 0
 	})
@@ -91,6 +75,23 @@ func TestSettingsPageInPortal(t *testing.T) {
 	t.Logf("the deal bar went %v", get(t, frame, "deal bar values", chromedp.Evaluate[[]int](`window.dealBar`)))
 	waitFits(t, frame)
 	screenshot(t, tab, frame, "settings-after-resync")
+
+	// Keep a year of history, and no History tab on leads.
+	do(t, frame, "keep a year", chromedp.SetValue(chromedp.CSS(`form.tracking input[name=retention_days]`), "365"))
+	click(t, frame, `form.tracking input[name=tab][value=lead]`)
+	click(t, frame, `form.tracking button[type=submit]`)
+	waitText(t, frame, "form.tracking .form-status", "Saved")
+	if n := s.count(t, "SELECT count(*) FROM portal_settings WHERE retention_days = 365 AND NOT 'lead' = ANY(tabs) AND 'deal' = ANY(tabs)"); n != 1 {
+		t.Error("the settings were not stored")
+	}
+	eventually(t, "the lead tab unbound in the portal", func() bool {
+		for _, pl := range p.Placements() {
+			if pl.Code == "CRM_LEAD_DETAIL_TAB" {
+				return false
+			}
+		}
+		return true
+	})
 
 	// user 2 is an employee, not an administrator
 	frame = openFrame(t, tab, s.portalURL(0, "/marketplace/app/1/?user=2"))
