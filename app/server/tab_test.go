@@ -112,14 +112,27 @@ func TestHistoryTab(t *testing.T) {
 		t.Errorf("export = %d %q", r.StatusCode, csv)
 	}
 
+	// Times are shown in the user's own zone (user 2 works in Moscow time).
+	resp = framePost(t, s.base, "/bitrix/tab", p, 2, "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	if body := readBody(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `+03:00"`) {
+		t.Errorf("user 2's tab (%d) does not show Moscow times", resp.StatusCode)
+	}
+
 	// A user who may read only their own records gets no history of others'.
 	ownOnly := p.OwnRecordsUserID()
-	rec, _ := p.Record("deal", 3)
-	if rec["ASSIGNED_BY_ID"] != itoaInt(ownOnly) {
-		resp = framePost(t, s.base, "/bitrix/tab", p, ownOnly, "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
-		if body := readBody(t, resp); resp.StatusCode != 403 || strings.Contains(body, "Tab test title") {
-			t.Errorf("own-records user on another's deal = %d", resp.StatusCode)
+	others := 0
+	for id := 1; id <= 20; id++ {
+		if rec, ok := p.Record("deal", id); ok && rec["ASSIGNED_BY_ID"] != itoaInt(ownOnly) {
+			others = id
+			break
 		}
+	}
+	if others == 0 {
+		t.Fatal("the generated deals are all the own-records user's; the check needs another's")
+	}
+	resp = framePost(t, s.base, "/bitrix/tab", p, ownOnly, "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(others)+`"}`)
+	if body := readBody(t, resp); resp.StatusCode != 403 || strings.Contains(body, "data-session") {
+		t.Errorf("own-records user on another's deal %d = %d, want 403 without a session", others, resp.StatusCode)
 	}
 
 	// A token of another portal, or a forged DOMAIN, is refused.

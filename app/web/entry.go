@@ -88,7 +88,8 @@ func (h *handlers) verify(ctx context.Context, memberID, authID, lang string, en
 		return nil, err
 	}
 	var me struct {
-		ID json.Number `json:"ID"`
+		ID       json.Number `json:"ID"`
+		TimeZone string      `json:"TIME_ZONE"`
 	}
 	if err := res.Decode("me", &me); err != nil {
 		return nil, errBadToken
@@ -99,7 +100,7 @@ func (h *handlers) verify(ctx context.Context, memberID, authID, lang string, en
 	}
 	var admin bool
 	_ = res.Decode("admin", &admin)
-	w := &who{in: in, viewer: viewer{PortalID: in.ID, MemberID: in.MemberID, UserID: uid, Admin: admin, Lang: views.Lang(lang)}}
+	w := &who{in: in, viewer: viewer{PortalID: in.ID, MemberID: in.MemberID, UserID: uid, Admin: admin, Lang: views.Lang(lang), TimeZone: me.TimeZone}}
 	if entity != "" {
 		_, rerr := res.Result("record")
 		w.readable = rerr == nil

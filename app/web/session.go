@@ -23,6 +23,7 @@ const (
 	keyUser   = "user_id"
 	keyAdmin  = "admin"
 	keyLang   = "lang"
+	keyZone   = "time_zone"
 )
 
 // NewSessions returns the session manager Trail uses.
@@ -71,12 +72,14 @@ type viewer struct {
 	UserID   int64
 	Admin    bool
 	Lang     string
+	TimeZone string // the user's IANA zone from Bitrix24; "" for the portal's default
 }
 
 func currentViewer(sm *scs.SessionManager, ctx context.Context) (viewer, bool) {
 	v := viewer{
 		PortalID: sm.GetInt64(ctx, keyPortal), MemberID: sm.GetString(ctx, keyMember),
 		UserID: sm.GetInt64(ctx, keyUser), Admin: sm.GetBool(ctx, keyAdmin), Lang: sm.GetString(ctx, keyLang),
+		TimeZone: sm.GetString(ctx, keyZone),
 	}
 	return v, v.PortalID != 0 && v.UserID != 0
 }
@@ -93,6 +96,7 @@ func startSession(sm *scs.SessionManager, c *fiber.Ctx, v viewer) (string, error
 	sm.Put(ctx, keyUser, v.UserID)
 	sm.Put(ctx, keyAdmin, v.Admin)
 	sm.Put(ctx, keyLang, v.Lang)
+	sm.Put(ctx, keyZone, v.TimeZone)
 	token, _, err := sm.Commit(ctx)
 	if err != nil {
 		return "", err

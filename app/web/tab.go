@@ -102,7 +102,7 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 	if err := labels.LoadLinks(ctx, h.DB.Bun, v.PortalID, timeline.Refs(rows, labels)); err != nil {
 		return views.TimelinePage{}, err
 	}
-	entries := timeline.Build(rows, labels, h.printer(c))
+	entries := timeline.Build(rows, labels, printer(c, v))
 	p := views.TimelinePage{First: after == nil}
 	if len(entries) > pageChanges {
 		entries = entries[:pageChanges]
@@ -111,15 +111,23 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 		q.Set("after", fmt.Sprintf("%d_%d", last.At.UnixMicro(), last.ChangeID))
 		p.Next = "/tab/" + entity + "/" + itoa(id) + "/entries?" + q.Encode()
 	} else if snap, err := db.SnapshotOf(ctx, h.DB.Bun, v.PortalID, entity, id); err == nil {
-		p.TrackingSince = snap.TrackedSince.In(h.printer(c).Loc).Format("02.01.2006")
+		p.TrackingSince = snap.TrackedSince.In(printer(c, v).Loc).Format("02.01.2006")
 	}
 	p.Entries = entries
 	return p, nil
 }
 
-func (h *handlers) printer(c *fiber.Ctx) timeline.Printer {
+// printer renders values in the viewer's language and time zone (UTC when
+// Bitrix24 names none, i.e. the user keeps the portal's default).
+func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	ctx := c.UserContext()
-	return timeline.Printer{Empty: "—", Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"), Loc: time.UTC}
+	loc := time.UTC
+	if v.TimeZone != "" {
+		if l, err := time.LoadLocation(v.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	return timeline.Printer{Empty: "—", Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"), Loc: loc}
 }
 
 // readFilter reads the filter form and the page cursor.
@@ -198,7 +206,7 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 	if err := labels.LoadLinks(ctx, h.DB.Bun, v.PortalID, timeline.Refs(rows, labels)); err != nil {
 		return err
 	}
-	p := h.printer(c)
+	p := printer(c, v)
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-%d-history.csv"`, entity, id))
 	w := csv.NewWriter(c.Response().BodyWriter())

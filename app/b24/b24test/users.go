@@ -10,7 +10,12 @@ type user struct {
 	admin      bool
 	ownRecords bool // CRM read right "own records only"
 	gender     string
+	timeZone   string // "" means the portal's default, as Bitrix24 reports it
 }
+
+// userZones gives some users a time zone of their own, so that apps can be
+// checked to show times in the user's zone.
+var userZones = []string{"", "Europe/Moscow", "Europe/Berlin", "", "Asia/Almaty", "America/New_York"}
 
 const (
 	adminID          = 1
@@ -36,6 +41,7 @@ func newUsers(r *rand.Rand) []*user {
 			admin:      i+1 == adminID,
 			ownRecords: i+1 == ownRecordsUserID,
 			gender:     []string{"F", "M"}[r.IntN(2)],
+			timeZone:   userZones[i%len(userZones)],
 		}
 	}
 	return users
