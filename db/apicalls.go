@@ -9,8 +9,12 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// APICall is one logged Bitrix24 call as the settings page lists it.
+// APICall is one logged Bitrix24 call: the marketplace wants them kept for
+// at least three days (see app/apilog).
 type APICall struct {
+	bun.BaseModel `bun:"table:api_calls"`
+
+	PortalID   int64     `bun:"portal_id"`
 	At         time.Time `bun:"at"`
 	Method     string    `bun:"method"`
 	Commands   int       `bun:"commands"`
@@ -19,6 +23,7 @@ type APICall struct {
 	DurationMS float32   `bun:"duration_ms"`
 	Attempt    int       `bun:"attempt"`
 	WaitedMS   float32   `bun:"waited_ms"`
+	Operating  *float32  `bun:"operating"`
 }
 
 // Outcomes an API log filter can ask for besides one error code.

@@ -18,21 +18,11 @@ import (
 	"github.com/trailhq/trail/db"
 )
 
-// Call is one row of the log.
+// Call is one observed call waiting to be written, keyed by the client's
+// portal key (member_id) until the batch resolves it to the portal's id.
 type Call struct {
-	bun.BaseModel `bun:"table:api_calls"`
-
-	PortalID   int64     `bun:"portal_id"`
-	member     string    // the client's portal key, resolved to PortalID when written
-	At         time.Time `bun:"at"`
-	Method     string    `bun:"method"`
-	Commands   int       `bun:"commands"`
-	HTTPStatus int       `bun:"http_status"`
-	ErrorCode  string    `bun:"error_code"`
-	DurationMS float32   `bun:"duration_ms"`
-	Attempt    int       `bun:"attempt"`
-	WaitedMS   float32   `bun:"waited_ms"`
-	Operating  *float32  `bun:"operating"`
+	db.APICall
+	member string
 }
 
 // Writer buffers observed calls and writes them in batches.
@@ -60,12 +50,12 @@ func New(d *db.DB, log *slog.Logger, capacity int) *Writer {
 // Observe records one call. It never blocks: when the buffer is full (the
 // database is down for long) the call is counted as dropped instead.
 func (w *Writer) Observe(ev b24.Event) {
-	c := Call{
-		member: ev.Portal, At: ev.Start, Method: ev.Method, Commands: ev.Commands,
+	c := Call{member: ev.Portal, APICall: db.APICall{
+		At: ev.Start, Method: ev.Method, Commands: ev.Commands,
 		HTTPStatus: ev.Status, ErrorCode: ev.Code, Attempt: ev.Attempt,
 		DurationMS: float32(ev.Duration.Seconds() * 1000),
 		WaitedMS:   float32((ev.Waited + ev.Paced).Seconds() * 1000),
-	}
+	}}
 	if ev.Code == "" && ev.Err != nil {
 		c.ErrorCode = "transport"
 	}
@@ -188,7 +178,7 @@ func Prune(ctx context.Context, q bun.IDB, keep time.Duration) (int64, error) {
 	if keep < 72*time.Hour {
 		keep = 72 * time.Hour
 	}
-	res, err := q.NewDelete().Model((*Call)(nil)).Where("at < ?", time.Now().Add(-keep)).Exec(ctx)
+	res, err := q.NewDelete().Model((*db.APICall)(nil)).Where("at < ?", time.Now().Add(-keep)).Exec(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -214,10 +204,10 @@ func (w *Writer) insert(ctx context.Context, rows []Call) error {
 			bun.In(ids), db.StatusPurged).Scan(ctx, &live); err != nil {
 			return err
 		}
-		keep := rows[:0]
+		keep := make([]db.APICall, 0, len(rows))
 		for _, c := range rows {
 			if slices.Contains(live, c.PortalID) {
-				keep = append(keep, c)
+				keep = append(keep, c.APICall)
 			}
 		}
 		if len(keep) == 0 {
