@@ -217,5 +217,12 @@ func (h *handlers) problem(c *fiber.Ctx, status int, key string) error {
 	if c.Get("HX-Request") == "true" {
 		return c.SendString(views.T(ctx, key))
 	}
-	return views.Render(c, views.Problem(views.T(ctx, "error.title"), views.T(ctx, key)))
+	title := "error.title"
+	switch status {
+	case fiber.StatusForbidden:
+		title = "error.title.forbidden"
+	case fiber.StatusUnauthorized:
+		title = "error.title.unauthorized"
+	}
+	return views.Render(c, views.Problem(views.T(ctx, title), views.T(ctx, key)))
 }
