@@ -139,8 +139,9 @@ func (w *TokenUpkeepWorker) Work(ctx context.Context, job *river.Job[TokenUpkeep
 	return nil
 }
 
-// PruneArgs deletes what is past its retention: the API call log and the
-// history rows older than each portal's retention period.
+// PruneArgs deletes what is past its retention: the API call log, the
+// history rows older than each portal's retention period, and expired
+// sessions.
 type PruneArgs struct{}
 
 func (PruneArgs) Kind() string { return "prune" }
@@ -166,8 +167,12 @@ func (w *PruneWorker) Work(ctx context.Context, job *river.Job[PruneArgs]) error
 		return fmt.Errorf("prune history: %w", err)
 	}
 	m, _ := res.RowsAffected()
-	if n+m > 0 {
-		w.Log.InfoContext(ctx, "pruned", "api_calls", n, "history", m)
+	sess, err := db.PruneSessions(ctx, w.DB)
+	if err != nil {
+		return fmt.Errorf("prune sessions: %w", err)
+	}
+	if n+m+sess > 0 {
+		w.Log.InfoContext(ctx, "pruned", "api_calls", n, "history", m, "sessions", sess)
 	}
 	return nil
 }

@@ -112,9 +112,6 @@ func (l *Labels) User(id int64) User {
 	return User{ID: id, Name: fmt.Sprintf("#%d", id)}
 }
 
-// Users returns every known user.
-func (l *Labels) Users() map[int64]User { return l.users }
-
 // Title is the portal's name of a field: user fields under their list
 // label, standard fields under their title, else the code.
 func (l *Labels) Title(field string) string {

@@ -60,16 +60,6 @@ func (s *entityStore) record(id int) map[string]any {
 	return r
 }
 
-// materialize moves a generated record into the overlay before a change.
-func (s *entityStore) materialize(id int) map[string]any {
-	if r, ok := s.over[id]; ok {
-		return r
-	}
-	r := s.record(id)
-	s.over[id] = r
-	return r
-}
-
 func (s *entityStore) remove(id int) {
 	delete(s.over, id)
 	if id <= s.g.count {

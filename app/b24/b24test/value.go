@@ -51,19 +51,6 @@ func (o *obj) get(k string) (any, bool) {
 	return v, ok
 }
 
-func (o *obj) del(k string) {
-	if _, ok := o.m[k]; !ok {
-		return
-	}
-	delete(o.m, k)
-	for i, kk := range o.keys {
-		if kk == k {
-			o.keys = append(o.keys[:i], o.keys[i+1:]...)
-			break
-		}
-	}
-}
-
 func (o *obj) len() int {
 	if o == nil {
 		return 0
