@@ -51,7 +51,8 @@ func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: ping: %w", err)
 	}
-	sqldb := stdlib.OpenDBFromPool(pool)
+	sqldb := sql.OpenDB(inlineConnector{stdlib.GetPoolConnector(pool)})
+	sqldb.SetMaxIdleConns(0) // idle connections wait in the pool, for everyone
 	return &DB{Pool: pool, Bun: bun.NewDB(sqldb, pgdialect.New()), sql: sqldb}, nil
 }
 

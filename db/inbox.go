@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 )
 
@@ -59,18 +60,45 @@ func AddToInbox(ctx context.Context, q bun.IDB, portalID int64, rows []InboxRow)
 	return nil
 }
 
-// QueueInboxRow adds to b what AddToInbox does for one delivered row, for
-// the events handler's hot path: queued in a pgx batch, the insert and the
-// stamp cost one round trip together with whatever else the caller queues,
-// not one each.
-func QueueInboxRow(b *pgx.Batch, portalID int64, r InboxRow) {
-	b.Queue(`INSERT INTO inbox (portal_id, entity, entity_id, kind, origin, user_auth, auth_connector, actor_id, event_ts)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		portalID, r.Entity, r.EntityID, r.Kind, r.Origin, r.UserAuth, r.AuthConnector, r.ActorID, r.EventTS)
-	if r.Origin != OriginReconcile {
-		b.Queue(`UPDATE installations SET last_event_at = now() WHERE id = $1
-			AND (last_event_at IS NULL OR last_event_at < now() - interval '10 seconds')`, portalID)
+// QueueInbox adds to b one insert of delivered rows of any number of
+// portals (each row's PortalID set), queued in a pgx batch so that it
+// costs one round trip together with whatever else the caller queues.
+// The caller stamps the portals' last event time (StampLastEvent).
+func QueueInbox(b *pgx.Batch, rows []InboxRow) {
+	n := len(rows)
+	var (
+		portals   = make([]int64, n)
+		entities  = make([]string, n)
+		ids       = make([]int64, n)
+		kinds     = make([]string, n)
+		origins   = make([]string, n)
+		userAuth  = make([]bool, n)
+		connector = make([]string, n)
+		actors    = make([]*int64, n)
+		stamps    = make([]*time.Time, n)
+	)
+	for i, r := range rows {
+		portals[i], entities[i], ids[i], kinds[i], origins[i] = r.PortalID, r.Entity, r.EntityID, r.Kind, r.Origin
+		userAuth[i], connector[i], actors[i], stamps[i] = r.UserAuth, r.AuthConnector, r.ActorID, r.EventTS
 	}
+	b.Queue(`INSERT INTO inbox (portal_id, entity, entity_id, kind, origin, user_auth, auth_connector, actor_id, event_ts)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::bigint[], $9::timestamptz[])`,
+		portals, entities, ids, kinds, origins, userAuth, connector, actors, stamps)
+}
+
+// StampLastEvent notes that portals delivered events just now, in its own
+// statement: inside the events handler's transaction the row locks it takes
+// would be held while that transaction waits for others. A row that is
+// locked is skipped; it is shown to admins, not used to decide anything.
+func StampLastEvent(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, portals []int64) error {
+	_, err := q.Exec(ctx, `UPDATE installations SET last_event_at = now() WHERE id IN (
+		SELECT id FROM installations WHERE id = ANY($1) FOR NO KEY UPDATE SKIP LOCKED)`, portals)
+	if err != nil {
+		return fmt.Errorf("stamp last event: %w", err)
+	}
+	return nil
 }
 
 // TakeInbox returns up to limit of the portal's oldest inbox rows, locked

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 )
 
@@ -50,11 +49,11 @@ func ignoreDone(err error) error {
 // valid only inside fn; it cannot commit or roll back (the Bun Tx owns that).
 func (t Tx) Pgx(fn func(pgx.Tx) error) error {
 	return t.conn.Conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
+		c, ok := dc.(inlineConn)
 		if !ok {
 			return fmt.Errorf("db: unexpected driver connection %T", dc)
 		}
-		return fn(connTx{c.Conn()})
+		return fn(connTx{c.Conn.Conn()})
 	})
 }
 

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -32,44 +31,6 @@ func EnqueueDrain(ctx context.Context, tx db.Tx, rc *Client, portalID int64) err
 }
 
 const lockForEnqueue = "SELECT 1 FROM installations WHERE id = $1 FOR KEY SHARE"
-
-// AcceptChange is the events handler's transaction: the inbox row and its
-// drain, as AddToInbox and EnqueueDrain would write them, on a pgx
-// connection in as few round trips as the database allows: begin, one
-// pipelined batch, commit.
-//
-// The batch ends by asking whether the portal already has a drain that
-// has not completed. With the enqueue lock held that answer stays true
-// until this commit (a drain completes only under the row's FOR UPDATE,
-// after finding the inbox empty), so that drain will see the row, and
-// River's unique insert, the costliest statement of the intake and a no-op
-// in that case, is skipped. A busy portal, whose events come faster than
-// its drains finish, nearly always has one.
-func AcceptChange(ctx context.Context, d *db.DB, rc *Client, portalID int64, row db.InboxRow) error {
-	return pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		db.QueueInboxRow(b, portalID, row)
-		b.Queue(lockForEnqueue, portalID) // after the stamp, before the check
-		var pending bool
-		b.Queue(drainPending, strconv.FormatInt(portalID, 10)).QueryRow(func(r pgx.Row) error { return r.Scan(&pending) })
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return fmt.Errorf("add to inbox: %w", err)
-		}
-		if pending {
-			return nil
-		}
-		if _, err := rc.InsertTx(ctx, tx, DrainArgs{PortalID: portalID}, nil); err != nil {
-			return fmt.Errorf("enqueue drain: %w", err)
-		}
-		return nil
-	})
-}
-
-// drainPending asks whether a portal's drain waits or runs: the states in
-// which River's unique insert would skip a new one (see waiting).
-const drainPending = `SELECT EXISTS (SELECT 1 FROM river_job
-	WHERE state IN ('available', 'pending', 'running', 'scheduled', 'retryable')
-	AND kind = 'drain_inbox' AND args->>'portal_id' = $1)`
 
 // completeIfDrained completes the running drain job if the portal's inbox is
 // empty, atomically with that check (see EnqueueDrain). It reports whether

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/trailhq/trail/app/b24/event"
@@ -58,6 +59,15 @@ type Service struct {
 	Metrics *metrics.Metrics
 
 	cache installCache // installations the events handler verified lately
+
+	intakeOnce sync.Once
+	intakeQ    *jobs.Intake
+}
+
+// intake is the events handler's group committer, made on first use.
+func (s *Service) intake() *jobs.Intake {
+	s.intakeOnce.Do(func() { s.intakeQ = jobs.NewIntake(s.DB, s.Jobs) })
+	return s.intakeQ
 }
 
 // seal encrypts a token bound to its portal and column, so a sealed value

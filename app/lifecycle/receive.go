@@ -73,7 +73,7 @@ func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *eve
 		ts := e.TS
 		row.EventTS = &ts
 	}
-	return jobs.AcceptChange(ctx, s.DB, s.Jobs, in.ID, row)
+	return s.intake().Accept(ctx, in.ID, row)
 }
 
 // update handles ONAPPUPDATE: a new version brings a new application_token
