@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -34,6 +35,32 @@ const (
 type DrainWorker struct {
 	river.WorkerDefaults[DrainArgs]
 	Deps
+	// slots bounds how many drains of this process work the database at
+	// once (see drainSlots); nil: no bound.
+	slots chan struct{}
+}
+
+// drainSlots is how many drains of a process may read and write the
+// database at once: one per core. More do not finish sooner, they only
+// take the cores and connections the events handler needs to answer within
+// its budget, and drains held back find more changes waiting when their
+// turn comes, which they then handle in one round instead of many. The
+// bound covers the database phases only: a drain waiting on a slow portal
+// holds no slot, so such portals still cannot hold up the others.
+func drainSlots() chan struct{} { return make(chan struct{}, runtime.GOMAXPROCS(0)) }
+
+// hold takes a database slot, or fails when ctx ends first; release gives
+// it back.
+func (w *DrainWorker) hold(ctx context.Context) (release func(), err error) {
+	if w.slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case w.slots <- struct{}{}:
+		return func() { <-w.slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (w *DrainWorker) Timeout(*river.Job[DrainArgs]) time.Duration { return 2 * time.Minute }
@@ -43,19 +70,15 @@ func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error
 	if err != nil {
 		return w.outcome(ctx, in, err) // the inbox waits for the portal to be callable again
 	}
-	d := &drain{Deps: w.Deps, in: in, c: c, schemas: map[string]*history.Schema{}}
+	d := &drain{DrainWorker: w, in: in, c: c, job: job, schemas: map[string]*history.Schema{}}
 	start := time.Now()
 	for {
-		n, err := d.round(ctx)
+		done, err := d.round(ctx)
 		if err != nil {
 			return w.outcome(ctx, in, err)
 		}
-		if n == 0 {
-			done, err := completeIfDrained(ctx, w.DB, job)
-			if err != nil || done {
-				return err
-			}
-			continue // rows arrived meanwhile
+		if done {
+			return nil
 		}
 		if time.Since(start) > drainBudget {
 			return river.JobSnooze(0) // back of the line; other portals go first
@@ -65,9 +88,10 @@ func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error
 
 // drain is one job's state.
 type drain struct {
-	Deps
+	*DrainWorker
 	in      *db.Installation
 	c       *b24.Client
+	job     *river.Job[DrainArgs]
 	set     *db.Settings
 	schemas map[string]*history.Schema
 }
@@ -86,18 +110,68 @@ type pending struct {
 	err     error // fetch failed: leave its rows for a later try
 }
 
-// round handles up to drainRecords records and returns how many inbox rows
-// it consumed.
-func (d *drain) round(ctx context.Context) (int, error) {
+// round handles up to drainRecords records. It reports done when it
+// found the inbox empty and completed the job (atomically; see
+// EnqueueDrain). A round that took every row there was tries that in the
+// transaction that writes them, which is the common end of a drain.
+func (d *drain) round(ctx context.Context) (done bool, err error) {
+	release, err := d.hold(ctx)
+	if err != nil {
+		return false, err
+	}
+	rows, recs, err := d.take(ctx)
+	release()
+	if err != nil {
+		return false, err
+	}
+	if len(rows) == 0 {
+		if release, err = d.hold(ctx); err != nil {
+			return false, err
+		}
+		defer release()
+		return completeIfDrained(ctx, d.DB, d.job)
+	}
+	if err := d.fetch(ctx, recs); err != nil {
+		return false, err
+	}
+	if release, err = d.hold(ctx); err != nil {
+		return false, err
+	}
+	defer release()
+	var consumed int
+	var failed error
+	err = d.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		n, ferr, err := d.write(ctx, tx, recs)
+		if err != nil {
+			return err
+		}
+		consumed, failed = n, ferr
+		if n == len(rows) && len(rows) < drainRows {
+			done, err = completeInTx(ctx, tx, d.job)
+		}
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	if failed != nil && consumed == 0 {
+		return false, failed // nothing moved: let River retry with backoff
+	}
+	return done, nil
+}
+
+// take reads the portal's oldest inbox rows and the settings that apply
+// to them, and groups the rows by record.
+func (d *drain) take(ctx context.Context) ([]db.InboxRow, []*pending, error) {
 	rows, err := db.TakeInbox(ctx, d.DB.Bun, d.in.ID, drainRows)
 	if err != nil || len(rows) == 0 {
-		return 0, err
+		return nil, nil, err
 	}
 	// Settings are read every round and after the rows: an admin's change
 	// committed before an event was taken applies to it, even while a long
 	// drain runs.
 	if d.set, err = db.LoadSettings(ctx, d.DB.Bun, d.in.ID); err != nil {
-		return 0, err
+		return nil, nil, err
 	}
 	recs := coalesce(rows, drainRecords)
 	if d.in.AuthMode == "webhook" {
@@ -109,23 +183,7 @@ func (d *drain) round(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	if err := d.fetch(ctx, recs); err != nil {
-		return 0, err
-	}
-	var consumed int
-	var failed error
-	err = d.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		n, ferr, err := d.write(ctx, tx, recs)
-		consumed, failed = n, ferr
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	if failed != nil && consumed == 0 {
-		return 0, failed // nothing moved: let River retry with backoff
-	}
-	return consumed, nil
+	return rows, recs, nil
 }
 
 // coalesce groups inbox rows by record, keeping the first max records in

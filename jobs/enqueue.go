@@ -38,21 +38,29 @@ const lockForEnqueue = "SELECT 1 FROM installations WHERE id = $1 FOR KEY SHARE"
 func completeIfDrained(ctx context.Context, d *db.DB, job *river.Job[DrainArgs]) (bool, error) {
 	done := false
 	err := d.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		if _, err := tx.ExecContext(ctx, "SELECT 1 FROM installations WHERE id = ? FOR UPDATE", job.Args.PortalID); err != nil {
-			return fmt.Errorf("lock portal: %w", err)
-		}
-		var waiting bool
-		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM inbox WHERE portal_id = ?)", job.Args.PortalID).Scan(ctx, &waiting); err != nil {
-			return err
-		}
-		if waiting {
-			return nil
-		}
-		done = true
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, ptx, job)
-			return err
-		})
+		var err error
+		done, err = completeInTx(ctx, tx, job)
+		return err
 	})
 	return done, err
+}
+
+// completeInTx is completeIfDrained within tx; the portal's row stays
+// locked until tx ends.
+func completeInTx(ctx context.Context, tx db.Tx, job *river.Job[DrainArgs]) (bool, error) {
+	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM installations WHERE id = ? FOR UPDATE", job.Args.PortalID); err != nil {
+		return false, fmt.Errorf("lock portal: %w", err)
+	}
+	var waiting bool
+	if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM inbox WHERE portal_id = ?)", job.Args.PortalID).Scan(ctx, &waiting); err != nil {
+		return false, err
+	}
+	if waiting {
+		return false, nil
+	}
+	err := tx.Pgx(func(ptx pgx.Tx) error {
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, ptx, job)
+		return err
+	})
+	return err == nil, err
 }

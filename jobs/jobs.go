@@ -90,7 +90,7 @@ func NewClient(d Deps, opts Options) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &PurgeWorker{DB: d.DB, Log: d.Log})
 	river.AddWorker(workers, &SetupWorker{Deps: d})
-	river.AddWorker(workers, &DrainWorker{Deps: d})
+	river.AddWorker(workers, &DrainWorker{Deps: d, slots: drainSlots()})
 	river.AddWorker(workers, &SyncWorker{Deps: d})
 	river.AddWorker(workers, &OfflineWorker{Deps: d})
 	river.AddWorker(workers, &ReconcileWorker{Deps: d})

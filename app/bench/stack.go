@@ -34,10 +34,9 @@ type stack struct {
 // startStack creates a database next to the one admin names, migrates it,
 // starts the emulator and Trail, and returns once Trail listens.
 //
-// Trail's BASE_URL is an address nothing listens on: the event handlers
-// setup binds point there, so the emulator's own deliveries fail at once
-// and the bench is the only sender. Each change then arrives exactly once
-// and its lag is measured from the moment the bench sent it.
+// The emulator's portals lose their own CRM event deliveries (a fault),
+// so the bench is the only sender: each change arrives exactly once and
+// its lag is measured from the moment the bench sent it.
 func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*stack, error) {
 	name := "trail_bench_" + randomHex(4)
 	if err := adminExec(ctx, admin, "CREATE DATABASE "+name); err != nil {
@@ -92,9 +91,12 @@ func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
-	dead, _ := url.Parse("http://127.0.0.1:9") // discard port: refused at once
+	for _, p := range emu.Portals() {
+		p.SetFaults(b24test.Faults{LoseDeliveries: true})
+	}
+	base, _ := url.Parse(real)
 	cfg := &config.Config{
-		Env: config.Development, DatabaseURL: dbURL, DirectDatabaseURL: dbURL, BaseURL: dead,
+		Env: config.Development, DatabaseURL: dbURL, DirectDatabaseURL: dbURL, BaseURL: base,
 		ClientID: "local.trail.bench", ClientSecret: "bench-secret", Keys: keys,
 		OAuthURL:  strings.TrimSuffix(emu.OAuthTokenURL(), "/oauth/token/"),
 		BodyLimit: 1 << 20, ShutdownTimeout: 10 * time.Second, DBMaxConns: int32(o.dbConns),

@@ -200,6 +200,9 @@ func (p *Portal) changed(ch change) {
 			}
 		}
 	}
+	if p.faults.LoseDeliveries {
+		targets, notify = nil, nil
+	}
 	p.mu.Unlock()
 	data := [][2]string{{"data[FIELDS][ID]", strconv.Itoa(ch.id)}}
 	for _, t := range targets {

@@ -216,6 +216,36 @@ func TestOfflineQueue(t *testing.T) {
 	}
 }
 
+// A portal that cannot reach the handler still queues offline events.
+func TestLostDeliveriesStillQueueOffline(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	s, p, tok := installed(t, Options{Deals: 3})
+	call := func(m string, params map[string]any) answer {
+		return mustOK(t, appCall(t, s, p, tok.AccessToken, m, params))
+	}
+	call("event.bind", map[string]any{"event": "ONCRMDEALUPDATE", "handler": h.URL})
+	call("event.bind", map[string]any{"event": "ONCRMDEALUPDATE", "event_type": "offline"})
+	call("event.bind", map[string]any{"event": "ONOFFLINEEVENT", "handler": h.URL})
+	p.SetFaults(Faults{LoseDeliveries: true})
+	if err := p.UpdateRecord("deal", 1, 2, map[string]any{"COMMENTS": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	p.SetFaults(Faults{})
+	if err := p.UpdateRecord("deal", 2, 2, map[string]any{"COMMENTS": "y"}); err != nil {
+		t.Fatal(err)
+	}
+	ds := waitN(t, p, 2) // the second change's event and notification only
+	for _, d := range ds {
+		if d.Body.Get("data[FIELDS][ID]") == "1" {
+			t.Errorf("lost delivery was sent: %+v", d.Body)
+		}
+	}
+	if all := call("event.offline.list", nil); fmt.Sprint(all.body["total"]) != "2" {
+		t.Errorf("offline queue = %s, want both changes", all.raw)
+	}
+}
+
 func TestPlacements(t *testing.T) {
 	t.Parallel()
 	s, p, tok := installed(t, Options{})

@@ -25,6 +25,10 @@ type Faults struct {
 	// PortalDeleted answers every call 500 PORTAL_DELETED, as after the
 	// account was deleted.
 	PortalDeleted bool `json:"portal_deleted"`
+	// LoseDeliveries drops every event delivery before it is sent, as when
+	// the handler cannot be reached; the offline queue still fills. Lost
+	// deliveries are not in the delivery log.
+	LoseDeliveries bool `json:"lose_deliveries"`
 }
 
 func (f Faults) active() bool { return f != Faults{} }
