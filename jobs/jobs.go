@@ -54,6 +54,9 @@ type Options struct {
 	// previous run left running are then taken back at start instead of
 	// after RescueAfter. Empty: a random ID, no reclaim at start.
 	ID string
+	// ServesHTTP says the process also answers web requests, events among
+	// them: its drains then leave half the cores to the answers.
+	ServesHTTP bool
 }
 
 // River timing. A job left running by a killed process blocks its portal's
@@ -90,7 +93,7 @@ func NewClient(d Deps, opts Options) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &PurgeWorker{DB: d.DB, Log: d.Log})
 	river.AddWorker(workers, &SetupWorker{Deps: d})
-	river.AddWorker(workers, &DrainWorker{Deps: d, slots: drainSlots()})
+	river.AddWorker(workers, &DrainWorker{Deps: d, slots: drainSlots(opts.ServesHTTP)})
 	river.AddWorker(workers, &SyncWorker{Deps: d})
 	river.AddWorker(workers, &OfflineWorker{Deps: d})
 	river.AddWorker(workers, &ReconcileWorker{Deps: d})

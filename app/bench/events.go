@@ -63,9 +63,9 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	var o options
 	fs.IntVar(&o.portals, "portals", 1000, "portals to install")
-	fs.IntVar(&o.events, "events", 10000, "events to send")
+	fs.IntVar(&o.events, "events", 30000, "events to send")
 	fs.Float64Var(&o.rate, "rate", 0, "events per second (0: as fast as the senders go)")
-	fs.IntVar(&o.concurrency, "concurrency", 8, "concurrent senders")
+	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent senders (deliveries in flight, as from many portals at once)")
 	fs.IntVar(&o.dbConns, "db-conns", 20, "Trail's database pool size")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long to wait for history after the last event")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database")

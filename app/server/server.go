@@ -74,7 +74,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 
 	rc, err := jobs.NewClient(jobs.Deps{
 		DB: d, Log: log, Clients: clients, BaseURL: cfg.BaseURL, APILogRetention: cfg.APILogRetention, Metrics: m,
-	}, jobs.Options{Work: mode.Workers, Periodic: mode.Workers, ID: workerID(cfg, mode)})
+	}, jobs.Options{Work: mode.Workers, Periodic: mode.Workers, ID: workerID(cfg, mode), ServesHTTP: mode.HTTP})
 	if err != nil {
 		return err
 	}
