@@ -89,6 +89,10 @@ func HTTPClient(loopbackLocalhost bool) *http.Client {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 8
+	// Every portal is a host of its own: the default cap of 100 idle
+	// connections in all would make drains for a thousand portals dial (and
+	// shake hands) again and again. Idle ones still close after 90 s.
+	tr.MaxIdleConns = 0
 	tr.ResponseHeaderTimeout = 60 * time.Second
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, port, err := net.SplitHostPort(addr)
