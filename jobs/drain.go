@@ -117,6 +117,7 @@ type pending struct {
 	state   history.Snapshot // fetched; nil when gone
 	gone    bool
 	err     error // fetch failed: leave its rows for a later try
+	fetched bool  // its type was tracked when the round began
 }
 
 // round handles up to drainRecords records. It reports done when it
@@ -176,9 +177,9 @@ func (d *drain) take(ctx context.Context) ([]db.InboxRow, []*pending, error) {
 	if err != nil || len(rows) == 0 {
 		return nil, nil, err
 	}
-	// Settings are read every round and after the rows: an admin's change
-	// committed before an event was taken applies to it, even while a long
-	// drain runs.
+	// Settings are read every round and after the rows, to choose what to
+	// fetch; write reads them again, so that an admin's change committed
+	// before the history is written applies to it.
 	if d.set, err = db.LoadSettings(ctx, d.DB.Bun, d.in.ID); err != nil {
 		return nil, nil, err
 	}
@@ -246,6 +247,7 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 		if !d.set.Tracks(p.entity) {
 			continue
 		}
+		p.fetched = true
 		if p.kind == "delete" {
 			p.gone = true
 			continue
@@ -285,9 +287,17 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 // write records the changes of recs and consumes their inbox rows. It
 // returns the rows consumed and the first fetch failure (whose rows stay).
 func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, error, error) {
+	set, err := db.LoadSettings(ctx, tx, d.in.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	d.set = set
+	// A record counts if its type was tracked both when it was fetched and
+	// now; otherwise its rows are consumed without history.
+	counts := func(p *pending) bool { return p.fetched && d.set.Tracks(p.entity) }
 	byEntity := map[string][]int64{}
 	for _, p := range recs {
-		if p.err == nil && d.set.Tracks(p.entity) {
+		if p.err == nil && counts(p) {
 			byEntity[p.entity] = append(byEntity[p.entity], p.id)
 		}
 	}
@@ -314,7 +324,7 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, erro
 			continue
 		}
 		consumed = append(consumed, p.rowIDs...)
-		if !d.set.Tracks(p.entity) {
+		if !counts(p) {
 			continue
 		}
 		schema, err := d.schema(ctx, tx, p.entity)
