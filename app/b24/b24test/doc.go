@@ -58,8 +58,12 @@
 // is added or changed is kept whole in an overlay. A million deals
 // therefore cost a few bytes each until changed (BenchmarkMemoryPerDeal).
 // Money is formatted "19999.99", datetimes carry the portal's UTC offset
-// (2024-08-30T14:29:00+02:00), multifields have ids, and every type has
-// five UF_CRM_* fields (string, enumeration, double, date, multiple string).
+// (2024-08-30T14:29:00+02:00; portals differ, users 1 and 4 keep the
+// portal's zone, the others have their own TIME_ZONE), dates are midnight
+// UTC in that offset (2024-06-18T02:00:00+02:00), multifields have ids, and
+// every type has five UF_CRM_* fields (string, enumeration, double, date,
+// multiple string). crm.category.list names the deal pipelines (the
+// default one, 0, too) and crm.currency.list the four currencies in use.
 //
 // # Limits
 //
