@@ -111,23 +111,41 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 		q.Set("after", fmt.Sprintf("%d_%d", last.At.UnixMicro(), last.ChangeID))
 		p.Next = "/tab/" + entity + "/" + itoa(id) + "/entries?" + q.Encode()
 	} else if snap, err := db.SnapshotOf(ctx, h.DB.Bun, v.PortalID, entity, id); err == nil {
-		p.TrackingSince = snap.TrackedSince.In(printer(c, v).Loc).Format("02.01.2006")
+		p.TrackingSince = snap.TrackedSince.In(printer(c, v).Zone()).Format("02.01.2006")
 	}
 	p.Entries = entries
 	return p, nil
 }
 
-// printer renders values in the viewer's language and time zone (UTC when
-// Bitrix24 names none, i.e. the user keeps the portal's default).
+// TimeZoneHeader carries the browser's IANA time zone (trail.js sends it).
+const TimeZoneHeader = "X-Time-Zone"
+
+// printer renders values in the viewer's language and time zone: their own
+// zone, else the portal's (see timeline.Printer), else the browser's.
 func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	ctx := c.UserContext()
-	loc := time.UTC
-	if v.TimeZone != "" {
-		if l, err := time.LoadLocation(v.TimeZone); err == nil {
-			loc = l
-		}
+	p := timeline.Printer{Empty: "—", Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"),
+		Loc: zone(v.TimeZone), Browser: zone(c.Get(TimeZoneHeader)), Records: map[string]string{}}
+	if v.PortalOffset != nil {
+		p.Portal = time.FixedZone("", int(*v.PortalOffset))
 	}
-	return timeline.Printer{Empty: "—", Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"), Loc: loc}
+	for _, e := range db.Entities {
+		p.Records[e] = views.T(ctx, "settings.entity_one."+e)
+	}
+	return p
+}
+
+// zone loads an IANA zone name; nil for none, an unknown name, or the
+// server's own zone.
+func zone(name string) *time.Location {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	return l
 }
 
 // Bounds of the tab's filters: history is recorded as it happens, so days
