@@ -53,7 +53,7 @@ func (h *handlers) tabEntries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, after, err := readFilter(c)
+	f, after, err := readFilter(c, printer(c, v).Zone())
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
@@ -156,9 +156,10 @@ var (
 	lastDay  = time.Date(9998, 12, 31, 0, 0, 0, 0, time.UTC)
 )
 
-// readFilter reads the filter form and the page cursor. Anything it cannot
-// read is the asker's mistake: the message says what was wrong.
-func readFilter(c *fiber.Ctx) (db.HistoryFilter, *db.HistoryCursor, error) {
+// readFilter reads the filter form and the page cursor; days are the
+// viewer's days in loc, as the tab shows times. Anything it cannot read is
+// the asker's mistake: the message says what was wrong.
+func readFilter(c *fiber.Ctx, loc *time.Location) (db.HistoryFilter, *db.HistoryCursor, error) {
 	var f db.HistoryFilter
 	f.Field = c.Query("field")
 	if f.Field != "" && !isFieldCode(f.Field) {
@@ -177,12 +178,12 @@ func readFilter(c *fiber.Ctx) (db.HistoryFilter, *db.HistoryCursor, error) {
 		add  int
 	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
 		if s := c.Query(d.name); s != "" {
-			t, err := time.Parse(time.DateOnly, s)
-			if err != nil || t.Before(firstDay) || t.After(lastDay) {
+			day, err := time.Parse(time.DateOnly, s)
+			if err != nil || day.Before(firstDay) || day.After(lastDay) {
 				return f, nil, fmt.Errorf("%s must be a date (YYYY-MM-DD) between %s and %s",
 					d.name, firstDay.Format(time.DateOnly), lastDay.Format(time.DateOnly))
 			}
-			*d.into = t.AddDate(0, 0, d.add)
+			*d.into = time.Date(day.Year(), day.Month(), day.Day()+d.add, 0, 0, 0, 0, loc)
 		}
 	}
 	after, err := readCursor(c.Query("after"))
@@ -247,7 +248,7 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, _, err := readFilter(c)
+	f, _, err := readFilter(c, printer(c, v).Zone())
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
