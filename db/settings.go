@@ -102,7 +102,7 @@ func LoadMetas(ctx context.Context, q bun.IDB, portalID int64, kinds ...string) 
 		Kind string          `bun:"kind"`
 		Data json.RawMessage `bun:"data"`
 	}
-	err := q.NewRaw("SELECT kind, data FROM portal_meta WHERE portal_id = ? AND kind IN (?)", portalID, bun.In(kinds)).Scan(ctx, &rows)
+	err := q.NewRaw("SELECT kind, data FROM portal_meta WHERE portal_id = ? AND kind IN (?)", portalID, bun.List(kinds)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("load meta: %w", err)
 	}
