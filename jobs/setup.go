@@ -220,7 +220,8 @@ func (w *SetupWorker) readMeta(ctx context.Context, c *b24.Client, portalID int6
 }
 
 // pipelineTypes are the entityTypeIds of the entities that have pipelines
-// (CATEGORY_ID); leads have none (BITRIX24.md §16a, §16f).
+// (CATEGORY_ID); leads have none
+// (https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
 var pipelineTypes = map[string]int{"deal": 2, "contact": 3, "company": 4}
 
 // metaKind is the portal_meta kind a metadata command's answer is kept as.

@@ -56,7 +56,8 @@ func LoadLabels(ctx context.Context, q bun.IDB, portalID int64, entity string) (
 }
 
 // addUsers names users by NAME, SECOND_NAME and LAST_NAME: with the
-// user_brief scope Bitrix24 sends no e-mail (BITRIX24.md §11); a user
+// user_brief scope Bitrix24 sends no e-mail
+// (https://apidocs.bitrix24.com/api-reference/user/user-scope.html); a user
 // without a name is named by ID.
 func (l *Labels) addUsers(raw json.RawMessage) {
 	var us []struct {

@@ -12,8 +12,8 @@ func init() {
 	)
 }
 
-// categoryList lists the pipelines of an entity type (BITRIX24.md §16f;
-// https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html):
+// categoryList lists the pipelines of an entity type
+// (https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html):
 // deals have the default pipeline 0 and two more; contacts and companies
 // only their default one; leads have none.
 func categoryList(c *call) (callResult, *apiError) {

@@ -55,7 +55,8 @@ func TestCurrencyList(t *testing.T) {
 }
 
 // Each portal has a zone of its own and writes every date value in it, as
-// Bitrix24 writes them in the portal's server zone (BITRIX24.md §8).
+// Bitrix24 writes them in the portal's server zone
+// (https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-get.html).
 func TestPortalTimes(t *testing.T) {
 	t.Parallel()
 	clk := newClock()

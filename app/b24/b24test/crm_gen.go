@@ -49,7 +49,7 @@ func (g *genCtx) fmtDate(t time.Time) string { return formatDate(t.In(g.zone), g
 
 // formatDate writes the calendar date of t as Bitrix24 writes date fields:
 // midnight UTC of that date in the portal's offset ("2024-06-18T02:00:00+02:00",
-// BITRIX24.md §16b). West of UTC that instant falls on the day before, so
+// https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html). West of UTC that instant falls on the day before, so
 // there the date is written as local midnight, which keeps the day.
 func formatDate(t time.Time, zone *time.Location) string {
 	y, m, d := t.Date()
