@@ -175,3 +175,23 @@ func TestBuildTimes(t *testing.T) {
 		}
 	}
 }
+
+// Deletion entries name their IDs as creations and updates do.
+func TestBuildDeletionNames(t *testing.T) {
+	l := labels(t)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	rows := []db.HistoryRow{
+		{ChangeID: 9, Action: "deleted", Field: "CATEGORY_ID", ChangedAt: at, OldValue: val(t, history.Value{Kind: history.KindID, Text: "0"})},
+		{ChangeID: 9, Action: "deleted", Field: "CURRENCY_ID", ChangedAt: at, OldValue: val(t, history.Value{Kind: history.KindID, Text: "USD"})},
+		{ChangeID: 9, Action: "deleted", Field: "ASSIGNED_BY_ID", ChangedAt: at, OldValue: val(t, history.Value{Kind: history.KindID, Text: "3"})},
+	}
+	es := Build(rows, l, Printer{Empty: "—"})
+	if len(es) != 1 || len(es[0].Changes) != 3 {
+		t.Fatalf("entries = %+v", es)
+	}
+	for i, want := range []string{"General", "US Dollar", "Anna Petrova"} {
+		if got := es[0].Changes[i].Old; got != want {
+			t.Errorf("deleted %s = %q, want %q", es[0].Changes[i].Field, got, want)
+		}
+	}
+}
