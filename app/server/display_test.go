@@ -142,6 +142,13 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	if r, frag := getWith(t, s.base+"/tab/deal/"+itoaInt(deal)+"/entries?"+q.Encode(), token); r.StatusCode != 200 || !strings.Contains(frag, "HYPERLINK") {
 		t.Errorf("a good filter = %d", r.StatusCode)
 	}
+	// A deletion carries the offset of the record's last known state.
+	if err := p.DeleteRecord("deal", deal, p.AdminID()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the deletion", func() bool {
+		return s.count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = $1 AND action = 'deleted' AND utc_offset = $2", deal, portalOffset) > 0
+	})
 	if strings.Contains(log.String(), "level=ERROR") {
 		t.Errorf("errors logged:\n%s", log.String())
 	}
