@@ -110,3 +110,25 @@ func TestFormatDate(t *testing.T) {
 		}
 	}
 }
+
+// An app with the user_brief scope reads users without contact data: no
+// e-mail, so apps must name users by their names.
+func TestUserBriefFields(t *testing.T) {
+	t.Parallel()
+	s, p, tok := installed(t, Options{}) // the test app has user_brief only
+	cur := object(mustOK(t, appCall(t, s, p, tok.AccessToken, "user.current", nil)).body["result"])
+	if _, ok := cur["EMAIL"]; ok || cur["NAME"] == nil || cur["LAST_NAME"] == nil {
+		t.Errorf("user.current with user_brief = %v", cur)
+	}
+	for _, u := range list(mustOK(t, appCall(t, s, p, tok.AccessToken, "user.get", nil)).body["result"]) {
+		for k := range object(u) {
+			if !userBriefFields[k] {
+				t.Errorf("user.get with user_brief returns %s", k)
+			}
+		}
+	}
+	hook := object(mustOK(t, hookCall(t, s, p, "user.current", nil)).body["result"])
+	if hook["EMAIL"] == nil {
+		t.Errorf("a webhook (every scope) reads the e-mail: %v", hook)
+	}
+}
