@@ -40,8 +40,12 @@ type HistoryRow struct {
 	NewValue   json.RawMessage `bun:"new_value,type:jsonb"`
 	AuthorID   *int64          `bun:"author_id"`
 	ChangedAt  time.Time       `bun:"changed_at"`
-	Source     string          `bun:"source"`
-	RecordedAt time.Time       `bun:"recorded_at,nullzero,default:now()"`
+	// UTCOffset is the offset, in seconds east of UTC, of the portal's date
+	// values in the state the change produced (or, for a deletion, the last
+	// one): how the portal showed the change's time. Nil when unknown.
+	UTCOffset  *int32    `bun:"utc_offset"`
+	Source     string    `bun:"source"`
+	RecordedAt time.Time `bun:"recorded_at,nullzero,default:now()"`
 }
 
 // SnapshotsFor loads the snapshots of the given records of one entity,

@@ -72,12 +72,17 @@ func SaveSettings(ctx context.Context, q bun.IDB, s *Settings) error {
 
 // Meta kinds stored in portal_meta.
 const (
-	MetaStatuses = "statuses" // crm.status.list
-	MetaUsers    = "users"    // user.get
+	MetaStatuses   = "statuses"   // crm.status.list
+	MetaUsers      = "users"      // user.get
+	MetaCurrencies = "currencies" // crm.currency.list
 )
 
 // MetaFields is the kind under which an entity's *.fields answer is kept.
 func MetaFields(entity string) string { return "fields:" + entity }
+
+// MetaCategories is the kind under which an entity's pipelines
+// (crm.category.list) are kept.
+func MetaCategories(entity string) string { return "categories:" + entity }
 
 // SaveMeta stores a piece of the portal's metadata as read from the portal.
 func SaveMeta(ctx context.Context, q bun.IDB, portalID int64, kind string, data json.RawMessage) error {
@@ -88,6 +93,24 @@ func SaveMeta(ctx context.Context, q bun.IDB, portalID int64, kind string, data 
 		return fmt.Errorf("save meta %s: %w", kind, err)
 	}
 	return nil
+}
+
+// LoadMetas returns the pieces of metadata of the given kinds that were
+// read, by kind, in one query.
+func LoadMetas(ctx context.Context, q bun.IDB, portalID int64, kinds ...string) (map[string]json.RawMessage, error) {
+	var rows []struct {
+		Kind string          `bun:"kind"`
+		Data json.RawMessage `bun:"data"`
+	}
+	err := q.NewRaw("SELECT kind, data FROM portal_meta WHERE portal_id = ? AND kind IN (?)", portalID, bun.List(kinds)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("load meta: %w", err)
+	}
+	out := make(map[string]json.RawMessage, len(rows))
+	for _, r := range rows {
+		out[r.Kind] = r.Data
+	}
+	return out, nil
 }
 
 // LoadMeta returns a piece of metadata, or nil when none was read yet.

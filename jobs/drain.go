@@ -118,6 +118,9 @@ type pending struct {
 	gone    bool
 	err     error // fetch failed: leave its rows for a later try
 	fetched bool  // its type was tracked when the round began
+	// offset is the portal's UTC offset (seconds) in the dates of the
+	// state the change produced, or for a deletion the last known one.
+	offset *int32
 }
 
 // round handles up to drainRecords records. It reports done when it
@@ -381,6 +384,7 @@ func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending) (his
 		}
 		e := history.NewDeletion(schema, old)
 		e.Changes = d.tracked(p.entity, e.Changes)
+		p.offset = offsetOf(old)
 		e.At = now
 		if p.eventTS != nil {
 			e.At = *p.eventTS
@@ -396,6 +400,7 @@ func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending) (his
 		return history.Entry{}, nil, false
 	}
 	next := &db.Snapshot{PortalID: d.in.ID, Entity: p.entity, EntityID: p.id, Data: data}
+	p.offset = offsetOf(p.state)
 	if t, ok := history.When(p.state); ok {
 		next.ModifiedAt = &t
 	}
@@ -450,7 +455,7 @@ func (d *drain) historyRows(p *pending, e history.Entry) []*db.HistoryRow {
 	}
 	base := db.HistoryRow{
 		PortalID: d.in.ID, Entity: p.entity, EntityID: p.id, Action: e.Action.String(),
-		AuthorID: author, ChangedAt: at.UTC(), Source: history.ClassifySource(p.origin).String(),
+		AuthorID: author, ChangedAt: at.UTC(), UTCOffset: p.offset, Source: history.ClassifySource(p.origin).String(),
 	}
 	if len(e.Changes) == 0 { // a creation or deletion with no values still shows
 		r := base
@@ -465,6 +470,14 @@ func (d *drain) historyRows(p *pending, e history.Entry) []*db.HistoryRow {
 		rows = append(rows, &r)
 	}
 	return rows
+}
+
+// offsetOf is the UTC offset the portal wrote s's time with, nil if none.
+func offsetOf(s history.Snapshot) *int32 {
+	if off, ok := history.Offset(s); ok {
+		return &off
+	}
+	return nil
 }
 
 func valueJSON(v history.Value) json.RawMessage {

@@ -171,39 +171,68 @@ func runBatch(ctx context.Context, c *b24.Client, b *b24.Batch) error {
 }
 
 // readMeta stores what the tab needs to speak the portal's language: each
-// entity's fields (titles, enumeration labels), stage and status names, and
-// the users (names, photos).
+// entity's fields (titles, enumeration labels) and pipelines, stage and
+// status names, currencies, and the users (names, photos). Everything but
+// the users comes in one batch request.
 func (w *SetupWorker) readMeta(ctx context.Context, c *b24.Client, portalID int64) error {
 	var b b24.Batch
 	for _, e := range db.Entities {
 		b.Add("fields_"+e, "crm."+e+".fields", nil)
+		if id, ok := pipelineTypes[e]; ok {
+			b.Add("categories_"+e, "crm.category.list", b24.Params{"entityTypeId": id})
+		}
 	}
 	b.Add("statuses", "crm.status.list", nil)
+	b.Add("currencies", "crm.currency.list", nil)
 	res, err := c.Batch(ctx, &b)
 	if err != nil {
 		return err
 	}
-	if err := res.Err(); err != nil {
-		return err
+	meta := map[string]json.RawMessage{}
+	for _, name := range res.Names() {
+		raw, err := res.Result(name)
+		kind := metaKind(name)
+		switch {
+		case err == nil:
+			meta[kind] = raw
+		case strings.HasPrefix(name, "categories_") || name == "currencies":
+			// Names for IDs only: without them the tab shows the ID, and the
+			// stored list (if any) stays.
+			continue
+		default:
+			return fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	users, err := collect(ctx, c.List(ctx, b24.ListOptions{Method: "user.get", Offset: true,
 		Params: b24.Params{"ADMIN_MODE": "true"}}))
 	if err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
+	meta[db.MetaUsers] = users
 	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		for _, e := range db.Entities {
-			raw, _ := res.Result("fields_" + e)
-			if err := db.SaveMeta(ctx, tx, portalID, db.MetaFields(e), raw); err != nil {
+		for kind, raw := range meta {
+			if err := db.SaveMeta(ctx, tx, portalID, kind, raw); err != nil {
 				return err
 			}
 		}
-		raw, _ := res.Result("statuses")
-		if err := db.SaveMeta(ctx, tx, portalID, db.MetaStatuses, raw); err != nil {
-			return err
-		}
-		return db.SaveMeta(ctx, tx, portalID, db.MetaUsers, users)
+		return nil
 	})
+}
+
+// pipelineTypes are the entityTypeIds of the entities that have pipelines
+// (CATEGORY_ID); leads have none
+// (https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
+var pipelineTypes = map[string]int{"deal": 2, "contact": 3, "company": 4}
+
+// metaKind is the portal_meta kind a metadata command's answer is kept as.
+func metaKind(command string) string {
+	if e, ok := strings.CutPrefix(command, "fields_"); ok {
+		return db.MetaFields(e)
+	}
+	if e, ok := strings.CutPrefix(command, "categories_"); ok {
+		return db.MetaCategories(e)
+	}
+	return map[string]string{"statuses": db.MetaStatuses, "currencies": db.MetaCurrencies}[command]
 }
 
 // collect gathers a listing into one JSON array (small lists only).

@@ -61,8 +61,15 @@
     return renewing;
   }
 
+  // The browser's time zone, which the server uses only when neither the
+  // user nor the portal names one.
+  var ZONE = "X-Time-Zone";
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (err) { zone = ""; }
+
   document.addEventListener("htmx:configRequest", function (e) {
     e.detail.headers[HEADER] = token();
+    if (zone) e.detail.headers[ZONE] = zone;
   });
   document.addEventListener("htmx:afterRequest", function (e) {
     var xhr = e.detail.xhr;
@@ -95,6 +102,7 @@
     e.preventDefault();
     var get = function () {
       var h = {}; h[HEADER] = token();
+      if (zone) h[ZONE] = zone;
       return fetch(a.getAttribute("href"), { headers: h, credentials: "omit" });
     };
     get().then(function (r) { return r.status === 401 ? renew().then(get) : r; }).then(function (r) {

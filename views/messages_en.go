@@ -32,6 +32,8 @@ func init() {
 		"tab.empty_value":          "empty",
 		"tab.added":                "added",
 		"tab.removed":              "removed",
+		"tab.help.title":           "How this history is recorded",
+		"tab.help.body":            "Bitrix24 tells Trail that a record changed, not what changed: Trail then reads the record and compares it with the state it saw before. Two edits saved in quick succession can therefore appear as one change, showing the values before the first and after the last. Times are shown in your Bitrix24 time zone, or the portal's when you have none.",
 		"source.person":            "by hand",
 		"source.automation":        "by automation",
 		"source.integration":       "by an integration",

@@ -31,6 +31,18 @@ func When(s Snapshot) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// Offset returns the UTC offset, in seconds east of UTC, that Bitrix24
+// wrote the time of s with: the portal's offset at that moment (its server
+// zone, daylight saving time included).
+func Offset(s Snapshot) (int32, bool) {
+	t, ok := When(s)
+	if !ok {
+		return 0, false
+	}
+	_, off := t.Zone()
+	return int32(off), true
+}
+
 func parseTime(raw json.RawMessage) (time.Time, bool) {
 	var str string
 	if json.Unmarshal(raw, &str) != nil {

@@ -26,44 +26,48 @@ type User struct {
 
 // Labels are a portal's names for things, read from its stored metadata.
 type Labels struct {
-	Schema   *history.Schema
-	users    map[int64]User
-	statuses map[string]string // STATUS_ID (unique across types, e.g. C1:NEW) keyed by type prefix + id
-	links    map[string]string // "company:5" -> title
+	Schema     *history.Schema
+	users      map[int64]User
+	statuses   map[string]string // STATUS_ID (unique across types, e.g. C1:NEW) keyed by type prefix + id
+	categories map[string]string // the entity's pipelines: "0" -> "General"
+	currencies map[string]string // "USD" -> "US Dollar"
+	links      map[string]string // "company:5" -> title
 }
 
 // LoadLabels reads the metadata of one entity of a portal.
 func LoadLabels(ctx context.Context, q bun.IDB, portalID int64, entity string) (*Labels, error) {
-	l := &Labels{users: map[int64]User{}, statuses: map[string]string{}, links: map[string]string{}}
-	if raw, err := db.LoadMeta(ctx, q, portalID, db.MetaFields(entity)); err != nil {
+	l := &Labels{users: map[int64]User{}, statuses: map[string]string{}, categories: map[string]string{},
+		currencies: map[string]string{}, links: map[string]string{}}
+	meta, err := db.LoadMetas(ctx, q, portalID, db.MetaFields(entity), db.MetaUsers, db.MetaStatuses,
+		db.MetaCategories(entity), db.MetaCurrencies)
+	if err != nil {
 		return nil, err
-	} else if raw != nil {
+	}
+	if raw := meta[db.MetaFields(entity)]; raw != nil {
 		if l.Schema, err = history.ParseFields(raw); err != nil {
 			l.Schema = nil
 		}
 	}
-	if raw, err := db.LoadMeta(ctx, q, portalID, db.MetaUsers); err != nil {
-		return nil, err
-	} else if raw != nil {
-		l.addUsers(raw)
-	}
-	if raw, err := db.LoadMeta(ctx, q, portalID, db.MetaStatuses); err != nil {
-		return nil, err
-	} else if raw != nil {
-		l.addStatuses(raw)
-	}
+	l.addUsers(meta[db.MetaUsers])
+	l.addStatuses(meta[db.MetaStatuses])
+	l.addCategories(meta[db.MetaCategories(entity)])
+	l.addCurrencies(meta[db.MetaCurrencies])
 	return l, nil
 }
 
+// addUsers names users by NAME, SECOND_NAME and LAST_NAME: with the
+// user_brief scope Bitrix24 sends no e-mail
+// (https://apidocs.bitrix24.com/api-reference/user/user-scope.html); a user
+// without a name is named by ID.
 func (l *Labels) addUsers(raw json.RawMessage) {
 	var us []struct {
-		ID       json.Number `json:"ID"`
-		Name     string      `json:"NAME"`
-		LastName string      `json:"LAST_NAME"`
-		Email    string      `json:"EMAIL"`
-		Photo    string      `json:"PERSONAL_PHOTO"`
+		ID         json.Number `json:"ID"`
+		Name       string      `json:"NAME"`
+		SecondName string      `json:"SECOND_NAME"`
+		LastName   string      `json:"LAST_NAME"`
+		Photo      string      `json:"PERSONAL_PHOTO"`
 	}
-	if json.Unmarshal(raw, &us) != nil {
+	if raw == nil || json.Unmarshal(raw, &us) != nil {
 		return
 	}
 	for _, u := range us {
@@ -71,9 +75,9 @@ func (l *Labels) addUsers(raw json.RawMessage) {
 		if err != nil {
 			continue
 		}
-		name := strings.TrimSpace(u.Name + " " + u.LastName)
+		name := strings.Join(strings.Fields(u.Name+" "+u.SecondName+" "+u.LastName), " ")
 		if name == "" {
-			name = u.Email
+			name = fmt.Sprintf("#%d", id)
 		}
 		l.users[id] = User{ID: id, Name: name, Photo: u.Photo}
 	}
@@ -85,11 +89,42 @@ func (l *Labels) addStatuses(raw json.RawMessage) {
 		StatusID string `json:"STATUS_ID"`
 		Name     string `json:"NAME"`
 	}
-	if json.Unmarshal(raw, &ss) != nil {
+	if raw == nil || json.Unmarshal(raw, &ss) != nil {
 		return
 	}
 	for _, s := range ss {
 		l.statuses[statusFamily(s.EntityID)+"|"+s.StatusID] = s.Name
+	}
+}
+
+// addCategories reads a crm.category.list answer: {"categories":[{id,name}]}.
+func (l *Labels) addCategories(raw json.RawMessage) {
+	var cs struct {
+		Categories []struct {
+			ID   json.Number `json:"id"`
+			Name string      `json:"name"`
+		} `json:"categories"`
+	}
+	if raw == nil || json.Unmarshal(raw, &cs) != nil {
+		return
+	}
+	for _, c := range cs.Categories {
+		l.categories[c.ID.String()] = c.Name
+	}
+}
+
+func (l *Labels) addCurrencies(raw json.RawMessage) {
+	var cs []struct {
+		Currency string `json:"CURRENCY"`
+		FullName string `json:"FULL_NAME"`
+	}
+	if raw == nil || json.Unmarshal(raw, &cs) != nil {
+		return
+	}
+	for _, c := range cs {
+		if c.FullName != "" {
+			l.currencies[c.Currency] = c.FullName
+		}
 	}
 }
 
@@ -123,8 +158,8 @@ func (l *Labels) Title(field string) string {
 	return field
 }
 
-// LoadLinks reads the names of the companies and contacts that values
-// refer to, from the stored snapshots.
+// LoadLinks reads the names of the records that values refer to, from the
+// stored snapshots (a deleted record keeps its last name).
 func (l *Labels) LoadLinks(ctx context.Context, q bun.IDB, portalID int64, refs map[string][]int64) error {
 	for entity, ids := range refs {
 		if len(ids) == 0 {

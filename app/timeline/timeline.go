@@ -30,11 +30,47 @@ type FieldChange struct {
 }
 
 // Printer renders values for one viewer: language words and time zone.
+//
+// Times are shown as Bitrix24 shows them to that viewer: in their own zone
+// when they chose one (Loc), else in the portal's, whose offset each change
+// carries from the portal's own date values (it moves with daylight saving
+// time), else in the portal's offset as last seen (Portal), and only when
+// nothing is known in the browser's zone (Browser).
 type Printer struct {
 	Empty, Yes, No string
-	Loc            *time.Location
-	DateLayout     string
-	TimeLayout     string
+	Loc            *time.Location // the viewer's own zone; nil when they keep the portal's
+	Portal         *time.Location // the portal's offset as last seen; nil when unknown
+	Browser        *time.Location // the viewer's browser's zone; nil when unknown
+	// Records names entities in the viewer's language ("company" ->
+	// "Company"), for records shown by number.
+	Records    map[string]string
+	DateLayout string
+	TimeLayout string
+}
+
+// ForOffset is p for a change the portal wrote at offset (seconds east of
+// UTC; nil when unknown).
+func (p Printer) ForOffset(offset *int32) Printer {
+	switch {
+	case p.Loc != nil:
+	case offset != nil:
+		p.Loc = time.FixedZone("", int(*offset))
+	case p.Portal != nil:
+		p.Loc = p.Portal
+	default:
+		p.Loc = p.Browser
+	}
+	return p
+}
+
+// Zone is where times with no offset of their own are shown.
+func (p Printer) Zone() *time.Location { return p.ForOffset(nil).loc() }
+
+func (p Printer) record(entity string) string {
+	if name := p.Records[entity]; name != "" {
+		return name
+	}
+	return entity
 }
 
 // Build groups rows (ordered by change, as RecordHistory returns them)
@@ -42,8 +78,9 @@ type Printer struct {
 func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 	var out []Entry
 	for _, r := range rows {
+		rp := p.ForOffset(r.UTCOffset)
 		if len(out) == 0 || out[len(out)-1].ChangeID != r.ChangeID {
-			e := Entry{ChangeID: r.ChangeID, Action: r.Action, At: r.ChangedAt.In(p.loc()), Source: r.Source}
+			e := Entry{ChangeID: r.ChangeID, Action: r.Action, At: r.ChangedAt.In(rp.loc()), Source: r.Source}
 			if r.AuthorID != nil {
 				u := l.User(*r.AuthorID)
 				e.Author = &u
@@ -56,24 +93,20 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 		e := &out[len(out)-1]
 		e.Changes = append(e.Changes, FieldChange{
 			Field: r.Field, Title: l.Title(r.Field), Kind: r.ChangeKind,
-			Old: l.Display(r.Field, r.OldValue, p), New: l.Display(r.Field, r.NewValue, p),
+			Old: l.Display(r.Field, r.OldValue, rp), New: l.Display(r.Field, r.NewValue, rp),
 		})
 	}
 	return out
 }
 
-// Refs lists the companies and contacts the rows' values point at, for
-// LoadLinks.
+// Refs lists the records the rows' values point at, for LoadLinks.
 func Refs(rows []db.HistoryRow, l *Labels) map[string][]int64 {
 	refs := map[string][]int64{}
 	for _, r := range rows {
-		entity := linkEntity(l.field(r.Field))
-		if entity == "" {
-			continue
-		}
+		f := l.field(r.Field)
 		for _, raw := range []json.RawMessage{r.OldValue, r.NewValue} {
 			for _, v := range flatten(decode(raw)) {
-				if id, err := strconv.ParseInt(v.Text, 10, 64); err == nil {
+				if entity, id, ok := recordRef(f, v.Text); ok {
 					refs[entity] = append(refs[entity], id)
 				}
 			}
@@ -92,14 +125,37 @@ func (l *Labels) field(name string) history.Field {
 // linkEntity says which entity a field's IDs name.
 func linkEntity(f history.Field) string {
 	switch {
-	case f.Name == "COMPANY_ID" || f.Name == "COMPANY_IDS":
+	case f.Type == history.TypeCompany || f.Name == "COMPANY_ID" || f.Name == "COMPANY_IDS":
 		return "company"
-	case f.Name == "CONTACT_ID" || f.Name == "CONTACT_IDS":
+	case f.Type == history.TypeContact || f.Name == "CONTACT_ID" || f.Name == "CONTACT_IDS":
 		return "contact"
-	case f.Name == "LEAD_ID":
+	case f.Type == history.TypeLead || f.Name == "LEAD_ID":
 		return "lead"
+	case f.Type == history.TypeDeal || f.Name == "DEAL_ID":
+		return "deal"
 	}
 	return ""
+}
+
+// crmPrefixes are the entity prefixes of "crm" user field values ("D_12",
+// "CO_5").
+var crmPrefixes = map[string]string{"L": "lead", "D": "deal", "C": "contact", "CO": "company"}
+
+// recordRef is the record a value of f points at, if it points at one.
+func recordRef(f history.Field, v string) (string, int64, bool) {
+	entity, id := linkEntity(f), v
+	if f.Type == history.TypeCRM {
+		prefix, rest, ok := strings.Cut(v, "_")
+		if !ok || crmPrefixes[prefix] == "" {
+			return "", 0, false
+		}
+		entity, id = crmPrefixes[prefix], rest
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if entity == "" || err != nil || n <= 0 {
+		return "", 0, false
+	}
+	return entity, n, true
 }
 
 func decode(raw json.RawMessage) history.Value {
@@ -160,31 +216,42 @@ func (l *Labels) value(f history.Field, v history.Value, p Printer) string {
 	case history.KindFile:
 		return "#" + v.Text
 	case history.KindID:
-		return l.name(f, v.Text)
+		return l.name(f, v.Text, p)
 	}
 	return v.Text
 }
 
-// name resolves an ID through the field's meaning.
-func (l *Labels) name(f history.Field, id string) string {
-	switch f.Type {
-	case history.TypeUser, history.TypeEmployee:
+// name resolves an ID through the field's meaning: a user, a list item, a
+// stage or status, a pipeline, a currency or a record. What cannot be
+// resolved shows as the ID, records as "Company #5".
+func (l *Labels) name(f history.Field, id string, p Printer) string {
+	switch {
+	case f.Type == history.TypeUser || f.Type == history.TypeEmployee:
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
 			return l.User(n).Name
 		}
-	case history.TypeEnumeration:
+	case f.Type == history.TypeEnumeration:
 		if label, ok := f.Item(id); ok {
 			return label
 		}
-	case history.TypeStatus:
+	case f.Type == history.TypeStatus:
 		if name, ok := l.statuses[f.StatusType+"|"+id]; ok {
 			return name
 		}
+	case f.Type == history.TypeCategory || f.Name == "CATEGORY_ID":
+		if name, ok := l.categories[id]; ok {
+			return name
+		}
+	case f.Type == history.TypeCurrency || f.Name == "CURRENCY_ID":
+		if name, ok := l.currencies[id]; ok {
+			return name
+		}
 	}
-	if e := linkEntity(f); e != "" {
-		if t := l.links[e+":"+id]; t != "" {
+	if e, n, ok := recordRef(f, id); ok {
+		if t := l.links[e+":"+strconv.FormatInt(n, 10)]; t != "" {
 			return t
 		}
+		return strings.TrimSpace(p.record(e) + " #" + strconv.FormatInt(n, 10))
 	}
 	if f.StatusType == "" && (f.Name == "STAGE_ID" || f.Name == "STATUS_ID") {
 		for k, name := range l.statuses {

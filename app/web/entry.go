@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
 )
@@ -102,10 +103,24 @@ func (h *handlers) verify(ctx context.Context, memberID, authID, lang string, en
 	_ = res.Decode("admin", &admin)
 	w := &who{in: in, viewer: viewer{PortalID: in.ID, MemberID: in.MemberID, UserID: uid, Admin: admin, Lang: views.Lang(lang), TimeZone: me.TimeZone}}
 	if entity != "" {
-		_, rerr := res.Result("record")
+		raw, rerr := res.Result("record")
 		w.readable = rerr == nil
+		w.viewer.PortalOffset = portalOffset(raw)
 	}
 	return w, nil
+}
+
+// portalOffset is the UTC offset the portal wrote a record's dates with
+// (DATE_MODIFY), nil when it cannot be read.
+func portalOffset(record json.RawMessage) *int32 {
+	s, err := history.ParseSnapshot(record)
+	if err != nil {
+		return nil
+	}
+	if off, ok := history.Offset(s); ok {
+		return &off
+	}
+	return nil
 }
 
 // entityOfPlacement maps CRM_DEAL_DETAIL_TAB to deal.

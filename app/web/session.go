@@ -24,6 +24,7 @@ const (
 	keyAdmin  = "admin"
 	keyLang   = "lang"
 	keyZone   = "time_zone"
+	keyOffset = "portal_offset"
 )
 
 // NewSessions returns the session manager Trail uses.
@@ -73,6 +74,9 @@ type viewer struct {
 	Admin    bool
 	Lang     string
 	TimeZone string // the user's IANA zone from Bitrix24; "" for the portal's default
+	// PortalOffset is the portal's UTC offset in seconds, as the dates of
+	// the record the user opened carried it; nil when unknown.
+	PortalOffset *int32
 }
 
 func currentViewer(sm *scs.SessionManager, ctx context.Context) (viewer, bool) {
@@ -80,6 +84,10 @@ func currentViewer(sm *scs.SessionManager, ctx context.Context) (viewer, bool) {
 		PortalID: sm.GetInt64(ctx, keyPortal), MemberID: sm.GetString(ctx, keyMember),
 		UserID: sm.GetInt64(ctx, keyUser), Admin: sm.GetBool(ctx, keyAdmin), Lang: sm.GetString(ctx, keyLang),
 		TimeZone: sm.GetString(ctx, keyZone),
+	}
+	if sm.Exists(ctx, keyOffset) {
+		off := int32(sm.GetInt(ctx, keyOffset))
+		v.PortalOffset = &off
 	}
 	return v, v.PortalID != 0 && v.UserID != 0
 }
@@ -97,6 +105,9 @@ func startSession(sm *scs.SessionManager, c *fiber.Ctx, v viewer) (string, error
 	sm.Put(ctx, keyAdmin, v.Admin)
 	sm.Put(ctx, keyLang, v.Lang)
 	sm.Put(ctx, keyZone, v.TimeZone)
+	if v.PortalOffset != nil {
+		sm.Put(ctx, keyOffset, int(*v.PortalOffset))
+	}
 	token, _, err := sm.Commit(ctx)
 	if err != nil {
 		return "", err

@@ -56,7 +56,7 @@ func (h *handlers) settingsPage(c *fiber.Ctx, in *db.Installation, sess views.Fr
 	if d.Chart, err = h.chart(ctx, in.ID); err != nil {
 		return err
 	}
-	if d.Feed, err = h.feed(ctx, in); err != nil {
+	if d.Feed, err = h.feed(ctx, in, printer(c, viewerOf(c))); err != nil {
 		return err
 	}
 	if d.Calls, err = h.callLog(ctx, in.ID, callQuery{Days: defaultCallDays}); err != nil {

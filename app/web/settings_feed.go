@@ -19,7 +19,8 @@ const (
 // feed is the portal's last changes across every record, one item per
 // change. It lists what changed (field titles), not the values: it is an
 // overview, and the values are one click away in the record's own tab.
-func (h *handlers) feed(ctx context.Context, in *db.Installation) ([]views.FeedItem, error) {
+// Times are shown as the tab shows them (p).
+func (h *handlers) feed(ctx context.Context, in *db.Installation, p timeline.Printer) ([]views.FeedItem, error) {
 	rows, err := db.RecentChanges(ctx, h.DB.Bun, in.ID, feedChanges)
 	if err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func (h *handlers) feed(ctx context.Context, in *db.Installation) ([]views.FeedI
 		}
 		if len(out) == 0 || r.ChangeID != last {
 			it := views.FeedItem{
-				At: r.ChangedAt.UTC(), Action: r.Action, Entity: r.Entity, EntityLabel: views.T(ctx, "settings.entity_one."+r.Entity),
+				At: r.ChangedAt.In(p.ForOffset(r.UTCOffset).Zone()), Action: r.Action, Entity: r.Entity, EntityLabel: views.T(ctx, "settings.entity_one."+r.Entity),
 				ID: r.EntityID, URL: recordURL(in.ClientEndpoint, r.Entity, r.EntityID), Author: views.T(ctx, "who.unknown"),
 			}
 			if r.AuthorID != nil {

@@ -53,7 +53,7 @@ func (h *handlers) tabEntries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, after, err := readFilter(c)
+	f, after, err := readFilter(c, printer(c, v).Zone())
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
@@ -111,32 +111,63 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 		q.Set("after", fmt.Sprintf("%d_%d", last.At.UnixMicro(), last.ChangeID))
 		p.Next = "/tab/" + entity + "/" + itoa(id) + "/entries?" + q.Encode()
 	} else if snap, err := db.SnapshotOf(ctx, h.DB.Bun, v.PortalID, entity, id); err == nil {
-		p.TrackingSince = snap.TrackedSince.In(printer(c, v).Loc).Format("02.01.2006")
+		p.TrackingSince = snap.TrackedSince.In(printer(c, v).Zone()).Format("02.01.2006")
 	}
 	p.Entries = entries
 	return p, nil
 }
 
-// printer renders values in the viewer's language and time zone (UTC when
-// Bitrix24 names none, i.e. the user keeps the portal's default).
+// TimeZoneHeader carries the browser's IANA time zone (trail.js sends it).
+const TimeZoneHeader = "X-Time-Zone"
+
+// printer renders values in the viewer's language and time zone: their own
+// zone, else the portal's (see timeline.Printer), else the browser's.
 func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	ctx := c.UserContext()
-	loc := time.UTC
-	if v.TimeZone != "" {
-		if l, err := time.LoadLocation(v.TimeZone); err == nil {
-			loc = l
-		}
+	p := timeline.Printer{Empty: "—", Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"),
+		Loc: zone(v.TimeZone), Browser: zone(c.Get(TimeZoneHeader)), Records: map[string]string{}}
+	if v.PortalOffset != nil {
+		p.Portal = time.FixedZone("", int(*v.PortalOffset))
 	}
-	return timeline.Printer{Empty: "—", Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"), Loc: loc}
+	for _, e := range db.Entities {
+		p.Records[e] = views.T(ctx, "settings.entity_one."+e)
+	}
+	return p
 }
 
-// readFilter reads the filter form and the page cursor.
-func readFilter(c *fiber.Ctx) (db.HistoryFilter, *db.HistoryCursor, error) {
+// zone loads an IANA zone name; nil for none, an unknown name, or the
+// server's own zone.
+func zone(name string) *time.Location {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	return l
+}
+
+// Bounds of the tab's filters: history is recorded as it happens, so days
+// outside these years name nothing, and PostgreSQL and the page cursor
+// stay far from the ends of their ranges.
+var (
+	firstDay = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastDay  = time.Date(9998, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// readFilter reads the filter form and the page cursor; days are the
+// viewer's days in loc, as the tab shows times. Anything it cannot read is
+// the asker's mistake: the message says what was wrong.
+func readFilter(c *fiber.Ctx, loc *time.Location) (db.HistoryFilter, *db.HistoryCursor, error) {
 	var f db.HistoryFilter
 	f.Field = c.Query("field")
+	if f.Field != "" && !isFieldCode(f.Field) {
+		return f, nil, fmt.Errorf("field must be a field code (letters, digits, _)")
+	}
 	if p := c.Query("person"); p != "" {
 		n, err := strconv.ParseInt(p, 10, 64)
-		if err != nil {
+		if err != nil || n <= 0 {
 			return f, nil, fmt.Errorf("person must be a user id")
 		}
 		f.AuthorID = n
@@ -147,24 +178,51 @@ func readFilter(c *fiber.Ctx) (db.HistoryFilter, *db.HistoryCursor, error) {
 		add  int
 	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
 		if s := c.Query(d.name); s != "" {
-			t, err := time.Parse("2006-01-02", s)
-			if err != nil {
-				return f, nil, fmt.Errorf("%s must be a date (YYYY-MM-DD)", d.name)
+			day, err := time.Parse(time.DateOnly, s)
+			if err != nil || day.Before(firstDay) || day.After(lastDay) {
+				return f, nil, fmt.Errorf("%s must be a date (YYYY-MM-DD) between %s and %s",
+					d.name, firstDay.Format(time.DateOnly), lastDay.Format(time.DateOnly))
 			}
-			*d.into = t.AddDate(0, 0, d.add)
+			*d.into = time.Date(day.Year(), day.Month(), day.Day()+d.add, 0, 0, 0, 0, loc)
 		}
 	}
-	var after *db.HistoryCursor
-	if s := c.Query("after"); s != "" {
-		us, cid, ok := strings.Cut(s, "_")
-		micro, err1 := strconv.ParseInt(us, 10, 64)
-		change, err2 := strconv.ParseInt(cid, 10, 64)
-		if !ok || err1 != nil || err2 != nil {
-			return f, nil, fmt.Errorf("bad page cursor")
-		}
-		after = &db.HistoryCursor{At: time.UnixMicro(micro).UTC(), ChangeID: change}
+	after, err := readCursor(c.Query("after"))
+	return f, after, err
+}
+
+// isFieldCode reports whether s can be a Bitrix24 field code (TITLE,
+// UF_CRM_1687188367): anything else names no field.
+func isFieldCode(s string) bool {
+	if len(s) > 100 {
+		return false
 	}
-	return f, after, nil
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || '0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// readCursor reads the "after" cursor a page links to: the microsecond and
+// change id of the last entry shown.
+func readCursor(s string) (*db.HistoryCursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := fmt.Errorf("after must be a page cursor from this tab")
+	us, cid, ok := strings.Cut(s, "_")
+	micro, err1 := strconv.ParseInt(us, 10, 64)
+	change, err2 := strconv.ParseInt(cid, 10, 64)
+	if !ok || err1 != nil || err2 != nil || change <= 0 {
+		return nil, bad
+	}
+	at := time.UnixMicro(micro).UTC()
+	if at.Before(firstDay) || at.After(lastDay.AddDate(0, 0, 1)) {
+		return nil, bad
+	}
+	return &db.HistoryCursor{At: at, ChangeID: change}, nil
 }
 
 func filterQuery(f db.HistoryFilter) url.Values {
@@ -190,7 +248,7 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, _, err := readFilter(c)
+	f, _, err := readFilter(c, printer(c, v).Zone())
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
@@ -210,8 +268,8 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-%d-history.csv"`, entity, id))
 	w := csv.NewWriter(c.Response().BodyWriter())
-	_ = w.Write([]string{views.T(ctx, "csv.when"), views.T(ctx, "csv.who"), views.T(ctx, "csv.how"),
-		views.T(ctx, "csv.action"), views.T(ctx, "csv.field"), views.T(ctx, "csv.old"), views.T(ctx, "csv.new")})
+	_ = w.Write(csvRow(views.T(ctx, "csv.when"), views.T(ctx, "csv.who"), views.T(ctx, "csv.how"),
+		views.T(ctx, "csv.action"), views.T(ctx, "csv.field"), views.T(ctx, "csv.old"), views.T(ctx, "csv.new")))
 	for _, e := range timeline.Build(rows, labels, p) {
 		who := views.T(ctx, "who.unknown")
 		if e.Author != nil {
@@ -219,10 +277,10 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 		}
 		base := []string{e.At.Format(time.RFC3339), who, views.T(ctx, "source."+e.Source), views.T(ctx, "tab."+e.Action)}
 		if len(e.Changes) == 0 {
-			_ = w.Write(append(base, "", "", ""))
+			_ = w.Write(csvRow(append(base, "", "", "")...))
 		}
 		for _, ch := range e.Changes {
-			_ = w.Write(append(base[:4:4], ch.Title, ch.Old, ch.New))
+			_ = w.Write(csvRow(append(base[:4:4], ch.Title, ch.Old, ch.New)...))
 		}
 	}
 	w.Flush()

@@ -45,8 +45,19 @@ func (g *genCtx) n(id int, salt uint64, n int) int { return int(g.h(id, salt) % 
 
 func (g *genCtx) fmtTime(t time.Time) string { return t.In(g.zone).Format(time.RFC3339) }
 
-func (g *genCtx) fmtDate(t time.Time) string {
-	return t.In(g.zone).Format("2006-01-02") + "T03:00:00+03:00"
+func (g *genCtx) fmtDate(t time.Time) string { return formatDate(t.In(g.zone), g.zone) }
+
+// formatDate writes the calendar date of t as Bitrix24 writes date fields:
+// midnight UTC of that date in the portal's offset ("2024-06-18T02:00:00+02:00",
+// https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html). West of UTC that instant falls on the day before, so
+// there the date is written as local midnight, which keeps the day.
+func formatDate(t time.Time, zone *time.Location) string {
+	y, m, d := t.Date()
+	utc := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if _, off := utc.In(zone).Zone(); off < 0 {
+		return time.Date(y, m, d, 0, 0, 0, 0, zone).Format(time.RFC3339)
+	}
+	return utc.In(zone).Format(time.RFC3339)
 }
 
 func genID(_ *genCtx, id int) any   { return strconv.Itoa(id) }

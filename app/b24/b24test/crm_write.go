@@ -210,7 +210,7 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 			rec["STAGE_ID"] = firstStage(rec["CATEGORY_ID"].(string))
 		}
 		rec["MOVED_BY_ID"], rec["MOVED_TIME"] = strconv.Itoa(who), now
-		rec["BEGINDATE"] = nonEmpty(rec["BEGINDATE"], now)
+		rec["BEGINDATE"] = nonEmpty(rec["BEGINDATE"], formatDate(p.srv.now().In(p.zone), p.zone))
 		fixStageDerived(rec)
 	}
 	fixHas(rec)

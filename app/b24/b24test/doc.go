@@ -53,13 +53,18 @@
 // Each portal has six users: the administrator (id 1) and ordinary users;
 // user 4 has the CRM read right "own records only" (get of others' records
 // fails as the method family fails, lists are filtered to
-// ASSIGNED_BY_ID=4). Deals (three pipelines), leads, contacts and companies
+// ASSIGNED_BY_ID=4). An app granted only user_brief or user_basic reads
+// users with that scope's fields (no EMAIL with user_brief). Deals (three pipelines), leads, contacts and companies
 // are computed from (seed, portal, type, id) on every read; a record that
 // is added or changed is kept whole in an overlay. A million deals
 // therefore cost a few bytes each until changed (BenchmarkMemoryPerDeal).
 // Money is formatted "19999.99", datetimes carry the portal's UTC offset
-// (2024-08-30T14:29:00+02:00), multifields have ids, and every type has
-// five UF_CRM_* fields (string, enumeration, double, date, multiple string).
+// (2024-08-30T14:29:00+02:00; portals differ, users 1 and 4 keep the
+// portal's zone, the others have their own TIME_ZONE), dates are midnight
+// UTC in that offset (2024-06-18T02:00:00+02:00), multifields have ids, and
+// every type has five UF_CRM_* fields (string, enumeration, double, date,
+// multiple string). crm.category.list names the deal pipelines (the
+// default one, 0, too) and crm.currency.list the four currencies in use.
 //
 // # Limits
 //

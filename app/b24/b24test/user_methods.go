@@ -36,7 +36,7 @@ func userObj(u *user) *obj {
 	)
 }
 
-func methodUserCurrent(c *call) (callResult, *apiError) { return ok(userObj(c.user)) }
+func methodUserCurrent(c *call) (callResult, *apiError) { return ok(c.userView(c.user)) }
 
 // methodUserGet lists users, filtered by FILTER/filter on ID, NAME,
 // LAST_NAME, EMAIL or ACTIVE, 50 per page.
@@ -48,7 +48,7 @@ func methodUserGet(c *call) (callResult, *apiError) {
 	var rows []any
 	for _, u := range c.portal.users {
 		if userMatches(u, f, c.params) {
-			rows = append(rows, userObj(u))
+			rows = append(rows, c.userView(u))
 		}
 	}
 	start, _ := strconv.Atoi(c.str("start"))
