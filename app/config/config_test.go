@@ -70,6 +70,8 @@ func TestLoadErrors(t *testing.T) {
 		{"env unknown", map[string]string{"APP_ENV": "staging"}, Needs{}, "APP_ENV", "expected one of development, production"},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, Needs{}, "LOG_FORMAT", "expected one of json, text"},
 		{"shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, Needs{}, "SHUTDOWN_TIMEOUT", "positive duration"},
+		{"metrics on the public port", map[string]string{"PORT": "8080", "METRICS_PORT": "8080"}, Needs{}, "METRICS_PORT", "must differ from PORT"},
+		{"client ip header", map[string]string{"CLIENT_IP_HEADER": "Fly Client IP"}, Needs{}, "CLIENT_IP_HEADER", "HTTP header name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/basicauth"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/static"
@@ -19,7 +18,6 @@ func routes(app *fiber.App, d Deps) {
 
 	app.Get("/healthz", healthz)
 	app.Get("/readyz", readyz(d.Ready))
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 
 	if d.RiverUI != nil && d.Config.OperatorPassword != "" {
 		app.Use(operatorPath,
@@ -58,10 +56,11 @@ func routes(app *fiber.App, d Deps) {
 			frame.Post("/bitrix/login", login)
 		}
 
-		user := frame.Group("", h.requireViewer)
-		user.Get("/bitrix/install/status", h.installStatus)
-		user.Get("/tab/:entity/:id/entries", h.tabEntries)
-		user.Get("/tab/:entity/:id/export.csv", h.tabExport)
-		h.settingsRoutes(user.Group("/settings", h.requireAdmin))
+		// requireViewer is set per route, not on a group mounted at "/": a
+		// path Trail does not serve answers 404, not 401.
+		frame.Get("/bitrix/install/status", h.requireViewer, h.installStatus)
+		frame.Get("/tab/:entity/:id/entries", h.requireViewer, h.tabEntries)
+		frame.Get("/tab/:entity/:id/export.csv", h.requireViewer, h.tabExport)
+		h.settingsRoutes(frame.Group("/settings", h.requireViewer, h.requireAdmin))
 	}
 }
