@@ -50,7 +50,13 @@ type Config struct {
 	// connection's peer address. Per-address throttling keys on it, so it
 	// must be a header the proxy sets itself, never one passed through.
 	ClientIPHeader string
+	// AdminRecheck is how long a session's administrator flag holds before
+	// settings need it confirmed by Bitrix24 again (ADMIN_RECHECK).
+	AdminRecheck time.Duration
 }
+
+// DefaultAdminRecheck is AdminRecheck unless configured.
+const DefaultAdminRecheck = 5 * time.Minute
 
 // TokenURL is the OAuth server's token endpoint.
 func (c *Config) TokenURL() string { return c.OAuthURL + "/oauth/token/" }
@@ -95,6 +101,10 @@ func Load(getenv func(string) string, needs Needs) (*Config, error) {
 		p.fail("METRICS_PORT", "must differ from PORT: /metrics is served only on a private port")
 	}
 	c.ClientIPHeader = p.headerName("CLIENT_IP_HEADER")
+	c.AdminRecheck = p.duration("ADMIN_RECHECK", DefaultAdminRecheck)
+	if c.AdminRecheck > 15*time.Minute {
+		p.fail("ADMIN_RECHECK", "must be at most 15m: a demoted administrator keeps the settings that long")
+	}
 	c.WorkerID = p.get("WORKER_ID")
 	if c.WorkerID == "" {
 		c.WorkerID = p.get("FLY_MACHINE_ID")

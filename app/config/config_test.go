@@ -71,6 +71,7 @@ func TestLoadErrors(t *testing.T) {
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, Needs{}, "LOG_FORMAT", "expected one of json, text"},
 		{"shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, Needs{}, "SHUTDOWN_TIMEOUT", "positive duration"},
 		{"metrics on the public port", map[string]string{"PORT": "8080", "METRICS_PORT": "8080"}, Needs{}, "METRICS_PORT", "must differ from PORT"},
+		{"admin recheck too long", map[string]string{"ADMIN_RECHECK": "1h"}, Needs{}, "ADMIN_RECHECK", "at most 15m"},
 		{"client ip header", map[string]string{"CLIENT_IP_HEADER": "Fly Client IP"}, Needs{}, "CLIENT_IP_HEADER", "HTTP header name"},
 	}
 	for _, tt := range tests {

@@ -59,12 +59,15 @@ func (c *Clients) For(in *db.Installation) (*b24.Client, error) {
 // ForUser returns a client that calls the installation's stored endpoint
 // with a user's access token (from a placement POST), to learn who the user
 // is and what they may read. It never refreshes: the token is the user's.
-func (c *Clients) ForUser(in *db.Installation, accessToken string) *b24.Client {
+// A person is waiting, so a call waits at most maxWait for the portal's
+// limits and otherwise fails at once with b24.ErrWouldWait.
+func (c *Clients) ForUser(in *db.Installation, accessToken string, maxWait time.Duration) *b24.Client {
 	store := &b24.MemoryTokenStore{}
 	key := Key(in) + ":user"
 	store.Save(key, b24.Token{AccessToken: accessToken, ClientEndpoint: in.ClientEndpoint, MemberID: in.MemberID})
 	opts := c.options()
 	opts.RefreshBefore = -1
+	opts.MaxWait = maxWait
 	return b24.New(b24.OAuth{Portal: key, Store: store, TokenURL: c.TokenURL}, opts)
 }
 

@@ -36,7 +36,11 @@ func routes(app *fiber.App, d Deps) {
 	}
 
 	if d.Sessions != nil {
-		h := &handlers{DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, BaseURL: d.Config.BaseURL.String()}
+		h := &handlers{DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, Keys: d.Config.Keys,
+			BaseURL: d.Config.BaseURL.String(), AdminRecheck: d.Config.AdminRecheck, refused: newRefusedTokens()}
+		if h.AdminRecheck <= 0 {
+			h.AdminRecheck = config.DefaultAdminRecheck
+		}
 		frame := app.Group("", sessions(d.Sessions))
 		// One URL for both install flavours: the ONAPPINSTALL event form and
 		// the installer page the portal opens in its iframe.
@@ -46,14 +50,17 @@ func routes(app *fiber.App, d Deps) {
 			}
 			return installEvent(d.Lifecycle)(c)
 		})
-		// Bitrix24 POSTs into the iframe: a CRM tab, the app's page.
-		frame.Post("/bitrix/tab", h.enter)
-		frame.Post("/bitrix/app", h.enter)
-		frame.Post("/bitrix/session", h.renewSession)
+		// Bitrix24 POSTs into the iframe: a CRM tab, the app's page. These
+		// entry points are open to anybody: throttled per client address
+		// and checked for malformed fields before anything else.
+		guard := []fiber.Handler{h.throttleEntry(d.Config.ClientIPHeader), wellFormed}
+		frame.Post("/bitrix/tab", append(guard, h.enter)...)
+		frame.Post("/bitrix/app", append(guard, h.enter)...)
+		frame.Post("/bitrix/session", append(guard, h.renewSession)...)
 		if d.Config.Keys != nil {
 			login := h.login(d.Config.Keys, d.Config.ClientID)
-			frame.Get("/bitrix/login", login)
-			frame.Post("/bitrix/login", login)
+			frame.Get("/bitrix/login", append(guard, login)...)
+			frame.Post("/bitrix/login", append(guard, login)...)
 		}
 
 		// requireViewer is set per route, not on a group mounted at "/": a
