@@ -178,7 +178,7 @@ func (h *handlers) enter(c *fiber.Ctx) error {
 	f, ok := readEntry(c)
 	c.SetUserContext(views.WithLang(c.UserContext(), f.Lang))
 	if !ok {
-		return h.problem(c, fiber.StatusBadRequest, "error.unauthorized")
+		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
 	}
 	entity := entityOfPlacement(f.Placement)
 	var id int64
@@ -229,7 +229,7 @@ func (h *handlers) enter(c *fiber.Ctx) error {
 func (h *handlers) renewSession(c *fiber.Ctx) error {
 	member, authID := c.FormValue("member_id"), c.FormValue("AUTH_ID")
 	if !plausibleToken(member) || !plausibleToken(authID) {
-		return h.problem(c, fiber.StatusBadRequest, "error.unauthorized")
+		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
 	}
 	user, ok := openRenewalTicket(h.Keys, c.FormValue("ticket"), member, time.Now())
 	if !ok {
