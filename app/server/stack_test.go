@@ -43,6 +43,8 @@ type stackOpts struct {
 	// App adjusts how Trail is registered with the emulated marketplace
 	// (given Trail's base URL).
 	App func(a *b24test.App, base string)
+	// Config adjusts Trail's configuration before it starts.
+	Config func(c *config.Config)
 }
 
 func newStack(t testing.TB, opts b24test.Options) *stack {
@@ -88,6 +90,9 @@ func newStackWith(t testing.TB, opts b24test.Options, so stackOpts) *stack {
 		BodyLimit: 1 << 20, ShutdownTimeout: 10 * time.Second, DBMaxConns: 10,
 		APILogRetention: 72 * time.Hour, LogFormat: "text", LogLevel: "info",
 		MetricsPort: freePort(t),
+	}
+	if so.Config != nil {
+		so.Config(cfg)
 	}
 	d, err := db.Open(context.Background(), dbURL, 4)
 	if err != nil {

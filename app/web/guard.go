@@ -27,13 +27,15 @@ const (
 	throttledAddresses = 100_000
 )
 
-// throttleEntry limits refused entry requests per client address. The
-// count lives in this process; each process allows as much.
+// throttleEntry limits refused entry requests per client address. A
+// request is counted as it starts, so that a flood in flight cannot pass
+// the limit, and uncounted once it succeeds (or fails on Trail's side).
+// The count lives in this process; each process allows as much.
 func (h *handlers) throttleEntry(clientIPHeader string) fiber.Handler {
 	t := newThrottle(entryFailures, entryWindow, throttledAddresses, time.Now)
 	return func(c *fiber.Ctx) error {
 		addr := clientAddress(c, clientIPHeader)
-		if wait := t.blocked(addr); wait > 0 {
+		if wait := t.begin(addr); wait > 0 {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
 			c.SetUserContext(views.WithLang(c.UserContext(), c.Query("LANG", c.Query("lang"))))
 			return h.problem(c, fiber.StatusTooManyRequests, "error.too_many")
@@ -43,8 +45,8 @@ func (h *handlers) throttleEntry(clientIPHeader string) fiber.Handler {
 		if err != nil {
 			status = statusOf(err)
 		}
-		if status >= 400 && status < 500 {
-			t.fail(addr)
+		if status < 400 || status >= 500 {
+			t.undo(addr)
 		}
 		return err
 	}
@@ -70,20 +72,10 @@ func newThrottle(max int, window time.Duration, keys int, now func() time.Time) 
 	return &throttle{max: max, window: window, keys: keys, now: now, seen: map[string]*failures{}}
 }
 
-// blocked returns how long key is still turned away; 0 when it is not.
-func (t *throttle) blocked(key string) time.Duration {
-	now := t.now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f := t.seen[key]
-	if f == nil || f.n < t.max {
-		return 0
-	}
-	return max(f.start.Add(t.window).Sub(now), 0)
-}
-
-// fail counts one failure of key.
-func (t *throttle) fail(key string) {
+// begin counts a request of key that may fail. When key has used up its
+// failures it counts nothing and returns how long key is still turned
+// away; otherwise 0.
+func (t *throttle) begin(key string) time.Duration {
 	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -95,7 +87,20 @@ func (t *throttle) fail(key string) {
 		f = &failures{start: now}
 		t.seen[key] = f
 	}
+	if f.n >= t.max {
+		return max(f.start.Add(t.window).Sub(now), time.Nanosecond)
+	}
 	f.n++
+	return 0
+}
+
+// undo takes back the count of a request of key that did not fail.
+func (t *throttle) undo(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f := t.seen[key]; f != nil && f.n > 0 {
+		f.n--
+	}
 }
 
 // forget drops the windows that are over and, if that is not enough, any

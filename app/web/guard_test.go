@@ -10,24 +10,32 @@ func TestThrottle(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	th := newThrottle(3, time.Minute, 10, func() time.Time { return now })
 	for range 3 {
-		if th.blocked("a") > 0 {
-			t.Fatal("blocked before its failures ran out")
+		if th.begin("a") > 0 {
+			t.Fatal("turned away before its failures ran out")
 		}
-		th.fail("a")
 	}
-	if d := th.blocked("a"); d != time.Minute {
-		t.Fatalf("after 3 failures blocked for %v, want the rest of the minute", d)
+	if d := th.begin("a"); d != time.Minute {
+		t.Fatalf("after 3 failures turned away for %v, want the rest of the minute", d)
 	}
-	if th.blocked("b") > 0 {
-		t.Fatal("another address is blocked too")
+	if th.begin("b") > 0 {
+		t.Fatal("another address is turned away too")
 	}
 	now = now.Add(time.Minute)
-	if th.blocked("a") > 0 {
-		t.Fatal("still blocked once the window is over")
+	if th.begin("a") > 0 {
+		t.Fatal("still turned away once the window is over")
 	}
-	th.fail("a")
-	if th.blocked("a") > 0 {
-		t.Fatal("a new window starts from the old count")
+}
+
+// Successful requests are taken back: they never use up an address's
+// failures.
+func TestThrottleCountsOnlyFailures(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	th := newThrottle(3, time.Minute, 10, func() time.Time { return now })
+	for range 100 {
+		if th.begin("office") > 0 {
+			t.Fatal("successful requests used up the failures")
+		}
+		th.undo("office")
 	}
 }
 
@@ -35,7 +43,7 @@ func TestThrottleBounded(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	th := newThrottle(3, time.Minute, 10, func() time.Time { return now })
 	for i := range 1000 {
-		th.fail(strconv.Itoa(i))
+		th.begin(strconv.Itoa(i))
 	}
 	if n := len(th.seen); n > 10 {
 		t.Fatalf("%d addresses kept, at most 10 allowed", n)

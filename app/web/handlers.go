@@ -21,6 +21,9 @@ type handlers struct {
 	Jobs     *jobs.Client
 	Keys     *secret.KeyRing // seals renewal tickets and sign-in states
 	BaseURL  string
+	// PortalScheme is how portals are reached from a browser: https, or
+	// http for the emulated portals of development.
+	PortalScheme string
 	// AdminRecheck is how long Bitrix24's word that the viewer is an
 	// administrator holds before settings ask the page to renew its session.
 	AdminRecheck time.Duration

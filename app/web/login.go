@@ -1,9 +1,7 @@
 package web
 
 import (
-	"context"
 	"encoding/base64"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/secret"
-	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
 )
 
@@ -24,7 +21,8 @@ import (
 // Starting a sign-in answers the same way for every well-formed domain,
 // whether Trail is installed there or not (otherwise the answer would tell
 // anybody which portals use Trail): a redirect to that portal's authorize
-// page. The callback then fails cleanly for a portal without Trail.
+// page, found without looking at Trail's data. The callback then fails
+// cleanly for a portal without Trail.
 // https://apidocs.bitrix24.com/settings/oauth/index.html
 
 const loginStateTTL = 10 * time.Minute
@@ -40,31 +38,10 @@ func (h *handlers) login(keys *secret.KeyRing, clientID string) fiber.Handler {
 		if !ok {
 			return h.problem(c, fiber.StatusBadRequest, "error.bad_domain")
 		}
-		scheme, err := h.portalScheme(c.UserContext(), domain)
-		if err != nil {
-			return err
-		}
 		state := sealState(keys, domain, time.Now().Add(loginStateTTL))
-		target := scheme + "://" + domain + "/oauth/authorize/?" + url.Values{"client_id": {clientID}, "state": {state}}.Encode()
+		target := h.PortalScheme + "://" + domain + "/oauth/authorize/?" + url.Values{"client_id": {clientID}, "state": {state}}.Encode()
 		return c.Redirect(target, fiber.StatusFound)
 	}
-}
-
-// portalScheme is https, unless the installation on domain was made over
-// plain http (the emulated portals of development): in production every
-// answer is the same, installed or not.
-func (h *handlers) portalScheme(ctx context.Context, domain string) (string, error) {
-	in, err := db.InstallationByDomain(ctx, h.DB.Bun, domain)
-	if errors.Is(err, db.ErrNotFound) {
-		return "https", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if u, err := url.Parse(in.ClientEndpoint); err == nil && u.Scheme == "http" {
-		return "http", nil
-	}
-	return "https", nil
 }
 
 // portalDomain normalises a typed portal domain (a host name with an

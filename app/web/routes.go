@@ -38,6 +38,10 @@ func routes(app *fiber.App, d Deps) {
 	if d.Sessions != nil {
 		h := &handlers{DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, Keys: d.Config.Keys,
 			BaseURL: d.Config.BaseURL.String(), AdminRecheck: d.Config.AdminRecheck, refused: newRefusedTokens()}
+		h.PortalScheme = "https"
+		if d.Config.Env == config.Development {
+			h.PortalScheme = "http"
+		}
 		if h.AdminRecheck <= 0 {
 			h.AdminRecheck = config.DefaultAdminRecheck
 		}
