@@ -102,6 +102,19 @@ func (h *handlers) installation(ctx context.Context, memberID string) (*db.Insta
 	return in, nil
 }
 
+// admit runs the checks of a frame POST, cheapest first: the installation,
+// the application token, then the user's token at the portal.
+func (h *handlers) admit(ctx context.Context, f entryForm, entity string, id int64) (*who, error) {
+	in, err := h.installation(ctx, f.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	if !secret.TokenMatches(in.ApplicationTokenHash, f.AppToken) {
+		return nil, errBadToken
+	}
+	return h.verify(ctx, in, f.AuthID, f.Lang, entity, id)
+}
+
 // verify checks the user's token at the stored endpoint and, when a record
 // is named, whether the user may read it: one batch, one HTTP request. A
 // token the portal refused is remembered and refused again without asking.
@@ -187,14 +200,7 @@ func (h *handlers) enter(c *fiber.Ctx) error {
 			return h.problem(c, fiber.StatusBadRequest, "error.title")
 		}
 	}
-	in, err := h.installation(c.UserContext(), f.MemberID)
-	if err != nil {
-		return h.entryError(c, err)
-	}
-	if !secret.TokenMatches(in.ApplicationTokenHash, f.AppToken) {
-		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
-	}
-	w, err := h.verify(c.UserContext(), in, f.AuthID, f.Lang, entity, id)
+	w, err := h.admit(c.UserContext(), f, entity, id)
 	if err != nil {
 		return h.entryError(c, err)
 	}
