@@ -6,6 +6,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
@@ -29,6 +30,21 @@ type handlers struct {
 	AdminRecheck time.Duration
 
 	refused *refusedTokens
+}
+
+func newHandlers(d Deps) *handlers {
+	h := &handlers{
+		DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, Keys: d.Config.Keys,
+		BaseURL: d.Config.BaseURL.String(), PortalScheme: "https", AdminRecheck: d.Config.AdminRecheck,
+		refused: newRefusedTokens(),
+	}
+	if d.Config.Env == config.Development {
+		h.PortalScheme = "http"
+	}
+	if h.AdminRecheck <= 0 {
+		h.AdminRecheck = config.DefaultAdminRecheck
+	}
+	return h
 }
 
 const viewerKey = "trail.viewer"

@@ -36,15 +36,7 @@ func routes(app *fiber.App, d Deps) {
 	}
 
 	if d.Sessions != nil {
-		h := &handlers{DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, Keys: d.Config.Keys,
-			BaseURL: d.Config.BaseURL.String(), AdminRecheck: d.Config.AdminRecheck, refused: newRefusedTokens()}
-		h.PortalScheme = "https"
-		if d.Config.Env == config.Development {
-			h.PortalScheme = "http"
-		}
-		if h.AdminRecheck <= 0 {
-			h.AdminRecheck = config.DefaultAdminRecheck
-		}
+		h := newHandlers(d)
 		frame := app.Group("", sessions(d.Sessions))
 		// One URL for both install flavours: the ONAPPINSTALL event form and
 		// the installer page the portal opens in its iframe.
@@ -57,14 +49,14 @@ func routes(app *fiber.App, d Deps) {
 		// Bitrix24 POSTs into the iframe: a CRM tab, the app's page. These
 		// entry points are open to anybody: throttled per client address
 		// and checked for malformed fields before anything else.
-		guard := []fiber.Handler{h.throttleEntry(d.Config.ClientIPHeader), wellFormed}
-		frame.Post("/bitrix/tab", append(guard, h.enter)...)
-		frame.Post("/bitrix/app", append(guard, h.enter)...)
-		frame.Post("/bitrix/session", append(guard, h.renewSession)...)
+		throttle := h.throttleEntry(d.Config.ClientIPHeader)
+		frame.Post("/bitrix/tab", throttle, wellFormed, h.enter)
+		frame.Post("/bitrix/app", throttle, wellFormed, h.enter)
+		frame.Post("/bitrix/session", throttle, wellFormed, h.renewSession)
 		if d.Config.Keys != nil {
 			login := h.login(d.Config.Keys, d.Config.ClientID)
-			frame.Get("/bitrix/login", append(guard, login)...)
-			frame.Post("/bitrix/login", append(guard, login)...)
+			frame.Get("/bitrix/login", throttle, wellFormed, login)
+			frame.Post("/bitrix/login", throttle, wellFormed, login)
 		}
 
 		// requireViewer is set per route, not on a group mounted at "/": a
