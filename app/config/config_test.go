@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 const goodKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
@@ -31,6 +32,21 @@ func TestLoadValid(t *testing.T) {
 	}
 	if c.DirectDatabaseURL != c.DatabaseURL {
 		t.Errorf("DIRECT_DATABASE_URL should default to DATABASE_URL")
+	}
+	if c.MetricsPort != 0 || c.ClientIPHeader != "" || c.AdminRecheck != DefaultAdminRecheck {
+		t.Errorf("defaults: metrics port %d, client ip header %q, admin recheck %v", c.MetricsPort, c.ClientIPHeader, c.AdminRecheck)
+	}
+}
+
+func TestLoadPrivateMetricsAndProxy(t *testing.T) {
+	kv := full()
+	kv["METRICS_PORT"], kv["CLIENT_IP_HEADER"], kv["ADMIN_RECHECK"] = "9091", "Fly-Client-IP", "2m"
+	c, err := Load(env(kv), Needs{Database: true, App: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsPort != 9091 || c.ClientIPHeader != "Fly-Client-IP" || c.AdminRecheck != 2*time.Minute {
+		t.Errorf("metrics port %d, client ip header %q, admin recheck %v", c.MetricsPort, c.ClientIPHeader, c.AdminRecheck)
 	}
 }
 
