@@ -148,6 +148,15 @@ func TestForgedFrameFlood(t *testing.T) {
 		t.Errorf("forged application tokens cost %d portal calls, want 0", n)
 	}
 
+	// Event deliveries are not throttled per address: Bitrix24 sends bursts
+	// from a few addresses. The address turned away above still delivers.
+	for i := range entryFailures + 10 {
+		resp, _ := s.send(t, "POST", "/bitrix/events", "203.0.113.7", "", crmEvent(p, p.MemberID(), randomHex(t), i+1))
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("forged event %d from a throttled address = %d, want 401", i+1, resp.StatusCode)
+		}
+	}
+
 	// With a stolen application token each random AUTH_ID costs one call,
 	// until the address has used up its refusals.
 	before = refused()
