@@ -271,10 +271,10 @@ func (c *Client) post(ctx context.Context, target, body string) (int, *envelope,
 // sameOrigin reports whether b has a's scheme, host and port (a missing
 // port being the scheme's default).
 func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && originPort(a) == originPort(b)
 }
 
-func port(u *url.URL) string {
+func originPort(u *url.URL) string {
 	if p := u.Port(); p != "" {
 		return p
 	}

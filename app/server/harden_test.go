@@ -179,6 +179,16 @@ func TestForgedFrameFlood(t *testing.T) {
 	if n := refused() - before; n != 1 || st[401] != 10 {
 		t.Errorf("one bad AUTH_ID sent 10 times cost %d portal calls (answers %v), want 1", n, st)
 	}
+	// An employee opening the settings is refused too (403), sessionless.
+	emp, err := p.IssueTokens(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appForm := tabForm(p.MemberID(), p.ApplicationToken(), emp.AccessToken)
+	appForm.Set("PLACEMENT", "DEFAULT")
+	if resp, _ := s.send(t, "POST", "/bitrix/app", "198.51.100.1", "", appForm); resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-Session-Token") != "" {
+		t.Errorf("an employee's settings entry = %d (session %q), want 403 without a session", resp.StatusCode, resp.Header.Get("X-Session-Token"))
+	}
 	if n := sessions(); n != sessionsBefore {
 		t.Errorf("refused entries left %d sessions", n-sessionsBefore)
 	}
