@@ -18,7 +18,7 @@ import (
 )
 
 // Bitrix24 opens Trail's pages with a POST carrying the user's tokens and
-// the portal's member_id (reference §10). Nothing in it is trusted as is,
+// the portal's member_id. Nothing in it is trusted as is,
 // and the cheap checks come first, so that an outsider who knows only a
 // member_id cannot make Trail spend the portal's REST budget: the form's
 // shape; the installation, looked up by member_id; the APPLICATION_TOKEN
