@@ -18,9 +18,9 @@ import (
 )
 
 // Bitrix24 opens Trail's pages with a POST carrying the user's tokens and
-// the portal's member_id. Nothing in it is trusted as is,
-// and the cheap checks come first, so that an outsider who knows only a
-// member_id cannot make Trail spend the portal's REST budget: the form's
+// the portal's member_id. Nothing in it is trusted as is, and the cheap
+// checks come first, so that an outsider who knows only a member_id
+// cannot make Trail spend the portal's REST budget: the form's
 // shape; the installation, looked up by member_id; the APPLICATION_TOKEN
 // every frame POST carries, against its stored hash; the tokens the portal
 // refused lately. Only then is the user's token checked by calling the
