@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,7 +29,11 @@ type flyConfig struct {
 			Method string `toml:"method"`
 		} `toml:"checks"`
 	} `toml:"http_service"`
-	Env map[string]string `toml:"env"`
+	Env     map[string]string `toml:"env"`
+	Metrics struct {
+		Port int    `toml:"port"`
+		Path string `toml:"path"`
+	} `toml:"metrics"`
 }
 
 func TestFlyConfig(t *testing.T) {
@@ -57,6 +62,13 @@ func TestFlyConfig(t *testing.T) {
 	}
 	if len(fc.HTTPService.Checks) == 0 || fc.HTTPService.Checks[0].Path != "/readyz" {
 		t.Errorf("http checks = %+v, want a check on /readyz", fc.HTTPService.Checks)
+	}
+	// Metrics are scraped on the private port only.
+	if fc.Metrics.Path != "/metrics" || fc.Metrics.Port == 0 || fc.Env["METRICS_PORT"] != strconv.Itoa(fc.Metrics.Port) {
+		t.Errorf("[metrics] %+v and METRICS_PORT %q must agree on one port", fc.Metrics, fc.Env["METRICS_PORT"])
+	}
+	if fc.Metrics.Port == fc.HTTPService.InternalPort {
+		t.Errorf("metrics port %d is the public port", fc.Metrics.Port)
 	}
 	if fc.KillSignal != "SIGTERM" {
 		t.Errorf("kill_signal = %q, want SIGTERM (the binary shuts down gracefully on it)", fc.KillSignal)

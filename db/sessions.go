@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -10,8 +12,16 @@ import (
 
 // SessionStore keeps scs sessions in the sessions table, tagged with the
 // portal they belong to (taken from the context, see WithPortal) so that a
-// portal's purge removes them. It implements scs.CtxStore.
+// portal's purge removes them. It implements scs.CtxStore. Rows are keyed
+// by a hash of the session token: the token itself never reaches the
+// database, so a copy of the table opens no session.
 type SessionStore struct{ db *DB }
+
+// sessionKey is the stored key of a session token.
+func sessionKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
 
 // NewSessionStore returns the store.
 func NewSessionStore(d *DB) *SessionStore { return &SessionStore{db: d} }
@@ -33,7 +43,7 @@ func portalOf(ctx context.Context) *int64 {
 // FindCtx returns the data of an unexpired session.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.Pool.QueryRow(ctx, "SELECT data FROM sessions WHERE token = $1 AND now() < expiry", token).Scan(&b)
+	err := s.db.Pool.QueryRow(ctx, "SELECT data FROM sessions WHERE token = $1 AND now() < expiry", sessionKey(token)).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -47,13 +57,13 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	_, err := s.db.Pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry, portal_id) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry,
-		portal_id = COALESCE(EXCLUDED.portal_id, sessions.portal_id)`, token, b, expiry.UTC(), portalOf(ctx))
+		portal_id = COALESCE(EXCLUDED.portal_id, sessions.portal_id)`, sessionKey(token), b, expiry.UTC(), portalOf(ctx))
 	return err
 }
 
 // DeleteCtx removes a session.
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	_, err := s.db.Pool.Exec(ctx, "DELETE FROM sessions WHERE token = $1", token)
+	_, err := s.db.Pool.Exec(ctx, "DELETE FROM sessions WHERE token = $1", sessionKey(token))
 	return err
 }
 

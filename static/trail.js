@@ -6,9 +6,11 @@
 (function () {
   "use strict";
   var HEADER = "X-Session-Token";
+  var RENEWAL = "X-Renewal-Ticket";
   var body = document.body;
   var member = body.dataset.member || "";
   var key = "trail:session:" + member;
+  var ticketKey = "trail:renewal:" + member;
   var b24 = null;
 
   function store(token) {
@@ -20,6 +22,18 @@
     try { return localStorage.getItem(key) || body.dataset.session || ""; } catch (e) { return body.dataset.session || ""; }
   }
   if (body.dataset.session) store(body.dataset.session);
+
+  // The renewal ticket comes with each session and is sent back to open
+  // the next one.
+  function storeTicket(t) {
+    if (!t) return;
+    try { localStorage.setItem(ticketKey, t); } catch (e) { /* the page's ticket still works */ }
+    body.dataset.renewal = t;
+  }
+  function ticket() {
+    try { return localStorage.getItem(ticketKey) || body.dataset.renewal || ""; } catch (e) { return body.dataset.renewal || ""; }
+  }
+  if (body.dataset.renewal) storeTicket(body.dataset.renewal);
 
   // The SDK talks to the parent window; outside Bitrix24 it rejects.
   function sdk() {
@@ -53,10 +67,12 @@
       form.set("AUTH_ID", auth.access_token);
       form.set("member_id", member);
       form.set("context", body.dataset.context || "");
+      form.set("ticket", ticket());
       return fetch("/bitrix/session", { method: "POST", body: form, credentials: "omit" });
     }).then(function (r) {
       if (!r.ok) throw new Error("session refused: " + r.status);
       store(r.headers.get(HEADER));
+      storeTicket(r.headers.get(RENEWAL));
     }).finally(function () { renewing = null; });
     return renewing;
   }

@@ -126,6 +126,8 @@ func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
 			for m := range r.calls {
 				delay = max(delay, c.pacer.refused(c.portal, m, backoff(attempt, c.opts.OperatingBackoff, max(time.Minute, c.opts.OperatingBackoff))))
 			}
+		case errors.Is(e, ErrNonPublicAddress):
+			return nil, e
 		case errors.Is(e, ErrServer), errors.Is(e, ErrTransport), errors.Is(e, ErrOverloaded):
 			if !r.idempotent && !neverSent(e) {
 				return nil, e
@@ -137,7 +139,7 @@ func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
 		if attempt >= c.opts.MaxAttempts {
 			return nil, e
 		}
-		if r.noWait {
+		if r.noWait || delay > c.maxWait() {
 			return nil, errors.Join(e, &WouldWaitError{Delay: delay, Reason: "retry"})
 		}
 		if !fitsDeadline(ctx, c.now(), delay) {
@@ -166,7 +168,7 @@ func (c *Client) pace(ctx context.Context, r *request) (time.Duration, error) {
 		if d == 0 {
 			return total, nil
 		}
-		if r.noWait || !fitsDeadline(ctx, c.now(), d) {
+		if r.noWait || total+d > c.maxWait() || !fitsDeadline(ctx, c.now(), d) {
 			return total, &WouldWaitError{Delay: d, Reason: "operating"}
 		}
 		if err := sleep(ctx, d); err != nil {
@@ -178,7 +180,7 @@ func (c *Client) pace(ctx context.Context, r *request) (time.Duration, error) {
 
 // reserve books the request's slot in the portal's bucket and waits for it.
 func (c *Client) reserve(ctx context.Context, r *request) (time.Duration, error) {
-	maxWait := untilDeadline(ctx, c.now())
+	maxWait := min(untilDeadline(ctx, c.now()), c.maxWait())
 	if r.noWait {
 		maxWait = 0
 	}
@@ -187,6 +189,15 @@ func (c *Client) reserve(ctx context.Context, r *request) (time.Duration, error)
 		return 0, err
 	}
 	return d, sleep(ctx, d)
+}
+
+// maxWait is the longest one call may wait for its slot, its time budget
+// or its next attempt.
+func (c *Client) maxWait() time.Duration {
+	if c.opts.MaxWait > 0 {
+		return c.opts.MaxWait
+	}
+	return 1<<63 - 1
 }
 
 // neverSent reports whether a transport failure happened before the
@@ -204,9 +215,15 @@ func neverSent(err error) bool {
 // maxRedirects bounds how many address changes one request follows.
 const maxRedirects = 3
 
+// MaxAnswerBytes is the largest answer body the client reads. A full batch
+// of 50 list pages (2,500 rows of wide records) stays well below it; a
+// larger answer is refused with ErrAnswerTooLarge rather than held in memory.
+const MaxAnswerBytes = 32 << 20
+
 // post sends a form POST and decodes the answer's envelope. It follows
-// redirects (a portal that changed its address answers 302) by repeating
-// the POST at the new address.
+// redirects within the portal's own origin (scheme, host and port) by
+// repeating the POST at the new address; a redirect anywhere else would
+// carry the token there, so it ends the request with ErrRedirect.
 func (c *Client) post(ctx context.Context, target, body string) (int, *envelope, error) {
 	method := target[strings.LastIndexByte(target, '/')+1:]
 	for hop := 0; ; hop++ {
@@ -228,10 +245,17 @@ func (c *Client) post(ctx context.Context, target, body string) (int, *envelope,
 			if err != nil {
 				return res.StatusCode, nil, transportError(method, res.StatusCode, err)
 			}
+			if !sameOrigin(res.Request.URL, next) {
+				return res.StatusCode, nil, &Error{Method: method, Status: res.StatusCode, kind: ErrRedirect,
+					cause: fmt.Errorf("redirect to %s refused", next.Host)}
+			}
 			target = next.String()
 			continue
 		}
 		env, err := readEnvelope(res)
+		if errors.Is(err, errTooLarge) {
+			return res.StatusCode, nil, &Error{Method: method, Status: res.StatusCode, kind: ErrAnswerTooLarge, cause: err}
+		}
 		if err != nil {
 			if res.StatusCode >= 500 {
 				e := newError(method, res.StatusCode, "", "")
@@ -242,6 +266,22 @@ func (c *Client) post(ctx context.Context, target, body string) (int, *envelope,
 		}
 		return res.StatusCode, env, nil
 	}
+}
+
+// sameOrigin reports whether b has a's scheme, host and port (a missing
+// port being the scheme's default).
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && originPort(a) == originPort(b)
+}
+
+func originPort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
 }
 
 func isRedirect(status int) bool {
@@ -258,12 +298,18 @@ func isRedirect(status int) bool {
 // callers share it, so it is not pooled.
 func readEnvelope(res *http.Response) (*envelope, error) {
 	defer res.Body.Close()
+	if res.ContentLength > MaxAnswerBytes {
+		return nil, fmt.Errorf("%w: %d bytes announced", errTooLarge, res.ContentLength)
+	}
 	var buf bytes.Buffer
-	if res.ContentLength > 0 && res.ContentLength < 64<<20 {
+	if res.ContentLength > 0 {
 		buf.Grow(int(res.ContentLength) + bytes.MinRead)
 	}
-	if _, err := buf.ReadFrom(res.Body); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(res.Body, MaxAnswerBytes+1)); err != nil {
 		return nil, fmt.Errorf("reading answer: %w", err)
+	}
+	if buf.Len() > MaxAnswerBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, MaxAnswerBytes)
 	}
 	env, err := parseEnvelope(buf.Bytes())
 	if err != nil {

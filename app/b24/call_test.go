@@ -286,12 +286,15 @@ func TestNoWait(t *testing.T) {
 
 func TestRedirectRepeatsPost(t *testing.T) {
 	f := newFakePortal(t, 0)
-	old := http.NewServeMux()
-	old.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, f.srv.URL+r.URL.Path, http.StatusFound)
-	})
-	moved := httptestServer(t, old)
-	c := New(Webhook{URL: moved + "/rest/1/secret/"}, fastOptions())
+	// The portal moved its REST root within its own origin.
+	moved := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/old/"); ok {
+			http.Redirect(w, r, "/rest/"+rest, http.StatusFound)
+			return
+		}
+		f.ServeHTTP(w, r)
+	}))
+	c := New(Webhook{URL: moved + "/old/1/secret/"}, fastOptions())
 	resp, err := c.Call(context.Background(), "echo", Params{"a": "b"})
 	if err != nil {
 		t.Fatal(err)

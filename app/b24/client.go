@@ -34,6 +34,13 @@ type Options struct {
 	// OperatingBackoff is the first wait after OPERATION_TIME_LIMIT when the
 	// method's reset time is unknown; it doubles up to a minute. Default 10 s.
 	OperatingBackoff time.Duration
+	// MaxWait bounds how long one call waits for the portal's bucket, the
+	// method's execution-time budget or a retry; past it the call fails with
+	// a *WouldWaitError saying how long it would have been. Zero means no
+	// bound but the context's deadline. Calls made while a person waits
+	// (opening a page) set it so that a busy portal answers "try again"
+	// instead of hanging.
+	MaxWait time.Duration
 	// RefreshBefore is how long before its expiry an access token is
 	// refreshed without waiting for the portal to reject it; default one
 	// minute. Negative disables early refreshes.

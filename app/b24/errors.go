@@ -46,7 +46,15 @@ var (
 	// ErrWouldWait: the call was not made because it would have had to wait;
 	// the error is a [*WouldWaitError] that says for how long.
 	ErrWouldWait = errors.New("b24: call would wait")
+	// ErrRedirect: the portal redirected the request to another origin;
+	// the client does not follow, so the token never goes there.
+	ErrRedirect = errors.New("b24: redirect to another host refused")
+	// ErrAnswerTooLarge: the answer was larger than MaxAnswerBytes.
+	ErrAnswerTooLarge = errors.New("b24: answer too large")
 )
+
+// errTooLarge marks a body cut off at MaxAnswerBytes.
+var errTooLarge = errors.New("answer larger than the limit")
 
 // Error is a failure reported by a portal or by the OAuth server.
 // Its message never contains a token.

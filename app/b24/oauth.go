@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -111,6 +112,10 @@ func (c *Client) refresh(ctx context.Context, o OAuth, cur Token) (Token, error)
 	return t, err
 }
 
+// maxTokenAnswer bounds what is read of an OAuth server's answer: a token
+// answer is a few hundred bytes.
+const maxTokenAnswer = 64 << 10
+
 func (c *Client) exchange(ctx context.Context, target string, cur Token) (Token, int, error) {
 	const method = "oauth.token"
 	for attempt := 0; ; attempt++ {
@@ -131,7 +136,7 @@ func (c *Client) exchange(ctx context.Context, target string, cur Token) (Token,
 			return Token{}, 0, te
 		}
 		var a tokenAnswer
-		err = json.NewDecoder(res.Body).Decode(&a)
+		err = json.NewDecoder(io.LimitReader(res.Body, maxTokenAnswer)).Decode(&a)
 		res.Body.Close()
 		switch {
 		case err != nil && res.StatusCode >= 500:

@@ -53,7 +53,7 @@ func BenchmarkTabRender(b *testing.B) {
 				b.Fatal(err)
 			}
 			form := url.Values{"AUTH_ID": {tok.AccessToken}, "AUTH_EXPIRES": {"3600"}, "member_id": {env.portal.MemberID()},
-				"PLACEMENT": {"CRM_DEAL_DETAIL_TAB"}, "PLACEMENT_OPTIONS": {`{"ID":"1"}`}}
+				"APPLICATION_TOKEN": {env.portal.ApplicationToken()}, "PLACEMENT": {"CRM_DEAL_DETAIL_TAB"}, "PLACEMENT_OPTIONS": {`{"ID":"1"}`}}
 			req, _ := http.NewRequest("POST", env.base+"/bitrix/tab?DOMAIN="+url.QueryEscape(env.portal.Domain())+"&PROTOCOL=0&LANG=en",
 				strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -159,7 +159,8 @@ func setup(b *testing.B) *env {
 		b.Fatal(err)
 	}
 	resp, err := http.PostForm(e.base+"/bitrix/tab?DOMAIN="+url.QueryEscape(p.Domain()), url.Values{
-		"AUTH_ID": {tok.AccessToken}, "member_id": {p.MemberID()}, "PLACEMENT": {"CRM_DEAL_DETAIL_TAB"}, "PLACEMENT_OPTIONS": {`{"ID":"1"}`}})
+		"AUTH_ID": {tok.AccessToken}, "member_id": {p.MemberID()}, "APPLICATION_TOKEN": {p.ApplicationToken()},
+		"PLACEMENT": {"CRM_DEAL_DETAIL_TAB"}, "PLACEMENT_OPTIONS": {`{"ID":"1"}`}})
 	if err != nil {
 		b.Fatal(err)
 	}

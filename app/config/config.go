@@ -42,10 +42,21 @@ type Config struct {
 	// (WORKER_ID, else Fly's FLY_MACHINE_ID): a restarted worker takes back
 	// at once the jobs its killed predecessor left running. Empty: random.
 	WorkerID string
-	// MetricsPort, when set, serves /metrics on its own port in a process
-	// that runs jobs only (web processes serve it on PORT).
+	// MetricsPort, when set, serves /metrics on its own port, in every
+	// process kind; the public PORT never serves it.
 	MetricsPort int
+	// ClientIPHeader names the request header in which the proxy in front
+	// of Trail puts the client's address (Fly.io: Fly-Client-IP). Empty: the
+	// connection's peer address. Per-address throttling keys on it, so it
+	// must be a header the proxy sets itself, never one passed through.
+	ClientIPHeader string
+	// AdminRecheck is how long a session's administrator flag holds before
+	// settings need it confirmed by Bitrix24 again (ADMIN_RECHECK).
+	AdminRecheck time.Duration
 }
+
+// DefaultAdminRecheck is AdminRecheck unless configured.
+const DefaultAdminRecheck = 5 * time.Minute
 
 // TokenURL is the OAuth server's token endpoint.
 func (c *Config) TokenURL() string { return c.OAuthURL + "/oauth/token/" }
@@ -86,6 +97,14 @@ func Load(getenv func(string) string, needs Needs) (*Config, error) {
 	}
 	c.OperatorPassword = getenv("OPERATOR_PASSWORD")
 	c.MetricsPort = p.intIn("METRICS_PORT", 0, 0, 65535)
+	if c.MetricsPort == c.Port {
+		p.fail("METRICS_PORT", "must differ from PORT: /metrics is served only on a private port")
+	}
+	c.ClientIPHeader = p.headerName("CLIENT_IP_HEADER")
+	c.AdminRecheck = p.duration("ADMIN_RECHECK", DefaultAdminRecheck)
+	if c.AdminRecheck > 15*time.Minute {
+		p.fail("ADMIN_RECHECK", "must be at most 15m: a demoted administrator keeps the settings that long")
+	}
 	c.WorkerID = p.get("WORKER_ID")
 	if c.WorkerID == "" {
 		c.WorkerID = p.get("FLY_MACHINE_ID")
@@ -127,6 +146,18 @@ func (p *parser) str(name string, required bool, what string) string {
 	v := p.get(name)
 	if v == "" && required {
 		p.fail(name, "is required: "+what)
+	}
+	return v
+}
+
+// headerName reads an optional HTTP header name.
+func (p *parser) headerName(name string) string {
+	v := p.get(name)
+	for _, r := range v {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			p.fail(name, "must be an HTTP header name (letters, digits and dashes), e.g. Fly-Client-IP")
+			break
+		}
 	}
 	return v
 }

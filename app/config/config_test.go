@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 const goodKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
@@ -31,6 +32,21 @@ func TestLoadValid(t *testing.T) {
 	}
 	if c.DirectDatabaseURL != c.DatabaseURL {
 		t.Errorf("DIRECT_DATABASE_URL should default to DATABASE_URL")
+	}
+	if c.MetricsPort != 0 || c.ClientIPHeader != "" || c.AdminRecheck != DefaultAdminRecheck {
+		t.Errorf("defaults: metrics port %d, client ip header %q, admin recheck %v", c.MetricsPort, c.ClientIPHeader, c.AdminRecheck)
+	}
+}
+
+func TestLoadPrivateMetricsAndProxy(t *testing.T) {
+	kv := full()
+	kv["METRICS_PORT"], kv["CLIENT_IP_HEADER"], kv["ADMIN_RECHECK"] = "9091", "Fly-Client-IP", "2m"
+	c, err := Load(env(kv), Needs{Database: true, App: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsPort != 9091 || c.ClientIPHeader != "Fly-Client-IP" || c.AdminRecheck != 2*time.Minute {
+		t.Errorf("metrics port %d, client ip header %q, admin recheck %v", c.MetricsPort, c.ClientIPHeader, c.AdminRecheck)
 	}
 }
 
@@ -70,6 +86,9 @@ func TestLoadErrors(t *testing.T) {
 		{"env unknown", map[string]string{"APP_ENV": "staging"}, Needs{}, "APP_ENV", "expected one of development, production"},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, Needs{}, "LOG_FORMAT", "expected one of json, text"},
 		{"shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, Needs{}, "SHUTDOWN_TIMEOUT", "positive duration"},
+		{"metrics on the public port", map[string]string{"PORT": "8080", "METRICS_PORT": "8080"}, Needs{}, "METRICS_PORT", "must differ from PORT"},
+		{"admin recheck too long", map[string]string{"ADMIN_RECHECK": "1h"}, Needs{}, "ADMIN_RECHECK", "at most 15m"},
+		{"client ip header", map[string]string{"CLIENT_IP_HEADER": "Fly Client IP"}, Needs{}, "CLIENT_IP_HEADER", "HTTP header name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,12 +59,15 @@ func (c *Clients) For(in *db.Installation) (*b24.Client, error) {
 // ForUser returns a client that calls the installation's stored endpoint
 // with a user's access token (from a placement POST), to learn who the user
 // is and what they may read. It never refreshes: the token is the user's.
-func (c *Clients) ForUser(in *db.Installation, accessToken string) *b24.Client {
+// A person is waiting, so a call waits at most maxWait for the portal's
+// limits and otherwise fails at once with b24.ErrWouldWait.
+func (c *Clients) ForUser(in *db.Installation, accessToken string, maxWait time.Duration) *b24.Client {
 	store := &b24.MemoryTokenStore{}
 	key := Key(in) + ":user"
 	store.Save(key, b24.Token{AccessToken: accessToken, ClientEndpoint: in.ClientEndpoint, MemberID: in.MemberID})
 	opts := c.options()
 	opts.RefreshBefore = -1
+	opts.MaxWait = maxWait
 	return b24.New(b24.OAuth{Portal: key, Store: store, TokenURL: c.TokenURL}, opts)
 }
 
@@ -82,11 +85,16 @@ func (c *Clients) options() b24.Options {
 }
 
 // HTTPClient returns the transport for portal calls. Bitrix24 cuts a request
-// off after 60 s, so nothing waits longer. With loopbackLocalhost, host names
-// under .localhost reach 127.0.0.1 (RFC 6761), which is how development and
-// tests reach the emulated portals; production leaves it off.
-func HTTPClient(loopbackLocalhost bool) *http.Client {
+// off after 60 s, so nothing waits longer. In development, host names under
+// .localhost reach 127.0.0.1 (RFC 6761), which is how development and tests
+// reach the emulated portals. Otherwise only public addresses are dialled
+// (b24.PublicOnly): a portal's stored endpoint, or a name it resolves to
+// later, never reaches Trail's own network.
+func HTTPClient(development bool) *http.Client {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	if !development {
+		d.Control = b24.PublicOnly
+	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 8
 	// Every portal is a host of its own: the default cap of 100 idle
@@ -94,9 +102,12 @@ func HTTPClient(loopbackLocalhost bool) *http.Client {
 	// shake hands) again and again. Idle ones still close after 90 s.
 	tr.MaxIdleConns = 0
 	tr.ResponseHeaderTimeout = 60 * time.Second
+	// Proxies from the environment would move the dial (and its check) to
+	// the proxy's address.
+	tr.Proxy = nil
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, port, err := net.SplitHostPort(addr)
-		if err == nil && loopbackLocalhost && (host == "localhost" || strings.HasSuffix(host, ".localhost")) {
+		if err == nil && development && (host == "localhost" || strings.HasSuffix(host, ".localhost")) {
 			addr = net.JoinHostPort("127.0.0.1", port)
 		}
 		return d.DialContext(ctx, network, addr)

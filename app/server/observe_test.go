@@ -69,7 +69,7 @@ func TestObservability(t *testing.T) {
 	var metricsText string
 	var missing []string
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		status, text := get(t, s.base+"/metrics")
+		status, text := get(t, s.metrics+"/metrics")
 		if status != 200 {
 			t.Fatalf("/metrics: %d", status)
 		}
@@ -86,6 +86,9 @@ func TestObservability(t *testing.T) {
 	}
 	for _, series := range missing {
 		t.Errorf("/metrics lacks %s", series)
+	}
+	if status, _ := get(t, s.base+"/metrics"); status != 404 {
+		t.Errorf("/metrics on the public port = %d, want 404", status)
 	}
 	if err := p.Uninstall(true); err != nil {
 		t.Fatal(err)

@@ -161,7 +161,8 @@ func (tn *tenants) framePOST(t *testing.T, path, member, placement, options stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := framePostAuth(t, tn.s.base, path, member, tok.AccessToken, tn.a.Domain(), placement, options)
+	// A's people see A's application token in every frame of A.
+	r := framePostAuth(t, tn.s.base, path, member, tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), placement, options)
 	return exchange{name: "POST " + path + " member " + member, resp: r, body: readBody(t, r)}
 }
 
@@ -190,7 +191,7 @@ func (tn *tenants) exercise(t *testing.T, route string) (out []exchange, ok bool
 	get := func(token string) exchange { return tn.do(t, route, method, concrete, token, nil) }
 	switch {
 	case route == "GET /" || route == "HEAD /" || route == "GET /healthz" || route == "HEAD /healthz" ||
-		route == "GET /readyz" || route == "HEAD /readyz" || route == "GET /metrics" || route == "HEAD /metrics" ||
+		route == "GET /readyz" || route == "HEAD /readyz" ||
 		route == "GET /static/*" || route == "HEAD /static/*":
 		out = append(out, get(""), get(tn.tabA))
 	case path == "/tab/:entity/:id/entries" || path == "/tab/:entity/:id/export.csv":
@@ -285,7 +286,7 @@ func TestEveryRoute(t *testing.T) {
 		// Error pages too: an unknown page, a refused employee.
 		all = append(all, tn.do(t, "GET unknown page", "GET", "/no-such-page", "", nil))
 		tok, _ := tn.a.IssueTokens(2)
-		r := framePostAuth(t, tn.s.base, "/bitrix/app", tn.a.MemberID(), tok.AccessToken, tn.a.Domain(), "DEFAULT", "{}")
+		r := framePostAuth(t, tn.s.base, "/bitrix/app", tn.a.MemberID(), tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), "DEFAULT", "{}")
 		refused := exchange{name: "POST /bitrix/app as an employee", resp: r, body: readBody(t, r), portalPage: true}
 		if refused.resp.StatusCode != 403 {
 			t.Errorf("%s = %d, want 403", refused.name, refused.resp.StatusCode)

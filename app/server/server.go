@@ -134,7 +134,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		}()
 	}
 
-	if mode.Workers && !mode.HTTP && cfg.MetricsPort > 0 {
+	if cfg.MetricsPort > 0 {
 		stopMetrics, err := serveMetrics(m, cfg.MetricsPort, log)
 		if err != nil {
 			return err
@@ -162,7 +162,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 	return runErr
 }
 
-// serveMetrics serves /metrics for a process without the web app.
+// serveMetrics serves /metrics on a port of its own, which the platform
+// scrapes over its private network; the public port never serves it.
 func serveMetrics(m *metrics.Metrics, port int, log *slog.Logger) (func(), error) {
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(port))
 	if err != nil {

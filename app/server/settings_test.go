@@ -33,6 +33,7 @@ func (s *stack) enterApp(t *testing.T, p *b24test.Portal, userID int) (*frameCli
 	form := url.Values{
 		"AUTH_ID": {tok.AccessToken}, "AUTH_EXPIRES": {"3600"}, "REFRESH_ID": {tok.RefreshToken},
 		"member_id": {p.MemberID()}, "status": {"L"}, "PLACEMENT": {"DEFAULT"}, "PLACEMENT_OPTIONS": {"{}"},
+		"APPLICATION_TOKEN": {p.ApplicationToken()},
 	}
 	fc := &frameClient{t: t, s: s}
 	status, body := fc.do("POST", "/bitrix/app?LANG=en&DOMAIN="+url.QueryEscape(p.Domain()), form)
@@ -197,12 +198,18 @@ func TestSettingsPage(t *testing.T) {
 
 	t.Run("non-admin is refused on every settings route", func(t *testing.T) {
 		before := s.settingsRow(t, portalID)
-		user, status, body := s.enterApp(t, p, p.UserIDs()[1])
+		refused, status, body := s.enterApp(t, p, p.UserIDs()[1])
 		if status != http.StatusForbidden || !strings.Contains(body, "Only portal administrators") {
 			t.Fatalf("non-admin entry = %d: %.300s", status, body)
 		}
-		if user.token == "" {
-			t.Fatal("no session for the non-admin (the routes below would be refused for that reason only)")
+		if refused.token != "" {
+			t.Error("the refused entry opened a session")
+		}
+		// The non-admin's session comes from a record's tab.
+		resp := framePost(t, s.base, "/bitrix/tab", p, p.UserIDs()[1], "CRM_DEAL_DETAIL_TAB", `{"ID":"1"}`)
+		user := &frameClient{t: t, s: s, token: between(readBody(t, resp), `data-session="`, `"`)}
+		if resp.StatusCode != http.StatusOK || user.token == "" {
+			t.Fatalf("no session for the non-admin from a tab (%d): the routes below would be refused for that reason only", resp.StatusCode)
 		}
 		for _, r := range []struct {
 			method, path string

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,13 +23,14 @@ import (
 
 // stack is Trail running against the emulator, both in-process on loopback.
 type stack struct {
-	emu  *b24test.Server
-	db   *db.DB
-	base string
-	cfg  *config.Config
-	key  string // ENCRYPTION_KEY, for a worker in another process
-	stop context.CancelFunc
-	done chan error
+	emu     *b24test.Server
+	db      *db.DB
+	base    string
+	metrics string // the private metrics port's base URL
+	cfg     *config.Config
+	key     string // ENCRYPTION_KEY, for a worker in another process
+	stop    context.CancelFunc
+	done    chan error
 }
 
 // stackOpts vary the Trail side of a stack.
@@ -41,6 +43,8 @@ type stackOpts struct {
 	// App adjusts how Trail is registered with the emulated marketplace
 	// (given Trail's base URL).
 	App func(a *b24test.App, base string)
+	// Config adjusts Trail's configuration before it starts.
+	Config func(c *config.Config)
 }
 
 func newStack(t testing.TB, opts b24test.Options) *stack {
@@ -85,6 +89,10 @@ func newStackWith(t testing.TB, opts b24test.Options, so stackOpts) *stack {
 		ClientID: "local.trail.test", ClientSecret: "test-secret", Keys: keys, OAuthURL: oauth,
 		BodyLimit: 1 << 20, ShutdownTimeout: 10 * time.Second, DBMaxConns: 10,
 		APILogRetention: 72 * time.Hour, LogFormat: "text", LogLevel: "info",
+		MetricsPort: freePort(t),
+	}
+	if so.Config != nil {
+		so.Config(cfg)
 	}
 	d, err := db.Open(context.Background(), dbURL, 4)
 	if err != nil {
@@ -92,7 +100,7 @@ func newStackWith(t testing.TB, opts b24test.Options, so stackOpts) *stack {
 	}
 	t.Cleanup(d.Close)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &stack{emu: emu, db: d, base: base, cfg: cfg, key: keyEntry, stop: cancel, done: make(chan error, 1)}
+	s := &stack{emu: emu, db: d, base: base, metrics: "http://127.0.0.1:" + strconv.Itoa(cfg.MetricsPort), cfg: cfg, key: keyEntry, stop: cancel, done: make(chan error, 1)}
 	w, level := so.Log, so.LogLevel
 	if w == nil {
 		w, level = testWriter{t}, slog.LevelWarn
@@ -101,6 +109,17 @@ func newStackWith(t testing.TB, opts b24test.Options, so stackOpts) *stack {
 	go func() { s.done <- server.Run(ctx, cfg, log, server.Mode{HTTP: true, Workers: !so.NoWorkers}, ln) }()
 	t.Cleanup(func() { cancel(); <-s.done })
 	return s
+}
+
+// freePort returns a port nothing listens on at the moment.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 type testWriter struct{ t testing.TB }

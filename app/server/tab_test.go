@@ -19,13 +19,15 @@ func framePost(t *testing.T, base, path string, p *b24test.Portal, userID int, p
 	if err != nil {
 		t.Fatal(err)
 	}
-	return framePostAuth(t, base, path, p.MemberID(), tok.AccessToken, p.Domain(), placement, options)
+	return framePostAuth(t, base, path, p.MemberID(), p.ApplicationToken(), tok.AccessToken, p.Domain(), placement, options)
 }
 
-func framePostAuth(t *testing.T, base, path, member, auth, domain, placement, options string) *http.Response {
+// framePostAuth posts a frame form as it could be forged: any member_id,
+// application token, user token and DOMAIN.
+func framePostAuth(t *testing.T, base, path, member, appToken, auth, domain, placement, options string) *http.Response {
 	t.Helper()
 	form := url.Values{
-		"AUTH_ID": {auth}, "AUTH_EXPIRES": {"3600"}, "member_id": {member},
+		"AUTH_ID": {auth}, "AUTH_EXPIRES": {"3600"}, "member_id": {member}, "APPLICATION_TOKEN": {appToken},
 		"PLACEMENT": {placement}, "PLACEMENT_OPTIONS": {options}, "status": {"L"},
 	}
 	u := base + path + "?DOMAIN=" + url.QueryEscape(domain) + "&PROTOCOL=0&LANG=en&APP_SID=abc"
@@ -137,16 +139,16 @@ func TestHistoryTab(t *testing.T) {
 
 	// A token of another portal, or a forged DOMAIN, is refused.
 	otherTok, _ := other.IssueTokens(other.AdminID())
-	resp = framePostAuth(t, s.base, "/bitrix/tab", p.MemberID(), otherTok.AccessToken, p.Domain(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	resp = framePostAuth(t, s.base, "/bitrix/tab", p.MemberID(), p.ApplicationToken(), otherTok.AccessToken, p.Domain(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 	if body := readBody(t, resp); resp.StatusCode != 401 || strings.Contains(body, "Tab test title") {
 		t.Errorf("another portal's token = %d, want 401", resp.StatusCode)
 	}
 	tok, _ := p.IssueTokens(p.AdminID())
-	resp = framePostAuth(t, s.base, "/bitrix/tab", p.MemberID(), tok.AccessToken, "evil.example.com", "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	resp = framePostAuth(t, s.base, "/bitrix/tab", p.MemberID(), p.ApplicationToken(), tok.AccessToken, "evil.example.com", "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 	if body := readBody(t, resp); resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Security-Policy"), portalOrigin) || strings.Contains(body, "evil.example.com") {
 		t.Errorf("a forged DOMAIN must change nothing: %d %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
 	}
-	resp = framePostAuth(t, s.base, "/bitrix/tab", "0123456789abcdef0123456789abcdef", tok.AccessToken, p.Domain(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	resp = framePostAuth(t, s.base, "/bitrix/tab", "0123456789abcdef0123456789abcdef", p.ApplicationToken(), tok.AccessToken, p.Domain(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 	if resp.StatusCode != 401 {
 		t.Errorf("unknown member_id = %d, want 401", resp.StatusCode)
 	}

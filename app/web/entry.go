@@ -4,36 +4,51 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
 )
 
 // Bitrix24 opens Trail's pages with a POST carrying the user's tokens and
-// the portal's member_id (reference §10). Nothing in it is trusted as is:
-// the installation is looked up by member_id, the token is checked by
-// calling the portal at the installation's stored endpoint (so a forged
-// DOMAIN changes nothing and another portal's token fails), and only then
-// a session starts.
+// the portal's member_id. Nothing in it is trusted as is, and the cheap
+// checks come first, so that an outsider who knows only a member_id
+// cannot make Trail spend the portal's REST budget: the form's
+// shape; the installation, looked up by member_id; the APPLICATION_TOKEN
+// every frame POST carries, against its stored hash; the tokens the portal
+// refused lately. Only then is the user's token checked by calling the
+// portal at the installation's stored endpoint (so a forged DOMAIN changes
+// nothing and another portal's token fails), waiting at most
+// interactiveWait for the portal's bucket, and only then a session starts.
+// https://apidocs.bitrix24.com/api-reference/widgets/crm/detail-tab.html
+
+// interactiveWait is how long a person's request may wait for the portal's
+// rate limit; past it the page says "busy, try again".
+const interactiveWait = 2 * time.Second
 
 // entryForm is what the frame POST carries.
 type entryForm struct {
 	AuthID    string
 	MemberID  string
+	AppToken  string
 	Placement string
 	Options   map[string]any
 	Lang      string
 }
 
-func readEntry(c *fiber.Ctx) entryForm {
-	f := entryForm{
-		AuthID: c.FormValue("AUTH_ID"), MemberID: c.FormValue("member_id"),
+// readEntry reads a frame POST; ok is false when its fields cannot be what
+// Bitrix24 sends.
+func readEntry(c *fiber.Ctx) (f entryForm, ok bool) {
+	f = entryForm{
+		AuthID: c.FormValue("AUTH_ID"), MemberID: c.FormValue("member_id"), AppToken: c.FormValue("APPLICATION_TOKEN"),
 		Placement: strings.ToUpper(c.FormValue("PLACEMENT")), Lang: c.Query("LANG", c.FormValue("LANG")),
 	}
 	if f.Placement == "" {
@@ -41,7 +56,22 @@ func readEntry(c *fiber.Ctx) entryForm {
 	}
 	// PLACEMENT_OPTIONS is a JSON string, occasionally not JSON at all.
 	_ = json.Unmarshal([]byte(c.FormValue("PLACEMENT_OPTIONS")), &f.Options)
-	return f
+	return f, plausibleToken(f.MemberID) && plausibleToken(f.AuthID) && plausibleToken(f.AppToken)
+}
+
+// plausibleToken reports whether s can be a member_id or a Bitrix24 token:
+// a short run of letters, digits, dots, dashes and underscores.
+func plausibleToken(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '.' || b == '-' || b == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // who is the verified user behind a frame POST.
@@ -58,12 +88,8 @@ var (
 	errBadToken     = errors.New("token not accepted")
 )
 
-// verify checks the user's token at the stored endpoint and, when a record
-// is named, whether the user may read it: one batch, one HTTP request.
-func (h *handlers) verify(ctx context.Context, memberID, authID, lang string, entity string, id int64) (*who, error) {
-	if memberID == "" || authID == "" {
-		return nil, errBadToken
-	}
+// installation finds the active installation of a portal.
+func (h *handlers) installation(ctx context.Context, memberID string) (*db.Installation, error) {
 	in, err := db.InstallationByMemberID(ctx, h.DB.Bun, memberID)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, errNotInstalled
@@ -74,7 +100,38 @@ func (h *handlers) verify(ctx context.Context, memberID, authID, lang string, en
 	if in.Status == db.StatusUninstalled || in.Status == db.StatusPurged {
 		return nil, errNotInstalled
 	}
-	c := h.Clients.ForUser(in, authID)
+	return in, nil
+}
+
+// admit runs the checks of a frame POST, cheapest first: the installation,
+// the application token, then the user's token at the portal.
+func (h *handlers) admit(ctx context.Context, f entryForm, entity string, id int64) (*who, error) {
+	in, err := h.installation(ctx, f.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	if !secret.TokenMatches(in.ApplicationTokenHash, f.AppToken) {
+		return nil, errBadToken
+	}
+	return h.verify(ctx, in, f.AuthID, f.Lang, entity, id)
+}
+
+// verify checks the user's token at the stored endpoint and, when a record
+// is named, whether the user may read it: one batch, one HTTP request. A
+// token the portal refused is remembered and refused again without asking.
+func (h *handlers) verify(ctx context.Context, in *db.Installation, authID, lang string, entity string, id int64) (*who, error) {
+	if h.refused.has(in.MemberID, authID) {
+		return nil, errBadToken
+	}
+	w, err := h.askPortal(ctx, in, authID, lang, entity, id)
+	if errors.Is(err, errBadToken) {
+		h.refused.add(in.MemberID, authID)
+	}
+	return w, err
+}
+
+func (h *handlers) askPortal(ctx context.Context, in *db.Installation, authID, lang string, entity string, id int64) (*who, error) {
+	c := h.Clients.ForUser(in, authID, interactiveWait)
 	var b b24.Batch
 	b.Add("me", "user.current", nil)
 	b.Add("admin", "user.admin", nil)
@@ -146,8 +203,11 @@ func optionID(opts map[string]any) int64 {
 
 // enter handles every frame POST: a CRM tab, the app's main page.
 func (h *handlers) enter(c *fiber.Ctx) error {
-	f := readEntry(c)
+	f, ok := readEntry(c)
 	c.SetUserContext(views.WithLang(c.UserContext(), f.Lang))
+	if !ok {
+		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
+	}
 	entity := entityOfPlacement(f.Placement)
 	var id int64
 	if entity != "" {
@@ -155,22 +215,26 @@ func (h *handlers) enter(c *fiber.Ctx) error {
 			return h.problem(c, fiber.StatusBadRequest, "error.title")
 		}
 	}
-	w, err := h.verify(c.UserContext(), f.MemberID, f.AuthID, f.Lang, entity, id)
+	w, err := h.admit(c.UserContext(), f, entity, id)
 	if err != nil {
 		return h.entryError(c, err)
 	}
 	allowFraming(c, w.in.ClientEndpoint)
+	c.SetUserContext(views.WithLang(c.UserContext(), w.viewer.Lang))
+	// Refusals come before the session: a refused request leaves none.
+	switch {
+	case entity == "" && !w.viewer.Admin:
+		return h.problem(c, fiber.StatusForbidden, "error.admins_only")
+	case entity != "" && !w.readable:
+		return h.problem(c, fiber.StatusForbidden, "error.no_read")
+	}
 	token, err := startSession(h.Sessions, c, w.viewer)
 	if err != nil {
 		return err
 	}
-	c.SetUserContext(views.WithLang(c.UserContext(), w.viewer.Lang))
-	sess := views.FrameSession{Token: token, MemberID: w.in.MemberID}
+	sess := views.FrameSession{Token: token, MemberID: w.in.MemberID, Renewal: h.renewalTicket(w.viewer)}
 	if entity == "" {
 		return h.mainPage(c, w, sess)
-	}
-	if !w.readable {
-		return h.problem(c, fiber.StatusForbidden, "error.no_read")
 	}
 	grantRead(h.Sessions, c.UserContext(), entity, id)
 	sess.Context = entity + ":" + itoa(id)
@@ -178,13 +242,31 @@ func (h *handlers) enter(c *fiber.Ctx) error {
 }
 
 // renewSession starts a new session from a fresh token the page got from
-// the SDK after its session expired; the page's context (the record it
-// shows) is checked again.
+// the SDK after its session expired (or its admin flag needs confirming);
+// the page's context (the record it shows) is checked again. The page has
+// no application token to show (the browser must never see it), so the
+// cheap check here is the renewal ticket Trail gave the page with its
+// session: sealed, naming the portal and the user, expiring.
 func (h *handlers) renewSession(c *fiber.Ctx) error {
-	entity, id := parseContext(c.FormValue("context"))
-	w, err := h.verify(c.UserContext(), c.FormValue("member_id"), c.FormValue("AUTH_ID"), "", entity, id)
+	member, authID := c.FormValue("member_id"), c.FormValue("AUTH_ID")
+	if !plausibleToken(member) || !plausibleToken(authID) {
+		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
+	}
+	user, ok := openRenewalTicket(h.Keys, c.FormValue("ticket"), member, time.Now())
+	if !ok {
+		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
+	}
+	in, err := h.installation(c.UserContext(), member)
 	if err != nil {
 		return h.entryError(c, err)
+	}
+	entity, id := parseContext(c.FormValue("context"))
+	w, err := h.verify(c.UserContext(), in, authID, "", entity, id)
+	if err != nil {
+		return h.entryError(c, err)
+	}
+	if w.viewer.UserID != user {
+		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
 	}
 	w.viewer.Lang = views.Lang(h.Sessions.GetString(c.UserContext(), keyLang))
 	token, err := startSession(h.Sessions, c, w.viewer)
@@ -195,6 +277,7 @@ func (h *handlers) renewSession(c *fiber.Ctx) error {
 		grantRead(h.Sessions, c.UserContext(), entity, id)
 	}
 	c.Set(SessionHeader, token)
+	c.Set(RenewalHeader, h.renewalTicket(w.viewer))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -216,6 +299,10 @@ func parseContext(s string) (string, int64) {
 }
 
 func (h *handlers) entryError(c *fiber.Ctx, err error) error {
+	if d, ok := b24.RetryAfter(err); ok && errors.Is(err, b24.ErrWouldWait) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(int(math.Ceil(d.Seconds())), 1)))
+		return h.problem(c, fiber.StatusServiceUnavailable, "error.busy")
+	}
 	switch {
 	case errors.Is(err, errNotInstalled):
 		return h.problem(c, fiber.StatusUnauthorized, "error.not_installed")
@@ -238,6 +325,8 @@ func (h *handlers) problem(c *fiber.Ctx, status int, key string) error {
 		title = "error.title.forbidden"
 	case fiber.StatusUnauthorized:
 		title = "error.title.unauthorized"
+	case fiber.StatusServiceUnavailable, fiber.StatusTooManyRequests:
+		title = "error.title.busy"
 	}
 	return views.Render(c, views.Problem(views.T(ctx, title), views.T(ctx, key)))
 }

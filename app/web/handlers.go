@@ -1,10 +1,14 @@
 package web
 
 import (
+	"time"
+
 	"github.com/alexedwards/scs/v2"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/portal"
+	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
 	"github.com/trailhq/trail/views"
@@ -16,7 +20,31 @@ type handlers struct {
 	Sessions *scs.SessionManager
 	Clients  *portal.Clients
 	Jobs     *jobs.Client
+	Keys     *secret.KeyRing // seals renewal tickets and sign-in states
 	BaseURL  string
+	// PortalScheme is how portals are reached from a browser: https, or
+	// http for the emulated portals of development.
+	PortalScheme string
+	// AdminRecheck is how long Bitrix24's word that the viewer is an
+	// administrator holds before settings ask the page to renew its session.
+	AdminRecheck time.Duration
+
+	refused *refusedTokens
+}
+
+func newHandlers(d Deps) *handlers {
+	h := &handlers{
+		DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, Keys: d.Config.Keys,
+		BaseURL: d.Config.BaseURL.String(), PortalScheme: "https", AdminRecheck: d.Config.AdminRecheck,
+		refused: newRefusedTokens(),
+	}
+	if d.Config.Env == config.Development {
+		h.PortalScheme = "http"
+	}
+	if h.AdminRecheck <= 0 {
+		h.AdminRecheck = config.DefaultAdminRecheck
+	}
+	return h
 }
 
 const viewerKey = "trail.viewer"
@@ -43,10 +71,22 @@ func viewerOf(c *fiber.Ctx) viewer {
 	return v
 }
 
-// requireAdmin guards every settings route on the server.
+// RenewHeader marks a 401 that asks the page to open a new session with a
+// fresh Bitrix24 token (trail.js renews on every 401; the marker says why).
+const RenewHeader = "X-Session-Renew"
+
+// requireAdmin guards every settings route on the server. The admin flag
+// is taken from the session only while it is fresh: an administrator
+// demoted on the portal loses the settings within AdminRecheck, because
+// the renewal asks user.admin again.
 func (h *handlers) requireAdmin(c *fiber.Ctx) error {
-	if !viewerOf(c).Admin {
+	v := viewerOf(c)
+	if !v.Admin {
 		return h.problem(c, fiber.StatusForbidden, "error.admins_only")
+	}
+	if time.Since(v.AdminAt) > h.AdminRecheck {
+		c.Set(RenewHeader, "admin")
+		return fiber.NewError(fiber.StatusUnauthorized, "administrator rights need confirming")
 	}
 	return c.Next()
 }

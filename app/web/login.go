@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/base64"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,14 +10,20 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/secret"
-	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
 )
 
 // Sign-in with Bitrix24 (authorization-code flow), for opening Trail's
 // admin pages outside the portal. Without cookies, the state that ties the
 // callback to the sign-in it answers is sealed with Trail's key ring: it
-// names the portal and expires, and nobody else can make one.
+// names the portal's domain and expires, and nobody else can make one.
+//
+// Starting a sign-in answers the same way for every well-formed domain,
+// whether Trail is installed there or not (otherwise the answer would tell
+// anybody which portals use Trail): a redirect to that portal's authorize
+// page, found without looking at Trail's data. The callback then fails
+// cleanly for a portal without Trail.
+// https://apidocs.bitrix24.com/settings/oauth/index.html
 
 const loginStateTTL = 10 * time.Minute
 
@@ -29,39 +34,61 @@ func (h *handlers) login(keys *secret.KeyRing, clientID string) fiber.Handler {
 		if code := c.Query("code"); code != "" {
 			return h.loginCallback(c, keys, code)
 		}
-		domain := strings.ToLower(strings.TrimSpace(c.FormValue("domain", c.Query("domain"))))
-		if domain == "" {
-			return h.problem(c, fiber.StatusBadRequest, "error.not_installed")
+		domain, ok := portalDomain(c.FormValue("domain", c.Query("domain")))
+		if !ok {
+			return h.problem(c, fiber.StatusBadRequest, "error.bad_domain")
 		}
-		in, err := db.InstallationByDomain(c.UserContext(), h.DB.Bun, domain)
-		if errors.Is(err, db.ErrNotFound) {
-			return h.problem(c, fiber.StatusNotFound, "error.not_installed")
-		}
-		if err != nil {
-			return err
-		}
-		// The browser goes to the portal Trail has stored, whatever spelling
-		// the form used.
-		u, err := url.Parse(in.ClientEndpoint)
-		if err != nil {
-			return err
-		}
-		state := sealState(keys, in.MemberID, time.Now().Add(loginStateTTL))
-		target := u.Scheme + "://" + u.Host + "/oauth/authorize/?" + url.Values{"client_id": {clientID}, "state": {state}}.Encode()
+		state := sealState(keys, domain, time.Now().Add(loginStateTTL))
+		target := h.PortalScheme + "://" + domain + "/oauth/authorize/?" + url.Values{"client_id": {clientID}, "state": {state}}.Encode()
 		return c.Redirect(target, fiber.StatusFound)
 	}
 }
 
+// portalDomain normalises a typed portal domain (a host name with an
+// optional port); ok is false when it cannot be one.
+func portalDomain(s string) (string, bool) {
+	d := strings.ToLower(strings.TrimSpace(s))
+	host, port, hasPort := strings.Cut(d, ":")
+	if hasPort {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+			return "", false
+		}
+	}
+	if host == "" || len(host) > 253 || !strings.Contains(host, ".") {
+		return "", false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return "", false
+		}
+		for i := 0; i < len(label); i++ {
+			if b := label[i]; !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
+				return "", false
+			}
+		}
+	}
+	return d, true
+}
+
 func (h *handlers) loginCallback(c *fiber.Ctx, keys *secret.KeyRing, code string) error {
-	member, ok := openState(keys, c.Query("state"), time.Now())
-	if !ok || member != c.Query("member_id") {
+	domain, ok := openState(keys, c.Query("state"), time.Now())
+	if !ok {
 		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
 	}
 	t, err := h.Clients.App().Exchange(c.UserContext(), code)
-	if err != nil || t.MemberID != member {
+	if err != nil || t.MemberID == "" {
 		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
 	}
-	w, err := h.verify(c.UserContext(), member, t.AccessToken, c.Query("lang"), "", 0)
+	// The OAuth server, not the query string, says which portal signed in;
+	// it must be the one the sign-in was started for.
+	in, err := h.installation(c.UserContext(), t.MemberID)
+	if err != nil {
+		return h.entryError(c, err)
+	}
+	if !strings.EqualFold(in.Domain, domain) {
+		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
+	}
+	w, err := h.verify(c.UserContext(), in, t.AccessToken, c.Query("lang"), "", 0)
 	if err != nil {
 		return h.entryError(c, err)
 	}
@@ -73,11 +100,11 @@ func (h *handlers) loginCallback(c *fiber.Ctx, keys *secret.KeyRing, code string
 		return err
 	}
 	c.Locals(viewerKey, w.viewer)
-	return h.settingsPage(c, w.in, views.FrameSession{Token: token, MemberID: w.in.MemberID})
+	return h.settingsPage(c, w.in, views.FrameSession{Token: token, MemberID: w.in.MemberID, Renewal: h.renewalTicket(w.viewer)})
 }
 
-func sealState(keys *secret.KeyRing, member string, exp time.Time) string {
-	payload := member + "|" + strconv.FormatInt(exp.Unix(), 10)
+func sealState(keys *secret.KeyRing, domain string, exp time.Time) string {
+	payload := domain + "|" + strconv.FormatInt(exp.Unix(), 10)
 	return base64.RawURLEncoding.EncodeToString(keys.Seal([]byte(payload), []byte("login-state")))
 }
 
@@ -90,10 +117,10 @@ func openState(keys *secret.KeyRing, state string, now time.Time) (string, bool)
 	if err != nil {
 		return "", false
 	}
-	member, expText, ok := strings.Cut(string(plain), "|")
+	domain, expText, ok := strings.Cut(string(plain), "|")
 	exp, err := strconv.ParseInt(expText, 10, 64)
 	if !ok || err != nil || now.Unix() > exp {
 		return "", false
 	}
-	return member, true
+	return domain, true
 }

@@ -4,7 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/basicauth"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/static"
@@ -19,7 +18,6 @@ func routes(app *fiber.App, d Deps) {
 
 	app.Get("/healthz", healthz)
 	app.Get("/readyz", readyz(d.Ready))
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 
 	if d.RiverUI != nil && d.Config.OperatorPassword != "" {
 		app.Use(operatorPath,
@@ -38,7 +36,7 @@ func routes(app *fiber.App, d Deps) {
 	}
 
 	if d.Sessions != nil {
-		h := &handlers{DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, BaseURL: d.Config.BaseURL.String()}
+		h := newHandlers(d)
 		frame := app.Group("", sessions(d.Sessions))
 		// One URL for both install flavours: the ONAPPINSTALL event form and
 		// the installer page the portal opens in its iframe.
@@ -48,20 +46,24 @@ func routes(app *fiber.App, d Deps) {
 			}
 			return installEvent(d.Lifecycle)(c)
 		})
-		// Bitrix24 POSTs into the iframe: a CRM tab, the app's page.
-		frame.Post("/bitrix/tab", h.enter)
-		frame.Post("/bitrix/app", h.enter)
-		frame.Post("/bitrix/session", h.renewSession)
+		// Bitrix24 POSTs into the iframe: a CRM tab, the app's page. These
+		// entry points are open to anybody: throttled per client address
+		// and checked for malformed fields before anything else.
+		throttle := h.throttleEntry(d.Config.ClientIPHeader)
+		frame.Post("/bitrix/tab", throttle, wellFormed, h.enter)
+		frame.Post("/bitrix/app", throttle, wellFormed, h.enter)
+		frame.Post("/bitrix/session", throttle, wellFormed, h.renewSession)
 		if d.Config.Keys != nil {
 			login := h.login(d.Config.Keys, d.Config.ClientID)
-			frame.Get("/bitrix/login", login)
-			frame.Post("/bitrix/login", login)
+			frame.Get("/bitrix/login", throttle, wellFormed, login)
+			frame.Post("/bitrix/login", throttle, wellFormed, login)
 		}
 
-		user := frame.Group("", h.requireViewer)
-		user.Get("/bitrix/install/status", h.installStatus)
-		user.Get("/tab/:entity/:id/entries", h.tabEntries)
-		user.Get("/tab/:entity/:id/export.csv", h.tabExport)
-		h.settingsRoutes(user.Group("/settings", h.requireAdmin))
+		// requireViewer is set per route, not on a group mounted at "/": a
+		// path Trail does not serve answers 404, not 401.
+		frame.Get("/bitrix/install/status", h.requireViewer, h.installStatus)
+		frame.Get("/tab/:entity/:id/entries", h.requireViewer, h.tabEntries)
+		frame.Get("/tab/:entity/:id/export.csv", h.requireViewer, h.tabExport)
+		h.settingsRoutes(frame.Group("/settings", h.requireViewer, h.requireAdmin))
 	}
 }

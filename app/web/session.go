@@ -22,9 +22,11 @@ const (
 	keyMember = "member_id"
 	keyUser   = "user_id"
 	keyAdmin  = "admin"
-	keyLang   = "lang"
-	keyZone   = "time_zone"
-	keyOffset = "portal_offset"
+	// keyAdminAt is when Bitrix24 last confirmed the admin flag (unix s).
+	keyAdminAt = "admin_at"
+	keyLang    = "lang"
+	keyZone    = "time_zone"
+	keyOffset  = "portal_offset"
 )
 
 // NewSessions returns the session manager Trail uses.
@@ -72,6 +74,8 @@ type viewer struct {
 	MemberID string
 	UserID   int64
 	Admin    bool
+	// AdminAt is when Bitrix24 last confirmed Admin.
+	AdminAt  time.Time
 	Lang     string
 	TimeZone string // the user's IANA zone from Bitrix24; "" for the portal's default
 	// PortalOffset is the portal's UTC offset in seconds, as the dates of
@@ -83,7 +87,7 @@ func currentViewer(sm *scs.SessionManager, ctx context.Context) (viewer, bool) {
 	v := viewer{
 		PortalID: sm.GetInt64(ctx, keyPortal), MemberID: sm.GetString(ctx, keyMember),
 		UserID: sm.GetInt64(ctx, keyUser), Admin: sm.GetBool(ctx, keyAdmin), Lang: sm.GetString(ctx, keyLang),
-		TimeZone: sm.GetString(ctx, keyZone),
+		AdminAt: time.Unix(sm.GetInt64(ctx, keyAdminAt), 0), TimeZone: sm.GetString(ctx, keyZone),
 	}
 	if sm.Exists(ctx, keyOffset) {
 		off := int32(sm.GetInt(ctx, keyOffset))
@@ -94,6 +98,8 @@ func currentViewer(sm *scs.SessionManager, ctx context.Context) (viewer, bool) {
 
 // startSession replaces whatever session the request had with one for the
 // verified viewer (a new token, so a token seen before cannot be reused).
+// The viewer's admin flag was just confirmed by Bitrix24. Call it only for
+// a request that succeeds: a refused one must leave no session behind.
 func startSession(sm *scs.SessionManager, c *fiber.Ctx, v viewer) (string, error) {
 	ctx := db.WithPortal(c.UserContext(), v.PortalID)
 	if err := sm.RenewToken(ctx); err != nil {
@@ -103,6 +109,7 @@ func startSession(sm *scs.SessionManager, c *fiber.Ctx, v viewer) (string, error
 	sm.Put(ctx, keyMember, v.MemberID)
 	sm.Put(ctx, keyUser, v.UserID)
 	sm.Put(ctx, keyAdmin, v.Admin)
+	sm.Put(ctx, keyAdminAt, time.Now().Unix())
 	sm.Put(ctx, keyLang, v.Lang)
 	sm.Put(ctx, keyZone, v.TimeZone)
 	if v.PortalOffset != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/metrics"
@@ -20,12 +21,19 @@ import (
 
 func newTestApp(t *testing.T, logs *bytes.Buffer) *fiber.App {
 	t.Helper()
+	app, _ := newTestAppMetrics(t, logs)
+	return app
+}
+
+func newTestAppMetrics(t *testing.T, logs *bytes.Buffer) (*fiber.App, *metrics.Metrics) {
+	t.Helper()
 	base, _ := url.Parse("http://localhost:8080")
+	m := metrics.New()
 	return New(Deps{
 		Config:  &config.Config{BodyLimit: 4096, BaseURL: base},
 		Log:     slog.New(slog.NewJSONHandler(logs, nil)),
-		Metrics: metrics.New(),
-	})
+		Metrics: m,
+	}), m
 }
 
 func do(t *testing.T, app *fiber.App, req *http.Request) (*http.Response, string) {
@@ -88,10 +96,12 @@ func TestRequestLogLeavesQueryOut(t *testing.T) {
 }
 
 func TestMetricsByRoute(t *testing.T) {
-	app := newTestApp(t, &bytes.Buffer{})
+	app, m := newTestAppMetrics(t, &bytes.Buffer{})
 	do(t, app, httptest.NewRequest("GET", "/healthz", nil))
 	do(t, app, httptest.NewRequest("GET", "/no/such/page/123", nil))
-	_, body := do(t, app, httptest.NewRequest("GET", "/metrics", nil))
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
 	for _, want := range []string{
 		`trail_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
 		`trail_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
@@ -104,6 +114,10 @@ func TestMetricsByRoute(t *testing.T) {
 	}
 	if strings.Contains(body, "/no/such/page/123") {
 		t.Error("raw paths must not become label values")
+	}
+	// The public app does not serve /metrics (it is on a private port).
+	if resp, _ := do(t, app, httptest.NewRequest("GET", "/metrics", nil)); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /metrics on the public app = %d, want 404", resp.StatusCode)
 	}
 }
 

@@ -72,7 +72,7 @@ func eventBind(c *call) (callResult, *apiError) {
 	}
 	offline := strings.EqualFold(c.str("event_type"), "offline")
 	authType, _ := strconv.Atoi(c.str("auth_type"))
-	if !c.user.admin && (offline || (authType != 0 && authType != c.user.id)) {
+	if !c.user.admin.Load() && (offline || (authType != 0 && authType != c.user.id)) {
 		return callResult{}, errAccessDenied
 	}
 	handler := c.str("handler")

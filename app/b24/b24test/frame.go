@@ -124,7 +124,7 @@ func (ui uiRequest) openFrame(handler, placement, options string, install bool) 
 		"REFRESH_ID":        tok.RefreshToken,
 		"AUTH_EXPIRES":      tok.ExpiresIn,
 		"MEMBER_ID":         p.memberID,
-		"IS_ADMIN":          ui.user.admin,
+		"IS_ADMIN":          ui.user.admin.Load(),
 		"APP_OPTIONS":       appOpts,
 		"USER_OPTIONS":      userOpts,
 		"PLACEMENT":         placement,

@@ -77,7 +77,7 @@ func nilIfEmpty(s string) any {
 
 // offlineAccess checks the admin right and returns the queue; p.mu held.
 func offlineAccess(c *call) (*offlineQueue, *apiError) {
-	if !c.user.admin {
+	if !c.user.admin.Load() {
 		return nil, errAccessDenied
 	}
 	if c.portal.inst == nil {

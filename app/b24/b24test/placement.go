@@ -47,7 +47,7 @@ func knownPlacement(code string, c *call) bool {
 }
 
 func placementBind(c *call) (callResult, *apiError) {
-	if !c.user.admin {
+	if !c.user.admin.Load() {
 		return callResult{}, errAccessDenied
 	}
 	code := strings.ToUpper(c.str("PLACEMENT"))
@@ -81,7 +81,7 @@ func placementBind(c *call) (callResult, *apiError) {
 }
 
 func placementUnbind(c *call) (callResult, *apiError) {
-	if !c.user.admin {
+	if !c.user.admin.Load() {
 		return callResult{}, errAccessDenied
 	}
 	code := strings.ToUpper(c.str("PLACEMENT"))
@@ -107,7 +107,7 @@ func placementUnbind(c *call) (callResult, *apiError) {
 }
 
 func placementGet(c *call) (callResult, *apiError) {
-	if !c.user.admin {
+	if !c.user.admin.Load() {
 		return callResult{}, errAccessDenied
 	}
 	c.portal.mu.Lock()

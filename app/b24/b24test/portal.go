@@ -31,6 +31,7 @@ type Portal struct {
 
 	requests   atomic.Int64
 	limited    atomic.Int64
+	refused    atomic.Int64
 	refreshes  atomic.Int64
 	deliveries deliveryLog
 }
@@ -120,14 +121,18 @@ func (p *Portal) Info() PortalInfo {
 
 // Stats are a portal's counters since start.
 type Stats struct {
-	Requests  int64 `json:"requests"`
-	Limited   int64 `json:"limited"`
-	Refreshes int64 `json:"refreshes"`
+	Requests int64 `json:"requests"`
+	Limited  int64 `json:"limited"`
+	// Unauthenticated counts REST requests refused for their auth (missing,
+	// unknown, expired or revoked token; wrong webhook secret).
+	Unauthenticated int64 `json:"unauthenticated"`
+	Refreshes       int64 `json:"refreshes"`
 }
 
-// Stats returns the request, rate-limited and token-refresh counters.
+// Stats returns the request, rate-limited, unauthenticated and
+// token-refresh counters.
 func (p *Portal) Stats() Stats {
-	return Stats{Requests: p.requests.Load(), Limited: p.limited.Load(), Refreshes: p.refreshes.Load()}
+	return Stats{Requests: p.requests.Load(), Limited: p.limited.Load(), Unauthenticated: p.refused.Load(), Refreshes: p.refreshes.Load()}
 }
 
 // Refreshes is how many refresh_token grants succeeded for this portal.

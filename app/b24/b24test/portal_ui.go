@@ -171,7 +171,7 @@ func (ui uiRequest) page(r *http.Request, title, section string, content any) pa
 	for _, u := range ui.portal.users {
 		c := userChoice{ID: u.id, Name: u.name + " " + u.last, Selected: u.id == ui.user.id}
 		switch {
-		case u.admin:
+		case u.admin.Load():
 			c.Note = "administrator"
 		case u.ownRecords:
 			c.Note = "own records only"

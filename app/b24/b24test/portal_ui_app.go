@@ -45,12 +45,12 @@ func serveAppPage(w http.ResponseWriter, r *http.Request) {
 	complete := p.Installed()
 	handler := a.AppURL
 	switch {
-	case !present && ui.user.admin:
+	case !present && ui.user.admin.Load():
 		ap.CanInstall = true
 		ap.Note = "The application is not installed on this portal."
 	case !present:
 		ap.Note = "The application is not installed on this portal. Ask your administrator to install it."
-	case !complete && ui.user.admin:
+	case !complete && ui.user.admin.Load():
 		ap.Installing = true
 		handler = a.InstallURL
 	case !complete:
@@ -71,7 +71,7 @@ func serveAppPage(w http.ResponseWriter, r *http.Request) {
 // pending until the installer frame calls installFinish.
 func installFromPage(w http.ResponseWriter, r *http.Request) {
 	ui := uiFrom(r)
-	if !ui.user.admin {
+	if !ui.user.admin.Load() {
 		ui.message(w, r, http.StatusForbidden, "Access denied", "Only an administrator may install applications.")
 		return
 	}

@@ -57,6 +57,9 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, t restTarget)
 		}
 	}
 	if aerr != nil {
+		if p != nil {
+			p.refused.Add(1)
+		}
 		writeError(w, aerr)
 		return
 	}

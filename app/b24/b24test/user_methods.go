@@ -9,7 +9,7 @@ func init() {
 	register(
 		&method{name: "user.current", scope: "user", fn: methodUserCurrent},
 		&method{name: "user.get", scope: "user", fn: methodUserGet},
-		&method{name: "user.admin", fn: func(c *call) (callResult, *apiError) { return ok(c.user.admin) }},
+		&method{name: "user.admin", fn: func(c *call) (callResult, *apiError) { return ok(c.user.admin.Load()) }},
 		&method{name: "profile", fn: methodProfile},
 	)
 }
@@ -30,7 +30,7 @@ func userObj(u *user) *obj {
 		"TIME_ZONE", u.timeZone,
 		"PERSONAL_GENDER", u.gender,
 		"PERSONAL_PHOTO", "",
-		"WORK_POSITION", map[bool]string{true: "Administrator", false: "Sales manager"}[u.admin],
+		"WORK_POSITION", map[bool]string{true: "Administrator", false: "Sales manager"}[u.admin.Load()],
 		"UF_DEPARTMENT", listOf(1),
 		"USER_TYPE", "employee",
 	)
@@ -105,7 +105,7 @@ func methodProfile(c *call) (callResult, *apiError) {
 	u := c.user
 	return ok(objOf(
 		"ID", strconv.Itoa(u.id),
-		"ADMIN", u.admin,
+		"ADMIN", u.admin.Load(),
 		"NAME", u.name,
 		"LAST_NAME", u.last,
 		"PERSONAL_GENDER", u.gender,

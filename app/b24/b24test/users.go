@@ -1,14 +1,18 @@
 package b24test
 
-import "math/rand/v2"
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+)
 
 // user is a portal employee.
 type user struct {
 	id         int
 	name, last string
 	email      string
-	admin      bool
-	ownRecords bool // CRM read right "own records only"
+	admin      atomic.Bool // changed by SetAdmin while requests are served
+	ownRecords bool        // CRM read right "own records only"
 	gender     string
 	timeZone   string // "" means the portal's default, as Bitrix24 reports it
 }
@@ -38,13 +42,25 @@ func newUsers(r *rand.Rand) []*user {
 			name:       first,
 			last:       last,
 			email:      lowerASCII(first) + "." + lowerASCII(last) + "@example.com",
-			admin:      i+1 == adminID,
 			ownRecords: i+1 == ownRecordsUserID,
 			gender:     []string{"F", "M"}[r.IntN(2)],
 			timeZone:   userZones[i%len(userZones)],
 		}
+		users[i].admin.Store(i+1 == adminID)
 	}
 	return users
+}
+
+// SetAdmin makes a user an administrator of the portal or takes that away
+// (as an administrator does on the portal's users page); user.admin and
+// everything else the portal checks follow at once.
+func (p *Portal) SetAdmin(userID int, admin bool) error {
+	u := p.user(userID)
+	if u == nil {
+		return fmt.Errorf("no user %d", userID)
+	}
+	u.admin.Store(admin)
+	return nil
 }
 
 func (p *Portal) user(id int) *user {
@@ -79,7 +95,7 @@ type User struct {
 func (p *Portal) Users() []User {
 	out := make([]User, len(p.users))
 	for i, u := range p.users {
-		out[i] = User{ID: u.id, Name: u.name, LastName: u.last, Email: u.email, Admin: u.admin, OwnRecordsOnly: u.ownRecords}
+		out[i] = User{ID: u.id, Name: u.name, LastName: u.last, Email: u.email, Admin: u.admin.Load(), OwnRecordsOnly: u.ownRecords}
 	}
 	return out
 }
