@@ -70,8 +70,25 @@ func TestDiff(t *testing.T) {
 			"UF_CRM_NEW":           `"hello"`,
 		}), []string{
 			"UF_CRM_1721244482250 changed text:PRJ-0042 → ∅",
-			"UF_CRM_NEW changed ∅ → text:hello",
+			"UF_CRM_NEW changed ? → text:hello",
 		}},
+		{"empty fields filled in are changes", base, edit(base, map[string]string{
+			"ADDITIONAL_INFO":   `"filled comment"`,
+			"UTM_CAMPAIGN":      `"spring"`,
+			"LEAD_ID":           `"12"`,
+		}), []string{
+			"ADDITIONAL_INFO changed ∅ → text:filled comment",
+			"LEAD_ID changed ∅ → id:12",
+			"UTM_CAMPAIGN changed ∅ → text:spring",
+		}},
+		{"an empty multiple field filled in", edit(base, map[string]string{"UF_CRM_1687189500": `[]`}),
+			edit(base, map[string]string{"UF_CRM_1687189500": `["tag"]`}),
+			[]string{"UF_CRM_1687189500 added ∅ → text:tag"}},
+		{"a field not known before is filled in", edit(base, map[string]string{"UF_CRM_1687189500": "-"}),
+			edit(base, map[string]string{"UF_CRM_1687189500": `["tag","fleet"]`}),
+			[]string{"UF_CRM_1687189500 changed ? → [text:fleet text:tag]"}},
+		{"a field not known before and empty now is no change", edit(base, map[string]string{"UTM_CAMPAIGN": "-"}),
+			base, nil},
 		{"scalar becomes multiple", snap(map[string]string{"UF_X": `"5"`}), snap(map[string]string{"UF_X": `["5","6"]`}),
 			[]string{"UF_X added ∅ → number:6"}},
 	}
@@ -184,7 +201,7 @@ func TestDiffOrder(t *testing.T) {
 	want := []string{
 		"A changed number:1 → number:2",
 		"B changed number:1 → ∅",
-		"C changed ∅ → number:1",
+		"C changed ? → number:1",
 		"UF_L added ∅ → number:1",
 		"UF_L removed number:2 → ∅",
 		"UF_L removed number:9 → ∅",
