@@ -17,6 +17,7 @@ type Snapshot struct {
 	Entity       string          `bun:"entity,pk"`
 	EntityID     int64           `bun:"entity_id,pk"`
 	Data         json.RawMessage `bun:"data,type:jsonb"`
+	Format       int16           `bun:"format"` // history.Format of Data
 	ModifiedAt   *time.Time      `bun:"modified_at"`
 	DeletedAt    *time.Time      `bun:"deleted_at"`
 	TrackedSince time.Time       `bun:"tracked_since,nullzero,default:now()"`
@@ -70,7 +71,7 @@ func PutSnapshots(ctx context.Context, q bun.IDB, rows []*Snapshot) error {
 	}
 	_, err := q.NewInsert().Model(&rows).ExcludeColumn("tracked_since", "updated_at").
 		On("CONFLICT (portal_id, entity, entity_id) DO UPDATE").
-		Set("data = EXCLUDED.data, modified_at = EXCLUDED.modified_at, deleted_at = EXCLUDED.deleted_at, updated_at = now()").
+		Set("data = EXCLUDED.data, format = EXCLUDED.format, modified_at = EXCLUDED.modified_at, deleted_at = EXCLUDED.deleted_at, updated_at = now()").
 		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("put snapshots: %w", err)

@@ -73,9 +73,9 @@ func TestDiff(t *testing.T) {
 			"UF_CRM_NEW changed ? → text:hello",
 		}},
 		{"empty fields filled in are changes", base, edit(base, map[string]string{
-			"ADDITIONAL_INFO":   `"filled comment"`,
-			"UTM_CAMPAIGN":      `"spring"`,
-			"LEAD_ID":           `"12"`,
+			"ADDITIONAL_INFO": `"filled comment"`,
+			"UTM_CAMPAIGN":    `"spring"`,
+			"LEAD_ID":         `"12"`,
 		}), []string{
 			"ADDITIONAL_INFO changed ∅ → text:filled comment",
 			"LEAD_ID changed ∅ → id:12",
