@@ -27,11 +27,15 @@ type FieldChange struct {
 	Kind  string // changed, added, removed, item_changed
 	Old   string
 	New   string
+	// OldUnknown: Trail never saw the earlier value (a field added to the
+	// portal after the record's state was stored); Old then says so.
+	OldUnknown bool
 }
 
 // Printer renders values for one viewer: language words and time zone.
 type Printer struct {
 	Empty, Yes, No string
+	Unknown        string // an old value Trail never saw (history.Unknown)
 	Loc            *time.Location
 	DateLayout     string
 	TimeLayout     string
@@ -57,6 +61,7 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 		e.Changes = append(e.Changes, FieldChange{
 			Field: r.Field, Title: l.Title(r.Field), Kind: r.ChangeKind,
 			Old: l.Display(r.Field, r.OldValue, p), New: l.Display(r.Field, r.NewValue, p),
+			OldUnknown: decode(r.OldValue).Kind == history.KindUnknown,
 		})
 	}
 	return out
@@ -122,6 +127,9 @@ func (l *Labels) Display(field string, raw json.RawMessage, p Printer) string {
 	v := decode(raw)
 	if v.IsEmpty() {
 		return p.Empty
+	}
+	if v.Kind == history.KindUnknown {
+		return p.Unknown
 	}
 	return l.value(l.field(field), v, p)
 }

@@ -127,7 +127,7 @@ func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 			loc = l
 		}
 	}
-	return timeline.Printer{Empty: "—", Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"), Loc: loc}
+	return timeline.Printer{Empty: "—", Unknown: views.T(ctx, "tab.unknown_value"), Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"), Loc: loc}
 }
 
 // readFilter reads the filter form and the page cursor.
