@@ -118,6 +118,21 @@ func AddHistory(ctx context.Context, q bun.IDB, rows []*HistoryRow) error {
 	return nil
 }
 
+// NameDeleter sets the author of a record's latest deletion if it has
+// none: a deleter the portal vouched for (the offline queue's user_id) can
+// arrive after the deletion was recorded from an online event.
+func NameDeleter(ctx context.Context, q bun.IDB, portalID int64, entity string, id, author int64) error {
+	_, err := q.NewRaw(`UPDATE history SET author_id = ?
+		WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = 'deleted' AND author_id IS NULL
+		AND change_id = (SELECT max(change_id) FROM history
+			WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = 'deleted')`,
+		author, portalID, entity, id, portalID, entity, id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("name deleter: %w", err)
+	}
+	return nil
+}
+
 // SyncState is the progress of a baseline sync (and the reconciliation
 // watermark) of one entity of one portal.
 type SyncState struct {

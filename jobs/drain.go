@@ -330,6 +330,7 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, erro
 		consumed []int64
 		failed   error
 		entries  []func(changeID int64)
+		deleters []*pending
 	)
 	for _, p := range recs {
 		if p.err != nil {
@@ -346,7 +347,11 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, erro
 		if err != nil {
 			return 0, nil, err
 		}
-		entry, snap, ok := d.step(schema, snaps[p.entity][p.id], p, time.Now().UTC())
+		stored := snaps[p.entity][p.id]
+		if p.gone && p.deletion.by != nil && stored != nil && stored.DeletedAt != nil {
+			deleters = append(deleters, p) // recorded before the offline queue named who
+		}
+		entry, snap, ok := d.step(schema, stored, p, time.Now().UTC())
 		if snap != nil {
 			put = append(put, snap)
 		}
@@ -373,6 +378,11 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, erro
 	}
 	if err := db.PutSnapshots(ctx, tx, put); err != nil {
 		return 0, nil, err
+	}
+	for _, p := range deleters {
+		if err := db.NameDeleter(ctx, tx, d.in.ID, p.entity, p.id, *p.deletion.by); err != nil {
+			return 0, nil, err
+		}
 	}
 	if err := db.DeleteInbox(ctx, tx, d.in.ID, consumed); err != nil {
 		return 0, nil, err

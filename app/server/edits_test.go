@@ -110,6 +110,18 @@ func (e *edits) drained(t *testing.T, what string, jobID int64) {
 	})
 }
 
+// nextSecond waits until the clock has left the second of the record's
+// DATE_MODIFY.
+func (e *edits) nextSecond(t *testing.T, entity string, id int) {
+	t.Helper()
+	rec, _ := e.p.Record(entity, id)
+	modified, err := time.Parse(time.RFC3339, rec["DATE_MODIFY"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a second after DATE_MODIFY", func() bool { return time.Now().Unix() > modified.Unix() })
+}
+
 // quiet waits until no pull of the offline queue or drain is under way, so
 // that the next edit reaches Trail only by the path a test opens.
 func (e *edits) quiet(t *testing.T) {
@@ -170,7 +182,13 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 			before:  func(t *testing.T) { e.p.SetFaults(b24test.Faults{LoseDeliveries: true}) },
 			deliver: func(t *testing.T) { e.run(t, jobs.OfflineArgs{PortalID: e.id}); e.p.SetFaults(b24test.Faults{}) }},
 		{name: "reconciliation", entity: "deal", id: 3, fill: dealFill,
-			before:  func(t *testing.T) { e.p.SetFaults(b24test.Faults{LoseDeliveries: true}) },
+			before: func(t *testing.T) {
+				// Reconciliation compares DATE_MODIFY, which counts whole
+				// seconds: the edit must fall in a later second than the
+				// stored state.
+				e.nextSecond(t, "deal", 3)
+				e.p.SetFaults(b24test.Faults{LoseDeliveries: true})
+			},
 			deliver: func(t *testing.T) { e.run(t, jobs.ReconcileArgs{PortalID: e.id}); e.p.SetFaults(b24test.Faults{}) },
 			source:  "unknown"}, // what reconciliation alone can tell
 		{name: "after a resync", entity: "deal", id: 4, fill: dealFill,
@@ -377,14 +395,13 @@ func TestForgedDeletions(t *testing.T) {
 		if len(rows) == 0 || rows[0].action != "deleted" {
 			t.Fatalf("history = %+v, want a deletion", rows)
 		}
-		for _, r := range rows {
-			// An online delivery's auth[user_id] is not verified: the author
-			// is unknown unless the offline queue named it first.
-			if r.author != nil && *r.author != editor {
-				t.Errorf("deletion recorded with author %d", *r.author)
-			}
-		}
 		sane(t, rows, before)
+		// An online delivery's auth[user_id] is not verified; the offline
+		// queue, at its next pull, names the deleter.
+		e.run(t, jobs.OfflineArgs{PortalID: e.id})
+		if n := e.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 4 AND author_id IS DISTINCT FROM $2", e.id, editor); n != 0 {
+			t.Errorf("%d rows of the deletion without its deleter after the offline queue was read", n)
+		}
 	})
 
 	t.Run("genuine deletion from the offline queue", func(t *testing.T) {
@@ -431,6 +448,18 @@ func TestForgedDeletions(t *testing.T) {
 			}
 		}
 		sane(t, rows, before)
+
+		// The offline queue, read later, names the deleter; the time stays.
+		e.run(t, jobs.OfflineArgs{PortalID: e.id})
+		named := e.history(t, 6)
+		if len(named) != len(rows) {
+			t.Fatalf("history went from %d to %d rows", len(rows), len(named))
+		}
+		for i, r := range named {
+			if r.author == nil || *r.author != editor || !r.at.Equal(rows[i].at) {
+				t.Errorf("row %+v after the offline queue, want author %d at %s", r, editor, rows[i].at)
+			}
+		}
 	})
 
 	var far int
