@@ -394,9 +394,8 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, erro
 // history entry to write (ok false when there is none) and the snapshot to
 // store (nil to leave it). now is Trail's clock.
 func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending, now time.Time) (history.Entry, *db.Snapshot, bool) {
-	known := snap != nil && snap.DeletedAt == nil
 	if p.gone {
-		if !known {
+		if snap == nil || snap.DeletedAt != nil {
 			return history.Entry{}, nil, false
 		}
 		old, err := history.ParseSnapshot(snap.Data)
@@ -420,7 +419,10 @@ func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending, now 
 	if t, ok := history.When(p.state); ok {
 		next.ModifiedAt = &t
 	}
-	if !known {
+	// A snapshot marked deleted whose record the portal still returns
+	// (restored, or marked by an unconfirmed delete event of an earlier
+	// release) still holds the last state Trail knew: compare with it.
+	if snap == nil {
 		if p.kind == "add" {
 			e := history.NewCreation(schema, p.state)
 			e.Changes = d.tracked(p.entity, e.Changes)

@@ -363,6 +363,21 @@ func TestForgedDeletions(t *testing.T) {
 		sane(t, rows, start)
 	})
 
+	t.Run("deal marked deleted by an earlier release", func(t *testing.T) {
+		// The previous release took a forged delete event at its word.
+		e.exec(t, "UPDATE snapshots SET deleted_at = now() WHERE portal_id = $1 AND entity = 'deal' AND entity_id = 7", e.id)
+		if err := e.p.UpdateRecord("deal", 7, editor, map[string]any{"TITLE": "Never gone"}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the edit recorded", func() bool { return len(e.history(t, 7)) == 1 })
+		if r := e.history(t, 7)[0]; r.action != "updated" || r.field != "TITLE" {
+			t.Errorf("edit recorded as %+v", r)
+		}
+		if e.deletedAt(t, 7) {
+			t.Error("the snapshot is still marked deleted")
+		}
+	})
+
 	t.Run("delete event for a deal changed unseen", func(t *testing.T) {
 		// A change whose delivery was lost, then a delete event: the look
 		// it prompts records the change as an update by its real author.
