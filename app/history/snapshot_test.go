@@ -101,13 +101,7 @@ func TestUpgrade(t *testing.T) {
 		"UF_TAGS":  {Name: "UF_TAGS", Type: TypeString, Custom: true, Multiple: true},
 	}}
 	stored := func() Snapshot { return snap(map[string]string{"TITLE": `"Deal"`}) }
-	filled := func(f Format) []string {
-		var out []string
-		for _, k := range slices.Sorted(maps.Keys(Upgrade(schema, f, stored()))) {
-			out = append(out, k)
-		}
-		return out
-	}
+	filled := func(f Format) []string { return slices.Sorted(maps.Keys(Upgrade(schema, f, stored()))) }
 	// A sparse snapshot lacked a field because it was empty, unless the
 	// old listing could not select it (multiple fields but the four it
 	// named) or the schema does not know it.
