@@ -17,6 +17,7 @@ type Snapshot struct {
 	Entity       string          `bun:"entity,pk"`
 	EntityID     int64           `bun:"entity_id,pk"`
 	Data         json.RawMessage `bun:"data,type:jsonb"`
+	Format       int16           `bun:"format"` // history.Format of Data
 	ModifiedAt   *time.Time      `bun:"modified_at"`
 	DeletedAt    *time.Time      `bun:"deleted_at"`
 	TrackedSince time.Time       `bun:"tracked_since,nullzero,default:now()"`
@@ -74,7 +75,7 @@ func PutSnapshots(ctx context.Context, q bun.IDB, rows []*Snapshot) error {
 	}
 	_, err := q.NewInsert().Model(&rows).ExcludeColumn("tracked_since", "updated_at").
 		On("CONFLICT (portal_id, entity, entity_id) DO UPDATE").
-		Set("data = EXCLUDED.data, modified_at = EXCLUDED.modified_at, deleted_at = EXCLUDED.deleted_at, updated_at = now()").
+		Set("data = EXCLUDED.data, format = EXCLUDED.format, modified_at = EXCLUDED.modified_at, deleted_at = EXCLUDED.deleted_at, updated_at = now()").
 		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("put snapshots: %w", err)
@@ -117,6 +118,21 @@ func AddHistory(ctx context.Context, q bun.IDB, rows []*HistoryRow) error {
 	}
 	if _, err := q.NewInsert().Model(&rows).ExcludeColumn("id", "recorded_at").Exec(ctx); err != nil {
 		return fmt.Errorf("add history: %w", err)
+	}
+	return nil
+}
+
+// NameDeleter sets the author of a record's latest deletion if it has
+// none: a deleter the portal vouched for (the offline queue's user_id) can
+// arrive after the deletion was recorded from an online event.
+func NameDeleter(ctx context.Context, q bun.IDB, portalID int64, entity string, id, author int64) error {
+	_, err := q.NewRaw(`UPDATE history SET author_id = ?
+		WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = 'deleted' AND author_id IS NULL
+		AND change_id = (SELECT max(change_id) FROM history
+			WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = 'deleted')`,
+		author, portalID, entity, id, portalID, entity, id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("name deleter: %w", err)
 	}
 	return nil
 }

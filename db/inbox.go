@@ -14,17 +14,16 @@ import (
 type InboxRow struct {
 	bun.BaseModel `bun:"table:inbox"`
 
-	ID            int64      `bun:"id,pk,autoincrement"`
-	PortalID      int64      `bun:"portal_id"`
-	Entity        string     `bun:"entity"`
-	EntityID      int64      `bun:"entity_id"`
-	Kind          string     `bun:"kind"`
-	Origin        string     `bun:"origin"`
-	UserAuth      bool       `bun:"user_auth"`
-	AuthConnector string     `bun:"auth_connector"`
-	ActorID       *int64     `bun:"actor_id"`
-	EventTS       *time.Time `bun:"event_ts"`
-	ReceivedAt    time.Time  `bun:"received_at,nullzero,default:now()"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	PortalID      int64     `bun:"portal_id"`
+	Entity        string    `bun:"entity"`
+	EntityID      int64     `bun:"entity_id"`
+	Kind          string    `bun:"kind"`
+	Origin        string    `bun:"origin"`
+	UserAuth      bool      `bun:"user_auth"`
+	AuthConnector string    `bun:"auth_connector"`
+	ActorID       *int64    `bun:"actor_id"`
+	ReceivedAt    time.Time `bun:"received_at,nullzero,default:now()"`
 }
 
 // Inbox origins.
@@ -75,15 +74,14 @@ func QueueInbox(b *pgx.Batch, rows []InboxRow) {
 		userAuth  = make([]bool, n)
 		connector = make([]string, n)
 		actors    = make([]*int64, n)
-		stamps    = make([]*time.Time, n)
 	)
 	for i, r := range rows {
 		portals[i], entities[i], ids[i], kinds[i], origins[i] = r.PortalID, r.Entity, r.EntityID, r.Kind, r.Origin
-		userAuth[i], connector[i], actors[i], stamps[i] = r.UserAuth, r.AuthConnector, r.ActorID, r.EventTS
+		userAuth[i], connector[i], actors[i] = r.UserAuth, r.AuthConnector, r.ActorID
 	}
-	b.Queue(`INSERT INTO inbox (portal_id, entity, entity_id, kind, origin, user_auth, auth_connector, actor_id, event_ts)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::bigint[], $9::timestamptz[])`,
-		portals, entities, ids, kinds, origins, userAuth, connector, actors, stamps)
+	b.Queue(`INSERT INTO inbox (portal_id, entity, entity_id, kind, origin, user_auth, auth_connector, actor_id)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::bigint[])`,
+		portals, entities, ids, kinds, origins, userAuth, connector, actors)
 }
 
 // StampLastEvent notes that portals delivered events just now, in its own

@@ -107,20 +107,28 @@ type drain struct {
 
 // pending is a record with everything the inbox said about it.
 type pending struct {
-	entity  string
-	id      int64
-	kind    string // the latest event's kind
-	rowIDs  []int64
-	origin  history.Origin
-	actor   *int64
-	eventTS *time.Time
-	state   history.Snapshot // fetched; nil when gone
-	gone    bool
-	err     error // fetch failed: leave its rows for a later try
-	fetched bool  // its type was tracked when the round began
+	entity string
+	id     int64
+	kind   string // the latest event's kind; a hint only: the fetch decides
+	rowIDs []int64
+	origin history.Origin
+	heard  time.Time // when Trail received the latest row (its own clock)
+	// deletion is what the inbox can vouch for about a deletion, should
+	// the portal confirm one.
+	deletion deletion
+	state    history.Snapshot // fetched; nil when gone
+	gone     bool
+	err      error // fetch failed: leave its rows for a later try
+	fetched  bool  // its type was tracked when the round began
 	// offset is the portal's UTC offset (seconds) in the dates of the
 	// state the change produced, or for a deletion the last known one.
 	offset *int32
+}
+
+// deletion is who deleted a record and when, as far as Trail can vouch.
+type deletion struct {
+	heard time.Time // when Trail first received a delete event of it; zero: none came
+	by    *int64    // the deleter, from the offline queue only
 }
 
 // round handles up to drainRecords records. It reports done when it
@@ -201,7 +209,10 @@ func (d *drain) take(ctx context.Context) ([]db.InboxRow, []*pending, error) {
 
 // coalesce groups inbox rows by record, keeping the first max records in
 // inbox order. The latest row decides the kind; the latest online row
-// decides who made the change (offline and reconciliation rows know less).
+// decides how the change was made (offline and reconciliation rows know
+// less). Nothing a delivery merely claims becomes a time or an author:
+// times are when Trail received the rows, and a deleter is taken only from
+// offline rows, which Trail read from the portal with its own grant.
 func coalesce(rows []db.InboxRow, max int) []*pending {
 	var out []*pending
 	idx := map[string]*pending{}
@@ -216,14 +227,19 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 			idx[key] = p
 			out = append(out, p)
 		}
-		p.kind = r.Kind
+		p.kind, p.heard = r.Kind, r.ReceivedAt
 		p.rowIDs = append(p.rowIDs, r.ID)
 		o := history.Origin{Delivery: delivery(r.Origin), UserAuth: r.UserAuth, AuthConnector: r.AuthConnector}
 		if p.origin.Delivery != history.DeliveryEvent || o.Delivery == history.DeliveryEvent {
-			p.origin, p.actor = o, r.ActorID
+			p.origin = o
 		}
-		if r.EventTS != nil {
-			p.eventTS = r.EventTS
+		if r.Kind == "delete" {
+			if p.deletion.heard.IsZero() {
+				p.deletion.heard = r.ReceivedAt
+			}
+			if r.Origin == db.OriginOffline && r.ActorID != nil {
+				p.deletion.by = r.ActorID
+			}
 		}
 	}
 	return out
@@ -241,8 +257,11 @@ func delivery(origin string) history.Delivery {
 	return history.DeliveryUnknown
 }
 
-// fetch reads the current state of every record that may still exist, 50
-// per HTTP request. A record the portal says is gone counts as deleted.
+// fetch reads the current state of every record, 50 per HTTP request,
+// through Trail's own grant. Only the portal's not-found makes a record
+// deleted: a delete event is a hint to look, since anyone holding the
+// application token (which every app frame of the portal can see) can
+// send one.
 func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 	var b b24.Batch
 	names := map[string]*pending{}
@@ -251,10 +270,6 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 			continue
 		}
 		p.fetched = true
-		if p.kind == "delete" {
-			p.gone = true
-			continue
-		}
 		name := fmt.Sprintf("%s_%d", p.entity, p.id)
 		b.Add(name, "crm."+p.entity+".get", b24.Params{"id": p.id})
 		names[name] = p
@@ -318,6 +333,7 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, erro
 		consumed []int64
 		failed   error
 		entries  []func(changeID int64)
+		deleters []*pending
 	)
 	for _, p := range recs {
 		if p.err != nil {
@@ -334,7 +350,11 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, erro
 		if err != nil {
 			return 0, nil, err
 		}
-		entry, snap, ok := d.step(schema, snaps[p.entity][p.id], p)
+		stored := snaps[p.entity][p.id]
+		if p.gone && p.deletion.by != nil && stored != nil && stored.DeletedAt != nil {
+			deleters = append(deleters, p) // recorded before the offline queue named who
+		}
+		entry, snap, ok := d.step(schema, stored, p, time.Now().UTC())
 		if snap != nil {
 			put = append(put, snap)
 		}
@@ -362,6 +382,11 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, erro
 	if err := db.PutSnapshots(ctx, tx, put); err != nil {
 		return 0, nil, err
 	}
+	for _, p := range deleters {
+		if err := db.NameDeleter(ctx, tx, d.in.ID, p.entity, p.id, *p.deletion.by); err != nil {
+			return 0, nil, err
+		}
+	}
 	if err := db.DeleteInbox(ctx, tx, d.in.ID, consumed); err != nil {
 		return 0, nil, err
 	}
@@ -370,12 +395,10 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, erro
 
 // step decides what a record's new state means against its snapshot: the
 // history entry to write (ok false when there is none) and the snapshot to
-// store (nil to leave it).
-func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending) (history.Entry, *db.Snapshot, bool) {
-	now := time.Now().UTC()
-	known := snap != nil && snap.DeletedAt == nil
+// store (nil to leave it). now is Trail's clock.
+func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending, now time.Time) (history.Entry, *db.Snapshot, bool) {
 	if p.gone {
-		if !known {
+		if snap == nil || snap.DeletedAt != nil {
 			return history.Entry{}, nil, false
 		}
 		old, err := history.ParseSnapshot(snap.Data)
@@ -385,12 +408,9 @@ func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending) (his
 		e := history.NewDeletion(schema, old)
 		e.Changes = d.tracked(p.entity, e.Changes)
 		p.offset = offsetOf(old)
-		e.At = now
-		if p.eventTS != nil {
-			e.At = *p.eventTS
-		}
-		if p.actor != nil {
-			e.Author = strconv.FormatInt(*p.actor, 10)
+		e.At = deletedAt(p.deletion, now)
+		if p.deletion.by != nil {
+			e.Author = strconv.FormatInt(*p.deletion.by, 10)
 		}
 		snap.DeletedAt = &now
 		return e, snap, true
@@ -399,12 +419,15 @@ func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending) (his
 	if err != nil {
 		return history.Entry{}, nil, false
 	}
-	next := &db.Snapshot{PortalID: d.in.ID, Entity: p.entity, EntityID: p.id, Data: data}
+	next := &db.Snapshot{PortalID: d.in.ID, Entity: p.entity, EntityID: p.id, Data: data, Format: int16(history.FormatFull)}
 	p.offset = offsetOf(p.state)
 	if t, ok := history.When(p.state); ok {
 		next.ModifiedAt = &t
 	}
-	if !known {
+	// A snapshot marked deleted whose record the portal still returns
+	// (restored, or marked by an unconfirmed delete event of an earlier
+	// release) still holds the last state Trail knew: compare with it.
+	if snap == nil {
 		if p.kind == "add" {
 			e := history.NewCreation(schema, p.state)
 			e.Changes = d.tracked(p.entity, e.Changes)
@@ -418,16 +441,24 @@ func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending) (his
 	if err != nil {
 		old = history.Snapshot{}
 	}
-	// A field the stored state lacks (a baseline listing may select less
-	// than a get returns) has no known old value: it is not a change.
-	for k, v := range p.state {
-		if _, ok := old[k]; !ok {
-			old[k] = v
-		}
-	}
+	// A field the stored state lacks is one it did not know (see
+	// history.Upgrade for snapshots stored before empty fields were kept):
+	// Diff reports it with the old value unknown.
+	old = history.Upgrade(schema, history.Format(snap.Format), old)
 	e := history.NewUpdate(schema, old, p.state)
 	e.Changes = d.tracked(p.entity, e.Changes)
 	return e, next, len(e.Changes) > 0
+}
+
+// deletedAt is when a confirmed deletion is recorded as having happened:
+// when Trail first received a delete event of the record, or else now,
+// when Trail found it gone. Never the event's own ts, which the sender
+// chooses.
+func deletedAt(del deletion, now time.Time) time.Time {
+	if del.heard.IsZero() || del.heard.After(now) {
+		return now
+	}
+	return del.heard
 }
 
 // tracked drops changes of fields the admin chose not to track.
@@ -443,8 +474,8 @@ func (d *drain) tracked(entity string, cs []history.Change) []history.Change {
 
 func (d *drain) historyRows(p *pending, e history.Entry) []*db.HistoryRow {
 	at := e.At
-	if at.IsZero() && p.eventTS != nil {
-		at = *p.eventTS
+	if at.IsZero() {
+		at = p.heard
 	}
 	if at.IsZero() {
 		at = time.Now()

@@ -108,9 +108,6 @@ func offlineRows(events []b24.OfflineEvent) []db.InboxRow {
 			}
 			row.AuthConnector = add.AuthConnector
 		}
-		if t, err := time.Parse(time.RFC3339, e.Timestamp); err == nil {
-			row.EventTS = &t
-		}
 		rows = append(rows, row)
 	}
 	return rows

@@ -3,9 +3,11 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/history"
@@ -98,14 +100,41 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	return db.SaveSyncState(ctx, w.DB.Bun, st)
 }
 
-// listSelect asks legacy lists for everything a get returns: all fields,
-// user fields, and the multi-fields, which lists return only when named.
-func listSelect(entity string) []string {
+// listSelect asks legacy lists for everything a get returns. The masks
+// leave out multiple fields ("*" all of them, "UF_*" the multiple user
+// fields; https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html),
+// so the multi-fields and the multiple user fields the portal's field list
+// names are asked for by name: a baseline that lacked them would take a
+// later value for a change from "not known".
+func listSelect(entity string, schema *history.Schema) []string {
 	s := []string{"*", "UF_*"}
 	if entity != "deal" {
 		s = append(s, "PHONE", "EMAIL", "WEB", "IM")
 	}
-	return s
+	if schema == nil {
+		return s
+	}
+	var named []string
+	for name, f := range schema.Fields {
+		if f.Multiple && (f.Custom || f.Type == history.TypeMultifield) && !slices.Contains(s, name) {
+			named = append(named, name)
+		}
+	}
+	slices.Sort(named)
+	return append(s, named...)
+}
+
+// fieldSchema reads the entity's field metadata (stored at setup), or nil.
+func fieldSchema(ctx context.Context, q bun.IDB, portalID int64, entity string) (*history.Schema, error) {
+	raw, err := db.LoadMeta(ctx, q, portalID, db.MetaFields(entity))
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	s, err := history.ParseFields(raw)
+	if err != nil {
+		return nil, nil // values are then compared by shape; the drain logs it
+	}
+	return s, nil
 }
 
 // copy stores snapshots chunk by chunk, each chunk and its progress in one
@@ -128,8 +157,12 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 		chunk = chunk[:0]
 		return err
 	}
+	schema, err := fieldSchema(ctx, w.DB.Bun, in.ID, st.Entity)
+	if err != nil {
+		return false, err
+	}
 	opts := b24.ListOptions{Method: "crm." + st.Entity + ".list", After: st.LastID,
-		Params: b24.Params{"select": listSelect(st.Entity)}}
+		Params: b24.Params{"select": listSelect(st.Entity, schema)}}
 	for raw, err := range c.List(ctx, opts) {
 		if err != nil {
 			return false, err
@@ -146,7 +179,7 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 		if err != nil {
 			return false, err
 		}
-		s := &db.Snapshot{PortalID: in.ID, Entity: st.Entity, EntityID: id, Data: data}
+		s := &db.Snapshot{PortalID: in.ID, Entity: st.Entity, EntityID: id, Data: data, Format: int16(history.FormatFull)}
 		if t, ok := history.When(snap); ok {
 			s.ModifiedAt = &t
 		}

@@ -34,6 +34,7 @@ func init() {
 		"tab.more":                 "Load more",
 		"tab.loading":              "Loading…",
 		"tab.empty_value":          "empty",
+		"tab.unknown_value":        "earlier value unknown",
 		"tab.added":                "added",
 		"tab.removed":              "removed",
 		"tab.help.title":           "How this history is recorded",

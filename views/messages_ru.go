@@ -34,6 +34,7 @@ func init() {
 		"tab.more":                 "Показать ещё",
 		"tab.loading":              "Загрузка…",
 		"tab.empty_value":          "пусто",
+		"tab.unknown_value":        "прежнее значение неизвестно",
 		"tab.added":                "добавлено",
 		"tab.removed":              "удалено",
 		"tab.help.title":           "Как записывается история",

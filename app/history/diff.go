@@ -60,13 +60,16 @@ type Change struct {
 
 // Diff lists the differences between two states of one record, ordered by
 // field name and, within a field, by item. Values are compared after
-// Normalize, system fields (IsSystemField) are skipped, and a field missing
-// from one side compares as empty. A nil snapshot stands for "no state", so
-// Diff(s, nil, cur) lists cur's values and Diff(s, last, nil) lists last's.
+// Normalize and system fields (IsSystemField) are skipped. A nil snapshot
+// stands for "no state", so Diff(s, nil, cur) lists cur's values and
+// Diff(s, last, nil) lists last's. A field old lacks but cur holds was not
+// known before (a field added to the portal after old was taken): if cur
+// has a value, the change is reported with Unknown as its old value, never
+// as a change from empty, and never dropped.
 func Diff(s *Schema, old, cur Snapshot) []Change {
 	var out []Change
 	for _, name := range fieldNames(old, cur) {
-		out = appendFieldChanges(out, s, name, old[name], cur[name])
+		out = appendChange(out, s, old, cur, name)
 	}
 	return out
 }
@@ -76,11 +79,32 @@ func Diff(s *Schema, old, cur Snapshot) []Change {
 // nothing but system fields.
 func Unchanged(s *Schema, old, cur Snapshot) bool {
 	for _, name := range fieldNames(old, cur) {
-		if len(appendFieldChanges(nil, s, name, old[name], cur[name])) > 0 {
+		if len(appendChange(nil, s, old, cur, name)) > 0 {
 			return false
 		}
 	}
 	return true
+}
+
+func appendChange(out []Change, s *Schema, old, cur Snapshot, name string) []Change {
+	oldRaw, known := old[name]
+	if old != nil && !known {
+		return appendUnknownChange(out, s, name, cur[name])
+	}
+	return appendFieldChanges(out, s, name, oldRaw, cur[name])
+}
+
+// appendUnknownChange reports a field whose old value is not known: one
+// change to its whole new value, if it has one.
+func appendUnknownChange(out []Change, s *Schema, name string, newRaw []byte) []Change {
+	if IsSystemField(name) {
+		return out
+	}
+	nv := Normalize(s.Field(name), newRaw)
+	if nv.IsEmpty() {
+		return out
+	}
+	return append(out, Change{Field: name, Kind: FieldChanged, Old: Unknown, New: nv})
 }
 
 func fieldNames(a, b Snapshot) []string {

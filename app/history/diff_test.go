@@ -70,8 +70,25 @@ func TestDiff(t *testing.T) {
 			"UF_CRM_NEW":           `"hello"`,
 		}), []string{
 			"UF_CRM_1721244482250 changed text:PRJ-0042 → ∅",
-			"UF_CRM_NEW changed ∅ → text:hello",
+			"UF_CRM_NEW changed ? → text:hello",
 		}},
+		{"empty fields filled in are changes", base, edit(base, map[string]string{
+			"ADDITIONAL_INFO": `"filled comment"`,
+			"UTM_CAMPAIGN":    `"spring"`,
+			"LEAD_ID":         `"12"`,
+		}), []string{
+			"ADDITIONAL_INFO changed ∅ → text:filled comment",
+			"LEAD_ID changed ∅ → id:12",
+			"UTM_CAMPAIGN changed ∅ → text:spring",
+		}},
+		{"an empty multiple field filled in", edit(base, map[string]string{"UF_CRM_1687189500": `[]`}),
+			edit(base, map[string]string{"UF_CRM_1687189500": `["tag"]`}),
+			[]string{"UF_CRM_1687189500 added ∅ → text:tag"}},
+		{"a field not known before is filled in", edit(base, map[string]string{"UF_CRM_1687189500": "-"}),
+			edit(base, map[string]string{"UF_CRM_1687189500": `["tag","fleet"]`}),
+			[]string{"UF_CRM_1687189500 changed ? → [text:fleet text:tag]"}},
+		{"a field not known before and empty now is no change", edit(base, map[string]string{"UTM_CAMPAIGN": "-"}),
+			base, nil},
 		{"scalar becomes multiple", snap(map[string]string{"UF_X": `"5"`}), snap(map[string]string{"UF_X": `["5","6"]`}),
 			[]string{"UF_X added ∅ → number:6"}},
 	}
@@ -184,7 +201,7 @@ func TestDiffOrder(t *testing.T) {
 	want := []string{
 		"A changed number:1 → number:2",
 		"B changed number:1 → ∅",
-		"C changed ∅ → number:1",
+		"C changed ? → number:1",
 		"UF_L added ∅ → number:1",
 		"UF_L removed number:2 → ∅",
 		"UF_L removed number:9 → ∅",
@@ -214,5 +231,63 @@ func TestChangeJSON(t *testing.T) {
 	}
 	if back.Field != c.Field || back.Kind != c.Kind || !back.New.Equal(c.New) || !back.Old.Equal(c.Old) {
 		t.Errorf("round trip = %+v", back)
+	}
+}
+
+// TestFilledInEveryType: a field stored empty and then given a value is a
+// change from empty, for every field type, whichever way the portal spelled
+// "empty", once the state went through storage (ParseSnapshot, Encode). A
+// field the stored state lacks is a change from Unknown.
+func TestFilledInEveryType(t *testing.T) {
+	schema := dealSchema(t)
+	cur := dealSnapshot(t)
+	fields := []string{
+		"TITLE", "COMMENTS", "PROBABILITY", "OPPORTUNITY", "BEGINDATE", "STAGE_ID", "SOURCE_ID", "ASSIGNED_BY_ID",
+		"COMPANY_ID", "CONTACT_ID", "PARENT_ID_1220", "OPENED",
+		"UF_CRM_1721244482250", "UF_CRM_1687188367", "UF_CRM_1687188400", "UF_CRM_1687188500", "UF_CRM_1687188600",
+		"UF_CRM_1687188700", "UF_CRM_1687188800", "UF_CRM_1687188900", "UF_CRM_1687189000", "UF_CRM_1687189100",
+		"UF_CRM_1687189200", "UF_CRM_1687189300", "UF_CRM_1687189400", "UF_CRM_1687189500", "UF_CRM_1687189600",
+	}
+	stored := func(t *testing.T, s Snapshot) Snapshot {
+		t.Helper()
+		b, err := s.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseSnapshot(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return back
+	}
+	for _, name := range fields {
+		for _, empty := range []string{`null`, `""`, `[]`} {
+			t.Run(name+" from "+empty, func(t *testing.T) {
+				got := Diff(schema, stored(t, edit(cur, map[string]string{name: empty})), cur)
+				if len(got) == 0 {
+					t.Fatalf("no change reported")
+				}
+				for _, c := range got {
+					if c.Field != name || !c.Old.IsEmpty() || c.Old.Kind == KindUnknown || c.New.IsEmpty() {
+						t.Errorf("change = %s, want %s from empty", brief([]Change{c}), name)
+					}
+				}
+			})
+		}
+		t.Run(name+" not known before", func(t *testing.T) {
+			got := Diff(schema, stored(t, edit(cur, map[string]string{name: "-"})), cur)
+			if len(got) != 1 || got[0].Field != name || got[0].Old.Kind != KindUnknown || got[0].New.IsEmpty() {
+				t.Errorf("Diff = %s, want one change of %s from unknown", brief(got), name)
+			}
+		})
+	}
+	// PHONE, EMAIL, WEB and IM are filled in item by item.
+	phones := snap(map[string]string{"PHONE": `[{"ID":"1","VALUE_TYPE":"WORK","VALUE":"+1","TYPE_ID":"PHONE"}]`})
+	for _, fm := range []string{"PHONE", "EMAIL", "WEB", "IM"} {
+		old := stored(t, snap(map[string]string{fm: `[]`}))
+		cur := snap(map[string]string{fm: string(phones["PHONE"])})
+		if got := brief(Diff(nil, old, cur)); !slices.Equal(got, []string{fm + ` added ∅ → #1 WORK "+1"`}) {
+			t.Errorf("%s filled in: %v", fm, got)
+		}
 	}
 }

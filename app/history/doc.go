@@ -8,6 +8,9 @@
 // back spelled differently without anyone having touched it ("100" and
 // "100.00", one instant in two time zones, null and ""), so values are first
 // brought to a canonical form (Normalize) and only then compared (Diff).
+// A stored snapshot keeps every field the portal returned, empty ones as
+// null, so that a field filled in from empty is a change while a field the
+// snapshot never held (added to the portal later) is a change from Unknown.
 //
 // Everything here is a pure function of its arguments: no I/O, no clock, no
 // global state beyond fixed tables.

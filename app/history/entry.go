@@ -46,7 +46,8 @@ func (a *Action) UnmarshalText(b []byte) error {
 
 // Entry is one step of a record's history. Author and At come from the
 // record itself when it says (see Author and When); for a deletion it cannot,
-// so the caller fills them from the event.
+// so the caller fills them from what it can vouch for (its own clock, a
+// deleter the portal named to Trail), never from what an event claims.
 type Entry struct {
 	Action  Action    `json:"action"`
 	Author  string    `json:"author,omitempty"`

@@ -9,8 +9,53 @@ import (
 
 // Snapshot is the state of one record: field name → raw JSON value, as a
 // legacy crm.*.get method returns it (crm.item.* answers must be asked with
-// useOriginalUfNames and mapped to legacy names first).
+// useOriginalUfNames and mapped to legacy names first). A field the portal
+// returned empty is present as null; a field that is absent is not known
+// (see Diff).
 type Snapshot map[string]json.RawMessage
+
+// Format says how a stored snapshot was written, and so what an absent
+// field means in it.
+type Format int16
+
+// Snapshot formats. Stored rows carry theirs (snapshots.format).
+const (
+	// FormatSparse snapshots were written before empty values were kept:
+	// an absent field was empty, or was not selected by the baseline
+	// listing (multiple user fields, which the legacy UF_* mask leaves
+	// out), or did not exist yet. Read them through Upgrade.
+	FormatSparse Format = 1
+	// FormatFull snapshots keep every field the portal returned, empty
+	// ones as null: an absent field is one the snapshot does not know.
+	FormatFull Format = 2
+)
+
+// Upgrade returns a stored snapshot in the FormatFull sense, filling old
+// in place. A sparse snapshot gets null for every field of the schema it
+// lacks, except multiple fields other than PHONE, EMAIL, WEB and IM: the
+// portal had the schema's fields when Trail read it at setup, before any
+// snapshot was taken, and both a get and the old baseline listing (`*`,
+// `UF_*` and those four multi-fields) returned them all but the multiple
+// ones, so the lack meant empty. The other absent fields (multiple ones,
+// and fields added to the portal after setup, which the schema does not
+// know) stay absent: not known. With no schema nothing is filled in.
+func Upgrade(s *Schema, f Format, old Snapshot) Snapshot {
+	if f != FormatSparse || s == nil || old == nil {
+		return old
+	}
+	for name, field := range s.Fields {
+		if _, ok := old[name]; ok || field.Multiple && !sparseListed[name] {
+			continue
+		}
+		old[name] = jsonNull
+	}
+	return old
+}
+
+// sparseListed are the multiple fields the sparse-era listing named.
+var sparseListed = map[string]bool{"PHONE": true, "EMAIL": true, "WEB": true, "IM": true}
+
+var jsonNull = json.RawMessage("null")
 
 // ParseSnapshot reads a record object (the "result" of crm.deal.get and
 // friends) into its canonical form: see Encode.
@@ -28,18 +73,17 @@ func ParseSnapshot(data []byte) (Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("history: parse snapshot: field %s: %w", k, err)
 		}
-		if c != nil {
-			s[k] = c
-		}
+		s[k] = c
 	}
 	return s, nil
 }
 
-// Encode returns the snapshot's canonical storage form: compact JSON with
-// keys sorted at every level, numbers as Bitrix24 wrote them, no HTML
-// escaping, and empty values (null, "", [], {}) left out, since Diff treats
-// them as missing anyway. Equal snapshots encode to equal bytes, so the
-// stored bytes can be compared with a fresh Encode to skip no-op writes.
+// Encode returns the snapshot's canonical storage form (FormatFull):
+// compact JSON with keys sorted at every level, numbers as Bitrix24 wrote
+// them, no HTML escaping, and every empty value (null, "", [], {}) written
+// as null, so that a field known to be empty stays apart from a field not
+// known. Equal snapshots encode to equal bytes, so the stored bytes can be
+// compared with a fresh Encode to skip no-op writes.
 func (s Snapshot) Encode() ([]byte, error) {
 	c := make(map[string]json.RawMessage, len(s))
 	for k, v := range s {
@@ -47,9 +91,7 @@ func (s Snapshot) Encode() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("history: encode snapshot: field %s: %w", k, err)
 		}
-		if cv != nil {
-			c[k] = cv
-		}
+		c[k] = cv
 	}
 	return canonicalJSON(c)
 }
@@ -62,12 +104,13 @@ func (s Snapshot) Encode() ([]byte, error) {
 // write history.
 func (s Snapshot) Equal(t Snapshot) bool {
 	for k, v := range s {
-		if !sameRaw(v, t[k]) {
+		w, ok := t[k]
+		if !ok || !sameRaw(v, w) {
 			return false
 		}
 	}
-	for k, v := range t {
-		if _, seen := s[k]; !seen && !sameRaw(nil, v) {
+	for k := range t {
+		if _, seen := s[k]; !seen {
 			return false
 		}
 	}
@@ -83,12 +126,12 @@ func sameRaw(a, b json.RawMessage) bool {
 	return errA == nil && errB == nil && bytes.Equal(ca, cb)
 }
 
-// canonicalRaw returns v in canonical JSON, or nil when v is empty.
+// canonicalRaw returns v in canonical JSON, null when v is empty.
 func canonicalRaw(v json.RawMessage) (json.RawMessage, error) {
 	v = bytes.TrimSpace(v)
 	switch string(v) {
 	case "", "null", `""`, "[]", "{}":
-		return nil, nil
+		return jsonNull, nil
 	}
 	if isPlainString(v) {
 		return v, nil

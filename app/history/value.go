@@ -23,9 +23,15 @@ const (
 	KindItem                 // one multi-field item (phone, e-mail...): ID, Text = VALUE, ValueType = VALUE_TYPE
 	KindList                 // several values, in List
 	KindJSON                 // any other structure, as canonical JSON
+	KindUnknown              // not known: the old value of a field the stored state did not hold
 )
 
-var kindNames = [...]string{"empty", "text", "number", "money", "bool", "date", "datetime", "id", "file", "item", "list", "json"}
+var kindNames = [...]string{"empty", "text", "number", "money", "bool", "date", "datetime", "id", "file", "item", "list", "json", "unknown"}
+
+// Unknown is the old value of a change whose earlier value Trail never saw.
+// It is stored as such, so that it reads "earlier value unknown" and never
+// as "empty".
+var Unknown = Value{Kind: KindUnknown}
 
 // String returns the kind's name, as used in JSON.
 func (k Kind) String() string {
@@ -95,6 +101,8 @@ func (v Value) String() string {
 	switch v.Kind {
 	case KindEmpty:
 		return "∅"
+	case KindUnknown:
+		return "?"
 	case KindItem:
 		return fmt.Sprintf("#%s %s %q", v.ID, v.ValueType, v.Text)
 	case KindList:

@@ -60,18 +60,16 @@ func (s *Service) receive(ctx context.Context, e *event.Event) (ignored bool, er
 	return true, nil
 }
 
+// enqueueChange puts a CRM change in the inbox. Only the record's type and
+// ID are taken from the delivery, as a hint of where to look: auth[user_id]
+// and ts are whatever the sender wrote (the application token that signs
+// an event is visible to every app frame of the portal), so neither is
+// kept. The drain takes authors and times from the record as the portal
+// returns it, and Trail's own clock.
 func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *event.Event, c event.CRM) error {
 	row := db.InboxRow{
 		Entity: c.Entity, EntityID: c.ID, Kind: c.Kind, Origin: db.OriginOnline,
 		UserAuth: e.Auth.HasUserToken(),
-	}
-	if e.Auth.UserID > 0 && e.Auth.HasUserToken() {
-		uid := e.Auth.UserID
-		row.ActorID = &uid
-	}
-	if !e.TS.IsZero() {
-		ts := e.TS
-		row.EventTS = &ts
 	}
 	return s.intake().Accept(ctx, in.ID, row)
 }

@@ -27,6 +27,9 @@ type FieldChange struct {
 	Kind  string // changed, added, removed, item_changed
 	Old   string
 	New   string
+	// OldUnknown: Trail never saw the earlier value (a field added to the
+	// portal after the record's state was stored); Old then says so.
+	OldUnknown bool
 }
 
 // Printer renders values for one viewer: language words and time zone.
@@ -38,6 +41,7 @@ type FieldChange struct {
 // nothing is known in the browser's zone (Browser).
 type Printer struct {
 	Empty, Yes, No string
+	Unknown        string         // an old value Trail never saw (history.Unknown)
 	Loc            *time.Location // the viewer's own zone; nil when they keep the portal's
 	Portal         *time.Location // the portal's offset as last seen; nil when unknown
 	Browser        *time.Location // the viewer's browser's zone; nil when unknown
@@ -94,6 +98,7 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 		e.Changes = append(e.Changes, FieldChange{
 			Field: r.Field, Title: l.Title(r.Field), Kind: r.ChangeKind,
 			Old: l.Display(r.Field, r.OldValue, rp), New: l.Display(r.Field, r.NewValue, rp),
+			OldUnknown: decode(r.OldValue).Kind == history.KindUnknown,
 		})
 	}
 	return out
@@ -178,6 +183,9 @@ func (l *Labels) Display(field string, raw json.RawMessage, p Printer) string {
 	v := decode(raw)
 	if v.IsEmpty() {
 		return p.Empty
+	}
+	if v.Kind == history.KindUnknown {
+		return p.Unknown
 	}
 	return l.value(l.field(field), v, p)
 }

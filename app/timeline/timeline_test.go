@@ -57,7 +57,7 @@ func val(t *testing.T, v history.Value) json.RawMessage {
 
 func TestDisplay(t *testing.T) {
 	l := labels(t)
-	p := Printer{Empty: "—", Yes: "Yes", No: "No", Loc: time.FixedZone("MSK", 3*3600), Records: map[string]string{"company": "Company", "contact": "Contact"}}
+	p := Printer{Empty: "—", Unknown: "earlier value unknown", Yes: "Yes", No: "No", Loc: time.FixedZone("MSK", 3*3600), Records: map[string]string{"company": "Company", "contact": "Contact"}}
 	tests := []struct {
 		field string
 		v     history.Value
@@ -65,6 +65,7 @@ func TestDisplay(t *testing.T) {
 	}{
 		{"TITLE", history.Value{Kind: history.KindText, Text: "Big deal"}, "Big deal"},
 		{"TITLE", history.Value{}, "—"},
+		{"UF_CRM_1", history.Unknown, "earlier value unknown"},
 		{"STAGE_ID", history.Value{Kind: history.KindID, Text: "NEW"}, "New"},
 		{"STAGE_ID", history.Value{Kind: history.KindID, Text: "C1:WON"}, "Won (B2B)"},
 		{"ASSIGNED_BY_ID", history.Value{Kind: history.KindID, Text: "3"}, "Anna Petrova"},
@@ -110,14 +111,20 @@ func TestBuildGroupsByChange(t *testing.T) {
 			OldValue: val(t, history.Value{Kind: history.KindID, Text: "NEW"}), NewValue: val(t, history.Value{Kind: history.KindID, Text: "C1:WON"})},
 		{ChangeID: 2, Action: "updated", Field: "TITLE", ChangeKind: "changed", AuthorID: &author, ChangedAt: at, Source: "person",
 			NewValue: val(t, history.Value{Kind: history.KindText, Text: "B"})},
+		{ChangeID: 2, Action: "updated", Field: "UF_CRM_1", ChangeKind: "changed", AuthorID: &author, ChangedAt: at, Source: "person",
+			OldValue: val(t, history.Unknown), NewValue: val(t, history.Value{Kind: history.KindID, Text: "7"})},
 		{ChangeID: 1, Action: "created", ChangedAt: at.Add(-time.Hour), Source: "automation"},
 	}
-	es := Build(rows, l, Printer{Empty: "—"})
-	if len(es) != 2 || len(es[0].Changes) != 2 || len(es[1].Changes) != 0 {
+	es := Build(rows, l, Printer{Empty: "—", Unknown: "unknown"})
+	if len(es) != 2 || len(es[0].Changes) != 3 || len(es[1].Changes) != 0 {
 		t.Fatalf("entries = %+v", es)
 	}
 	if es[0].Author == nil || es[0].Author.Name != "Anna Petrova" || es[0].Changes[0].Old != "New" || es[0].Changes[0].New != "Won (B2B)" || es[0].Changes[1].Old != "—" {
 		t.Errorf("first entry = %+v", es[0])
+	}
+	// An old value Trail never saw reads as unknown, not as empty.
+	if c := es[0].Changes[2]; !c.OldUnknown || c.Old != "unknown" || c.New != "North" || es[0].Changes[1].OldUnknown {
+		t.Errorf("change of a field not known before = %+v", c)
 	}
 	if es[1].Author != nil || es[1].Action != "created" {
 		t.Errorf("second entry = %+v", es[1])

@@ -124,7 +124,7 @@ const TimeZoneHeader = "X-Time-Zone"
 // zone, else the portal's (see timeline.Printer), else the browser's.
 func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	ctx := c.UserContext()
-	p := timeline.Printer{Empty: "—", Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"),
+	p := timeline.Printer{Empty: "—", Unknown: views.T(ctx, "tab.unknown_value"), Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"),
 		Loc: zone(v.TimeZone), Browser: zone(c.Get(TimeZoneHeader)), Records: map[string]string{}}
 	if v.PortalOffset != nil {
 		p.Portal = time.FixedZone("", int(*v.PortalOffset))

@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// legacySelect resolves a legacy select list: "*" is every standard field
-// except multifields, "UF_*" every user field, other names are taken as
+// legacySelect resolves a legacy select list as crm.deal.list documents
+// it: "*" is every standard field except multiple ones (multifields),
+// "UF_*" every user field except multiple ones, other names are taken as
 // they are; an empty select means "*" and "UF_*".
 func legacySelect(et *entityType, sel []string) []*field {
 	if len(sel) == 0 {
@@ -18,13 +19,13 @@ func legacySelect(et *entityType, sel []string) []*field {
 		switch s {
 		case "*":
 			for _, f := range et.fields {
-				if !f.uf && !f.isFM() {
+				if !f.uf && !f.multiple {
 					want[f.name] = true
 				}
 			}
 		case "UF_*":
 			for _, f := range et.fields {
-				if f.uf {
+				if f.uf && !f.multiple {
 					want[f.name] = true
 				}
 			}

@@ -332,3 +332,63 @@ func TestDeterministicData(t *testing.T) {
 		t.Error("different seeds gave the same deal")
 	}
 }
+
+// TestLegacySelectMasks: as crm.deal.list documents, "*" leaves out
+// multiple fields and "UF_*" multiple user fields, which come only when
+// named; a get returns every field, empty ones included.
+func TestLegacySelectMasks(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{Deals: 3, Contacts: 3})
+	p := s.Portals()[0]
+	const dealTags, contactTags = "UF_CRM_1700000005", "UF_CRM_1700000205"
+	if err := p.UpdateRecord("deal", 1, p.AdminID(), map[string]any{"COMMENTS": "", dealTags: []string{}, "UF_CRM_1700000001": nil}); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(method string, params map[string]any) map[string]any {
+		t.Helper()
+		return object(list(mustOK(t, hookCall(t, s, p, method, params)).body["result"])[0])
+	}
+	for _, c := range []struct {
+		method  string
+		select_ []string
+		has     []string
+		lacks   []string
+	}{
+		{"crm.deal.list", nil, []string{"TITLE", "UF_CRM_1700000001"}, []string{dealTags}},
+		{"crm.deal.list", []string{"*", "UF_*"}, []string{"TITLE", "UF_CRM_1700000001"}, []string{dealTags}},
+		{"crm.deal.list", []string{"*", "UF_*", dealTags}, []string{"TITLE", dealTags}, nil},
+		{"crm.contact.list", []string{"*", "UF_*"}, []string{"NAME"}, []string{"PHONE", "EMAIL", contactTags}},
+		{"crm.contact.list", []string{"*", "UF_*", "PHONE", contactTags}, []string{"PHONE", contactTags}, []string{"EMAIL"}},
+	} {
+		params := map[string]any{"filter": map[string]any{"ID": 1}}
+		if c.select_ != nil {
+			params["select"] = c.select_
+		}
+		row := keys(c.method, params)
+		for _, k := range c.has {
+			if _, ok := row[k]; !ok {
+				t.Errorf("%s select %v lacks %s", c.method, c.select_, k)
+			}
+		}
+		for _, k := range c.lacks {
+			if _, ok := row[k]; ok {
+				t.Errorf("%s select %v returns %s", c.method, c.select_, k)
+			}
+		}
+	}
+	deal := object(mustOK(t, hookCall(t, s, p, "crm.deal.get", map[string]any{"id": 1})).body["result"])
+	for _, k := range []string{"COMMENTS", dealTags, "UF_CRM_1700000001"} {
+		v, ok := deal[k]
+		if !ok {
+			t.Errorf("crm.deal.get lacks the empty field %s", k)
+		} else if v != nil && v != "" && len(list(v)) != 0 {
+			t.Errorf("crm.deal.get %s = %#v, want empty", k, v)
+		}
+	}
+	contact := object(mustOK(t, hookCall(t, s, p, "crm.contact.get", map[string]any{"id": 1})).body["result"])
+	for _, k := range []string{"PHONE", "EMAIL", contactTags} {
+		if _, ok := contact[k]; !ok {
+			t.Errorf("crm.contact.get lacks %s", k)
+		}
+	}
+}
