@@ -26,6 +26,17 @@ const (
 	fetchWait    = 30 * time.Second
 )
 
+// DrainArgs processes a portal's inbox: fetch, diff, write history.
+type DrainArgs struct {
+	PortalID int64 `json:"portal_id" river:"unique"`
+}
+
+func (DrainArgs) Kind() string { return "drain_inbox" }
+
+func (DrainArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEvents, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
+}
+
 // DrainWorker turns a portal's inbox into history: it coalesces the events
 // of each record, fetches the records' current state in batches, diffs
 // against the stored snapshots, and in one transaction writes the history
