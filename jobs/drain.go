@@ -56,9 +56,8 @@ type DrainWorker struct {
 // answers events. More do not finish sooner; they take the cores and
 // connections the events handler needs to answer within its budget, and
 // drains held back find more changes waiting when their turn comes, which
-// they then handle in one round instead of many (measured with `trail
-// bench events`: one slot instead of two on 2 cores took intake from about
-// 3,800 to 5,000–6,100 events/s, the lag from 5 to 7.5 s). The bound covers
+// they then handle in one round instead of many (`trail bench events`
+// shows the difference; app/bench/README.md has the figures). The bound covers
 // the database phases only: a drain waiting on a slow portal holds no
 // slot, so such portals still cannot hold up the others.
 func drainSlots(servesHTTP bool) chan struct{} {
