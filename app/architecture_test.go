@@ -179,11 +179,7 @@ func firstNonStd(pkgs map[string]pkg, path string) (dep, via string) {
 		}
 		return "", ""
 	}
-	dep, via = walk(path)
-	if via == path {
-		via = ""
-	}
-	return dep, via
+	return walk(path)
 }
 
 func under(path string, roots []string) bool {
