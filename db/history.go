@@ -55,7 +55,7 @@ func SnapshotsFor(ctx context.Context, q bun.IDB, portalID int64, entity string,
 	var rows []*Snapshot
 	if len(ids) > 0 {
 		err := q.NewSelect().Model(&rows).
-			Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id IN (?)", bun.In(ids)).
+			Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id IN (?)", bun.List(ids)).
 			For("UPDATE").Scan(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("load snapshots: %w", err)
@@ -190,7 +190,7 @@ func SyncStates(ctx context.Context, q bun.IDB, portalID int64) ([]SyncState, er
 func SnapshotsRead(ctx context.Context, q bun.IDB, portalID int64, entity string, ids []int64) (map[int64]json.RawMessage, error) {
 	var rows []Snapshot
 	err := q.NewSelect().Model(&rows).Column("entity_id", "data").
-		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id IN (?)", bun.In(ids)).Scan(ctx)
+		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id IN (?)", bun.List(ids)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read snapshots: %w", err)
 	}

@@ -120,7 +120,7 @@ func DeleteInbox(ctx context.Context, q bun.IDB, portalID int64, ids []int64) er
 		return nil
 	}
 	_, err := q.NewDelete().Model((*InboxRow)(nil)).
-		Where("portal_id = ?", portalID).Where("id IN (?)", bun.In(ids)).Exec(ctx)
+		Where("portal_id = ?", portalID).Where("id IN (?)", bun.List(ids)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("delete inbox: %w", err)
 	}

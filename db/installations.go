@@ -74,7 +74,7 @@ func PurgePortal(ctx context.Context, q bun.IDB, portalID int64) (int64, error) 
 		Set("access_token = NULL, refresh_token = NULL, webhook_url = NULL, application_token_hash = NULL").
 		Set("expires_at = NULL, updated_at = now()").
 		Where("id = ?", portalID).
-		Where("status IN (?)", bun.In([]string{StatusUninstalled, StatusPurged})).
+		Where("status IN (?)", bun.List([]string{StatusUninstalled, StatusPurged})).
 		Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("purge installation: %w", err)
@@ -177,7 +177,7 @@ func MarkReauth(ctx context.Context, q bun.IDB, portalID int64) error {
 // InstallationByDomain finds an active installation by its portal's domain.
 func InstallationByDomain(ctx context.Context, q bun.IDB, domain string) (*Installation, error) {
 	var in Installation
-	err := q.NewSelect().Model(&in).Where("domain = ?", domain).Where("status IN (?)", bun.In([]string{StatusActive, StatusReauth})).
+	err := q.NewSelect().Model(&in).Where("domain = ?", domain).Where("status IN (?)", bun.List([]string{StatusActive, StatusReauth})).
 		OrderExpr("updated_at DESC").Limit(1).Scan(ctx)
 	if err != nil {
 		return nil, notFound(err)

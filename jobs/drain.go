@@ -26,6 +26,17 @@ const (
 	fetchWait    = 30 * time.Second
 )
 
+// DrainArgs processes a portal's inbox: fetch, diff, write history.
+type DrainArgs struct {
+	PortalID int64 `json:"portal_id" river:"unique"`
+}
+
+func (DrainArgs) Kind() string { return "drain_inbox" }
+
+func (DrainArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEvents, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
+}
+
 // DrainWorker turns a portal's inbox into history: it coalesces the events
 // of each record, fetches the records' current state in batches, diffs
 // against the stored snapshots, and in one transaction writes the history
@@ -45,9 +56,8 @@ type DrainWorker struct {
 // answers events. More do not finish sooner; they take the cores and
 // connections the events handler needs to answer within its budget, and
 // drains held back find more changes waiting when their turn comes, which
-// they then handle in one round instead of many (measured with `trail
-// bench events`: one slot instead of two on 2 cores took intake from about
-// 3,800 to 5,000–6,100 events/s, the lag from 5 to 7.5 s). The bound covers
+// they then handle in one round instead of many (`trail bench events`
+// shows the difference; app/bench/README.md has the figures). The bound covers
 // the database phases only: a drain waiting on a slow portal holds no
 // slot, so such portals still cannot hold up the others.
 func drainSlots(servesHTTP bool) chan struct{} {

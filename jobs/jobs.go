@@ -21,9 +21,6 @@ import (
 	"github.com/trailhq/trail/db"
 )
 
-// QueueMaintenance runs purges, pruning and token upkeep.
-const QueueMaintenance = "maintenance"
-
 // Client is River's client over Trail's pgx pool.
 type Client = river.Client[pgx.Tx]
 

@@ -18,6 +18,21 @@ import (
 // offlinePages bounds one job's pulls; a longer queue continues in the next.
 const offlinePages = 20
 
+// OfflineArgs pulls a portal's offline event queue into its inbox.
+type OfflineArgs struct {
+	PortalID int64 `json:"portal_id" river:"unique"`
+}
+
+func (OfflineArgs) Kind() string { return "pull_offline" }
+
+// InsertOpts puts pulls on their own queue: every portal that changes
+// something sends ONOFFLINEEVENT too, and a failing portal's pull waits out
+// the client's retries, so on the events queue they took the workers the
+// drains need (found with fifteen failing portals next to healthy ones).
+func (OfflineArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueOffline, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
+}
+
 // OfflineWorker moves the portal's offline event queue into its inbox. It
 // reserves a page (clear=0), commits the inbox rows with a drain job, and
 // only then clears the page at the portal, so a crash in between means the

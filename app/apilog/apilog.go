@@ -159,7 +159,7 @@ func (w *Writer) resolve(ctx context.Context, batch []Call) error {
 			MemberID string `bun:"member_id"`
 		}
 		if err := w.db.Bun.NewSelect().Table("installations").Column("id", "member_id").
-			Where("member_id IN (?)", bun.In(missing)).Scan(ctx, &rows); err != nil {
+			Where("member_id IN (?)", bun.List(missing)).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -201,7 +201,7 @@ func (w *Writer) insert(ctx context.Context, rows []Call) error {
 	return w.db.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		var live []int64
 		if err := tx.NewRaw("SELECT id FROM installations WHERE id IN (?) AND status <> ? ORDER BY id FOR SHARE",
-			bun.In(ids), db.StatusPurged).Scan(ctx, &live); err != nil {
+			bun.List(ids), db.StatusPurged).Scan(ctx, &live); err != nil {
 			return err
 		}
 		keep := make([]db.APICall, 0, len(rows))

@@ -28,7 +28,8 @@ func (e *apiError) body() *obj {
 	return o
 }
 
-// The errors every method can answer with (BITRIX24.md §4).
+// The errors every method can answer with
+// (https://apidocs.bitrix24.com/error-codes.html).
 var (
 	errNoAuth          = newErr(http.StatusUnauthorized, "NO_AUTH_FOUND", "Wrong authorization data")
 	errExpiredToken    = newErr(http.StatusUnauthorized, "expired_token", "The access token provided has expired")

@@ -122,8 +122,6 @@ func (et *entityType) field(name string, item bool) *field {
 	return et.byName[strings.ToUpper(name)]
 }
 
-var entityNames = map[int]string{1: "lead", 2: "deal", 3: "contact", 4: "company"}
-
 // entityTypes are built once; generators close over nothing portal-specific.
 var entityTypes = map[int]*entityType{
 	1: newEntityType(1, "lead", true, leadFields()),

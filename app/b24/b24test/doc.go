@@ -9,9 +9,9 @@
 //	access, refresh, expiresIn, err := srv.IssueTokens(p.MemberID(), p.AdminID())
 //	srv.Client().Get(p.ClientEndpoint() + "crm.deal.list?auth=" + access)
 //
-// The package follows the project's wire reference (BITRIX24.md) and
-// imports nothing else of the project: it is the ground truth the client
-// is tested against.
+// The package follows the Bitrix24 REST documentation
+// (https://apidocs.bitrix24.com/) and imports nothing else of the project:
+// it is the ground truth the client is tested against.
 //
 // # Addresses
 //
@@ -23,9 +23,11 @@
 // token endpoint /oauth/token/). The admin's incoming webhook
 // http://127.0.0.1:PORT/rest/1/{secret}/{method} works with any Host
 // header. Server.Client dials the listener for every host name. Requests
-// to a portal host that are neither REST nor OAuth go to Options.Pages,
-// the seam for the portal's own pages (PortalFromContext names the
-// portal).
+// to a portal host that are neither REST nor OAuth get the portal's own
+// pages: CRM lists, record cards with an edit form, detail tabs and the
+// app page, which open the application in iframes as Bitrix24 does and
+// answer its postMessage commands (portal_ui*.go, frame.go, ui/).
+// Options.Pages replaces them (PortalFromContext names the portal).
 //
 // # Control API
 //
@@ -131,6 +133,8 @@
 //     takes seconds of real CPU; ID order and keyset pages do not.
 //   - Duplicate event.bind and placement.bind answer 400 ERROR_CORE (the
 //     real code is undocumented).
-//   - The portal's HTML pages and the frame postMessage protocol are not
-//     part of this package yet (Options.Pages is the seam).
+//   - The portal pages are a small likeness of Bitrix24's. Frame commands
+//     that need a real portal UI (closeApplication, selectUser, im*, …)
+//     are answered with nothing done (ui/static/frame.js lists those that
+//     act).
 package b24test

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Limits are Bitrix24's per-portal REST limits (BITRIX24.md §5).
+// Limits are Bitrix24's per-portal REST limits
+// (https://apidocs.bitrix24.com/limits.html).
 type Limits struct {
 	// Burst is the leaky bucket's size X: requests beyond it are refused
 	// with 503 QUERY_LIMIT_EXCEEDED. Default 50 (Enterprise: 250).

@@ -35,9 +35,9 @@ type Options struct {
 	EventWorkers int
 	// App registers the application at start, as RegisterApp would.
 	App *App
-	// Pages serves every portal-host request that is not REST or OAuth (the
-	// portal's own pages). PortalFromContext gives it the portal. Default:
-	// 404.
+	// Pages, when set, serves every portal-host request that is not REST
+	// or OAuth instead of the emulator's own portal pages.
+	// PortalFromContext gives it the portal.
 	Pages http.Handler
 }
 

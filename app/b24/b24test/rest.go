@@ -24,9 +24,6 @@ type caller struct {
 	user    *user
 	app     bool   // application context (OAuth token)
 	hookKey string // webhook secret when !app
-	// offlineSkip is the auth_connector passed with a write, which keeps
-	// the change out of that connector's offline queue.
-	offlineSkip string
 }
 
 // opKey keys the operating budget: per method and per application or

@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// captured is the shape of a real CRM event delivery (reference §9b).
+// captured is the shape of a real CRM event delivery
+// (https://apidocs.bitrix24.com/api-reference/crm/contacts/events/on-crm-contact-add.html).
 func captured() url.Values {
 	v := url.Values{}
 	v.Set("event", "ONCRMCONTACTADD")
