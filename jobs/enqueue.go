@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -10,6 +11,31 @@ import (
 
 	"github.com/trailhq/trail/db"
 )
+
+// Enqueue inserts jobs in tx: they exist exactly when tx commits, so a
+// change and the work it calls for are never recorded one without the
+// other.
+func Enqueue(ctx context.Context, tx db.Tx, rc *Client, args ...river.JobArgs) error {
+	return tx.Pgx(func(ptx pgx.Tx) error {
+		for _, a := range args {
+			if _, err := rc.InsertTx(ctx, ptx, a, nil); err != nil {
+				return fmt.Errorf("enqueue %s: %w", a.Kind(), err)
+			}
+		}
+		return nil
+	})
+}
+
+// EnqueueAt is Enqueue of one job that is to run at a given time.
+func EnqueueAt(ctx context.Context, tx db.Tx, rc *Client, args river.JobArgs, at time.Time) error {
+	return tx.Pgx(func(ptx pgx.Tx) error {
+		_, err := rc.InsertTx(ctx, ptx, args, &river.InsertOpts{ScheduledAt: at})
+		if err != nil {
+			return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+		}
+		return nil
+	})
+}
 
 // EnqueueDrain makes sure a drain will see the inbox rows tx adds.
 //
