@@ -30,6 +30,7 @@ type Installation struct {
 	Scope                string     `bun:"scope"`
 	ApplicationTokenHash []byte     `bun:"application_token_hash"`
 	AuthUserID           *int64     `bun:"auth_user_id"`
+	AppVersion           int        `bun:"app_version"` // as app.info reported it at install or update
 	Status               string     `bun:"status"`
 	InstalledAt          time.Time  `bun:"installed_at"`
 	UninstalledAt        *time.Time `bun:"uninstalled_at"`
@@ -127,7 +128,7 @@ func UpsertInstallation(ctx context.Context, q bun.IDB, in *Installation) error 
 		Set("domain = EXCLUDED.domain, client_endpoint = EXCLUDED.client_endpoint, server_endpoint = EXCLUDED.server_endpoint").
 		Set("auth_mode = EXCLUDED.auth_mode, access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token").
 		Set("webhook_url = EXCLUDED.webhook_url, expires_at = EXCLUDED.expires_at, scope = EXCLUDED.scope").
-		Set("application_token_hash = EXCLUDED.application_token_hash, auth_user_id = EXCLUDED.auth_user_id").
+		Set("application_token_hash = EXCLUDED.application_token_hash, auth_user_id = EXCLUDED.auth_user_id, app_version = EXCLUDED.app_version").
 		Set("status = EXCLUDED.status, uninstalled_at = NULL, updated_at = now()").
 		Set("installed_at = CASE WHEN installation.status IN ('uninstalled', 'purged') THEN now() ELSE installation.installed_at END").
 		Returning("id, installed_at, updated_at").

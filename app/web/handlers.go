@@ -4,6 +4,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
@@ -16,7 +17,9 @@ type handlers struct {
 	Sessions *scs.SessionManager
 	Clients  *portal.Clients
 	Jobs     *jobs.Client
-	BaseURL  string
+	// Lifecycle confirms and records installs and new grants.
+	Lifecycle *lifecycle.Service
+	BaseURL   string
 }
 
 const viewerKey = "trail.viewer"

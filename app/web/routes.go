@@ -38,7 +38,7 @@ func routes(app *fiber.App, d Deps) {
 	}
 
 	if d.Sessions != nil {
-		h := &handlers{DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, BaseURL: d.Config.BaseURL.String()}
+		h := &handlers{DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, Lifecycle: d.Lifecycle, BaseURL: d.Config.BaseURL.String()}
 		frame := app.Group("", sessions(d.Sessions))
 		// One URL for both install flavours: the ONAPPINSTALL event form and
 		// the installer page the portal opens in its iframe.
