@@ -13,10 +13,10 @@ import (
 // gives them back, so genuine installs (thousands from Bitrix24's few
 // addresses) are never held back and only refused attempts count.
 const (
-	addrBurst   = 10
-	addrEvery   = 6 * time.Second
-	memberBurst = 5
-	memberEvery = 12 * time.Second
+	addrBurst   = 20
+	addrEvery   = 3 * time.Second
+	memberBurst = 10
+	memberEvery = 6 * time.Second
 	allBurst    = 100
 	allEvery    = 200 * time.Millisecond
 	// guardKeys bounds the addresses and portals tracked at once; past it,
