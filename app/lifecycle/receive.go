@@ -142,4 +142,3 @@ func (s *Service) uninstall(ctx context.Context, e *event.Event) error {
 	s.Log.InfoContext(ctx, "uninstall announced; asking the portal", "member_id", in.MemberID, "portal_id", in.ID, "clean", clean)
 	return nil
 }
-
