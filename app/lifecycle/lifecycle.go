@@ -2,7 +2,11 @@
 // updates and CRM events. It verifies every delivery against the stored
 // installation, then records it and enqueues the follow-up job in the same
 // transaction, so an answered delivery is never lost and a rejected one
-// writes nothing.
+// writes nothing. What a user of the portal could have sent (every app frame
+// shows the application token and the user's own grant) changes an
+// installation only once the portal confirms it: installs, updates and new
+// grants need an administrator's tokens, and an uninstall is acted on by a
+// job after the stored grant stops working.
 package lifecycle
 
 import (
