@@ -142,16 +142,34 @@ func UpsertInstallation(ctx context.Context, q bun.IDB, in *Installation) error 
 // MarkUninstalled records an uninstall and destroys the tokens at once: they
 // no longer work anyway, and a secret not kept cannot leak.
 func MarkUninstalled(ctx context.Context, q bun.IDB, portalID int64) error {
-	_, err := q.NewUpdate().Model((*Installation)(nil)).
-		Set("status = ?", StatusUninstalled).
-		Set("access_token = NULL, refresh_token = NULL, webhook_url = NULL, expires_at = NULL").
-		Set("uninstalled_at = now(), updated_at = now()").
-		Where("id = ?", portalID).
-		Exec(ctx)
+	_, err := markUninstalled(q, portalID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("mark uninstalled: %w", err)
 	}
 	return nil
+}
+
+// MarkUninstalledIfGrant is MarkUninstalled for the grant that was found
+// dead: it does nothing, and says so, when the installation stored another
+// grant meanwhile (a reinstall or a new authorisation raced the check).
+func MarkUninstalledIfGrant(ctx context.Context, q bun.IDB, portalID int64, refreshToken []byte) (bool, error) {
+	res, err := markUninstalled(q, portalID).
+		Where("refresh_token IS NOT DISTINCT FROM ?", refreshToken).
+		Where("status NOT IN (?)", bun.In([]string{StatusUninstalled, StatusPurged})).
+		Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("mark uninstalled: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+func markUninstalled(q bun.IDB, portalID int64) *bun.UpdateQuery {
+	return q.NewUpdate().Model((*Installation)(nil)).
+		Set("status = ?", StatusUninstalled).
+		Set("access_token = NULL, refresh_token = NULL, webhook_url = NULL, expires_at = NULL").
+		Set("uninstalled_at = now(), updated_at = now()").
+		Where("id = ?", portalID)
 }
 
 // EnsureSettings creates the portal's settings row with the defaults.

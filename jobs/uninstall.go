@@ -105,10 +105,18 @@ func (w *UninstallWorker) Work(ctx context.Context, job *river.Job[UninstallArgs
 	return err
 }
 
+// errGrantReplaced: a new grant was stored while the old one was checked
+// (a reinstall raced the check); River runs the check again.
+var errGrantReplaced = errors.New("the installation stored a new grant during the check")
+
 func (w *UninstallWorker) uninstalled(ctx context.Context, in *db.Installation, clean bool) error {
 	err := w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		if err := db.MarkUninstalled(ctx, tx, in.ID); err != nil {
+		marked, err := db.MarkUninstalledIfGrant(ctx, tx, in.ID, in.RefreshToken)
+		if err != nil {
 			return err
+		}
+		if !marked {
+			return errGrantReplaced
 		}
 		return tx.Pgx(func(ptx pgx.Tx) error {
 			var opts *river.InsertOpts

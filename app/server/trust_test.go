@@ -394,3 +394,33 @@ func TestInstallFloodIsBounded(t *testing.T) {
 	}
 	s.recordsEdit(t, p, id, 1, "1234")
 }
+
+// A reinstall whose uninstall never reached Trail replaces the installation:
+// its stored grant is dead, which only an uninstall does to it.
+func TestReinstallAfterALostUninstall(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, b24test.Options{Portals: 1, Deals: 10, Seed: 46})
+	p := s.emu.Portals()[0]
+	if _, err := p.Install(); err != nil {
+		t.Fatal(err)
+	}
+	id := s.installed(t, p)
+	p.SetFaults(b24test.Faults{LoseDeliveries: true})
+	if err := p.Uninstall(true); err != nil {
+		t.Fatal(err)
+	}
+	p.SetFaults(b24test.Faults{})
+	if n := s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", id); n != 1 {
+		t.Fatal("the lost uninstall reached Trail")
+	}
+	reinstalled, err := p.Install()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "reinstall stored", func() bool {
+		var hash []byte
+		err := s.db.Pool.QueryRow(context.Background(), "SELECT application_token_hash FROM installations WHERE id = $1 AND status = 'active'", id).Scan(&hash)
+		return err == nil && bytes.Equal(hash, secret.HashToken(reinstalled))
+	})
+	s.recordsEdit(t, p, id, 5, "5005")
+}

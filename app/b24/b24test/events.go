@@ -228,6 +228,9 @@ func (p *Portal) send(t target, event string, data [][2]string, actor *user, wit
 // sendAs is send with the application_token given: an uninstall's event
 // names the installation that is already gone.
 func (p *Portal) sendAs(t target, event string, data [][2]string, actor *user, withRefresh bool, appToken string) {
+	if p.currentFaults().LoseDeliveries {
+		return
+	}
 	if t.authType != 0 {
 		actor = p.user(t.authType)
 	}
