@@ -155,7 +155,7 @@ func MarkUninstalled(ctx context.Context, q bun.IDB, portalID int64) error {
 func MarkUninstalledIfGrant(ctx context.Context, q bun.IDB, portalID int64, refreshToken []byte) (bool, error) {
 	res, err := markUninstalled(q, portalID).
 		Where("refresh_token IS NOT DISTINCT FROM ?", refreshToken).
-		Where("status NOT IN (?)", bun.In([]string{StatusUninstalled, StatusPurged})).
+		Where("status NOT IN (?)", bun.List([]string{StatusUninstalled, StatusPurged})).
 		Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("mark uninstalled: %w", err)

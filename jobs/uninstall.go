@@ -33,10 +33,14 @@ func (UninstallArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
 }
 
-// UninstallRechecks are the waits before the checks after the first: the
+// uninstallRechecks are the waits before the checks after the first: the
 // event may arrive before the portal has revoked the tokens. When the grant
 // still works after the last, the event was not real.
-var UninstallRechecks = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
+var uninstallRechecks = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
+
+// UninstallChecks is how many times an uninstall is checked before it is
+// taken for one that did not happen.
+func UninstallChecks() int { return len(uninstallRechecks) + 1 }
 
 // Verdict is what the portal's answer says about an uninstall.
 type Verdict int
@@ -91,7 +95,7 @@ func (w *UninstallWorker) Work(ctx context.Context, job *river.Job[UninstallArgs
 	case VerdictUnknown:
 		return w.outcome(ctx, in, err)
 	}
-	if job.Args.Check >= len(UninstallRechecks) {
+	if job.Args.Check >= len(uninstallRechecks) {
 		w.Log.WarnContext(ctx, "uninstall the portal does not confirm ignored", "member_id", in.MemberID, "portal_id", in.ID, "clean", job.Args.Clean)
 		return nil
 	}
@@ -101,7 +105,7 @@ func (w *UninstallWorker) Work(ctx context.Context, job *river.Job[UninstallArgs
 	}
 	next := job.Args
 	next.Check++
-	_, err = rc.Insert(ctx, next, &river.InsertOpts{ScheduledAt: time.Now().Add(UninstallRechecks[job.Args.Check])})
+	_, err = rc.Insert(ctx, next, &river.InsertOpts{ScheduledAt: time.Now().Add(uninstallRechecks[job.Args.Check])})
 	return err
 }
 

@@ -210,7 +210,7 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	checks := len(jobs.UninstallRechecks) + 1
+	checks := jobs.UninstallChecks()
 	eventually(t, "every check of the forged uninstall", func() bool {
 		rows, err := s.db.Pool.Query(ctx, `SELECT id, state FROM river_job WHERE kind = 'confirm_uninstall'`)
 		if err != nil {
