@@ -55,6 +55,28 @@ func (s *stack) recordsEdit(t *testing.T, p *b24test.Portal, portalID int64, dea
 	})
 }
 
+// reinstalled waits for a reinstall with appToken to be stored and set up
+// again: the portal dropped the bindings with the old installation, and
+// setup binds the events before the tabs.
+func (s *stack) reinstalled(t *testing.T, p *b24test.Portal, id int64, appToken string) {
+	t.Helper()
+	eventually(t, "reinstall stored and set up", func() bool {
+		var hash []byte
+		err := s.db.Pool.QueryRow(context.Background(), "SELECT application_token_hash FROM installations WHERE id = $1 AND status = 'active'", id).Scan(&hash)
+		return err == nil && bytes.Equal(hash, secret.HashToken(appToken)) && boundTabs(p)["CRM_DEAL_DETAIL_TAB"]
+	})
+}
+
+// setUp waits until the portal's setup job has finished: one enqueued
+// while it still counts as running would be taken for a duplicate.
+func (s *stack) setUp(t *testing.T, id int64) {
+	t.Helper()
+	eventually(t, "setup finished", func() bool {
+		return s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'setup_portal' AND args->>'portal_id' = $1
+			AND state NOT IN ('completed', 'discarded', 'cancelled')`, fmt.Sprint(id)) == 0
+	})
+}
+
 func tokensOf(t *testing.T, p *b24test.Portal, userID int) b24test.Tokens {
 	t.Helper()
 	tok, err := p.IssueTokens(userID)
@@ -288,6 +310,7 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 	})
 	s.recordsEdit(t, p, id, 2, "2002")
 
+	s.setUp(t, id)
 	if err := p.Uninstall(false); err != nil {
 		t.Fatal(err)
 	}
@@ -302,11 +325,7 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "reinstall stored", func() bool {
-		var hash []byte
-		err := s.db.Pool.QueryRow(context.Background(), "SELECT application_token_hash FROM installations WHERE id = $1 AND status = 'active'", id).Scan(&hash)
-		return err == nil && bytes.Equal(hash, secret.HashToken(reinstalled))
-	})
+	s.reinstalled(t, p, id, reinstalled)
 	s.recordsEdit(t, p, id, 3, "3003")
 	if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id IN (1, 2)", id); n == 0 {
 		t.Error("the reinstall lost the history from before the uninstall")
@@ -405,6 +424,7 @@ func TestReinstallAfterALostUninstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := s.installed(t, p)
+	s.setUp(t, id)
 	p.SetFaults(b24test.Faults{LoseDeliveries: true})
 	if err := p.Uninstall(true); err != nil {
 		t.Fatal(err)
@@ -417,10 +437,6 @@ func TestReinstallAfterALostUninstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "reinstall stored", func() bool {
-		var hash []byte
-		err := s.db.Pool.QueryRow(context.Background(), "SELECT application_token_hash FROM installations WHERE id = $1 AND status = 'active'", id).Scan(&hash)
-		return err == nil && bytes.Equal(hash, secret.HashToken(reinstalled))
-	})
+	s.reinstalled(t, p, id, reinstalled)
 	s.recordsEdit(t, p, id, 5, "5005")
 }
