@@ -30,9 +30,11 @@ func TestUpdate(t *testing.T) {
 	if fmt.Sprint(info["VERSION"]) != "2" || info["INSTALLED"] != true {
 		t.Errorf("app.info after update = %v", info)
 	}
-	// The bindings survive the update: the next one is delivered too.
-	if _, err := p.Update(); err != nil {
-		t.Fatal(err)
+	// The bindings survive the update: the next one, through the control
+	// API, is delivered too.
+	a := postJSON(t, s.Client(), s.URL+"/_emulator/portals/"+p.MemberID()+"/update", nil)
+	if a.status != http.StatusOK || a.body["application_token"] != p.ApplicationToken() {
+		t.Fatalf("control update = %d %s", a.status, a.raw)
 	}
 	if b := waitN(t, p, 2)[1].Body; b.Get("data[VERSION]") != "3" {
 		t.Errorf("second ONAPPUPDATE = %v", b)
