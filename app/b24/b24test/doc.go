@@ -135,9 +135,9 @@
 //     quotes, invoices, products, requisites, activities, timeline and
 //     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
-//   - Only one application can be registered per emulator; app options, REST 3.0, the .xml format, the 302 after a domain
-//     change, PAYMENT_REQUIRED and the 60 s request cut-off are not
-//     emulated.
+//   - Only one application can be registered per emulator; app options,
+//     REST 3.0, the .xml format, the 302 after a domain change,
+//     PAYMENT_REQUIRED and the 60 s request cut-off are not emulated.
 //   - event.offline.get and event.offline.list ignore filter and order
 //     (records come oldest first); a deleted portal still refreshes tokens.
 //   - Listing 1,000,000 records by any order but ID sorts every match and
