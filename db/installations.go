@@ -30,6 +30,7 @@ type Installation struct {
 	Scope                string     `bun:"scope"`
 	ApplicationTokenHash []byte     `bun:"application_token_hash"`
 	AuthUserID           *int64     `bun:"auth_user_id"`
+	AppVersion           int        `bun:"app_version"` // as app.info reported it at install or update
 	Status               string     `bun:"status"`
 	InstalledAt          time.Time  `bun:"installed_at"`
 	UninstalledAt        *time.Time `bun:"uninstalled_at"`
@@ -127,7 +128,7 @@ func UpsertInstallation(ctx context.Context, q bun.IDB, in *Installation) error 
 		Set("domain = EXCLUDED.domain, client_endpoint = EXCLUDED.client_endpoint, server_endpoint = EXCLUDED.server_endpoint").
 		Set("auth_mode = EXCLUDED.auth_mode, access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token").
 		Set("webhook_url = EXCLUDED.webhook_url, expires_at = EXCLUDED.expires_at, scope = EXCLUDED.scope").
-		Set("application_token_hash = EXCLUDED.application_token_hash, auth_user_id = EXCLUDED.auth_user_id").
+		Set("application_token_hash = EXCLUDED.application_token_hash, auth_user_id = EXCLUDED.auth_user_id, app_version = EXCLUDED.app_version").
 		Set("status = EXCLUDED.status, uninstalled_at = NULL, updated_at = now()").
 		Set("installed_at = CASE WHEN installation.status IN ('uninstalled', 'purged') THEN now() ELSE installation.installed_at END").
 		Returning("id, installed_at, updated_at").
@@ -141,16 +142,34 @@ func UpsertInstallation(ctx context.Context, q bun.IDB, in *Installation) error 
 // MarkUninstalled records an uninstall and destroys the tokens at once: they
 // no longer work anyway, and a secret not kept cannot leak.
 func MarkUninstalled(ctx context.Context, q bun.IDB, portalID int64) error {
-	_, err := q.NewUpdate().Model((*Installation)(nil)).
-		Set("status = ?", StatusUninstalled).
-		Set("access_token = NULL, refresh_token = NULL, webhook_url = NULL, expires_at = NULL").
-		Set("uninstalled_at = now(), updated_at = now()").
-		Where("id = ?", portalID).
-		Exec(ctx)
+	_, err := markUninstalled(q, portalID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("mark uninstalled: %w", err)
 	}
 	return nil
+}
+
+// MarkUninstalledIfGrant is MarkUninstalled for the grant that was found
+// dead: it does nothing, and says so, when the installation stored another
+// grant meanwhile (a reinstall or a new authorisation raced the check).
+func MarkUninstalledIfGrant(ctx context.Context, q bun.IDB, portalID int64, refreshToken []byte) (bool, error) {
+	res, err := markUninstalled(q, portalID).
+		Where("refresh_token IS NOT DISTINCT FROM ?", refreshToken).
+		Where("status NOT IN (?)", bun.List([]string{StatusUninstalled, StatusPurged})).
+		Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("mark uninstalled: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+func markUninstalled(q bun.IDB, portalID int64) *bun.UpdateQuery {
+	return q.NewUpdate().Model((*Installation)(nil)).
+		Set("status = ?", StatusUninstalled).
+		Set("access_token = NULL, refresh_token = NULL, webhook_url = NULL, expires_at = NULL").
+		Set("uninstalled_at = now(), updated_at = now()").
+		Where("id = ?", portalID)
 }
 
 // EnsureSettings creates the portal's settings row with the defaults.

@@ -89,6 +89,7 @@ var queues = map[string]river.QueueConfig{
 func NewClient(d Deps, opts Options) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &PurgeWorker{DB: d.DB, Log: d.Log})
+	river.AddWorker(workers, &UninstallWorker{Deps: d})
 	river.AddWorker(workers, &SetupWorker{Deps: d})
 	river.AddWorker(workers, &DrainWorker{Deps: d, slots: drainSlots(opts.ServesHTTP)})
 	river.AddWorker(workers, &SyncWorker{Deps: d})

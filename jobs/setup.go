@@ -68,6 +68,7 @@ func (w *SetupWorker) bindEvents(ctx context.Context, c *b24.Client, set *db.Set
 	base := w.BaseURL.String()
 	want := []b24.EventHandler{
 		{Event: "ONAPPUNINSTALL", Handler: base + "/bitrix/uninstall"},
+		{Event: "ONAPPUPDATE", Handler: base + "/bitrix/events"},
 		{Event: "ONOFFLINEEVENT", Handler: base + "/bitrix/events"},
 	}
 	for _, e := range set.Entities {

@@ -61,6 +61,7 @@ func init() {
 		"install.working":          "Connecting Trail to your CRM…",
 		"install.done":             "Trail is installed. History tabs now appear in deals, leads, contacts and companies.",
 		"install.failed":           "Installation could not finish. Please try again.",
+		"install.admins_only":      "Only a portal administrator can install Trail.",
 		"session.renewing":         "Reconnecting…",
 
 		// The settings page.
@@ -68,6 +69,7 @@ func init() {
 		"settings.reauth.missing":       "Bitrix24 did not hand over a sign-in to restore access with. Reopen the app and try again.",
 		"settings.reauth.refused":       "Bitrix24 did not accept the sign-in. Reopen the app and try again.",
 		"settings.reauth.other_portal":  "That sign-in belongs to another portal.",
+		"settings.reauth.not_admin":     "That sign-in is not a portal administrator's. Ask an administrator to restore access.",
 		"settings.save":                 "Save",
 		"settings.saved":                "Saved. New changes follow these settings from now on.",
 		"settings.saved_setup":          "Saved. Trail is connecting the newly tracked types: their tabs and history start within a minute.",

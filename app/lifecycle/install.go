@@ -4,51 +4,88 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/trailhq/trail/app/b24/event"
+	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
 )
 
-// Install stores (or updates in place) the installation an ONAPPINSTALL
-// announces and enqueues its setup job, in one transaction.
-//
-// The posted tokens are confirmed by trading the refresh token at the
-// configured authorization server; its answer, not the form, says which
-// portal they belong to and where its REST endpoint is.
-func (s *Service) Install(ctx context.Context, e *event.Event) (*db.Installation, error) {
-	in, err := s.installEvent(ctx, e)
-	s.count(err, false)
-	return in, err
+// Admitted is an install the portal confirmed: the installation, and the
+// administrator whose tokens were presented.
+type Admitted struct {
+	Installation *db.Installation
+	UserID       int64
+	// Admin is user.admin's answer for the presenter: always true, as
+	// only an administrator's tokens get this far.
+	Admin bool
 }
 
-func (s *Service) installEvent(ctx context.Context, e *event.Event) (*db.Installation, error) {
-	if e.Auth.RefreshToken == "" {
-		return nil, fmt.Errorf("%w: install without auth[refresh_token]", event.ErrMalformed)
-	}
-	return s.install(ctx, e.Auth.MemberID, e.Auth.RefreshToken, e.Auth.ApplicationToken)
+// Install handles ONAPPINSTALL posted to the install handler or to the
+// events handler; from is the sender's address.
+func (s *Service) Install(ctx context.Context, e *event.Event, from string) (Admitted, error) {
+	a, err := s.install(ctx, e.Auth.MemberID, e.Auth.RefreshToken, e.Auth.ApplicationToken, from)
+	s.count(err, false)
+	return a, err
 }
 
 // InstallFromPage handles the other way an install arrives: the installer
-// page opened in the portal's iframe, with the admin's REFRESH_ID and the
+// page opened in the portal's iframe, with the opener's REFRESH_ID and the
 // installation's APPLICATION_TOKEN in the form. It is confirmed the same way.
-func (s *Service) InstallFromPage(ctx context.Context, memberID, refreshID, appToken string) (*db.Installation, error) {
-	if memberID == "" || refreshID == "" || appToken == "" {
-		return nil, fmt.Errorf("%w: installer form without member_id, REFRESH_ID or APPLICATION_TOKEN", event.ErrMalformed)
-	}
-	return s.install(ctx, memberID, refreshID, appToken)
+func (s *Service) InstallFromPage(ctx context.Context, memberID, refreshID, appToken, from string) (Admitted, error) {
+	return s.install(ctx, memberID, refreshID, appToken, from)
 }
 
-func (s *Service) install(ctx context.Context, memberID, refreshToken, appToken string) (*db.Installation, error) {
-	g, err := s.confirm(ctx, memberID, refreshToken)
-	if err != nil {
-		return nil, err
+// install records an installation only on the portal's word. Every app
+// frame hands its user the application token and a grant of their own, so
+// neither proves that an administrator installed anything: the tokens must
+// be an administrator's (user.admin, asked with them at the endpoint the
+// OAuth server names), and an active installation is replaced only when its
+// stored grant no longer works, which is what an uninstall does to it.
+// Over a healthy installation nothing changes: the administrator gets in.
+func (s *Service) install(ctx context.Context, memberID, refreshToken, appToken, from string) (Admitted, error) {
+	if memberID == "" || refreshToken == "" || appToken == "" {
+		return Admitted{}, fmt.Errorf("%w: install without member_id, refresh token or application token", event.ErrMalformed)
 	}
+	g, st, err := s.admit(ctx, memberID, refreshToken, from)
+	if err != nil {
+		return Admitted{}, err
+	}
+	ok := Admitted{UserID: st.UserID, Admin: st.Admin}
+	old, err := db.InstallationByMemberID(ctx, s.DB.Bun, g.MemberID)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+	case err != nil:
+		return Admitted{}, err
+	case old.Status == db.StatusUninstalled || old.Status == db.StatusPurged:
+	default:
+		_, serr := s.Portals.StoredAppInfo(ctx, old)
+		switch {
+		case serr == nil:
+			s.Log.InfoContext(ctx, "install over a healthy installation changes nothing", "member_id", old.MemberID, "portal_id", old.ID)
+			ok.Installation = old
+			return ok, nil
+		case !portal.GrantDead(serr):
+			return Admitted{}, fmt.Errorf("%w: stored grant of %s: %v", ErrUnavailable, old.MemberID, serr)
+		}
+		// The stored grant is dead: a reinstall whose uninstall Trail has
+		// not (yet) seen confirmed, or a grant lost otherwise.
+	}
+	in := s.installation(g, appToken, st.App.Version)
+	if err := s.save(ctx, in); err != nil {
+		return Admitted{}, err
+	}
+	s.cache.drop(in.MemberID)
+	s.Log.InfoContext(ctx, "portal installed", "member_id", in.MemberID, "portal_id", in.ID, "domain", in.Domain, "version", in.AppVersion)
+	ok.Installation = in
+	return ok, nil
+}
+
+// installation is the row a confirmed grant makes.
+func (s *Service) installation(g Grant, appToken string, version int) *db.Installation {
 	in := &db.Installation{
 		MemberID:             g.MemberID,
 		ClientEndpoint:       g.ClientEndpoint,
@@ -59,6 +96,7 @@ func (s *Service) install(ctx context.Context, memberID, refreshToken, appToken 
 		RefreshToken:         s.seal(g.MemberID, "refresh_token", g.RefreshToken),
 		Scope:                g.Scope,
 		ApplicationTokenHash: secret.HashToken(appToken),
+		AppVersion:           version,
 		Status:               db.StatusActive,
 	}
 	if !g.Expires.IsZero() {
@@ -69,11 +107,7 @@ func (s *Service) install(ctx context.Context, memberID, refreshToken, appToken 
 		uid := g.UserID
 		in.AuthUserID = &uid
 	}
-	if err := s.save(ctx, in); err != nil {
-		return nil, err
-	}
-	s.Log.InfoContext(ctx, "portal installed", "member_id", in.MemberID, "portal_id", in.ID, "domain", in.Domain)
-	return in, nil
+	return in
 }
 
 // save stores an installation (new, or updated in place) with its default
@@ -92,33 +126,4 @@ func (s *Service) save(ctx context.Context, in *db.Installation) error {
 			return err
 		})
 	})
-}
-
-// confirm trades the refresh token and checks the grant is the claimed
-// portal's and points at a usable endpoint.
-func (s *Service) confirm(ctx context.Context, memberID, refreshToken string) (Grant, error) {
-	g, err := s.Auth.Refresh(ctx, refreshToken)
-	if err != nil {
-		if errors.Is(err, ErrUnauthorized) {
-			return Grant{}, err
-		}
-		return Grant{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	if g.MemberID != memberID {
-		s.Log.WarnContext(ctx, "install tokens belong to another portal", "member_id", memberID, "grant_member_id", g.MemberID)
-		return Grant{}, ErrUnauthorized
-	}
-	if domainOf(g.ClientEndpoint) == "" {
-		return Grant{}, fmt.Errorf("%w: grant without a client endpoint", ErrUnauthorized)
-	}
-	return g, nil
-}
-
-// domainOf returns the host (with port, if any) of a REST endpoint URL.
-func domainOf(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
-		return ""
-	}
-	return strings.ToLower(u.Host)
 }

@@ -2,18 +2,24 @@
 // updates and CRM events. It verifies every delivery against the stored
 // installation, then records it and enqueues the follow-up job in the same
 // transaction, so an answered delivery is never lost and a rejected one
-// writes nothing.
+// writes nothing. What a user of the portal could have sent (every app frame
+// shows the application token and the user's own grant) changes an
+// installation only once the portal confirms it: installs, updates and new
+// grants need an administrator's tokens, and an uninstall is acted on by a
+// job after the stored grant stops working.
 package lifecycle
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/trailhq/trail/app/b24/event"
 	"github.com/trailhq/trail/app/metrics"
+	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
@@ -24,8 +30,19 @@ var (
 	// ErrUnauthorized: unknown portal, wrong application_token, or tokens the
 	// authorization server does not confirm. Answered 401.
 	ErrUnauthorized = errors.New("lifecycle: not authorised")
-	// ErrUnavailable: the authorization server could not be asked. Answered 503.
+	// ErrUnavailable: the authorization server or the portal could not be
+	// asked. Answered 503.
 	ErrUnavailable = errors.New("lifecycle: authorization server unavailable")
+	// ErrOtherPortal: the tokens belong to another portal than the one
+	// named. A kind of ErrUnauthorized.
+	ErrOtherPortal = fmt.Errorf("%w: tokens of another portal", ErrUnauthorized)
+	// ErrNotAdmin: the tokens are a portal user's who is not an
+	// administrator, and only administrators install, update and grant
+	// access. Answered 403.
+	ErrNotAdmin = errors.New("lifecycle: not an administrator")
+	// ErrThrottled: too many install attempts from the sender or for the
+	// portal lately. Answered 429.
+	ErrThrottled = errors.New("lifecycle: too many attempts")
 )
 
 // Grant is what the authorization server confirms about a refresh token:
@@ -54,11 +71,15 @@ type Service struct {
 	Keys *secret.KeyRing
 	Jobs *jobs.Client
 	Auth Authorizer
-	Log  *slog.Logger
+	// Portals asks portals what they confirm: who owns presented tokens,
+	// and whether the stored grant still works.
+	Portals *portal.Clients
+	Log     *slog.Logger
 	// Metrics, when set, counts deliveries by result.
 	Metrics *metrics.Metrics
 
 	cache installCache // installations the events handler verified lately
+	guard guard        // what unauthenticated entry points may spend at the OAuth server
 
 	intakeOnce sync.Once
 	intakeQ    *jobs.Intake
@@ -110,7 +131,7 @@ func (s *Service) count(err error, ignored bool) {
 	case err == nil && ignored:
 		r = metrics.EventIgnored
 	case err == nil:
-	case errors.Is(err, ErrUnauthorized):
+	case errors.Is(err, ErrUnauthorized), errors.Is(err, ErrNotAdmin), errors.Is(err, ErrThrottled):
 		r = metrics.EventUnauthorized
 	case errors.Is(err, event.ErrMalformed):
 		r = metrics.EventMalformed

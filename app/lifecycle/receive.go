@@ -2,36 +2,35 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24/event"
-	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
 )
 
-// Receive handles a delivery to the events handler. CRM changes go to the
-// portal's inbox with a drain job; lifecycle events are dispatched; events
-// Trail does not track are acknowledged and dropped. No REST call happens
-// here: the portal waits for the answer.
-func (s *Service) Receive(ctx context.Context, e *event.Event) error {
-	ignored, err := s.receive(ctx, e)
+// Receive handles a delivery to the events handler; from is the sender's
+// address. CRM changes go to the portal's inbox with a drain job; lifecycle
+// events are dispatched; events Trail does not track are acknowledged and
+// dropped. No REST call happens for CRM changes: the portal waits for the
+// answer, and they are most of the traffic.
+func (s *Service) Receive(ctx context.Context, e *event.Event, from string) error {
+	ignored, err := s.receive(ctx, e, from)
 	s.count(err, ignored)
 	return err
 }
 
 // receive is Receive; ignored says the event was acknowledged and dropped.
-func (s *Service) receive(ctx context.Context, e *event.Event) (ignored bool, err error) {
+func (s *Service) receive(ctx context.Context, e *event.Event, from string) (ignored bool, err error) {
 	switch e.Name {
 	case event.AppInstall:
-		_, err := s.installEvent(ctx, e)
+		_, err := s.install(ctx, e.Auth.MemberID, e.Auth.RefreshToken, e.Auth.ApplicationToken, from)
 		return false, err
 	case event.AppUninstall:
 		return false, s.uninstall(ctx, e)
+	case event.AppUpdate:
+		return false, s.update(ctx, e, from)
 	}
 	crm, isCRM, err := e.CRMChange()
 	if err != nil {
@@ -54,8 +53,6 @@ func (s *Service) receive(ctx context.Context, e *event.Event) (ignored bool, er
 	case e.Name == event.OfflineEvent:
 		_, err := s.Jobs.Insert(ctx, jobs.OfflineArgs{PortalID: in.ID}, nil)
 		return false, err
-	case e.Name == event.AppUpdate:
-		return false, s.update(ctx, in, e)
 	}
 	return true, nil
 }
@@ -74,38 +71,60 @@ func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *eve
 	return s.intake().Accept(ctx, in.ID, row)
 }
 
-// update handles ONAPPUPDATE: a new version brings a new application_token
-// and fresh tokens, and drops the event bindings, so setup runs again.
-func (s *Service) update(ctx context.Context, in *db.Installation, e *event.Event) error {
-	if e.Auth.RefreshToken == "" {
-		return fmt.Errorf("%w: update without auth[refresh_token]", event.ErrMalformed)
+// update handles ONAPPUPDATE. It brings a new application_token, which no
+// stored value can vouch for, and a grant, so it is acted on only on the
+// portal's word: the tokens are an administrator's and app.info, asked with
+// them, reports a higher version than the one stored. Then the new grant,
+// token and version replace the old, and setup runs again.
+func (s *Service) update(ctx context.Context, e *event.Event, from string) error {
+	in, err := db.InstallationByMemberID(ctx, s.DB.Bun, e.Auth.MemberID)
+	if errors.Is(err, db.ErrNotFound) {
+		return ErrUnauthorized
 	}
-	g, err := s.confirm(ctx, in.MemberID, e.Auth.RefreshToken)
 	if err != nil {
 		return err
 	}
-	in.AccessToken = s.seal(in.MemberID, "access_token", g.AccessToken)
-	in.RefreshToken = s.seal(in.MemberID, "refresh_token", g.RefreshToken)
-	in.ClientEndpoint, in.Domain, in.ServerEndpoint, in.Scope = g.ClientEndpoint, domainOf(g.ClientEndpoint), g.ServerEndpoint, g.Scope
-	in.ApplicationTokenHash = secret.HashToken(e.Auth.ApplicationToken)
-	in.Status = db.StatusActive
-	if !g.Expires.IsZero() {
-		exp := g.Expires
-		in.ExpiresAt = &exp
+	if in.Status != db.StatusActive && in.Status != db.StatusReauth {
+		return ErrUnauthorized
 	}
-	return s.save(ctx, in)
+	if e.Auth.ApplicationToken == "" {
+		return fmt.Errorf("%w: update without auth[application_token]", event.ErrMalformed)
+	}
+	g, st, err := s.admit(ctx, in.MemberID, e.Auth.RefreshToken, from)
+	if err != nil {
+		return err
+	}
+	if !UpdateConfirmed(in.AppVersion, st.App.Version) {
+		s.Log.WarnContext(ctx, "update the portal does not confirm ignored", "member_id", in.MemberID,
+			"stored_version", in.AppVersion, "reported_version", st.App.Version)
+		return ErrUnauthorized
+	}
+	next := s.installation(g, e.Auth.ApplicationToken, st.App.Version)
+	if err := s.save(ctx, next); err != nil {
+		return err
+	}
+	s.cache.drop(in.MemberID)
+	s.Log.InfoContext(ctx, "portal updated", "member_id", in.MemberID, "portal_id", in.ID, "version", next.AppVersion)
+	return nil
 }
 
-// Uninstall handles ONAPPUNINSTALL, whose application_token is its only
-// proof of origin. Tokens are destroyed at once; the data is purged at once
-// when the admin ticked "delete data" (data[CLEAN]=1), otherwise after a
-// grace period so that a reinstall finds its history.
+// UpdateConfirmed says whether app.info's version confirms an update of an
+// installation stored at version stored: only a higher one does, so that a
+// replayed or forged ONAPPUPDATE cannot swap the token or the grant.
+func UpdateConfirmed(stored, reported int) bool { return reported > stored }
+
+// Uninstall handles ONAPPUNINSTALL posted to the uninstall handler.
 func (s *Service) Uninstall(ctx context.Context, e *event.Event) error {
 	err := s.uninstall(ctx, e)
 	s.count(err, false)
 	return err
 }
 
+// uninstall takes ONAPPUNINSTALL as a hint. Its application_token is one
+// every user who opens the app can read, so nothing changes here: a job
+// asks the portal with the stored grant, which a real uninstall kills, and
+// only then marks the installation uninstalled and schedules the purge
+// (at once with data[CLEAN]=1).
 func (s *Service) uninstall(ctx context.Context, e *event.Event) error {
 	in, err := s.verify(ctx, e.Auth.MemberID, e.Auth.ApplicationToken)
 	if err != nil {
@@ -115,23 +134,9 @@ func (s *Service) uninstall(ctx context.Context, e *event.Event) error {
 		return nil // a repeated delivery
 	}
 	clean := e.Data.Get("CLEAN") == "1"
-	err = s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		if err := db.MarkUninstalled(ctx, tx, in.ID); err != nil {
-			return err
-		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			var opts *river.InsertOpts
-			if !clean {
-				opts = &river.InsertOpts{ScheduledAt: jobs.PurgeAfter(time.Now(), clean)}
-			}
-			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.PurgeArgs{PortalID: in.ID}, opts)
-			return err
-		})
-	})
-	if err != nil {
+	if _, err := s.Jobs.Insert(ctx, jobs.UninstallArgs{PortalID: in.ID, Clean: clean}, nil); err != nil {
 		return err
 	}
-	s.cache.drop(in.MemberID) // this process stops accepting its events at once
-	s.Log.InfoContext(ctx, "portal uninstalled", "member_id", in.MemberID, "portal_id", in.ID, "clean", clean)
+	s.Log.InfoContext(ctx, "uninstall announced; asking the portal", "member_id", in.MemberID, "portal_id", in.ID, "clean", clean)
 	return nil
 }

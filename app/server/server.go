@@ -78,7 +78,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 	if err != nil {
 		return err
 	}
-	lc := &lifecycle.Service{DB: d, Keys: cfg.Keys, Jobs: rc, Auth: lifecycle.OAuthServer{App: clients.App()}, Log: log, Metrics: m}
+	lc := &lifecycle.Service{DB: d, Keys: cfg.Keys, Jobs: rc, Auth: lifecycle.OAuthServer{App: clients.App()}, Portals: clients, Log: log, Metrics: m}
 	m.SampleDB(ctx, d.Pool, 15*time.Second, log)
 
 	errc := make(chan error, 2)

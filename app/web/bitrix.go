@@ -12,8 +12,9 @@ import (
 )
 
 // Handlers for what portals POST to Trail. Each answers fast: verification
-// and one transaction, never a REST call to the portal (installs excepted,
-// which confirm their tokens with the authorization server).
+// and one transaction, never a REST call to the portal for CRM events.
+// Installs and updates are confirmed with the authorization server and the
+// portal before anything is stored; an uninstall is confirmed by a job.
 
 func installEvent(lc *lifecycle.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -24,7 +25,7 @@ func installEvent(lc *lifecycle.Service) fiber.Handler {
 		if e.Name != event.AppInstall {
 			return fiber.NewError(fiber.StatusBadRequest, "expected ONAPPINSTALL")
 		}
-		if _, err := lc.Install(c.UserContext(), e); err != nil {
+		if _, err := lc.Install(c.UserContext(), e, c.IP()); err != nil {
 			return lifecycleError(err)
 		}
 		return c.SendString("OK")
@@ -53,7 +54,7 @@ func receiveEvent(lc *lifecycle.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := lc.Receive(c.UserContext(), e); err != nil {
+		if err := lc.Receive(c.UserContext(), e, c.IP()); err != nil {
 			return lifecycleError(err)
 		}
 		return c.SendString("OK")
@@ -93,6 +94,10 @@ func lifecycleError(err error) error {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	case errors.Is(err, lifecycle.ErrUnauthorized):
 		return fiber.NewError(fiber.StatusUnauthorized, "not authorised")
+	case errors.Is(err, lifecycle.ErrNotAdmin):
+		return fiber.NewError(fiber.StatusForbidden, "only a portal administrator can do this")
+	case errors.Is(err, lifecycle.ErrThrottled):
+		return fiber.NewError(fiber.StatusTooManyRequests, "too many attempts, try again later")
 	case errors.Is(err, lifecycle.ErrUnavailable):
 		return fiber.NewError(fiber.StatusServiceUnavailable, "authorization server unavailable, try again")
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
@@ -20,8 +21,10 @@ type handlers struct {
 	Sessions *scs.SessionManager
 	Clients  *portal.Clients
 	Jobs     *jobs.Client
-	Keys     *secret.KeyRing // seals renewal tickets and sign-in states
-	BaseURL  string
+	// Lifecycle confirms and records installs and new grants.
+	Lifecycle *lifecycle.Service
+	Keys      *secret.KeyRing // seals renewal tickets and sign-in states
+	BaseURL   string
 	// PortalScheme is how portals are reached from a browser: https, or
 	// http for the emulated portals of development.
 	PortalScheme string
@@ -34,7 +37,7 @@ type handlers struct {
 
 func newHandlers(d Deps) *handlers {
 	h := &handlers{
-		DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, Keys: d.Config.Keys,
+		DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, Lifecycle: d.Lifecycle, Keys: d.Config.Keys,
 		BaseURL: d.Config.BaseURL.String(), PortalScheme: "https", AdminRecheck: d.Config.AdminRecheck,
 		refused: newRefusedTokens(),
 	}

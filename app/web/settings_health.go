@@ -104,7 +104,7 @@ func checkBindings(baseURL string, entities []string, have []b24.EventHandler) (
 		event   string
 		offline bool
 	}
-	want := []binding{{"ONAPPUNINSTALL", false}, {"ONOFFLINEEVENT", false}}
+	want := []binding{{"ONAPPUNINSTALL", false}, {"ONAPPUPDATE", false}, {"ONOFFLINEEVENT", false}}
 	for _, e := range entities {
 		u := strings.ToUpper(e)
 		for _, what := range []string{"ADD", "UPDATE", "DELETE"} {

@@ -11,6 +11,7 @@ func TestCheckBindings(t *testing.T) {
 	const base = "https://trail.example"
 	have := []b24.EventHandler{
 		{Event: "ONAPPUNINSTALL", Handler: base + "/bitrix/uninstall"},
+		{Event: "ONAPPUPDATE", Handler: base + "/bitrix/events"},
 		{Event: "ONOFFLINEEVENT", Handler: base + "/bitrix/events"},
 		{Event: "ONCRMDEALADD", Handler: base + "/bitrix/events"},
 		{Event: "ONCRMDEALADD", Offline: true},
@@ -21,7 +22,7 @@ func TestCheckBindings(t *testing.T) {
 		{Event: "ONCRMLEADADD", Offline: true}, // leads are not tracked
 	}
 	wanted, bound, missing := checkBindings(base, []string{"deal"}, have)
-	if wanted != 8 || bound != 7 || !slices.Equal(missing, []string{"ONCRMDEALDELETE"}) {
+	if wanted != 9 || bound != 8 || !slices.Equal(missing, []string{"ONCRMDEALDELETE"}) {
 		t.Errorf("checkBindings = %d wanted, %d bound, missing %v", wanted, bound, missing)
 	}
 	_, _, missing = checkBindings(base, []string{"deal", "lead"}, have)

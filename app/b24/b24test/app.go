@@ -72,6 +72,7 @@ func (s *Server) appScopes() []string {
 // installation is the app installed on one portal.
 type installation struct {
 	appToken   string
+	version    int // the app version installed here; Update raises it
 	complete   bool
 	finished   bool // ONAPPINSTALL sent
 	bindings   []*binding
@@ -97,7 +98,8 @@ func (p *Portal) Install() (string, error) {
 		return "", ErrNoApp
 	}
 	p.mu.Lock()
-	inst := &installation{appToken: randomHex(16), nextBindID: 1}
+	// A reinstall gets a new application_token, as every install does.
+	inst := &installation{appToken: randomHex(16), version: a.Version, nextBindID: 1}
 	p.inst = inst
 	p.mu.Unlock()
 	if a.InstallURL == "" {
@@ -127,11 +129,12 @@ func (p *Portal) CompleteInstall() error {
 	}
 	inst.complete, inst.finished = true, true
 	targets := p.onlineTargets("ONAPPINSTALL")
+	version := inst.version
 	p.mu.Unlock()
 	if a.InstallHandlerURL != "" {
 		targets = append([]target{{url: a.InstallHandlerURL}}, targets...)
 	}
-	data := [][2]string{{"data[VERSION]", fmt.Sprint(a.Version)}, {"data[ACTIVE]", "Y"}, {"data[INSTALLED]", "Y"}, {"data[LANGUAGE_ID]", "en"}}
+	data := [][2]string{{"data[VERSION]", fmt.Sprint(version)}, {"data[ACTIVE]", "Y"}, {"data[INSTALLED]", "Y"}, {"data[LANGUAGE_ID]", "en"}}
 	for _, t := range targets {
 		p.send(t, "ONAPPINSTALL", data, p.user(adminID), true)
 	}
@@ -155,9 +158,9 @@ func (p *Portal) ApplicationToken() string {
 	return p.inst.appToken
 }
 
-// Uninstall removes the app: ONAPPUNINSTALL (no tokens, data[CLEAN]) goes
-// to the handlers bound to it, then bindings, placements and every token
-// of the portal die.
+// Uninstall removes the app: bindings, placements and every token of the
+// portal die, then ONAPPUNINSTALL (no tokens, data[CLEAN]) goes to the
+// handlers that were bound to it.
 func (p *Portal) Uninstall(clean bool) error {
 	p.mu.Lock()
 	inst := p.inst
@@ -166,16 +169,43 @@ func (p *Portal) Uninstall(clean bool) error {
 		return ErrNotInstalled
 	}
 	targets := p.onlineTargets("ONAPPUNINSTALL")
-	p.mu.Unlock()
-	data := [][2]string{{"data[LANGUAGE_ID]", "en"}, {"data[CLEAN]", map[bool]string{true: "1", false: "0"}[clean]}}
-	for _, t := range targets {
-		p.send(t, "ONAPPUNINSTALL", data, nil, false)
-	}
-	p.mu.Lock()
 	p.inst = nil
 	p.mu.Unlock()
 	p.srv.revokePortalTokens(p)
+	data := [][2]string{{"data[LANGUAGE_ID]", "en"}, {"data[CLEAN]", map[bool]string{true: "1", false: "0"}[clean]}}
+	for _, t := range targets {
+		t.authType = 0 // the tokens are gone
+		p.sendAs(t, "ONAPPUNINSTALL", data, nil, false, inst.appToken)
+	}
 	return nil
+}
+
+// Update installs the next version of the app on the portal, as its
+// administrator does: the installation gets a new application_token and
+// version (app.info reports it), its bindings are kept, and ONAPPUPDATE
+// with the administrator's tokens goes to the handlers bound to it. It
+// returns the new application_token.
+func (p *Portal) Update() (string, error) {
+	if p.srv.registeredApp() == nil {
+		return "", ErrNoApp
+	}
+	p.mu.Lock()
+	inst := p.inst
+	if inst == nil || !inst.complete {
+		p.mu.Unlock()
+		return "", ErrNotInstalled
+	}
+	prev := inst.version
+	inst.version++
+	inst.appToken = randomHex(16)
+	tok, version := inst.appToken, inst.version
+	targets := p.onlineTargets("ONAPPUPDATE")
+	p.mu.Unlock()
+	data := [][2]string{{"data[VERSION]", fmt.Sprint(version)}, {"data[PREVIOUS_VERSION]", fmt.Sprint(prev)}, {"data[LANGUAGE_ID]", "en"}}
+	for _, t := range targets {
+		p.send(t, "ONAPPUPDATE", data, p.user(adminID), true)
+	}
+	return tok, nil
 }
 
 // IssueTokens returns a fresh token pair for a user, as the portal hands
@@ -202,18 +232,26 @@ func (p *Portal) ExpireTokens() { p.srv.expirePortalTokens(p) }
 // RevokeTokens makes every access and refresh token of the portal invalid.
 func (p *Portal) RevokeTokens() { p.srv.revokePortalTokens(p) }
 
+// appVersion is the version installed on the portal, else the app's.
+func (p *Portal) appVersion(a *App) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inst != nil {
+		return p.inst.version
+	}
+	return a.Version
+}
+
 func methodAppInfo(c *call) (callResult, *apiError) {
 	a := c.srv.registeredApp()
 	if a == nil {
 		return callResult{}, errAppContext
 	}
-	c.portal.mu.Lock()
-	installed := c.portal.inst != nil && c.portal.inst.complete
-	c.portal.mu.Unlock()
+	installed, version := c.portal.Installed(), c.portal.appVersion(a)
 	return ok(objOf(
 		"ID", 1,
 		"CODE", a.Code,
-		"VERSION", a.Version,
+		"VERSION", version,
 		"STATUS", "F",
 		"INSTALLED", installed,
 		"PAYMENT_EXPIRED", "N",

@@ -52,6 +52,14 @@ func (s *Server) newControl() http.Handler {
 	mux.HandleFunc("POST /_emulator/portals/{portal}/complete-install", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
 		ctlDone(w, p.CompleteInstall())
 	}))
+	mux.HandleFunc("POST /_emulator/portals/{portal}/update", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
+		tok, err := p.Update()
+		if err != nil {
+			ctlError(w, http.StatusConflict, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"application_token": tok})
+	}))
 	mux.HandleFunc("POST /_emulator/portals/{portal}/uninstall", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
 		ctlDone(w, p.Uninstall(r.URL.Query().Get("clean") == "1"))
 	}))

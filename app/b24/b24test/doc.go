@@ -39,7 +39,8 @@
 //	POST   /_emulator/app                                      register the app (App JSON)
 //	POST   /_emulator/portals/{portal}/install                 → {"application_token"}
 //	POST   /_emulator/portals/{portal}/complete-install        installFinish
-//	POST   /_emulator/portals/{portal}/uninstall?clean=1       ONAPPUNINSTALL
+//	POST   /_emulator/portals/{portal}/update                  next version, ONAPPUPDATE → {"application_token"}
+//	POST   /_emulator/portals/{portal}/uninstall?clean=1       tokens die, then ONAPPUNINSTALL
 //	POST   /_emulator/portals/{portal}/tokens                  {"user_id"} → token pair
 //	POST   /_emulator/portals/{portal}/tokens/expire           early expiry
 //	POST   /_emulator/portals/{portal}/tokens/revoke           invalid_token from now on
@@ -108,6 +109,24 @@
 // installation is complete. Results are in Portal.Deliveries and
 // /_emulator/portals/{portal}/deliveries.
 //
+// # Installation lifecycle
+//
+// Install gives the installation a new application_token, also when it
+// follows an uninstall (whether a reinstall changes it is unconfirmed; a
+// new one is the case an app must handle). Update (an administrator
+// installing the next version) raises the installation's version, which
+// app.info reports as VERSION, issues a new application_token and sends
+// ONAPPUPDATE with the administrator's tokens; bindings are kept (the
+// current revision of event.bind's page). Uninstall kills every token of
+// the portal first and then sends ONAPPUNINSTALL without tokens: the docs
+// say API access is already revoked when it is sent (the exact order is
+// unconfirmed). From then on the saved access tokens answer 401
+// invalid_token and their refresh tokens 400 invalid_grant (the code for
+// a refresh token that no longer works; the docs do not name the answer
+// after an uninstall). user.admin answers true for the administrator
+// (id 1) only. Server.OAuthRequests counts every request to the token
+// endpoint, refused ones included.
+//
 // # Deviations and gaps
 //
 //   - Handler URLs on loopback and plain http are accepted (Bitrix24 wants
@@ -123,10 +142,9 @@
 //     quotes, invoices, products, requisites, activities, timeline and
 //     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
-//   - Only one application can be registered per emulator; ONAPPUPDATE,
-//     app options, REST 3.0, the .xml format, the 302 after a domain
-//     change, PAYMENT_REQUIRED and the 60 s request cut-off are not
-//     emulated.
+//   - Only one application can be registered per emulator; app options,
+//     REST 3.0, the .xml format, the 302 after a domain change,
+//     PAYMENT_REQUIRED and the 60 s request cut-off are not emulated.
 //   - event.offline.get and event.offline.list ignore filter and order
 //     (records come oldest first); a deleted portal still refreshes tokens.
 //   - Listing 1,000,000 records by any order but ID sorts every match and

@@ -216,15 +216,24 @@ func (p *Portal) changed(ch change) {
 // send queues one delivery. Tokens belong to the binding's auth_type user,
 // else to the actor; with neither (automation) auth carries none.
 func (p *Portal) send(t target, event string, data [][2]string, actor *user, withRefresh bool) {
-	if t.authType != 0 {
-		actor = p.user(t.authType)
-	}
 	p.mu.Lock()
 	appToken := ""
 	if p.inst != nil {
 		appToken = p.inst.appToken
 	}
 	p.mu.Unlock()
+	p.sendAs(t, event, data, actor, withRefresh, appToken)
+}
+
+// sendAs is send with the application_token given: an uninstall's event
+// names the installation that is already gone.
+func (p *Portal) sendAs(t target, event string, data [][2]string, actor *user, withRefresh bool, appToken string) {
+	if p.currentFaults().LoseDeliveries {
+		return
+	}
+	if t.authType != 0 {
+		actor = p.user(t.authType)
+	}
 	a := p.srv.registeredApp()
 	now := p.srv.now()
 	form := [][2]string{{"event", event}}

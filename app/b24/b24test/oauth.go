@@ -22,6 +22,7 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	s.oauthRequests.Add(1)
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "Malformed request")
 		return
@@ -69,6 +70,10 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, s.tokenResponse(p, t, a))
 }
+
+// OAuthRequests counts the requests to the token endpoint, refused ones
+// included: what an app spends of its client secret.
+func (s *Server) OAuthRequests() int64 { return s.oauthRequests.Load() }
 
 // tokenResponse is the JSON of BITRIX24.md §2b.
 func (s *Server) tokenResponse(p *Portal, t Tokens, a *App) *obj {
@@ -156,7 +161,7 @@ func (s *Server) serveServerAppInfo(w http.ResponseWriter, r *http.Request) {
 		"scope", scopeString(a.Scopes),
 		"client_id", a.ClientID,
 		"expires", at.expires.Unix(),
-		"install", objOf("installed", p.Installed(), "version", a.Version, "status", "F", "uri", "http://"+p.Domain()),
+		"install", objOf("installed", p.Installed(), "version", p.appVersion(a), "status", "F", "uri", "http://"+p.Domain()),
 		"member_id", p.memberID,
 		"user_id", at.userID,
 	)))

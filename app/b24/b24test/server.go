@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,8 @@ type Server struct {
 	mu     sync.Mutex // guards app and tokens
 	app    *App
 	tokens tokenStore
+
+	oauthRequests atomic.Int64 // token endpoint requests
 
 	ctlOnce sync.Once
 	ctl     http.Handler
