@@ -75,7 +75,8 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 // included: what an app spends of its client secret.
 func (s *Server) OAuthRequests() int64 { return s.oauthRequests.Load() }
 
-// tokenResponse is the JSON of BITRIX24.md §2b.
+// tokenResponse is the authorization server's token answer:
+// https://apidocs.bitrix24.com/settings/oauth/index.html
 func (s *Server) tokenResponse(p *Portal, t Tokens, a *App) *obj {
 	return objOf(
 		"access_token", t.AccessToken,
