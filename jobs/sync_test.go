@@ -4,7 +4,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/db"
 )
 
 // TestListSelectNamesMultipleFields: the legacy masks leave multiple fields
@@ -33,4 +35,32 @@ func TestListSelectNamesMultipleFields(t *testing.T) {
 			t.Errorf("listSelect(%s) = %v, want %v", tt.entity, got, tt.want)
 		}
 	}
+}
+
+// TestSyncCopiesTheBaseline: a sync stores every record as a snapshot
+// without history and ends done, with the total it copied; a full resync
+// copies them again.
+func TestSyncCopiesTheBaseline(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, b24test.Options{Deals: 30})
+	b.done(t, SyncArgs{PortalID: b.portal, Entity: "deal"})
+	check := func() {
+		t.Helper()
+		if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal' AND format = 2`, b.portal); n != 30 {
+			t.Errorf("%d snapshots, want 30", n)
+		}
+		if n := b.count(t, `SELECT count(*) FROM history`); n != 0 {
+			t.Errorf("%d history rows from a baseline", n)
+		}
+		st, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, "deal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != "done" || st.Done != 30 || st.Total != 30 || st.Watermark == nil {
+			t.Errorf("sync state %s, %d of %d, watermark %v", st.State, st.Done, st.Total, st.Watermark)
+		}
+	}
+	check()
+	b.done(t, SyncArgs{PortalID: b.portal, Entity: "deal", Full: true})
+	check()
 }
