@@ -87,8 +87,8 @@ func TestDecide(t *testing.T) {
 		{
 			name: "a confirmed deletion: its last values, when the delete event came, by the offline queue's user",
 			set:  settings(nil), p: gone(deletion{heard: heard, by: uid(9)}),
-			stored: stored(history.FormatFull, `"TITLE":"Roof"`, false),
-			want:   []row{{action: "deleted", field: "TITLE", kind: "changed", old: "Roof", source: "person", author: 9, at: heard}},
+			stored:   stored(history.FormatFull, `"TITLE":"Roof"`, false),
+			want:     []row{{action: "deleted", field: "TITLE", kind: "changed", old: "Roof", source: "person", author: 9, at: heard}},
 			snapshot: true, deletedSnap: true,
 		},
 		{
@@ -99,22 +99,22 @@ func TestDecide(t *testing.T) {
 		{
 			name: "a field missing from the baseline: its old value is unknown",
 			set:  settings(nil), p: fetched("update", state(`"TITLE":"Roof","UF_CRM_NEW":"x"`)),
-			stored: stored(history.FormatFull, `"TITLE":"Roof"`, false),
-			want:   []row{{action: "updated", field: "UF_CRM_NEW", kind: "changed", old: "unknown", new: "x", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
+			stored:   stored(history.FormatFull, `"TITLE":"Roof"`, false),
+			want:     []row{{action: "updated", field: "UF_CRM_NEW", kind: "changed", old: "unknown", new: "x", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
 			snapshot: true,
 		},
 		{
 			name: "a field filled in from empty",
 			set:  settings(nil), p: fetched("update", state(`"TITLE":"Roof","COMMENTS":"call back"`)),
-			stored: stored(history.FormatFull, `"TITLE":"Roof","COMMENTS":null`, false),
-			want:   []row{{action: "updated", field: "COMMENTS", kind: "changed", new: "call back", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
+			stored:   stored(history.FormatFull, `"TITLE":"Roof","COMMENTS":null`, false),
+			want:     []row{{action: "updated", field: "COMMENTS", kind: "changed", new: "call back", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
 			snapshot: true,
 		},
 		{
 			name: "an old-format snapshot: a field it lacks was empty",
 			set:  settings(nil), p: fetched("update", state(`"TITLE":"Roof","COMMENTS":"call back"`)),
-			stored: stored(history.FormatSparse, `"TITLE":"Roof"`, false),
-			want:   []row{{action: "updated", field: "COMMENTS", kind: "changed", new: "call back", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
+			stored:   stored(history.FormatSparse, `"TITLE":"Roof"`, false),
+			want:     []row{{action: "updated", field: "COMMENTS", kind: "changed", new: "call back", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
 			snapshot: true,
 		},
 		{
@@ -123,24 +123,24 @@ func TestDecide(t *testing.T) {
 			stored: stored(history.FormatFull, `"OPPORTUNITY":"100"`, false), snapshot: true,
 		},
 		{
-			name: "an ignored field: only the others make history",
-			set:  settings(func(s *db.Settings) { s.IgnoredFields = map[string][]string{"deal": {"TITLE"}} }),
-			p:    fetched("update", state(`"TITLE":"Shed","STAGE_ID":"WON"`)),
-			stored: stored(history.FormatFull, `"TITLE":"Roof","STAGE_ID":"NEW"`, false),
-			want:   []row{{action: "updated", field: "STAGE_ID", kind: "changed", old: "NEW", new: "WON", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
+			name:     "an ignored field: only the others make history",
+			set:      settings(func(s *db.Settings) { s.IgnoredFields = map[string][]string{"deal": {"TITLE"}} }),
+			p:        fetched("update", state(`"TITLE":"Shed","STAGE_ID":"WON"`)),
+			stored:   stored(history.FormatFull, `"TITLE":"Roof","STAGE_ID":"NEW"`, false),
+			want:     []row{{action: "updated", field: "STAGE_ID", kind: "changed", old: "NEW", new: "WON", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
 			snapshot: true,
 		},
 		{
-			name: "only an ignored field changed: no history",
-			set:  settings(func(s *db.Settings) { s.IgnoredFields = map[string][]string{"deal": {"TITLE"}} }),
-			p:    fetched("update", state(`"TITLE":"Shed"`)),
+			name:   "only an ignored field changed: no history",
+			set:    settings(func(s *db.Settings) { s.IgnoredFields = map[string][]string{"deal": {"TITLE"}} }),
+			p:      fetched("update", state(`"TITLE":"Shed"`)),
 			stored: stored(history.FormatFull, `"TITLE":"Roof"`, false), snapshot: true,
 		},
 		{
 			name: "a webhook's online delivery cannot tell a person",
 			auth: "webhook", set: settings(nil), p: fetched("update", state(`"TITLE":"Shed"`)),
-			stored: stored(history.FormatFull, `"TITLE":"Roof"`, false),
-			want:   []row{{action: "updated", field: "TITLE", kind: "changed", old: "Roof", new: "Shed", source: "unknown", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
+			stored:   stored(history.FormatFull, `"TITLE":"Roof"`, false),
+			want:     []row{{action: "updated", field: "TITLE", kind: "changed", old: "Roof", new: "Shed", source: "unknown", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
 			snapshot: true,
 		},
 		{
@@ -151,8 +151,8 @@ func TestDecide(t *testing.T) {
 				p.origin.Delivery = history.DeliveryOffline
 				return p
 			}(),
-			stored: stored(history.FormatFull, `"TITLE":"Roof"`, false),
-			want:   []row{{action: "updated", field: "TITLE", kind: "changed", old: "Roof", new: "Shed", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
+			stored:   stored(history.FormatFull, `"TITLE":"Roof"`, false),
+			want:     []row{{action: "updated", field: "TITLE", kind: "changed", old: "Roof", new: "Shed", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
 			snapshot: true,
 		},
 		{
