@@ -13,6 +13,18 @@ import (
 	"github.com/trailhq/trail/db"
 )
 
+// SetupArgs binds events and placements, reads field metadata and starts the
+// baseline sync of a freshly installed portal.
+type SetupArgs struct {
+	PortalID int64 `json:"portal_id" river:"unique"`
+}
+
+func (SetupArgs) Kind() string { return "setup_portal" }
+
+func (SetupArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSync, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
+}
+
 // SetupWorker makes a portal ready: event bindings (online for speed,
 // offline as the durable queue), the CRM tabs, field metadata, then the
 // baseline sync. Every step checks what exists first, so a rerun (after a

@@ -16,7 +16,13 @@ import (
 func TestSetupMakesThePortalReady(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, b24test.Options{Deals: 3})
+	if queued, err := BaselineQueued(b.ctx, b.d.Bun, b.portal); err != nil || queued {
+		t.Fatalf("baseline queued before setup: %v %v", queued, err)
+	}
 	b.done(t, SetupArgs{PortalID: b.portal})
+	if queued, err := BaselineQueued(b.ctx, b.d.Bun, b.portal); err != nil || !queued {
+		t.Errorf("baseline not queued after setup: %v %v", queued, err)
+	}
 	in, err := db.InstallationByID(b.ctx, b.d.Bun, b.portal)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package jobs
+package intake
 
 import (
 	"context"
@@ -11,9 +11,10 @@ import (
 
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
+	"github.com/trailhq/trail/jobs"
 )
 
-func newIntake(t *testing.T, portals int) (*Intake, *db.DB, []int64) {
+func newIntake(t *testing.T, portals int) (*Committer, *db.DB, []int64) {
 	t.Helper()
 	d := dbtest.New(t)
 	rc, err := river.NewClient(riverpgxv5.New(d.Pool), &river.Config{})
@@ -28,7 +29,7 @@ func newIntake(t *testing.T, portals int) (*Intake, *db.DB, []int64) {
 			t.Fatal(err)
 		}
 	}
-	return NewIntake(d, rc), d, ids
+	return New(d, rc), d, ids
 }
 
 func change(id int64) db.InboxRow {
@@ -111,7 +112,7 @@ func TestIntakeNotesDrainEnqueuedElsewhere(t *testing.T) {
 	q, d, portals := newIntake(t, 1)
 	ctx := context.Background()
 	err := d.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		return EnqueueDrain(ctx, tx, q.rc, portals[0])
+		return jobs.EnqueueDrain(ctx, tx, q.rc, portals[0])
 	})
 	if err != nil {
 		t.Fatal(err)
