@@ -86,10 +86,6 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 		if err != nil {
 			return fmt.Errorf("purge portal %d: schedule the second pass: %w", job.Args.PortalID, err)
 		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := rc.InsertTx(ctx, ptx,
-				PurgeArgs{PortalID: job.Args.PortalID, Sweep: true}, &river.InsertOpts{ScheduledAt: time.Now().Add(purgeSweep)})
-			return err
-		})
+		return EnqueueAt(ctx, tx, rc, PurgeArgs{PortalID: job.Args.PortalID, Sweep: true}, time.Now().Add(purgeSweep))
 	})
 }

@@ -57,16 +57,12 @@ func (w *SetupWorker) Work(ctx context.Context, job *river.Job[SetupArgs]) error
 	if err := w.readMeta(ctx, c, in.ID); err != nil {
 		return w.outcome(ctx, in, fmt.Errorf("read metadata: %w", err))
 	}
+	syncs := make([]river.JobArgs, 0, len(set.Entities))
+	for _, e := range set.Entities {
+		syncs = append(syncs, SyncArgs{PortalID: in.ID, Entity: e})
+	}
 	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			rc := river.ClientFromContext[pgx.Tx](ctx)
-			for _, e := range set.Entities {
-				if _, err := rc.InsertTx(ctx, ptx, SyncArgs{PortalID: in.ID, Entity: e}, nil); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		return Enqueue(ctx, tx, river.ClientFromContext[pgx.Tx](ctx), syncs...)
 	})
 }
 

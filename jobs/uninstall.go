@@ -122,18 +122,14 @@ func (w *UninstallWorker) uninstalled(ctx context.Context, in *db.Installation, 
 		if !marked {
 			return errGrantReplaced
 		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			var opts *river.InsertOpts
-			if !clean {
-				opts = &river.InsertOpts{ScheduledAt: PurgeAfter(time.Now(), clean)}
-			}
-			rc, err := river.ClientFromContextSafely[pgx.Tx](ctx)
-			if err != nil {
-				return err
-			}
-			_, err = rc.InsertTx(ctx, ptx, PurgeArgs{PortalID: in.ID}, opts)
+		rc, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+		if err != nil {
 			return err
-		})
+		}
+		if clean {
+			return Enqueue(ctx, tx, rc, PurgeArgs{PortalID: in.ID})
+		}
+		return EnqueueAt(ctx, tx, rc, PurgeArgs{PortalID: in.ID}, PurgeAfter(time.Now(), clean))
 	})
 	if err != nil {
 		return fmt.Errorf("confirm uninstall %d: %w", in.ID, err)
