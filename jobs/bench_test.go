@@ -2,14 +2,14 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertest"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/b24/b24test"
@@ -31,6 +31,7 @@ type bench struct {
 	rc     *Client
 	portal int64
 	events <-chan *river.Event
+	seen   []*river.Event // events not yet asked for
 }
 
 // newBench installs Trail on the emulator's first portal. Nothing listens
@@ -111,15 +112,39 @@ func (b *bench) run(t *testing.T, args river.JobArgs) *river.Event {
 // wait returns the next event of job id.
 func (b *bench) wait(t *testing.T, id int64) *river.Event {
 	t.Helper()
+	return b.next(t, fmt.Sprintf("job %d", id), func(ev *river.Event) bool { return ev.Job.ID == id })
+}
+
+// completed waits until a job of kind whose args contain want (a JSON
+// fragment, "" for any) completes: one that a job under test enqueued.
+func (b *bench) completed(t *testing.T, kind, want string) {
+	t.Helper()
+	b.next(t, "a completed "+kind, func(ev *river.Event) bool {
+		return ev.Kind == river.EventKindJobCompleted && ev.Job.Kind == kind && strings.Contains(string(ev.Job.EncodedArgs), want)
+	})
+}
+
+// next returns the first event not returned before that matches, failing
+// the test when none came within a minute. Events that do not match are
+// kept for later calls: a job's follow-up may end before the job itself.
+func (b *bench) next(t *testing.T, what string, match func(*river.Event) bool) *river.Event {
+	t.Helper()
+	for i, ev := range b.seen {
+		if match(ev) {
+			b.seen = append(b.seen[:i], b.seen[i+1:]...)
+			return ev
+		}
+	}
 	deadline := time.After(time.Minute)
 	for {
 		select {
 		case ev := <-b.events:
-			if ev.Job.ID == id {
+			if match(ev) {
 				return ev
 			}
+			b.seen = append(b.seen, ev)
 		case <-deadline:
-			t.Fatalf("job %d: no outcome within a minute", id)
+			t.Fatalf("%s: no outcome within a minute", what)
 		}
 	}
 }
@@ -140,22 +165,4 @@ func (b *bench) count(t *testing.T, q string, args ...any) int {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
-}
-
-// inserted asserts that a job of args exists, in any state.
-func (b *bench) inserted(t *testing.T, args river.JobArgs) {
-	t.Helper()
-	rivertest.RequireInserted(b.ctx, t, riverpgxv5.New(b.d.Pool), args, nil)
-}
-
-// eventually waits for ok, failing the test after a minute.
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -15,19 +15,17 @@ func TestOfflinePullsTheQueueIntoHistory(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, b24test.Options{Deals: 2})
 	b.done(t, SetupArgs{PortalID: b.portal}) // binds the offline events
-	eventually(t, "the deals' baseline", func() bool {
-		st, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, "deal")
-		return err == nil && st.State == "done"
-	})
+	b.completed(t, SyncArgs{}.Kind(), `"deal"`)
 	admin := b.p.AdminID()
 	if err := b.p.UpdateRecord("deal", 1, admin, map[string]any{"TITLE": "Roof repair"}); err != nil {
 		t.Fatal(err)
 	}
 	b.done(t, OfflineArgs{PortalID: b.portal})
-	eventually(t, "the change in history", func() bool {
-		return b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND field = 'TITLE'
-			AND author_id = $2 AND source = 'person'`, b.portal, admin) == 1
-	})
+	b.completed(t, DrainArgs{}.Kind(), "")
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND field = 'TITLE'
+		AND author_id = $2 AND source = 'person'`, b.portal, admin); n != 1 {
+		t.Errorf("%d title changes of deal 1 by the admin", n)
+	}
 	in, err := db.InstallationByID(b.ctx, b.d.Bun, b.portal)
 	if err != nil {
 		t.Fatal(err)

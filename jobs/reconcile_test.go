@@ -27,9 +27,10 @@ func TestReconcileFindsAMissedChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.done(t, ReconcileArgs{PortalID: b.portal})
-	eventually(t, "the change in history", func() bool {
-		return b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 2 AND field = 'TITLE' AND source = 'unknown'`, b.portal) == 1
-	})
+	b.completed(t, DrainArgs{}.Kind(), "")
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 2 AND field = 'TITLE' AND source = 'unknown'`, b.portal); n != 1 {
+		t.Errorf("%d title changes of deal 2 found by reconciliation", n)
+	}
 	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id <> 2`, b.portal); n != 0 {
 		t.Errorf("%d history rows of deals that did not change", n)
 	}

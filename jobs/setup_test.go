@@ -48,9 +48,10 @@ func TestSetupMakesThePortalReady(t *testing.T) {
 	rivertest.RequireManyInserted(b.ctx, t, riverpgxv5.New(b.d.Pool), []rivertest.ExpectedJob{
 		{Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}},
 	})
-	eventually(t, "the deals' baseline", func() bool {
-		return b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal'`, b.portal) == 3
-	})
+	b.completed(t, SyncArgs{}.Kind(), `"deal"`)
+	if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal'`, b.portal); n != 3 {
+		t.Errorf("%d deals in the baseline, want 3", n)
+	}
 
 	b.done(t, SetupArgs{PortalID: b.portal})
 	again, err := c.EventHandlers(b.ctx)
