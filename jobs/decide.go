@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
@@ -13,7 +14,7 @@ import (
 // portal is, what its admin tracks, its field metadata, and Trail's clock.
 type facts struct {
 	portalID int64
-	auth     string          // the installation's auth mode
+	auth     db.AuthMode
 	set      *db.Settings    // as of the transaction that writes the decision
 	schema   *history.Schema // nil: values are compared by shape
 	now      time.Time       // Trail's clock, UTC
@@ -105,7 +106,7 @@ func changed(f facts, p *pending, stored *db.Snapshot) (history.Entry, *db.Snaps
 	// (restored, or marked by an unconfirmed delete event of an earlier
 	// release) still holds the last state Trail knew: compare with it.
 	if stored == nil {
-		if p.kind == "add" {
+		if p.kind == db.InboxAdd {
 			return history.NewCreation(f.schema, p.state), next, offset, true
 		}
 		// Changed before Trail knew it: its earlier values are unknown, so
@@ -135,7 +136,7 @@ func deletedAt(del deletion, now time.Time) time.Time {
 }
 
 // tracked drops changes of fields the admin chose not to track.
-func tracked(set *db.Settings, entity string, cs []history.Change) []history.Change {
+func tracked(set *db.Settings, entity crm.Type, cs []history.Change) []history.Change {
 	out := cs[:0]
 	for _, c := range cs {
 		if !set.Ignores(entity, c.Field) {
@@ -160,10 +161,8 @@ func historyRows(f facts, p *pending, e history.Entry, offset *int32) []*db.Hist
 		author = &n
 	}
 	o := p.origin
-	if f.auth == "webhook" && o.Delivery == history.DeliveryEvent {
-		// Outgoing webhooks never carry the acting user's tokens, so their
-		// deliveries cannot tell a person from a robot.
-		o.Delivery = history.DeliveryUnknown
+	if !f.auth.NamesUser() && o.Delivery == history.DeliveryEvent {
+		o.Delivery = history.DeliveryUnknown // see AuthMode.NamesUser
 	}
 	base := db.HistoryRow{
 		PortalID: f.portalID, Entity: p.entity, EntityID: p.id, Action: e.Action.String(),

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
@@ -31,7 +32,7 @@ func TestDecide(t *testing.T) {
 		return s
 	}
 	stored := func(format history.Format, fields string, deleted bool) *db.Snapshot {
-		s := &db.Snapshot{PortalID: 1, Entity: "deal", EntityID: 5, Format: int16(format),
+		s := &db.Snapshot{PortalID: 1, Entity: crm.Deal, EntityID: 5, Format: int16(format),
 			Data: json.RawMessage(`{"ID":"5","DATE_MODIFY":"2026-02-01T10:00:00+03:00",` + fields + `}`)}
 		if deleted {
 			at := now.Add(-time.Hour)
@@ -40,12 +41,12 @@ func TestDecide(t *testing.T) {
 		return s
 	}
 	// fetched is a record the portal returned; gone one it no longer has.
-	fetched := func(kind string, s history.Snapshot) *pending {
-		return &pending{entity: "deal", id: 5, kind: kind, heard: heard, fetched: true, state: s,
+	fetched := func(kind db.InboxKind, s history.Snapshot) *pending {
+		return &pending{entity: crm.Deal, id: 5, kind: kind, heard: heard, fetched: true, state: s,
 			origin: history.Origin{Delivery: history.DeliveryEvent, UserAuth: true}}
 	}
 	gone := func(del deletion) *pending {
-		return &pending{entity: "deal", id: 5, kind: "delete", heard: heard, fetched: true, gone: true, deletion: del,
+		return &pending{entity: crm.Deal, id: 5, kind: "delete", heard: heard, fetched: true, gone: true, deletion: del,
 			origin: history.Origin{Delivery: history.DeliveryEvent, UserAuth: true}}
 	}
 	settings := func(edit func(*db.Settings)) *db.Settings {
@@ -63,7 +64,7 @@ func TestDecide(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		auth   string
+		auth   db.AuthMode
 		set    *db.Settings
 		p      *pending
 		stored *db.Snapshot
@@ -189,7 +190,7 @@ func TestDecide(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			auth := tt.auth
 			if auth == "" {
-				auth = "oauth"
+				auth = db.AuthOAuth
 			}
 			v := decide(facts{portalID: 1, auth: auth, set: tt.set, schema: schema, now: now}, tt.p, tt.stored)
 			var got []row
@@ -198,7 +199,7 @@ func TestDecide(t *testing.T) {
 				if r.AuthorID != nil {
 					g.author = *r.AuthorID
 				}
-				if r.PortalID != 1 || r.Entity != "deal" || r.EntityID != 5 || r.ChangeID != 0 {
+				if r.PortalID != 1 || r.Entity != crm.Deal || r.EntityID != 5 || r.ChangeID != 0 {
 					t.Errorf("row of portal %d %s %d change %d", r.PortalID, r.Entity, r.EntityID, r.ChangeID)
 				}
 				if r.UTCOffset == nil || *r.UTCOffset != 3*3600 {

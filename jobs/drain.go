@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
@@ -88,7 +88,7 @@ func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error
 	if err != nil {
 		return w.outcome(ctx, in, err) // the inbox waits for the portal to be callable again
 	}
-	d := &drain{DrainWorker: w, in: in, c: c, job: job, schemas: map[string]*history.Schema{}}
+	d := &drain{DrainWorker: w, in: in, c: c, job: job, schemas: map[crm.Type]*history.Schema{}}
 	start := time.Now()
 	for {
 		done, err := d.round(ctx)
@@ -111,14 +111,14 @@ type drain struct {
 	c       *b24.Client
 	job     *river.Job[DrainArgs]
 	set     *db.Settings
-	schemas map[string]*history.Schema
+	schemas map[crm.Type]*history.Schema
 }
 
 // pending is a record with everything the inbox said about it.
 type pending struct {
-	entity string
+	entity crm.Type
 	id     int64
-	kind   string // the latest event's kind; a hint only: the fetch decides
+	kind   db.InboxKind // the latest event's kind; a hint only: the fetch decides
 	rowIDs []int64
 	origin history.Origin
 	heard  time.Time // when Trail received the latest row (its own clock)
@@ -208,10 +208,14 @@ func (d *drain) take(ctx context.Context) ([]db.InboxRow, []*pending, error) {
 // times are when Trail received the rows, and a deleter is taken only from
 // offline rows, which Trail read from the portal with its own grant.
 func coalesce(rows []db.InboxRow, max int) []*pending {
+	type record struct {
+		t  crm.Type
+		id int64
+	}
 	var out []*pending
-	idx := map[string]*pending{}
+	idx := map[record]*pending{}
 	for _, r := range rows {
-		key := r.Entity + ":" + strconv.FormatInt(r.EntityID, 10)
+		key := record{r.Entity, r.EntityID}
 		p := idx[key]
 		if p == nil {
 			if len(out) == max {
@@ -223,11 +227,11 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 		}
 		p.kind, p.heard = r.Kind, r.ReceivedAt
 		p.rowIDs = append(p.rowIDs, r.ID)
-		o := history.Origin{Delivery: delivery(r.Origin), UserAuth: r.UserAuth, AuthConnector: r.AuthConnector}
+		o := history.Origin{Delivery: r.Origin.Delivery(), UserAuth: r.UserAuth, AuthConnector: r.AuthConnector}
 		if p.origin.Delivery != history.DeliveryEvent || o.Delivery == history.DeliveryEvent {
 			p.origin = o
 		}
-		if r.Kind == "delete" {
+		if r.Kind == db.InboxDelete {
 			if p.deletion.heard.IsZero() {
 				p.deletion.heard = r.ReceivedAt
 			}
@@ -237,18 +241,6 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 		}
 	}
 	return out
-}
-
-func delivery(origin string) history.Delivery {
-	switch origin {
-	case db.OriginOnline:
-		return history.DeliveryEvent
-	case db.OriginOffline:
-		return history.DeliveryOffline
-	case db.OriginReconcile:
-		return history.DeliveryReconcile
-	}
-	return history.DeliveryUnknown
 }
 
 // fetch reads the current state of every record, 50 per HTTP request,
@@ -265,7 +257,7 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 		}
 		p.fetched = true
 		name := fmt.Sprintf("%s_%d", p.entity, p.id)
-		b.Add(name, "crm."+p.entity+".get", b24.Params{"id": p.id})
+		b.Add(name, p.entity.Method("get"), b24.Params{"id": p.id})
 		names[name] = p
 	}
 	if b.Len() == 0 {
@@ -310,13 +302,13 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 		return written{}, err
 	}
 	d.set = set
-	byEntity := map[string][]int64{}
+	byEntity := map[crm.Type][]int64{}
 	for _, p := range recs {
 		if p.err == nil && p.counts(set) {
 			byEntity[p.entity] = append(byEntity[p.entity], p.id)
 		}
 	}
-	snaps := map[string]map[int64]*db.Snapshot{}
+	snaps := map[crm.Type]map[int64]*db.Snapshot{}
 	for e, ids := range byEntity {
 		m, err := db.SnapshotsFor(ctx, tx, d.in.ID, e, ids)
 		if err != nil {
@@ -389,7 +381,7 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 
 // schema returns the entity's field metadata (read at setup); without it
 // values are compared by shape.
-func (d *drain) schema(ctx context.Context, tx db.Tx, entity string) (*history.Schema, error) {
+func (d *drain) schema(ctx context.Context, tx db.Tx, entity crm.Type) (*history.Schema, error) {
 	if s, ok := d.schemas[entity]; ok {
 		return s, nil
 	}
@@ -400,7 +392,7 @@ func (d *drain) schema(ctx context.Context, tx db.Tx, entity string) (*history.S
 	var s *history.Schema
 	if raw != nil {
 		if s, err = history.ParseFields(raw); err != nil {
-			d.Log.WarnContext(ctx, "unreadable field metadata", "member_id", d.in.MemberID, "entity", entity, "err", err)
+			d.Log.WarnContext(ctx, "unreadable field metadata", "member_id", d.in.MemberID, "entity", entity.String(), "err", err)
 			s = nil
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
 
@@ -15,13 +16,13 @@ import (
 func TestCoalesceVouchesForDeletions(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	uid := func(n int64) *int64 { return &n }
-	row := func(id int64, kind, origin string, actor *int64, after time.Duration) db.InboxRow {
-		return db.InboxRow{ID: id, Entity: "deal", EntityID: 5, Kind: kind, Origin: origin, ActorID: actor, ReceivedAt: t0.Add(after)}
+	row := func(id int64, kind db.InboxKind, origin db.Origin, actor *int64, after time.Duration) db.InboxRow {
+		return db.InboxRow{ID: id, Entity: crm.Deal, EntityID: 5, Kind: kind, Origin: origin, ActorID: actor, ReceivedAt: t0.Add(after)}
 	}
 	tests := []struct {
 		name  string
 		rows  []db.InboxRow
-		kind  string
+		kind  db.InboxKind
 		heard time.Time
 		by    *int64
 	}{
@@ -76,7 +77,7 @@ func TestDeletedAt(t *testing.T) {
 func TestDrainRecordsWhatThePortalConfirms(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, b24test.Options{Deals: 3})
-	b.done(t, SyncArgs{PortalID: b.portal, Entity: "deal"})
+	b.done(t, SyncArgs{PortalID: b.portal, Entity: crm.Deal})
 	admin := b.p.AdminID()
 	if err := b.p.UpdateRecord("deal", 1, admin, map[string]any{"TITLE": "Roof repair"}); err != nil {
 		t.Fatal(err)
@@ -89,11 +90,11 @@ func TestDrainRecordsWhatThePortalConfirms(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := []db.InboxRow{
-		{Entity: "deal", EntityID: 1, Kind: "update", Origin: db.OriginOnline, UserAuth: true},
-		{Entity: "deal", EntityID: 2, Kind: "delete", Origin: db.OriginOnline},
-		{Entity: "deal", EntityID: 3, Kind: "delete", Origin: db.OriginOnline}, // a forged hint
-		{Entity: "deal", EntityID: int64(id), Kind: "add", Origin: db.OriginOnline, UserAuth: true},
-		{Entity: "lead", EntityID: 1, Kind: "add", Origin: db.OriginOnline}, // leads untracked below
+		{Entity: crm.Deal, EntityID: 1, Kind: db.InboxUpdate, Origin: db.OriginOnline, UserAuth: true},
+		{Entity: crm.Deal, EntityID: 2, Kind: db.InboxDelete, Origin: db.OriginOnline},
+		{Entity: crm.Deal, EntityID: 3, Kind: db.InboxDelete, Origin: db.OriginOnline}, // a forged hint
+		{Entity: crm.Deal, EntityID: int64(id), Kind: db.InboxAdd, Origin: db.OriginOnline, UserAuth: true},
+		{Entity: crm.Lead, EntityID: 1, Kind: db.InboxAdd, Origin: db.OriginOnline}, // leads untracked below
 	}
 	set := db.DefaultSettings(b.portal)
 	set.Entities = []string{"deal"}
@@ -134,7 +135,7 @@ func TestDrainRecordsWhatThePortalConfirms(t *testing.T) {
 func TestDrainOfARevokedGrant(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, b24test.Options{Deals: 1})
-	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{{Entity: "deal", EntityID: 1, Kind: "update", Origin: db.OriginOnline}}); err != nil {
+	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{{Entity: crm.Deal, EntityID: 1, Kind: db.InboxUpdate, Origin: db.OriginOnline}}); err != nil {
 		t.Fatal(err)
 	}
 	b.p.RevokeTokens()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
 
@@ -56,11 +57,11 @@ func TestOfflineRows(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("%d rows: %+v", len(rows), rows)
 	}
-	if r := rows[0]; r.Entity != "deal" || r.EntityID != 7 || r.Kind != "update" || r.Origin != db.OriginOffline ||
+	if r := rows[0]; r.Entity != crm.Deal || r.EntityID != 7 || r.Kind != db.InboxUpdate || r.Origin != db.OriginOffline ||
 		!r.UserAuth || r.ActorID == nil || *r.ActorID != 3 || r.AuthConnector != "x" {
 		t.Errorf("first row %+v", r)
 	}
-	if r := rows[1]; r.Entity != "lead" || r.EntityID != 8 || r.Kind != "delete" || r.UserAuth || r.ActorID != nil {
+	if r := rows[1]; r.Entity != crm.Lead || r.EntityID != 8 || r.Kind != db.InboxDelete || r.UserAuth || r.ActorID != nil {
 		t.Errorf("second row %+v", r)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
 
@@ -18,8 +19,8 @@ func TestReconcileFindsAMissedChange(t *testing.T) {
 	if err := db.SaveSettings(b.ctx, b.d.Bun, set); err != nil {
 		t.Fatal(err)
 	}
-	b.done(t, SyncArgs{PortalID: b.portal, Entity: "deal"})
-	before, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, "deal")
+	b.done(t, SyncArgs{PortalID: b.portal, Entity: crm.Deal})
+	before, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, crm.Deal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestReconcileFindsAMissedChange(t *testing.T) {
 	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id <> 2`, b.portal); n != 0 {
 		t.Errorf("%d history rows of deals that did not change", n)
 	}
-	after, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, "deal")
+	after, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, crm.Deal)
 	if err != nil {
 		t.Fatal(err)
 	}

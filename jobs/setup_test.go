@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river/rivertest"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
 
@@ -73,7 +74,7 @@ func TestJobsSkipAPortalThatIsNotCallable(t *testing.T) {
 	}
 	before := b.p.Stats()
 	b.done(t, SetupArgs{PortalID: b.portal})
-	b.done(t, SyncArgs{PortalID: b.portal, Entity: "deal"})
+	b.done(t, SyncArgs{PortalID: b.portal, Entity: crm.Deal})
 	b.done(t, DrainArgs{PortalID: b.portal + 1})
 	if after := b.p.Stats(); after.Requests != before.Requests {
 		t.Errorf("the portal was called %d times", after.Requests-before.Requests)

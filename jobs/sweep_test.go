@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river/rivertest"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
 
@@ -16,13 +17,13 @@ import (
 func TestSweepEnqueuesWhatWaits(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, b24test.Options{Leads: 1})
-	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{{Entity: "lead", EntityID: 1, Kind: "update", Origin: db.OriginOnline}}); err != nil {
+	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{{Entity: crm.Lead, EntityID: 1, Kind: db.InboxUpdate, Origin: db.OriginOnline}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SaveSettings(b.ctx, b.d.Bun, db.DefaultSettings(b.portal)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, "lead"); err != nil { // a baseline left pending
+	if _, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, crm.Lead); err != nil { // a baseline left pending
 		t.Fatal(err)
 	}
 	b.done(t, SweepArgs{})
@@ -30,7 +31,7 @@ func TestSweepEnqueuesWhatWaits(t *testing.T) {
 	if job := rivertest.RequireInserted(b.ctx, t, driver, DrainArgs{}, nil); job.Args.PortalID != b.portal {
 		t.Errorf("drain of portal %d", job.Args.PortalID)
 	}
-	if job := rivertest.RequireInserted(b.ctx, t, driver, SyncArgs{}, nil); job.Args != (SyncArgs{PortalID: b.portal, Entity: "lead"}) {
+	if job := rivertest.RequireInserted(b.ctx, t, driver, SyncArgs{}, nil); job.Args != (SyncArgs{PortalID: b.portal, Entity: crm.Lead}) {
 		t.Errorf("sync %+v", job.Args)
 	}
 	b.done(t, SweepArgs{Reconcile: true})

@@ -32,7 +32,7 @@ type TokenUpkeepWorker struct {
 func (w *TokenUpkeepWorker) Work(ctx context.Context, job *river.Job[TokenUpkeepArgs]) error {
 	var ins []*db.Installation
 	err := w.DB.Bun.NewSelect().Model(&ins).
-		Where("status = ?", db.StatusActive).Where("auth_mode = 'oauth'").
+		Where("status = ?", db.StatusActive).Where("auth_mode = ?", db.AuthOAuth).
 		Where("expires_at < ?", time.Now().Add(-tokenIdle)).
 		OrderExpr("expires_at").Limit(200).Scan(ctx)
 	if err != nil {

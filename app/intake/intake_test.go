@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
 	"github.com/trailhq/trail/jobs"
@@ -33,7 +34,7 @@ func newIntake(t *testing.T, portals int) (*Committer, *db.DB, []int64) {
 }
 
 func change(id int64) db.InboxRow {
-	return db.InboxRow{Entity: "deal", EntityID: id, Kind: "update", Origin: db.OriginOnline}
+	return db.InboxRow{Entity: crm.Deal, EntityID: id, Kind: db.InboxUpdate, Origin: db.OriginOnline}
 }
 
 func count(t *testing.T, d *db.DB, q string, args ...any) int {
