@@ -32,9 +32,7 @@ type DrainArgs struct {
 
 func (DrainArgs) Kind() string { return "drain_inbox" }
 
-func (DrainArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueEvents, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (DrainArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueEvents) }
 
 // DrainWorker turns a portal's inbox into history: it coalesces the events
 // of each record, fetches the records' current state in batches, diffs

@@ -30,9 +30,7 @@ func (OfflineArgs) Kind() string { return "pull_offline" }
 // something sends ONOFFLINEEVENT too, and a failing portal's pull waits out
 // the client's retries, so on the events queue they took the workers the
 // drains need (found with fifteen failing portals next to healthy ones).
-func (OfflineArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueOffline, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (OfflineArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueOffline) }
 
 // OfflineWorker moves the portal's offline event queue into its inbox. It
 // reserves a page (clear=0), commits the inbox rows with a drain job, and

@@ -46,9 +46,7 @@ func PurgeAfter(now time.Time, clean bool) time.Time {
 func (PurgeArgs) Kind() string { return "purge_portal" }
 
 // InsertOpts makes purges of one portal unique while waiting.
-func (PurgeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (PurgeArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueMaintenance) }
 
 // PurgeWorker runs PurgeArgs.
 type PurgeWorker struct {

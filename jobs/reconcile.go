@@ -21,9 +21,7 @@ type ReconcileArgs struct {
 
 func (ReconcileArgs) Kind() string { return "reconcile_portal" }
 
-func (ReconcileArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueSync, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (ReconcileArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueSync) }
 
 // reconcileOverlap re-reads a little before the watermark: DATE_MODIFY has
 // one-second resolution and a record saved in the same second as the last

@@ -23,9 +23,7 @@ type SetupArgs struct {
 
 func (SetupArgs) Kind() string { return "setup_portal" }
 
-func (SetupArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueSync, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (SetupArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueSync) }
 
 // SetupWorker makes a portal ready: event bindings (online for speed,
 // offline as the durable queue), the CRM tabs, field metadata, then the

@@ -20,9 +20,7 @@ type SweepArgs struct {
 
 func (SweepArgs) Kind() string { return "sweep" }
 
-func (SweepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (SweepArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueMaintenance) }
 
 // SweepWorker runs SweepArgs.
 type SweepWorker struct {

@@ -27,9 +27,7 @@ type SyncArgs struct {
 
 func (SyncArgs) Kind() string { return "sync_entity" }
 
-func (SyncArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueSync, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (SyncArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueSync) }
 
 // How a sync shares its worker: it saves progress every syncChunk records
 // and after syncBudget snoozes, so a portal with a million deals takes its

@@ -29,9 +29,7 @@ type UninstallArgs struct {
 func (UninstallArgs) Kind() string { return "confirm_uninstall" }
 
 // InsertOpts makes checks of one portal unique while waiting.
-func (UninstallArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (UninstallArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueMaintenance) }
 
 // uninstallRechecks are the waits before the checks after the first: the
 // event may arrive before the portal has revoked the tokens. When the grant

@@ -16,9 +16,7 @@ type TokenUpkeepArgs struct{}
 
 func (TokenUpkeepArgs) Kind() string { return "token_upkeep" }
 
-func (TokenUpkeepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (TokenUpkeepArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueMaintenance) }
 
 // TokenUpkeepWorker refreshes through the same token store as every client,
 // so it takes the same per-portal advisory lock and can never race a refresh
