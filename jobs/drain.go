@@ -299,7 +299,6 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 	if err != nil {
 		return written{}, err
 	}
-	d.set = set
 	byEntity := map[crm.Type][]int64{}
 	for _, p := range recs {
 		if p.err == nil && p.counts(set) {
