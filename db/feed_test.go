@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
 )
@@ -28,7 +29,7 @@ func addChange(t *testing.T, d *db.DB, portalID, id int64, at time.Time, fields 
 	}
 	var rows []*db.HistoryRow
 	for _, f := range fields {
-		rows = append(rows, &db.HistoryRow{PortalID: portalID, Entity: "deal", EntityID: id, ChangeID: ids[0], Action: "updated",
+		rows = append(rows, &db.HistoryRow{PortalID: portalID, Entity: crm.Deal, EntityID: id, ChangeID: ids[0], Action: "updated",
 			Field: f, ChangeKind: "changed", ChangedAt: at, Source: "person"})
 	}
 	if err := db.AddHistory(ctx, d.Bun, rows); err != nil {

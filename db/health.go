@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/trailhq/trail/app/crm"
 )
 
 // RatePressure sums up how hard the portal's rate limits pressed on Trail's
@@ -55,7 +57,7 @@ func LastEventAt(ctx context.Context, q bun.IDB, portalID int64) (*time.Time, er
 // resync is asked for, and a baseline job already waiting for the entity
 // (which a resync's job is a duplicate of) starts from the first record
 // too. The job recounts the total when it starts.
-func ResetSyncStates(ctx context.Context, q bun.IDB, portalID int64, entities []string) error {
+func ResetSyncStates(ctx context.Context, q bun.IDB, portalID int64, entities []crm.Type) error {
 	for _, e := range entities {
 		_, err := q.NewRaw(`INSERT INTO sync_state (portal_id, entity, state) VALUES (?, ?, 'pending')
 			ON CONFLICT (portal_id, entity) DO UPDATE SET state = 'pending', done = 0, last_id = 0, error = '', started_at = NULL, finished_at = NULL`,

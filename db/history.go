@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/trailhq/trail/app/crm"
 )
 
 // Snapshot is the last known state of one record.
@@ -14,7 +16,7 @@ type Snapshot struct {
 	bun.BaseModel `bun:"table:snapshots"`
 
 	PortalID     int64           `bun:"portal_id,pk"`
-	Entity       string          `bun:"entity,pk"`
+	Entity       crm.Type        `bun:"entity,pk"`
 	EntityID     int64           `bun:"entity_id,pk"`
 	Data         json.RawMessage `bun:"data,type:jsonb"`
 	Format       int16           `bun:"format"` // history.Format of Data
@@ -30,7 +32,7 @@ type HistoryRow struct {
 
 	ID         int64           `bun:"id,pk,autoincrement"`
 	PortalID   int64           `bun:"portal_id"`
-	Entity     string          `bun:"entity"`
+	Entity     crm.Type        `bun:"entity"`
 	EntityID   int64           `bun:"entity_id"`
 	ChangeID   int64           `bun:"change_id"`
 	Action     string          `bun:"action"`
@@ -51,7 +53,7 @@ type HistoryRow struct {
 
 // SnapshotsFor loads the snapshots of the given records of one entity,
 // locked for update so two writers of one record serialise.
-func SnapshotsFor(ctx context.Context, q bun.IDB, portalID int64, entity string, ids []int64) (map[int64]*Snapshot, error) {
+func SnapshotsFor(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, ids []int64) (map[int64]*Snapshot, error) {
 	var rows []*Snapshot
 	if len(ids) > 0 {
 		err := q.NewSelect().Model(&rows).
@@ -125,7 +127,7 @@ func AddHistory(ctx context.Context, q bun.IDB, rows []*HistoryRow) error {
 // NameDeleter sets the author of a record's latest deletion if it has
 // none: a deleter the portal vouched for (the offline queue's user_id) can
 // arrive after the deletion was recorded from an online event.
-func NameDeleter(ctx context.Context, q bun.IDB, portalID int64, entity string, id, author int64) error {
+func NameDeleter(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, author int64) error {
 	_, err := q.NewRaw(`UPDATE history SET author_id = ?
 		WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = 'deleted' AND author_id IS NULL
 		AND change_id = (SELECT max(change_id) FROM history
@@ -143,8 +145,8 @@ type SyncState struct {
 	bun.BaseModel `bun:"table:sync_state"`
 
 	PortalID     int64      `bun:"portal_id,pk"`
-	Entity       string     `bun:"entity,pk"`
-	State        string     `bun:"state"`
+	Entity       crm.Type   `bun:"entity,pk"`
+	State        SyncPhase  `bun:"state"`
 	Total        int64      `bun:"total"`
 	Done         int64      `bun:"done"`
 	LastID       int64      `bun:"last_id"`
@@ -155,8 +157,24 @@ type SyncState struct {
 	ReconciledAt *time.Time `bun:"reconciled_at"`
 }
 
+// SyncPhase is where a baseline sync stands.
+type SyncPhase string
+
+// Sync phases: pending until its job starts, running while it copies
+// (across snoozes), then done. The table also allows failed, which Trail
+// does not write; a sync finds it finished, like done, and starts over.
+const (
+	SyncPending SyncPhase = "pending"
+	SyncRunning SyncPhase = "running"
+	SyncDone    SyncPhase = "done"
+	SyncFailed  SyncPhase = "failed"
+)
+
+// Finished reports whether the sync came to an end (done or failed).
+func (p SyncPhase) Finished() bool { return p == SyncDone || p == SyncFailed }
+
 // LoadSyncState returns the entity's sync state, creating a pending one.
-func LoadSyncState(ctx context.Context, q bun.IDB, portalID int64, entity string) (*SyncState, error) {
+func LoadSyncState(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type) (*SyncState, error) {
 	if _, err := q.NewRaw("INSERT INTO sync_state (portal_id, entity) VALUES (?, ?) ON CONFLICT DO NOTHING", portalID, entity).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("create sync state: %w", err)
 	}
@@ -187,7 +205,7 @@ func SyncStates(ctx context.Context, q bun.IDB, portalID int64) ([]SyncState, er
 }
 
 // SnapshotsRead returns the stored data of records, without locking.
-func SnapshotsRead(ctx context.Context, q bun.IDB, portalID int64, entity string, ids []int64) (map[int64]json.RawMessage, error) {
+func SnapshotsRead(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, ids []int64) (map[int64]json.RawMessage, error) {
 	var rows []Snapshot
 	err := q.NewSelect().Model(&rows).Column("entity_id", "data").
 		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id IN (?)", bun.List(ids)).Scan(ctx)
@@ -202,7 +220,7 @@ func SnapshotsRead(ctx context.Context, q bun.IDB, portalID int64, entity string
 }
 
 // SnapshotOf returns one record's snapshot, or ErrNotFound.
-func SnapshotOf(ctx context.Context, q bun.IDB, portalID int64, entity string, id int64) (*Snapshot, error) {
+func SnapshotOf(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id int64) (*Snapshot, error) {
 	s := &Snapshot{}
 	err := q.NewSelect().Model(s).Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).Scan(ctx)
 	if err != nil {
@@ -234,7 +252,7 @@ type HistoryCursor struct {
 // reads the newest index entries until it has limit changes (it does not
 // group the record's whole history, which may be tens of thousands of
 // rows), and the rows are then fetched change by change through the index.
-func RecordHistory(ctx context.Context, q bun.IDB, portalID int64, entity string, id int64, f HistoryFilter, after *HistoryCursor, limit int) ([]HistoryRow, error) {
+func RecordHistory(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id int64, f HistoryFilter, after *HistoryCursor, limit int) ([]HistoryRow, error) {
 	sel := q.NewSelect().Model((*HistoryRow)(nil)).DistinctOn("changed_at, change_id").
 		ColumnExpr("changed_at AS at").Column("change_id").
 		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
@@ -274,7 +292,7 @@ func RecordHistory(ctx context.Context, q bun.IDB, portalID int64, entity string
 }
 
 // HistoryFields lists the fields that changed in a record's history.
-func HistoryFields(ctx context.Context, q bun.IDB, portalID int64, entity string, id int64) ([]string, error) {
+func HistoryFields(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id int64) ([]string, error) {
 	var out []string
 	err := q.NewRaw(`SELECT DISTINCT field FROM history WHERE portal_id = ? AND entity = ? AND entity_id = ? AND field <> '' ORDER BY field`,
 		portalID, entity, id).Scan(ctx, &out)
@@ -282,7 +300,7 @@ func HistoryFields(ctx context.Context, q bun.IDB, portalID int64, entity string
 }
 
 // HistoryAuthors lists who changed a record.
-func HistoryAuthors(ctx context.Context, q bun.IDB, portalID int64, entity string, id int64) ([]int64, error) {
+func HistoryAuthors(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id int64) ([]int64, error) {
 	var out []int64
 	err := q.NewRaw(`SELECT DISTINCT author_id FROM history WHERE portal_id = ? AND entity = ? AND entity_id = ? AND author_id IS NOT NULL ORDER BY author_id`,
 		portalID, entity, id).Scan(ctx, &out)

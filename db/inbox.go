@@ -8,6 +8,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
+
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/history"
 )
 
 // InboxRow is a change Trail has heard of and not yet processed.
@@ -16,22 +19,53 @@ type InboxRow struct {
 
 	ID            int64     `bun:"id,pk,autoincrement"`
 	PortalID      int64     `bun:"portal_id"`
-	Entity        string    `bun:"entity"`
+	Entity        crm.Type  `bun:"entity"`
 	EntityID      int64     `bun:"entity_id"`
-	Kind          string    `bun:"kind"`
-	Origin        string    `bun:"origin"`
+	Kind          InboxKind `bun:"kind"`
+	Origin        Origin    `bun:"origin"`
 	UserAuth      bool      `bun:"user_auth"`
 	AuthConnector string    `bun:"auth_connector"`
 	ActorID       *int64    `bun:"actor_id"`
 	ReceivedAt    time.Time `bun:"received_at,nullzero,default:now()"`
 }
 
+// InboxKind is what a delivery said happened to a record. It is a hint: the
+// drain fetches the record and decides.
+type InboxKind string
+
+// Inbox kinds, as the CRM events name them (ONCRMDEALADD: add).
+const (
+	InboxAdd    InboxKind = "add"
+	InboxUpdate InboxKind = "update"
+	InboxDelete InboxKind = "delete"
+)
+
+// Origin is how Trail heard of a change.
+type Origin string
+
 // Inbox origins.
 const (
-	OriginOnline    = "online"
-	OriginOffline   = "offline"
-	OriginReconcile = "reconcile"
+	OriginOnline    Origin = "online"    // an event posted to Trail's handler
+	OriginOffline   Origin = "offline"   // the portal's offline event queue, read with Trail's grant
+	OriginReconcile Origin = "reconcile" // a DATE_MODIFY scan; nothing was delivered
 )
+
+// Delivered reports whether the portal sent the change (online or through
+// its offline queue), rather than Trail finding it by a scan.
+func (o Origin) Delivered() bool { return o != OriginReconcile }
+
+// Delivery is the origin in the words history classifies sources with.
+func (o Origin) Delivery() history.Delivery {
+	switch o {
+	case OriginOnline:
+		return history.DeliveryEvent
+	case OriginOffline:
+		return history.DeliveryOffline
+	case OriginReconcile:
+		return history.DeliveryReconcile
+	}
+	return history.DeliveryUnknown
+}
 
 // AddToInbox appends changes of one portal and stamps its last event time.
 func AddToInbox(ctx context.Context, q bun.IDB, portalID int64, rows []InboxRow) error {
@@ -45,8 +79,8 @@ func AddToInbox(ctx context.Context, q bun.IDB, portalID int64, rows []InboxRow)
 		return fmt.Errorf("add to inbox: %w", err)
 	}
 	for _, r := range rows {
-		if r.Origin == OriginReconcile {
-			continue // found by a scan, not delivered
+		if !r.Origin.Delivered() {
+			continue
 		}
 		// At most one stamp per portal per ten seconds: every event of a busy
 		// portal updating one row would serialise them all on its lock.
@@ -76,7 +110,7 @@ func QueueInbox(b *pgx.Batch, rows []InboxRow) {
 		actors    = make([]*int64, n)
 	)
 	for i, r := range rows {
-		portals[i], entities[i], ids[i], kinds[i], origins[i] = r.PortalID, r.Entity, r.EntityID, r.Kind, r.Origin
+		portals[i], entities[i], ids[i], kinds[i], origins[i] = r.PortalID, r.Entity.String(), r.EntityID, string(r.Kind), string(r.Origin)
 		userAuth[i], connector[i], actors[i] = r.UserAuth, r.AuthConnector, r.ActorID
 	}
 	b.Queue(`INSERT INTO inbox (portal_id, entity, entity_id, kind, origin, user_auth, auth_connector, actor_id)

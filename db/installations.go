@@ -22,7 +22,7 @@ type Installation struct {
 	Domain               string     `bun:"domain"`
 	ClientEndpoint       string     `bun:"client_endpoint"`
 	ServerEndpoint       string     `bun:"server_endpoint"`
-	AuthMode             string     `bun:"auth_mode"`
+	AuthMode             AuthMode   `bun:"auth_mode"`
 	AccessToken          []byte     `bun:"access_token"`
 	RefreshToken         []byte     `bun:"refresh_token"`
 	WebhookURL           []byte     `bun:"webhook_url"`
@@ -36,6 +36,26 @@ type Installation struct {
 	UninstalledAt        *time.Time `bun:"uninstalled_at"`
 	UpdatedAt            time.Time  `bun:"updated_at"`
 }
+
+// AuthMode is how Trail calls a portal.
+type AuthMode string
+
+// Auth modes.
+const (
+	// AuthOAuth: the marketplace app's grant, refreshed at the OAuth server.
+	AuthOAuth AuthMode = "oauth"
+	// AuthWebhook: a local integration's incoming webhook (trail connect).
+	AuthWebhook AuthMode = "webhook"
+)
+
+// Binds reports whether the mode can bind event handlers and placements:
+// the portal wants an application context for that, which a webhook lacks.
+func (m AuthMode) Binds() bool { return m != AuthWebhook }
+
+// NamesUser reports whether the online deliveries of the mode's portals
+// carry the acting user's tokens: outgoing webhooks never do, so theirs
+// cannot tell a person from a robot.
+func (m AuthMode) NamesUser() bool { return m != AuthWebhook }
 
 // Installation statuses.
 const (

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/trailhq/trail/app/crm"
 )
 
-// Entities are the CRM types Trail can track, in display order.
-var Entities = []string{"deal", "lead", "contact", "company"}
-
-// Settings are what a portal's admin chose.
+// Settings are what a portal's admin chose. The CRM types are stored by
+// name (crm.Type.String()); the accessors speak crm.Type.
 type Settings struct {
 	bun.BaseModel `bun:"table:portal_settings"`
 
@@ -25,18 +25,47 @@ type Settings struct {
 	UpdatedAt     time.Time           `bun:"updated_at,nullzero,default:now()"`
 }
 
-// Tracks reports whether changes of entity are recorded.
-func (s *Settings) Tracks(entity string) bool { return slices.Contains(s.Entities, entity) }
+// Tracks reports whether changes of t are recorded.
+func (s *Settings) Tracks(t crm.Type) bool { return slices.Contains(s.Entities, t.String()) }
 
-// Ignores reports whether an admin chose not to track field of entity.
-func (s *Settings) Ignores(entity, field string) bool {
-	return slices.Contains(s.IgnoredFields[entity], field)
+// Tracked are the types whose changes are recorded, in display order.
+func (s *Settings) Tracked() []crm.Type { return TypesNamed(s.Entities) }
+
+// TabTypes are the types whose records show the History tab, in display
+// order.
+func (s *Settings) TabTypes() []crm.Type { return TypesNamed(s.Tabs) }
+
+// Ignores reports whether an admin chose not to track field of t.
+func (s *Settings) Ignores(t crm.Type, field string) bool {
+	return slices.Contains(s.IgnoredFields[t.String()], field)
 }
 
-// DefaultSettings are in force until an admin saves others.
+// TypesNamed are the types named in names, in display order; unknown
+// names are passed over.
+func TypesNamed(names []string) []crm.Type {
+	var out []crm.Type
+	for _, t := range crm.Types {
+		if slices.Contains(names, t.String()) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// TypeNames are the stored names of types.
+func TypeNames(types []crm.Type) []string {
+	out := make([]string, len(types))
+	for i, t := range types {
+		out[i] = t.String()
+	}
+	return out
+}
+
+// DefaultSettings are in force until an admin saves others: every type
+// tracked, with its tab.
 func DefaultSettings(portalID int64) *Settings {
 	return &Settings{
-		PortalID: portalID, Entities: slices.Clone(Entities), Tabs: slices.Clone(Entities),
+		PortalID: portalID, Entities: TypeNames(crm.Types), Tabs: TypeNames(crm.Types),
 		IgnoredFields: map[string][]string{}, RetentionDays: 730,
 	}
 }
@@ -77,12 +106,12 @@ const (
 	MetaCurrencies = "currencies" // crm.currency.list
 )
 
-// MetaFields is the kind under which an entity's *.fields answer is kept.
-func MetaFields(entity string) string { return "fields:" + entity }
+// MetaFields is the kind under which a type's *.fields answer is kept.
+func MetaFields(t crm.Type) string { return "fields:" + t.String() }
 
-// MetaCategories is the kind under which an entity's pipelines
+// MetaCategories is the kind under which a type's pipelines
 // (crm.category.list) are kept.
-func MetaCategories(entity string) string { return "categories:" + entity }
+func MetaCategories(t crm.Type) string { return "categories:" + t.String() }
 
 // SaveMeta stores a piece of the portal's metadata as read from the portal.
 func SaveMeta(ctx context.Context, q bun.IDB, portalID int64, kind string, data json.RawMessage) error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
@@ -62,7 +63,7 @@ func TestUpgradeKeepsSparseSnapshots(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	snaps, err := db.SnapshotsFor(ctx, d.Bun, portal, "deal", []int64{7})
+	snaps, err := db.SnapshotsFor(ctx, d.Bun, portal, crm.Deal, []int64{7})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,16 +2,15 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
@@ -33,9 +32,7 @@ type DrainArgs struct {
 
 func (DrainArgs) Kind() string { return "drain_inbox" }
 
-func (DrainArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueEvents, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (DrainArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueEvents) }
 
 // DrainWorker turns a portal's inbox into history: it coalesces the events
 // of each record, fetches the records' current state in batches, diffs
@@ -89,7 +86,7 @@ func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error
 	if err != nil {
 		return w.outcome(ctx, in, err) // the inbox waits for the portal to be callable again
 	}
-	d := &drain{DrainWorker: w, in: in, c: c, job: job, schemas: map[string]*history.Schema{}}
+	d := &drain{DrainWorker: w, in: in, c: c, job: job, schemas: map[crm.Type]*history.Schema{}}
 	start := time.Now()
 	for {
 		done, err := d.round(ctx)
@@ -112,14 +109,14 @@ type drain struct {
 	c       *b24.Client
 	job     *river.Job[DrainArgs]
 	set     *db.Settings
-	schemas map[string]*history.Schema
+	schemas map[crm.Type]*history.Schema
 }
 
 // pending is a record with everything the inbox said about it.
 type pending struct {
-	entity string
+	entity crm.Type
 	id     int64
-	kind   string // the latest event's kind; a hint only: the fetch decides
+	kind   db.InboxKind // the latest event's kind; a hint only: the fetch decides
 	rowIDs []int64
 	origin history.Origin
 	heard  time.Time // when Trail received the latest row (its own clock)
@@ -130,9 +127,6 @@ type pending struct {
 	gone     bool
 	err      error // fetch failed: leave its rows for a later try
 	fetched  bool  // its type was tracked when the round began
-	// offset is the portal's UTC offset (seconds) in the dates of the
-	// state the change produced, or for a deletion the last known one.
-	offset *int32
 }
 
 // deletion is who deleted a record and when, as far as Trail can vouch.
@@ -169,15 +163,13 @@ func (d *drain) round(ctx context.Context) (done bool, err error) {
 		return false, err
 	}
 	defer release()
-	var consumed int
-	var failed error
+	var w written
 	err = d.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		n, ferr, err := d.write(ctx, tx, recs)
-		if err != nil {
+		var err error
+		if w, err = d.write(ctx, tx, recs); err != nil {
 			return err
 		}
-		consumed, failed = n, ferr
-		if n == len(rows) && len(rows) < drainRows {
+		if w.consumed == len(rows) && len(rows) < drainRows {
 			done, err = completeInTx(ctx, tx, d.job)
 		}
 		return err
@@ -185,8 +177,8 @@ func (d *drain) round(ctx context.Context) (done bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if failed != nil && consumed == 0 {
-		return false, failed // nothing moved: let River retry with backoff
+	if w.failed != nil && w.consumed == 0 {
+		return false, w.failed // nothing moved: let River retry with backoff
 	}
 	return done, nil
 }
@@ -204,17 +196,7 @@ func (d *drain) take(ctx context.Context) ([]db.InboxRow, []*pending, error) {
 	if d.set, err = db.LoadSettings(ctx, d.DB.Bun, d.in.ID); err != nil {
 		return nil, nil, err
 	}
-	recs := coalesce(rows, drainRecords)
-	if d.in.AuthMode == "webhook" {
-		// Outgoing webhooks never carry the acting user's tokens, so their
-		// deliveries cannot tell a person from a robot.
-		for _, p := range recs {
-			if p.origin.Delivery == history.DeliveryEvent {
-				p.origin.Delivery = history.DeliveryUnknown
-			}
-		}
-	}
-	return rows, recs, nil
+	return rows, coalesce(rows, drainRecords), nil
 }
 
 // coalesce groups inbox rows by record, keeping the first max records in
@@ -224,10 +206,14 @@ func (d *drain) take(ctx context.Context) ([]db.InboxRow, []*pending, error) {
 // times are when Trail received the rows, and a deleter is taken only from
 // offline rows, which Trail read from the portal with its own grant.
 func coalesce(rows []db.InboxRow, max int) []*pending {
+	type record struct {
+		t  crm.Type
+		id int64
+	}
 	var out []*pending
-	idx := map[string]*pending{}
+	idx := map[record]*pending{}
 	for _, r := range rows {
-		key := r.Entity + ":" + strconv.FormatInt(r.EntityID, 10)
+		key := record{r.Entity, r.EntityID}
 		p := idx[key]
 		if p == nil {
 			if len(out) == max {
@@ -239,11 +225,11 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 		}
 		p.kind, p.heard = r.Kind, r.ReceivedAt
 		p.rowIDs = append(p.rowIDs, r.ID)
-		o := history.Origin{Delivery: delivery(r.Origin), UserAuth: r.UserAuth, AuthConnector: r.AuthConnector}
+		o := history.Origin{Delivery: r.Origin.Delivery(), UserAuth: r.UserAuth, AuthConnector: r.AuthConnector}
 		if p.origin.Delivery != history.DeliveryEvent || o.Delivery == history.DeliveryEvent {
 			p.origin = o
 		}
-		if r.Kind == "delete" {
+		if r.Kind == db.InboxDelete {
 			if p.deletion.heard.IsZero() {
 				p.deletion.heard = r.ReceivedAt
 			}
@@ -253,18 +239,6 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 		}
 	}
 	return out
-}
-
-func delivery(origin string) history.Delivery {
-	switch origin {
-	case db.OriginOnline:
-		return history.DeliveryEvent
-	case db.OriginOffline:
-		return history.DeliveryOffline
-	case db.OriginReconcile:
-		return history.DeliveryReconcile
-	}
-	return history.DeliveryUnknown
 }
 
 // fetch reads the current state of every record, 50 per HTTP request,
@@ -281,7 +255,7 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 		}
 		p.fetched = true
 		name := fmt.Sprintf("%s_%d", p.entity, p.id)
-		b.Add(name, "crm."+p.entity+".get", b24.Params{"id": p.id})
+		b.Add(name, p.entity.Method("get"), b24.Params{"id": p.id})
 		names[name] = p
 	}
 	if b.Len() == 0 {
@@ -312,229 +286,99 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 	return nil
 }
 
-// write records the changes of recs and consumes their inbox rows. It
-// returns the rows consumed and the first fetch failure (whose rows stay).
-func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (int, error, error) {
+// written is what a round's write did: the inbox rows it consumed, and
+// the first fetch failure, whose rows stay for a later round.
+type written struct {
+	consumed int
+	failed   error
+}
+
+// write records the changes of recs and consumes their inbox rows.
+func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, error) {
 	set, err := db.LoadSettings(ctx, tx, d.in.ID)
 	if err != nil {
-		return 0, nil, err
+		return written{}, err
 	}
-	d.set = set
-	// A record counts if its type was tracked both when it was fetched and
-	// now; otherwise its rows are consumed without history.
-	counts := func(p *pending) bool { return p.fetched && d.set.Tracks(p.entity) }
-	byEntity := map[string][]int64{}
+	byEntity := map[crm.Type][]int64{}
 	for _, p := range recs {
-		if p.err == nil && counts(p) {
+		if p.err == nil && p.counts(set) {
 			byEntity[p.entity] = append(byEntity[p.entity], p.id)
 		}
 	}
-	snaps := map[string]map[int64]*db.Snapshot{}
+	snaps := map[crm.Type]map[int64]*db.Snapshot{}
 	for e, ids := range byEntity {
 		m, err := db.SnapshotsFor(ctx, tx, d.in.ID, e, ids)
 		if err != nil {
-			return 0, nil, err
+			return written{}, err
 		}
 		snaps[e] = m
 	}
 	var (
+		w        written
 		hist     []*db.HistoryRow
 		put      []*db.Snapshot
 		consumed []int64
-		failed   error
-		entries  []func(changeID int64)
+		changes  [][]*db.HistoryRow
 		deleters []*pending
 	)
+	now := time.Now().UTC()
 	for _, p := range recs {
 		if p.err != nil {
-			if failed == nil {
-				failed = p.err
+			if w.failed == nil {
+				w.failed = p.err
 			}
 			continue
 		}
 		consumed = append(consumed, p.rowIDs...)
-		if !counts(p) {
+		if !p.counts(set) {
 			continue
 		}
 		schema, err := d.schema(ctx, tx, p.entity)
 		if err != nil {
-			return 0, nil, err
+			return written{}, err
 		}
-		stored := snaps[p.entity][p.id]
-		if p.gone && p.deletion.by != nil && stored != nil && stored.DeletedAt != nil {
-			deleters = append(deleters, p) // recorded before the offline queue named who
+		v := decide(facts{portalID: d.in.ID, auth: d.in.AuthMode, set: set, schema: schema, now: now}, p, snaps[p.entity][p.id])
+		if v.nameDeleter {
+			deleters = append(deleters, p)
 		}
-		entry, snap, ok := d.step(schema, stored, p, time.Now().UTC())
-		if snap != nil {
-			put = append(put, snap)
+		if v.snapshot != nil {
+			put = append(put, v.snapshot)
 		}
-		if !ok {
-			continue
+		if v.rows != nil {
+			changes = append(changes, v.rows)
+			hist = append(hist, v.rows...)
 		}
-		rows := d.historyRows(p, entry)
-		entries = append(entries, func(changeID int64) {
-			for _, r := range rows {
-				r.ChangeID = changeID
-			}
-		})
-		hist = append(hist, rows...)
 	}
-	ids, err := db.NextChangeIDs(ctx, tx, len(entries))
+	ids, err := db.NextChangeIDs(ctx, tx, len(changes))
 	if err != nil {
-		return 0, nil, err
+		return written{}, err
 	}
-	for i, set := range entries {
-		set(ids[i])
+	for i, rows := range changes {
+		for _, r := range rows {
+			r.ChangeID = ids[i]
+		}
 	}
 	if err := db.AddHistory(ctx, tx, hist); err != nil {
-		return 0, nil, err
+		return written{}, err
 	}
 	if err := db.PutSnapshots(ctx, tx, put); err != nil {
-		return 0, nil, err
+		return written{}, err
 	}
 	for _, p := range deleters {
 		if err := db.NameDeleter(ctx, tx, d.in.ID, p.entity, p.id, *p.deletion.by); err != nil {
-			return 0, nil, err
+			return written{}, err
 		}
 	}
 	if err := db.DeleteInbox(ctx, tx, d.in.ID, consumed); err != nil {
-		return 0, nil, err
+		return written{}, err
 	}
-	return len(consumed), failed, nil
-}
-
-// step decides what a record's new state means against its snapshot: the
-// history entry to write (ok false when there is none) and the snapshot to
-// store (nil to leave it). now is Trail's clock.
-func (d *drain) step(schema *history.Schema, snap *db.Snapshot, p *pending, now time.Time) (history.Entry, *db.Snapshot, bool) {
-	if p.gone {
-		if snap == nil || snap.DeletedAt != nil {
-			return history.Entry{}, nil, false
-		}
-		old, err := history.ParseSnapshot(snap.Data)
-		if err != nil {
-			old = history.Snapshot{}
-		}
-		e := history.NewDeletion(schema, old)
-		e.Changes = d.tracked(p.entity, e.Changes)
-		p.offset = offsetOf(old)
-		e.At = deletedAt(p.deletion, now)
-		if p.deletion.by != nil {
-			e.Author = strconv.FormatInt(*p.deletion.by, 10)
-		}
-		snap.DeletedAt = &now
-		return e, snap, true
-	}
-	data, err := p.state.Encode()
-	if err != nil {
-		return history.Entry{}, nil, false
-	}
-	next := &db.Snapshot{PortalID: d.in.ID, Entity: p.entity, EntityID: p.id, Data: data, Format: int16(history.FormatFull)}
-	p.offset = offsetOf(p.state)
-	if t, ok := history.When(p.state); ok {
-		next.ModifiedAt = &t
-	}
-	// A snapshot marked deleted whose record the portal still returns
-	// (restored, or marked by an unconfirmed delete event of an earlier
-	// release) still holds the last state Trail knew: compare with it.
-	if snap == nil {
-		if p.kind == "add" {
-			e := history.NewCreation(schema, p.state)
-			e.Changes = d.tracked(p.entity, e.Changes)
-			return e, next, true
-		}
-		// Changed before Trail knew it: its earlier values are unknown, so
-		// this state only becomes the baseline ("tracking since").
-		return history.Entry{}, next, false
-	}
-	old, err := history.ParseSnapshot(snap.Data)
-	if err != nil {
-		old = history.Snapshot{}
-	}
-	// A field the stored state lacks is one it did not know (see
-	// history.Upgrade for snapshots stored before empty fields were kept):
-	// Diff reports it with the old value unknown.
-	old = history.Upgrade(schema, history.Format(snap.Format), old)
-	e := history.NewUpdate(schema, old, p.state)
-	e.Changes = d.tracked(p.entity, e.Changes)
-	return e, next, len(e.Changes) > 0
-}
-
-// deletedAt is when a confirmed deletion is recorded as having happened:
-// when Trail first received a delete event of the record, or else now,
-// when Trail found it gone. Never the event's own ts, which the sender
-// chooses.
-func deletedAt(del deletion, now time.Time) time.Time {
-	if del.heard.IsZero() || del.heard.After(now) {
-		return now
-	}
-	return del.heard
-}
-
-// tracked drops changes of fields the admin chose not to track.
-func (d *drain) tracked(entity string, cs []history.Change) []history.Change {
-	out := cs[:0]
-	for _, c := range cs {
-		if !d.set.Ignores(entity, c.Field) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (d *drain) historyRows(p *pending, e history.Entry) []*db.HistoryRow {
-	at := e.At
-	if at.IsZero() {
-		at = p.heard
-	}
-	if at.IsZero() {
-		at = time.Now()
-	}
-	var author *int64
-	if n, err := strconv.ParseInt(e.Author, 10, 64); err == nil && n > 0 {
-		author = &n
-	}
-	base := db.HistoryRow{
-		PortalID: d.in.ID, Entity: p.entity, EntityID: p.id, Action: e.Action.String(),
-		AuthorID: author, ChangedAt: at.UTC(), UTCOffset: p.offset, Source: history.ClassifySource(p.origin).String(),
-	}
-	if len(e.Changes) == 0 { // a creation or deletion with no values still shows
-		r := base
-		return []*db.HistoryRow{&r}
-	}
-	rows := make([]*db.HistoryRow, 0, len(e.Changes))
-	for _, c := range e.Changes {
-		r := base
-		r.Field, r.ChangeKind = c.Field, c.Kind.String()
-		r.ItemKey = c.Old.ID + c.New.ID
-		r.OldValue, r.NewValue = valueJSON(c.Old), valueJSON(c.New)
-		rows = append(rows, &r)
-	}
-	return rows
-}
-
-// offsetOf is the UTC offset the portal wrote s's time with, nil if none.
-func offsetOf(s history.Snapshot) *int32 {
-	if off, ok := history.Offset(s); ok {
-		return &off
-	}
-	return nil
-}
-
-func valueJSON(v history.Value) json.RawMessage {
-	if v.IsEmpty() {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
+	w.consumed = len(consumed)
+	return w, nil
 }
 
 // schema returns the entity's field metadata (read at setup); without it
 // values are compared by shape.
-func (d *drain) schema(ctx context.Context, tx db.Tx, entity string) (*history.Schema, error) {
+func (d *drain) schema(ctx context.Context, tx db.Tx, entity crm.Type) (*history.Schema, error) {
 	if s, ok := d.schemas[entity]; ok {
 		return s, nil
 	}
@@ -545,7 +389,7 @@ func (d *drain) schema(ctx context.Context, tx db.Tx, entity string) (*history.S
 	var s *history.Schema
 	if raw != nil {
 		if s, err = history.ParseFields(raw); err != nil {
-			d.Log.WarnContext(ctx, "unreadable field metadata", "member_id", d.in.MemberID, "entity", entity, "err", err)
+			d.Log.WarnContext(ctx, "unreadable field metadata", "member_id", d.in.MemberID, "entity", entity.String(), "err", err)
 			s = nil
 		}
 	}

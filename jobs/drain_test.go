@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
 
@@ -14,13 +16,13 @@ import (
 func TestCoalesceVouchesForDeletions(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	uid := func(n int64) *int64 { return &n }
-	row := func(id int64, kind, origin string, actor *int64, after time.Duration) db.InboxRow {
-		return db.InboxRow{ID: id, Entity: "deal", EntityID: 5, Kind: kind, Origin: origin, ActorID: actor, ReceivedAt: t0.Add(after)}
+	row := func(id int64, kind db.InboxKind, origin db.Origin, actor *int64, after time.Duration) db.InboxRow {
+		return db.InboxRow{ID: id, Entity: crm.Deal, EntityID: 5, Kind: kind, Origin: origin, ActorID: actor, ReceivedAt: t0.Add(after)}
 	}
 	tests := []struct {
 		name  string
 		rows  []db.InboxRow
-		kind  string
+		kind  db.InboxKind
 		heard time.Time
 		by    *int64
 	}{
@@ -65,5 +67,87 @@ func TestDeletedAt(t *testing.T) {
 		if got := deletedAt(deletion{heard: tt.heard}, now); !got.Equal(tt.want) {
 			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestDrainRecordsWhatThePortalConfirms: a drain fetches the records its
+// inbox names and writes their history, snapshots and the removal of the
+// rows; a delete event is believed only when the portal no longer has the
+// record.
+func TestDrainRecordsWhatThePortalConfirms(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, b24test.Options{Deals: 3})
+	b.done(t, SyncArgs{PortalID: b.portal, Entity: crm.Deal})
+	admin := b.p.AdminID()
+	if err := b.p.UpdateRecord("deal", 1, admin, map[string]any{"TITLE": "Roof repair"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.p.DeleteRecord("deal", 2, admin); err != nil {
+		t.Fatal(err)
+	}
+	id, err := b.p.AddRecord("deal", admin, map[string]any{"TITLE": "Shed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []db.InboxRow{
+		{Entity: crm.Deal, EntityID: 1, Kind: db.InboxUpdate, Origin: db.OriginOnline, UserAuth: true},
+		{Entity: crm.Deal, EntityID: 2, Kind: db.InboxDelete, Origin: db.OriginOnline},
+		{Entity: crm.Deal, EntityID: 3, Kind: db.InboxDelete, Origin: db.OriginOnline}, // a forged hint
+		{Entity: crm.Deal, EntityID: int64(id), Kind: db.InboxAdd, Origin: db.OriginOnline, UserAuth: true},
+		{Entity: crm.Lead, EntityID: 1, Kind: db.InboxAdd, Origin: db.OriginOnline}, // leads untracked below
+	}
+	set := db.DefaultSettings(b.portal)
+	set.Entities = []string{"deal"}
+	if err := db.SaveSettings(b.ctx, b.d.Bun, set); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, rows); err != nil {
+		t.Fatal(err)
+	}
+	b.done(t, DrainArgs{PortalID: b.portal})
+
+	if n := b.count(t, `SELECT count(*) FROM inbox WHERE portal_id = $1`, b.portal); n != 0 {
+		t.Errorf("%d inbox rows left", n)
+	}
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND action = 'updated' AND field = 'TITLE'
+		AND author_id = $2 AND source = 'person'`, b.portal, admin); n != 1 {
+		t.Errorf("%d title changes of deal 1 by the admin", n)
+	}
+	if n := b.count(t, `SELECT count(DISTINCT change_id) FROM history WHERE portal_id = $1 AND entity_id = 2 AND action = 'deleted'`, b.portal); n != 1 {
+		t.Errorf("%d deletions of deal 2", n)
+	}
+	if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity_id = 2 AND deleted_at IS NOT NULL`, b.portal); n != 1 {
+		t.Error("deal 2's snapshot is not marked deleted")
+	}
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 3 AND action = 'deleted'`, b.portal); n != 0 {
+		t.Errorf("deal 3, which the portal still has, recorded deleted")
+	}
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND action = 'created'`, b.portal, id); n == 0 {
+		t.Error("the new deal's creation is not recorded")
+	}
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'lead'`, b.portal); n != 0 {
+		t.Errorf("%d history rows of an untracked type", n)
+	}
+}
+
+// TestDrainOfARevokedGrant: a portal that refuses Trail's grant and its
+// refresh is marked for re-authorisation; its inbox waits.
+func TestDrainOfARevokedGrant(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, b24test.Options{Deals: 1})
+	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{{Entity: crm.Deal, EntityID: 1, Kind: db.InboxUpdate, Origin: db.OriginOnline}}); err != nil {
+		t.Fatal(err)
+	}
+	b.p.RevokeTokens()
+	b.done(t, DrainArgs{PortalID: b.portal})
+	in, err := db.InstallationByID(b.ctx, b.d.Bun, b.portal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Status != db.StatusReauth {
+		t.Errorf("status %s, want %s", in.Status, db.StatusReauth)
+	}
+	if n := b.count(t, `SELECT count(*) FROM inbox WHERE portal_id = $1`, b.portal); n != 1 {
+		t.Errorf("%d inbox rows, want the one waiting", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
 
@@ -29,9 +30,7 @@ func (OfflineArgs) Kind() string { return "pull_offline" }
 // something sends ONOFFLINEEVENT too, and a failing portal's pull waits out
 // the client's retries, so on the events queue they took the workers the
 // drains need (found with fifteen failing portals next to healthy ones).
-func (OfflineArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueOffline, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (OfflineArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueOffline) }
 
 // OfflineWorker moves the portal's offline event queue into its inbox. It
 // reserves a page (clear=0), commits the inbox rows with a drain job, and
@@ -128,19 +127,18 @@ func offlineRows(events []b24.OfflineEvent) []db.InboxRow {
 	return rows
 }
 
-// crmEventKind reads ONCRMDEALUPDATE as ("deal", "update").
-func crmEventKind(name string) (entity, kind string, ok bool) {
+// crmEventKind reads ONCRMDEALUPDATE as (crm.Deal, db.InboxUpdate).
+func crmEventKind(name string) (crm.Type, db.InboxKind, bool) {
 	rest, found := strings.CutPrefix(strings.ToUpper(name), "ONCRM")
 	if !found {
-		return "", "", false
+		return 0, "", false
 	}
-	for _, k := range []string{"ADD", "UPDATE", "DELETE"} {
-		if e, found := strings.CutSuffix(rest, k); found {
-			e = strings.ToLower(e)
-			if contains(db.Entities, e) {
-				return e, strings.ToLower(k), true
+	for _, k := range []db.InboxKind{db.InboxAdd, db.InboxUpdate, db.InboxDelete} {
+		if up, found := strings.CutSuffix(rest, strings.ToUpper(string(k))); found {
+			if t, ok := crm.TypeOfUpper(up); ok {
+				return t, k, true
 			}
 		}
 	}
-	return "", "", false
+	return 0, "", false
 }

@@ -17,9 +17,7 @@ type PruneArgs struct{}
 
 func (PruneArgs) Kind() string { return "prune" }
 
-func (PruneArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (PruneArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueMaintenance) }
 
 // PruneWorker runs PruneArgs.
 type PruneWorker struct {

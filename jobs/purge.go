@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,13 +29,24 @@ const (
 	purgeSweep = 7 * time.Minute
 )
 
+// purgeGrace is how long an uninstalled portal's history is kept when the
+// admin did not ask to delete the data, so that a reinstall finds it.
+const purgeGrace = 30 * 24 * time.Hour
+
+// PurgeAfter returns when a purge should run for an uninstall: at once when
+// the admin asked for the data to be deleted, after a grace period otherwise.
+func PurgeAfter(now time.Time, clean bool) time.Time {
+	if clean {
+		return now
+	}
+	return now.Add(purgeGrace)
+}
+
 // Kind names the job in the queue.
 func (PurgeArgs) Kind() string { return "purge_portal" }
 
 // InsertOpts makes purges of one portal unique while waiting.
-func (PurgeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (PurgeArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueMaintenance) }
 
 // PurgeWorker runs PurgeArgs.
 type PurgeWorker struct {
@@ -50,9 +60,7 @@ type PurgeWorker struct {
 func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error {
 	// A job of the portal that started before the uninstall may still write;
 	// wait for it to end (jobs that start later see the portal uninstalled).
-	var busy bool
-	err := w.DB.Bun.NewRaw(`SELECT EXISTS (SELECT 1 FROM river_job WHERE state = 'running' AND id <> ?
-		AND args->>'portal_id' = ?)`, job.ID, strconv.FormatInt(job.Args.PortalID, 10)).Scan(ctx, &busy)
+	busy, err := otherJobRunning(ctx, w.DB.Bun, job.ID, job.Args.PortalID)
 	if err != nil {
 		return err
 	}
@@ -76,10 +84,6 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 		if err != nil {
 			return fmt.Errorf("purge portal %d: schedule the second pass: %w", job.Args.PortalID, err)
 		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := rc.InsertTx(ctx, ptx,
-				PurgeArgs{PortalID: job.Args.PortalID, Sweep: true}, &river.InsertOpts{ScheduledAt: time.Now().Add(purgeSweep)})
-			return err
-		})
+		return EnqueueAt(ctx, tx, rc, PurgeArgs{PortalID: job.Args.PortalID, Sweep: true}, time.Now().Add(purgeSweep))
 	})
 }

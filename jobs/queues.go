@@ -1,6 +1,9 @@
 package jobs
 
-import "github.com/riverqueue/river/rivertype"
+import (
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
 
 // Queue names beyond the default: each kind of work has its own queue so a
 // flood of one (a big portal's resync) cannot starve another (live events).
@@ -21,4 +24,10 @@ const (
 var waiting = []rivertype.JobState{
 	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 	rivertype.JobStateScheduled, rivertype.JobStateRetryable,
+}
+
+// uniqueWhileWaiting are the insert options of a job kind on queue: a job
+// is skipped while one with the same args is waiting (see waiting).
+func uniqueWhileWaiting(queue string) river.InsertOpts {
+	return river.InsertOpts{Queue: queue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
 }

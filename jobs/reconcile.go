@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
@@ -20,9 +21,7 @@ type ReconcileArgs struct {
 
 func (ReconcileArgs) Kind() string { return "reconcile_portal" }
 
-func (ReconcileArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueSync, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (ReconcileArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueSync) }
 
 // reconcileOverlap re-reads a little before the watermark: DATE_MODIFY has
 // one-second resolution and a record saved in the same second as the last
@@ -49,7 +48,7 @@ func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs
 	if err != nil {
 		return err
 	}
-	for _, entity := range set.Entities {
+	for _, entity := range set.Tracked() {
 		if err := w.entity(ctx, in, c, entity); err != nil {
 			return w.outcome(ctx, in, err)
 		}
@@ -57,15 +56,15 @@ func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs
 	return nil
 }
 
-func (w *ReconcileWorker) entity(ctx context.Context, in *db.Installation, c *b24.Client, entity string) error {
+func (w *ReconcileWorker) entity(ctx context.Context, in *db.Installation, c *b24.Client, entity crm.Type) error {
 	st, err := db.LoadSyncState(ctx, w.DB.Bun, in.ID, entity)
-	if err != nil || st.State != "done" || st.Watermark == nil {
+	if err != nil || st.State != db.SyncDone || st.Watermark == nil {
 		return err // no baseline yet: nothing to compare with
 	}
 	scanStart := time.Now().UTC()
 	since := st.Watermark.Add(-reconcileOverlap)
 	seen := map[int64]time.Time{}
-	opts := b24.ListOptions{Method: "crm." + entity + ".list", Params: b24.Params{
+	opts := b24.ListOptions{Method: entity.Method("list"), Params: b24.Params{
 		"filter": b24.Params{">DATE_MODIFY": since.Format(time.RFC3339)},
 		"select": []string{"ID", "DATE_MODIFY"},
 	}}
@@ -99,9 +98,9 @@ func (w *ReconcileWorker) entity(ctx context.Context, in *db.Installation, c *b2
 			if s != nil && s.ModifiedAt != nil && !s.ModifiedAt.Before(t) {
 				continue // already recorded
 			}
-			kind := "update"
+			kind := db.InboxUpdate
 			if s == nil {
-				kind = "add"
+				kind = db.InboxAdd
 			}
 			rows = append(rows, db.InboxRow{Entity: entity, EntityID: id, Kind: kind, Origin: db.OriginReconcile})
 		}

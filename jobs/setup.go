@@ -4,14 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
+
+// SetupArgs binds events and placements, reads field metadata and starts the
+// baseline sync of a freshly installed portal.
+type SetupArgs struct {
+	PortalID int64 `json:"portal_id" river:"unique"`
+}
+
+func (SetupArgs) Kind() string { return "setup_portal" }
+
+func (SetupArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueSync) }
 
 // SetupWorker makes a portal ready: event bindings (online for speed,
 // offline as the durable queue), the CRM tabs, field metadata, then the
@@ -34,34 +46,29 @@ func (w *SetupWorker) Work(ctx context.Context, job *river.Job[SetupArgs]) error
 	// A local integration's webhook cannot bind events or placements (the
 	// portal wants an application context); its admin points an outgoing
 	// webhook at /bitrix/events instead, and reconciliation covers the rest.
-	if in.AuthMode != "webhook" {
+	if in.AuthMode.Binds() {
 		if err := w.bindEvents(ctx, c, set); err != nil {
 			return w.outcome(ctx, in, fmt.Errorf("bind events: %w", err))
 		}
-		if err := SyncPlacements(ctx, c, w.BaseURL.String(), set.Tabs); err != nil {
+		if err := SyncPlacements(ctx, c, w.BaseURL.String(), set.TabTypes()); err != nil {
 			return w.outcome(ctx, in, fmt.Errorf("bind placements: %w", err))
 		}
 	}
 	if err := w.readMeta(ctx, c, in.ID); err != nil {
 		return w.outcome(ctx, in, fmt.Errorf("read metadata: %w", err))
 	}
+	var syncs []river.JobArgs
+	for _, e := range set.Tracked() {
+		syncs = append(syncs, SyncArgs{PortalID: in.ID, Entity: e})
+	}
 	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			rc := river.ClientFromContext[pgx.Tx](ctx)
-			for _, e := range set.Entities {
-				if _, err := rc.InsertTx(ctx, ptx, SyncArgs{PortalID: in.ID, Entity: e}, nil); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		return Enqueue(ctx, tx, river.ClientFromContext[pgx.Tx](ctx), syncs...)
 	})
 }
 
-// crmEvents are the events Trail listens to for one entity.
-func crmEvents(entity string) []string {
-	e := strings.ToUpper(entity)
-	return []string{"ONCRM" + e + "ADD", "ONCRM" + e + "UPDATE", "ONCRM" + e + "DELETE"}
+// crmEvents are the events Trail listens to for one type.
+func crmEvents(t crm.Type) []string {
+	return []string{t.Event("ADD"), t.Event("UPDATE"), t.Event("DELETE")}
 }
 
 func (w *SetupWorker) bindEvents(ctx context.Context, c *b24.Client, set *db.Settings) error {
@@ -71,7 +78,7 @@ func (w *SetupWorker) bindEvents(ctx context.Context, c *b24.Client, set *db.Set
 		{Event: "ONAPPUPDATE", Handler: base + "/bitrix/events"},
 		{Event: "ONOFFLINEEVENT", Handler: base + "/bitrix/events"},
 	}
-	for _, e := range set.Entities {
+	for _, e := range set.Tracked() {
 		for _, name := range crmEvents(e) {
 			want = append(want,
 				b24.EventHandler{Event: name, Handler: base + "/bitrix/events"},
@@ -112,13 +119,10 @@ func handlerKey(h b24.EventHandler) string {
 	return strings.ToUpper(h.Event) + "|" + h.Handler
 }
 
-// tabPlacement is the placement code of an entity's detail tab.
-func tabPlacement(entity string) string { return "CRM_" + strings.ToUpper(entity) + "_DETAIL_TAB" }
-
 // SyncPlacements binds the detail tab of every entity in tabs and unbinds
 // Trail's tab from the others; settings call it when an admin turns tabs on
 // or off.
-func SyncPlacements(ctx context.Context, c *b24.Client, baseURL string, tabs []string) error {
+func SyncPlacements(ctx context.Context, c *b24.Client, baseURL string, tabs []crm.Type) error {
 	handler := baseURL + "/bitrix/tab"
 	have, err := c.Placements(ctx)
 	if err != nil {
@@ -131,12 +135,12 @@ func SyncPlacements(ctx context.Context, c *b24.Client, baseURL string, tabs []s
 		}
 	}
 	var b b24.Batch
-	for _, e := range db.Entities {
-		code := tabPlacement(e)
-		on := contains(tabs, e)
+	for _, e := range crm.Types {
+		code := e.DetailTab()
+		on := slices.Contains(tabs, e)
 		switch {
 		case on && !bound[code]:
-			b.Add("bind_"+e, "placement.bind", b24.Params{
+			b.Add("bind_"+e.String(), "placement.bind", b24.Params{
 				"PLACEMENT": code, "HANDLER": handler, "TITLE": "History",
 				"LANG_ALL": b24.Params{
 					"en": b24.Params{"TITLE": "History"},
@@ -144,19 +148,10 @@ func SyncPlacements(ctx context.Context, c *b24.Client, baseURL string, tabs []s
 				},
 			})
 		case !on && bound[code]:
-			b.Add("unbind_"+e, "placement.unbind", b24.Params{"PLACEMENT": code, "HANDLER": handler})
+			b.Add("unbind_"+e.String(), "placement.unbind", b24.Params{"PLACEMENT": code, "HANDLER": handler})
 		}
 	}
 	return runBatch(ctx, c, &b)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // runBatch runs b and fails if any command failed.
@@ -176,11 +171,20 @@ func runBatch(ctx context.Context, c *b24.Client, b *b24.Batch) error {
 // status names, currencies, and the users (names, photos). Everything but
 // the users comes in one batch request.
 func (w *SetupWorker) readMeta(ctx context.Context, c *b24.Client, portalID int64) error {
+	// Each command's answer is kept as a portal_meta kind; the optional
+	// ones only name IDs: without them the tab shows the ID, and the list
+	// stored before (if any) stays.
 	var b b24.Batch
-	for _, e := range db.Entities {
-		b.Add("fields_"+e, "crm."+e+".fields", nil)
-		if id, ok := pipelineTypes[e]; ok {
-			b.Add("categories_"+e, "crm.category.list", b24.Params{"entityTypeId": id})
+	kinds := map[string]string{"statuses": db.MetaStatuses, "currencies": db.MetaCurrencies}
+	optional := map[string]bool{"currencies": true}
+	for _, e := range crm.Types {
+		name := "fields_" + e.String()
+		b.Add(name, e.Method("fields"), nil)
+		kinds[name] = db.MetaFields(e)
+		if hasPipelines[e] {
+			name := "categories_" + e.String()
+			b.Add(name, "crm.category.list", b24.Params{"entityTypeId": int(e)})
+			kinds[name], optional[name] = db.MetaCategories(e), true
 		}
 	}
 	b.Add("statuses", "crm.status.list", nil)
@@ -192,13 +196,10 @@ func (w *SetupWorker) readMeta(ctx context.Context, c *b24.Client, portalID int6
 	meta := map[string]json.RawMessage{}
 	for _, name := range res.Names() {
 		raw, err := res.Result(name)
-		kind := metaKind(name)
 		switch {
 		case err == nil:
-			meta[kind] = raw
-		case strings.HasPrefix(name, "categories_") || name == "currencies":
-			// Names for IDs only: without them the tab shows the ID, and the
-			// stored list (if any) stays.
+			meta[kinds[name]] = raw
+		case optional[name]:
 			continue
 		default:
 			return fmt.Errorf("%s: %w", name, err)
@@ -220,21 +221,9 @@ func (w *SetupWorker) readMeta(ctx context.Context, c *b24.Client, portalID int6
 	})
 }
 
-// pipelineTypes are the entityTypeIds of the entities that have pipelines
-// (CATEGORY_ID); leads have none
-// (https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
-var pipelineTypes = map[string]int{"deal": 2, "contact": 3, "company": 4}
-
-// metaKind is the portal_meta kind a metadata command's answer is kept as.
-func metaKind(command string) string {
-	if e, ok := strings.CutPrefix(command, "fields_"); ok {
-		return db.MetaFields(e)
-	}
-	if e, ok := strings.CutPrefix(command, "categories_"); ok {
-		return db.MetaCategories(e)
-	}
-	return map[string]string{"statuses": db.MetaStatuses, "currencies": db.MetaCurrencies}[command]
-}
+// hasPipelines are the types that have pipelines (CATEGORY_ID); leads have
+// none (https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
+var hasPipelines = map[crm.Type]bool{crm.Deal: true, crm.Contact: true, crm.Company: true}
 
 // collect gathers a listing into one JSON array (small lists only).
 func collect(ctx context.Context, seq func(func(json.RawMessage, error) bool)) (json.RawMessage, error) {

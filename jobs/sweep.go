@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+
+	"github.com/trailhq/trail/db"
 )
 
 // SweepArgs enqueues per-portal jobs: drains for every portal with inbox
@@ -18,9 +20,7 @@ type SweepArgs struct {
 
 func (SweepArgs) Kind() string { return "sweep" }
 
-func (SweepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (SweepArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueMaintenance) }
 
 // SweepWorker runs SweepArgs.
 type SweepWorker struct {
@@ -45,7 +45,7 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 		err := w.DB.Bun.NewRaw(`SELECT s.portal_id, s.entity FROM sync_state s
 			JOIN installations i ON i.id = s.portal_id
 			JOIN portal_settings ps ON ps.portal_id = s.portal_id
-			WHERE s.state = 'pending' AND i.status = 'active' AND s.entity = ANY (ps.entities)`).Scan(ctx, &pending)
+			WHERE s.state = ? AND i.status = ? AND s.entity = ANY (ps.entities)`, db.SyncPending, db.StatusActive).Scan(ctx, &pending)
 		if err != nil {
 			return fmt.Errorf("sweep: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
@@ -19,16 +20,14 @@ import (
 // changes have something to be compared with. Full restarts from the first
 // record (a resync); otherwise the job resumes after the last stored ID.
 type SyncArgs struct {
-	PortalID int64  `json:"portal_id" river:"unique"`
-	Entity   string `json:"entity" river:"unique"`
-	Full     bool   `json:"full"`
+	PortalID int64    `json:"portal_id" river:"unique"`
+	Entity   crm.Type `json:"entity" river:"unique"`
+	Full     bool     `json:"full"`
 }
 
 func (SyncArgs) Kind() string { return "sync_entity" }
 
-func (SyncArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueSync, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (SyncArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueSync) }
 
 // How a sync shares its worker: it saves progress every syncChunk records
 // and after syncBudget snoozes, so a portal with a million deals takes its
@@ -58,8 +57,8 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	now := time.Now().UTC()
 	// A resync starts over once; the same job resuming after a snooze finds
 	// its own state running and goes on from the last stored ID.
-	if (job.Args.Full && st.State != "running") || st.State == "done" || st.State == "failed" {
-		if !job.Args.Full && st.State == "done" {
+	if (job.Args.Full && st.State != db.SyncRunning) || st.State.Finished() {
+		if !job.Args.Full && st.State == db.SyncDone {
 			return nil
 		}
 		st.LastID, st.Done, st.Error = 0, 0, ""
@@ -70,13 +69,13 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	}
 	if st.LastID == 0 {
 		// One counted page tells the total for the progress bar.
-		resp, err := c.Call(ctx, "crm."+job.Args.Entity+".list", b24.Params{"select": []string{"ID"}, "start": 0})
+		resp, err := c.Call(ctx, job.Args.Entity.Method("list"), b24.Params{"select": []string{"ID"}, "start": 0})
 		if err != nil {
 			return w.outcome(ctx, in, err)
 		}
 		st.Total = int64(resp.Total)
 	}
-	st.State = "running"
+	st.State = db.SyncRunning
 	if err := db.SaveSyncState(ctx, w.DB.Bun, st); err != nil {
 		return err
 	}
@@ -88,7 +87,7 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		return river.JobSnooze(0)
 	}
 	done := time.Now().UTC()
-	st.State, st.FinishedAt = "done", &done
+	st.State, st.FinishedAt = db.SyncDone, &done
 	if st.Watermark == nil {
 		// Reconciliation looks for changes from the moment the listing began.
 		st.Watermark = st.StartedAt
@@ -106,9 +105,9 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 // so the multi-fields and the multiple user fields the portal's field list
 // names are asked for by name: a baseline that lacked them would take a
 // later value for a change from "not known".
-func listSelect(entity string, schema *history.Schema) []string {
+func listSelect(entity crm.Type, schema *history.Schema) []string {
 	s := []string{"*", "UF_*"}
-	if entity != "deal" {
+	if entity != crm.Deal {
 		s = append(s, "PHONE", "EMAIL", "WEB", "IM")
 	}
 	if schema == nil {
@@ -125,7 +124,7 @@ func listSelect(entity string, schema *history.Schema) []string {
 }
 
 // fieldSchema reads the entity's field metadata (stored at setup), or nil.
-func fieldSchema(ctx context.Context, q bun.IDB, portalID int64, entity string) (*history.Schema, error) {
+func fieldSchema(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type) (*history.Schema, error) {
 	raw, err := db.LoadMeta(ctx, q, portalID, db.MetaFields(entity))
 	if err != nil || raw == nil {
 		return nil, err
@@ -161,7 +160,7 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 	if err != nil {
 		return false, err
 	}
-	opts := b24.ListOptions{Method: "crm." + st.Entity + ".list", After: st.LastID,
+	opts := b24.ListOptions{Method: st.Entity.Method("list"), After: st.LastID,
 		Params: b24.Params{"select": listSelect(st.Entity, schema)}}
 	for raw, err := range c.List(ctx, opts) {
 		if err != nil {

@@ -4,7 +4,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/db"
 )
 
 // TestListSelectNamesMultipleFields: the legacy masks leave multiple fields
@@ -21,16 +24,44 @@ func TestListSelectNamesMultipleFields(t *testing.T) {
 		"UF_CRM_C":    {Name: "UF_CRM_C", Type: history.TypeString, Custom: true},
 	}}
 	for _, tt := range []struct {
-		entity string
+		entity crm.Type
 		schema *history.Schema
 		want   []string
 	}{
-		{"contact", schema, []string{"*", "UF_*", "PHONE", "EMAIL", "WEB", "IM", "LINK", "UF_CRM_A", "UF_CRM_B"}},
-		{"deal", schema, []string{"*", "UF_*", "LINK", "PHONE", "UF_CRM_A", "UF_CRM_B"}},
-		{"deal", nil, []string{"*", "UF_*"}},
+		{crm.Contact, schema, []string{"*", "UF_*", "PHONE", "EMAIL", "WEB", "IM", "LINK", "UF_CRM_A", "UF_CRM_B"}},
+		{crm.Deal, schema, []string{"*", "UF_*", "LINK", "PHONE", "UF_CRM_A", "UF_CRM_B"}},
+		{crm.Deal, nil, []string{"*", "UF_*"}},
 	} {
 		if got := listSelect(tt.entity, tt.schema); !slices.Equal(got, tt.want) {
 			t.Errorf("listSelect(%s) = %v, want %v", tt.entity, got, tt.want)
 		}
 	}
+}
+
+// TestSyncCopiesTheBaseline: a sync stores every record as a snapshot
+// without history and ends done, with the total it copied; a full resync
+// copies them again.
+func TestSyncCopiesTheBaseline(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, b24test.Options{Deals: 30})
+	b.done(t, SyncArgs{PortalID: b.portal, Entity: crm.Deal})
+	check := func() {
+		t.Helper()
+		if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal' AND format = 2`, b.portal); n != 30 {
+			t.Errorf("%d snapshots, want 30", n)
+		}
+		if n := b.count(t, `SELECT count(*) FROM history`); n != 0 {
+			t.Errorf("%d history rows from a baseline", n)
+		}
+		st, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != db.SyncDone || st.Done != 30 || st.Total != 30 || st.Watermark == nil {
+			t.Errorf("sync state %s, %d of %d, watermark %v", st.State, st.Done, st.Total, st.Watermark)
+		}
+	}
+	check()
+	b.done(t, SyncArgs{PortalID: b.portal, Entity: crm.Deal, Full: true})
+	check()
 }

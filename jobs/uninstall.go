@@ -29,9 +29,7 @@ type UninstallArgs struct {
 func (UninstallArgs) Kind() string { return "confirm_uninstall" }
 
 // InsertOpts makes checks of one portal unique while waiting.
-func (UninstallArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (UninstallArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueMaintenance) }
 
 // uninstallRechecks are the waits before the checks after the first: the
 // event may arrive before the portal has revoked the tokens. When the grant
@@ -122,18 +120,14 @@ func (w *UninstallWorker) uninstalled(ctx context.Context, in *db.Installation, 
 		if !marked {
 			return errGrantReplaced
 		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			var opts *river.InsertOpts
-			if !clean {
-				opts = &river.InsertOpts{ScheduledAt: PurgeAfter(time.Now(), clean)}
-			}
-			rc, err := river.ClientFromContextSafely[pgx.Tx](ctx)
-			if err != nil {
-				return err
-			}
-			_, err = rc.InsertTx(ctx, ptx, PurgeArgs{PortalID: in.ID}, opts)
+		rc, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+		if err != nil {
 			return err
-		})
+		}
+		if clean {
+			return Enqueue(ctx, tx, rc, PurgeArgs{PortalID: in.ID})
+		}
+		return EnqueueAt(ctx, tx, rc, PurgeArgs{PortalID: in.ID}, PurgeAfter(time.Now(), clean))
 	})
 	if err != nil {
 		return fmt.Errorf("confirm uninstall %d: %w", in.ID, err)

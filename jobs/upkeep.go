@@ -16,9 +16,7 @@ type TokenUpkeepArgs struct{}
 
 func (TokenUpkeepArgs) Kind() string { return "token_upkeep" }
 
-func (TokenUpkeepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
-}
+func (TokenUpkeepArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueMaintenance) }
 
 // TokenUpkeepWorker refreshes through the same token store as every client,
 // so it takes the same per-portal advisory lock and can never race a refresh
@@ -32,7 +30,7 @@ type TokenUpkeepWorker struct {
 func (w *TokenUpkeepWorker) Work(ctx context.Context, job *river.Job[TokenUpkeepArgs]) error {
 	var ins []*db.Installation
 	err := w.DB.Bun.NewSelect().Model(&ins).
-		Where("status = ?", db.StatusActive).Where("auth_mode = 'oauth'").
+		Where("status = ?", db.StatusActive).Where("auth_mode = ?", db.AuthOAuth).
 		Where("expires_at < ?", time.Now().Add(-tokenIdle)).
 		OrderExpr("expires_at").Limit(200).Scan(ctx)
 	if err != nil {

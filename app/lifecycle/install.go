@@ -91,7 +91,7 @@ func (s *Service) installation(g Grant, appToken string, version int) *db.Instal
 		ClientEndpoint:       g.ClientEndpoint,
 		Domain:               domainOf(g.ClientEndpoint),
 		ServerEndpoint:       g.ServerEndpoint,
-		AuthMode:             "oauth",
+		AuthMode:             db.AuthOAuth,
 		AccessToken:          s.seal(g.MemberID, "access_token", g.AccessToken),
 		RefreshToken:         s.seal(g.MemberID, "refresh_token", g.RefreshToken),
 		Scope:                g.Scope,

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/trailhq/trail/app/b24/event"
+	"github.com/trailhq/trail/app/intake"
 	"github.com/trailhq/trail/app/metrics"
 	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/app/secret"
@@ -82,12 +83,12 @@ type Service struct {
 	guard guard        // what unauthenticated entry points may spend at the OAuth server
 
 	intakeOnce sync.Once
-	intakeQ    *jobs.Intake
+	intakeQ    *intake.Committer
 }
 
 // intake is the events handler's group committer, made on first use.
-func (s *Service) intake() *jobs.Intake {
-	s.intakeOnce.Do(func() { s.intakeQ = jobs.NewIntake(s.DB, s.Jobs) })
+func (s *Service) intake() *intake.Committer {
+	s.intakeOnce.Do(func() { s.intakeQ = intake.New(s.DB, s.Jobs) })
 	return s.intakeQ
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/trailhq/trail/app/b24/event"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
 )
@@ -64,8 +65,12 @@ func (s *Service) receive(ctx context.Context, e *event.Event, from string) (ign
 // kept. The drain takes authors and times from the record as the portal
 // returns it, and Trail's own clock.
 func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *event.Event, c event.CRM) error {
+	t, ok := crm.ParseType(c.Entity)
+	if !ok {
+		return fmt.Errorf("enqueue change: unknown type %q", c.Entity)
+	}
 	row := db.InboxRow{
-		Entity: c.Entity, EntityID: c.ID, Kind: c.Kind, Origin: db.OriginOnline,
+		Entity: t, EntityID: c.ID, Kind: db.InboxKind(c.Kind), Origin: db.OriginOnline,
 		UserAuth: e.Auth.HasUserToken(),
 	}
 	return s.intake().Accept(ctx, in.ID, row)

@@ -38,7 +38,7 @@ func (s *Service) ConnectWebhook(ctx context.Context, w Webhook, opts b24.Option
 	}
 	endpoint := u.Scheme + "://" + u.Host + "/rest/"
 	in := &db.Installation{
-		MemberID: w.MemberID, Domain: strings.ToLower(u.Host), ClientEndpoint: endpoint, AuthMode: "webhook",
+		MemberID: w.MemberID, Domain: strings.ToLower(u.Host), ClientEndpoint: endpoint, AuthMode: db.AuthWebhook,
 		WebhookURL:           s.Keys.Seal([]byte(w.URL), db.TokenAD(w.MemberID, "webhook_url")),
 		ApplicationTokenHash: secret.HashToken(w.ApplicationToken),
 		Status:               db.StatusActive,

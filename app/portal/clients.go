@@ -41,7 +41,7 @@ func Key(in *db.Installation) string { return in.MemberID }
 func (c *Clients) For(in *db.Installation) (*b24.Client, error) {
 	var creds b24.Credentials
 	switch in.AuthMode {
-	case "webhook":
+	case db.AuthWebhook:
 		u, err := c.Keys.Open(in.WebhookURL, db.TokenAD(in.MemberID, "webhook_url"))
 		if err != nil {
 			return nil, fmt.Errorf("portal %d: open webhook url: %w", in.ID, err)

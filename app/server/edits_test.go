@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/jobs"
 )
 
@@ -199,7 +200,7 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 			deliver: func(t *testing.T) { e.run(t, jobs.ReconcileArgs{PortalID: e.id}); e.p.SetFaults(b24test.Faults{}) },
 			source:  "unknown"}, // what reconciliation alone can tell
 		{name: "after a resync", entity: "deal", id: 4, fill: dealFill,
-			before: func(t *testing.T) { e.run(t, jobs.SyncArgs{PortalID: e.id, Entity: "deal", Full: true}) }},
+			before: func(t *testing.T) { e.run(t, jobs.SyncArgs{PortalID: e.id, Entity: crm.Deal, Full: true}) }},
 		{name: "snapshot stored by the previous release", entity: "deal", id: 5, fill: dealFill,
 			// The previous release left empty fields out; the migration
 			// marks its rows format 1. Multiple user fields were not

@@ -13,6 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
@@ -35,7 +36,7 @@ type Labels struct {
 }
 
 // LoadLabels reads the metadata of one entity of a portal.
-func LoadLabels(ctx context.Context, q bun.IDB, portalID int64, entity string) (*Labels, error) {
+func LoadLabels(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type) (*Labels, error) {
 	l := &Labels{users: map[int64]User{}, statuses: map[string]string{}, categories: map[string]string{},
 		currencies: map[string]string{}, links: map[string]string{}}
 	meta, err := db.LoadMetas(ctx, q, portalID, db.MetaFields(entity), db.MetaUsers, db.MetaStatuses,
@@ -162,10 +163,11 @@ func (l *Labels) Title(field string) string {
 // stored snapshots (a deleted record keeps its last name).
 func (l *Labels) LoadLinks(ctx context.Context, q bun.IDB, portalID int64, refs map[string][]int64) error {
 	for entity, ids := range refs {
-		if len(ids) == 0 {
+		t, ok := crm.ParseType(entity)
+		if len(ids) == 0 || !ok {
 			continue
 		}
-		snaps, err := db.SnapshotsRead(ctx, q, portalID, entity, ids)
+		snaps, err := db.SnapshotsRead(ctx, q, portalID, t, ids)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
@@ -182,10 +183,8 @@ func portalOffset(record json.RawMessage) *int32 {
 
 // entityOfPlacement maps CRM_DEAL_DETAIL_TAB to deal.
 func entityOfPlacement(code string) string {
-	for _, e := range db.Entities {
-		if code == "CRM_"+strings.ToUpper(e)+"_DETAIL_TAB" {
-			return e
-		}
+	if t, ok := crm.TypeOfDetailTab(code); ok {
+		return t.String()
 	}
 	return ""
 }
@@ -290,7 +289,7 @@ func parseContext(s string) (string, int64) {
 	if err != nil || id <= 0 {
 		return "", 0
 	}
-	for _, known := range db.Entities {
+	for _, known := range db.TypeNames(crm.Types) {
 		if e == known {
 			return e, id
 		}

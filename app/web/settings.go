@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
@@ -71,9 +72,9 @@ func entityLabel(ctx context.Context, entity string) string {
 
 func trackingForm(ctx context.Context, s *db.Settings) views.TrackingForm {
 	f := views.TrackingForm{RetentionDays: s.RetentionDays, MinRetention: minRetention, MaxRetention: maxRetention}
-	for _, e := range db.Entities {
+	for _, e := range db.TypeNames(crm.Types) {
 		f.Entities = append(f.Entities, views.EntityChoice{
-			Name: e, Label: entityLabel(ctx, e), Tracked: s.Tracks(e), Tab: slices.Contains(s.Tabs, e),
+			Name: e, Label: entityLabel(ctx, e), Tracked: s.Tracks(typeNamed(e)), Tab: slices.Contains(s.Tabs, e),
 		})
 	}
 	return f
@@ -83,7 +84,7 @@ func trackingForm(ctx context.Context, s *db.Settings) views.TrackingForm {
 // portal's stored *.fields answer names, less the system fields Trail never
 // records anyway. It returns nil when the field list was not read yet.
 func (h *handlers) fieldChoices(ctx context.Context, portalID int64, entity string) ([]history.Field, error) {
-	raw, err := db.LoadMeta(ctx, h.DB.Bun, portalID, db.MetaFields(entity))
+	raw, err := db.LoadMeta(ctx, h.DB.Bun, portalID, db.MetaFields(typeNamed(entity)))
 	if err != nil || raw == nil {
 		return nil, err
 	}
@@ -110,14 +111,14 @@ func (h *handlers) fieldChoices(ctx context.Context, portalID int64, entity stri
 
 func (h *handlers) fieldGroups(ctx context.Context, portalID int64, s *db.Settings) ([]views.FieldGroup, error) {
 	var out []views.FieldGroup
-	for _, e := range db.Entities {
+	for _, e := range db.TypeNames(crm.Types) {
 		fields, err := h.fieldChoices(ctx, portalID, e)
 		if err != nil {
 			return nil, err
 		}
 		g := views.FieldGroup{Entity: e, Label: entityLabel(ctx, e)}
 		for _, f := range fields {
-			g.Fields = append(g.Fields, views.FieldChoice{Code: f.Name, Title: f.Title, Tracked: !s.Ignores(e, f.Name)})
+			g.Fields = append(g.Fields, views.FieldChoice{Code: f.Name, Title: f.Title, Tracked: !s.Ignores(typeNamed(e), f.Name)})
 		}
 		out = append(out, g)
 	}

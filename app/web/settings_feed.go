@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/timeline"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
@@ -25,7 +26,7 @@ func (h *handlers) feed(ctx context.Context, in *db.Installation, p timeline.Pri
 	if err != nil {
 		return nil, err
 	}
-	labels := map[string]*timeline.Labels{}
+	labels := map[crm.Type]*timeline.Labels{}
 	var out []views.FeedItem
 	var last int64 // change of the last item; rows of one change are adjacent
 	for _, r := range rows {
@@ -38,8 +39,8 @@ func (h *handlers) feed(ctx context.Context, in *db.Installation, p timeline.Pri
 		}
 		if len(out) == 0 || r.ChangeID != last {
 			it := views.FeedItem{
-				At: r.ChangedAt.In(p.ForOffset(r.UTCOffset).Zone()), Action: r.Action, Entity: r.Entity, EntityLabel: views.T(ctx, "settings.entity_one."+r.Entity),
-				ID: r.EntityID, URL: recordURL(in.ClientEndpoint, r.Entity, r.EntityID), Author: views.T(ctx, "who.unknown"),
+				At: r.ChangedAt.In(p.ForOffset(r.UTCOffset).Zone()), Action: r.Action, Entity: r.Entity.String(), EntityLabel: views.T(ctx, "settings.entity_one."+r.Entity.String()),
+				ID: r.EntityID, URL: recordURL(in.ClientEndpoint, r.Entity.String(), r.EntityID), Author: views.T(ctx, "who.unknown"),
 			}
 			if r.AuthorID != nil {
 				it.Author = l.User(*r.AuthorID).Name

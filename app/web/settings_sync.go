@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
 	"github.com/trailhq/trail/views"
@@ -25,14 +26,14 @@ func (h *handlers) syncView(ctx context.Context, in *db.Installation) (views.Syn
 		return views.SyncProgress{}, err
 	}
 	p := views.SyncProgress{Stalled: in.Status != db.StatusActive}
-	for _, e := range db.Entities {
-		if !set.Tracks(e) {
+	for _, e := range db.TypeNames(crm.Types) {
+		if !set.Tracks(typeNamed(e)) {
 			continue
 		}
 		row := views.SyncRow{Entity: e, Label: entityLabel(ctx, e), State: "pending"}
 		for _, s := range states {
-			if s.Entity == e {
-				row.State, row.Done, row.Total = s.State, s.Done, s.Total
+			if s.Entity.String() == e {
+				row.State, row.Done, row.Total = string(s.State), s.Done, s.Total
 			}
 		}
 		p.Rows = append(p.Rows, row)
@@ -81,9 +82,9 @@ func (h *handlers) resync(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		var reset []string
+		var reset []crm.Type
 		err = tx.Pgx(func(ptx pgx.Tx) error {
-			for _, e := range set.Entities {
+			for _, e := range set.Tracked() {
 				res, err := h.Jobs.InsertTx(ctx, ptx, jobs.SyncArgs{PortalID: v.PortalID, Entity: e, Full: true}, nil)
 				if err != nil {
 					return err

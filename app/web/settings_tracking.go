@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
 	"github.com/trailhq/trail/views"
@@ -52,7 +53,7 @@ func knownEntities(names []string) ([]string, bool) {
 		}
 	}
 	var out []string
-	for _, e := range db.Entities {
+	for _, e := range db.TypeNames(crm.Types) {
 		if slices.Contains(names, e) {
 			out = append(out, e)
 		}
@@ -94,7 +95,7 @@ func (h *handlers) saveTracking(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		setup = slices.ContainsFunc(entities, func(e string) bool { return !set.Tracks(e) })
+		setup = slices.ContainsFunc(entities, func(e string) bool { return !set.Tracks(typeNamed(e)) })
 		set.Entities, set.Tabs, set.RetentionDays = entities, tabs, days
 		if set.Entities == nil {
 			set.Entities = []string{}
@@ -147,7 +148,7 @@ func (h *handlers) syncTabs(ctx context.Context, in *db.Installation, tabs []str
 	}
 	ctx, cancel := context.WithTimeout(ctx, placementTimeout)
 	defer cancel()
-	return jobs.SyncPlacements(ctx, client, h.BaseURL, tabs)
+	return jobs.SyncPlacements(ctx, client, h.BaseURL, db.TypesNamed(tabs))
 }
 
 // saveFields stores which fields of one CRM type are recorded: the fields

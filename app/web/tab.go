@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/timeline"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
@@ -21,7 +22,7 @@ const pageChanges = 25
 // tabPage renders the history tab of one record.
 func (h *handlers) tabPage(c *fiber.Ctx, v viewer, entity string, id int64, sess views.FrameSession) error {
 	ctx := c.UserContext()
-	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, entity)
+	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, typeNamed(entity))
 	if err != nil {
 		return err
 	}
@@ -30,14 +31,14 @@ func (h *handlers) tabPage(c *fiber.Ctx, v viewer, entity string, id int64, sess
 		return err
 	}
 	d := views.TabData{Session: sess, Entity: entity, ID: id, Page: page, TrackingSince: page.TrackingSince}
-	fields, err := db.HistoryFields(ctx, h.DB.Bun, v.PortalID, entity, id)
+	fields, err := db.HistoryFields(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id)
 	if err != nil {
 		return err
 	}
 	for _, f := range fields {
 		d.Fields = append(d.Fields, views.Option{Value: f, Label: labels.Title(f)})
 	}
-	authors, err := db.HistoryAuthors(ctx, h.DB.Bun, v.PortalID, entity, id)
+	authors, err := db.HistoryAuthors(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id)
 	if err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ func (h *handlers) tabEntries(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	labels, err := timeline.LoadLabels(c.UserContext(), h.DB.Bun, v.PortalID, entity)
+	labels, err := timeline.LoadLabels(c.UserContext(), h.DB.Bun, v.PortalID, typeNamed(entity))
 	if err != nil {
 		return err
 	}
@@ -85,17 +86,23 @@ func (h *handlers) readableRecord(c *fiber.Ctx) (viewer, string, int64, error) {
 }
 
 func isEntity(e string) bool {
-	for _, x := range db.Entities {
-		if x == e {
+	for _, t := range crm.Types {
+		if t.String() == e {
 			return true
 		}
 	}
 	return false
 }
 
+// typeNamed is the CRM type of a name isEntity accepts.
+func typeNamed(e string) crm.Type {
+	t, _ := crm.ParseType(e)
+	return t
+}
+
 func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels, entity string, id int64, f db.HistoryFilter, after *db.HistoryCursor) (views.TimelinePage, error) {
 	ctx := c.UserContext()
-	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, entity, id, f, after, pageChanges+1)
+	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id, f, after, pageChanges+1)
 	if err != nil {
 		return views.TimelinePage{}, err
 	}
@@ -110,7 +117,7 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 		q := filterQuery(f)
 		q.Set("after", fmt.Sprintf("%d_%d", last.At.UnixMicro(), last.ChangeID))
 		p.Next = "/tab/" + entity + "/" + itoa(id) + "/entries?" + q.Encode()
-	} else if snap, err := db.SnapshotOf(ctx, h.DB.Bun, v.PortalID, entity, id); err == nil {
+	} else if snap, err := db.SnapshotOf(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id); err == nil {
 		p.TrackingSince = snap.TrackedSince.In(printer(c, v).Zone()).Format("02.01.2006")
 	}
 	p.Entries = entries
@@ -129,7 +136,7 @@ func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	if v.PortalOffset != nil {
 		p.Portal = time.FixedZone("", int(*v.PortalOffset))
 	}
-	for _, e := range db.Entities {
+	for _, e := range db.TypeNames(crm.Types) {
 		p.Records[e] = views.T(ctx, "settings.entity_one."+e)
 	}
 	return p
@@ -253,11 +260,11 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	ctx := c.UserContext()
-	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, entity)
+	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, typeNamed(entity))
 	if err != nil {
 		return err
 	}
-	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, entity, id, f, nil, 1_000_000)
+	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id, f, nil, 1_000_000)
 	if err != nil {
 		return err
 	}

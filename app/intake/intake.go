@@ -1,4 +1,6 @@
-package jobs
+// Package intake commits the events handler's deliveries: each one's inbox
+// row and its portal's drain, many deliveries to a transaction.
+package intake
 
 import (
 	"context"
@@ -11,19 +13,20 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/jobs"
 )
 
-// Intake commits the events handler's changes: each delivery's inbox row
+// Committer commits the events handler's changes: each delivery's inbox row
 // and its portal's drain in one transaction, committed before the handler
 // answers. Deliveries that arrive while a commit is under way wait for the
 // next one and share it (group commit): one transaction, one WAL flush and
 // a handful of statements for a whole group instead of for each event. A
 // lone delivery is committed at once; under load groups grow by themselves.
 //
-// The zero value is not usable; see NewIntake.
-type Intake struct {
+// The zero value is not usable; see New.
+type Committer struct {
 	db *db.DB
-	rc *Client
+	rc *jobs.Client
 
 	mu      sync.Mutex
 	pending []*accept
@@ -48,14 +51,14 @@ const (
 	intakeTimeout  = 10 * time.Second
 )
 
-// NewIntake returns an intake writing through d and rc.
-func NewIntake(d *db.DB, rc *Client) *Intake { return &Intake{db: d, rc: rc} }
+// New returns a committer writing through d and rc.
+func New(d *db.DB, rc *jobs.Client) *Committer { return &Committer{db: d, rc: rc} }
 
 // Accept adds row to the portal's inbox and makes sure a drain will see it.
 // It returns once that is committed, or with the error that prevented it.
 // A caller that gives up (ctx done) may still find the row committed:
 // duplicates are harmless, losses are not.
-func (q *Intake) Accept(ctx context.Context, portalID int64, row db.InboxRow) error {
+func (q *Committer) Accept(ctx context.Context, portalID int64, row db.InboxRow) error {
 	a := &accept{portalID: portalID, row: row, done: make(chan error, 1)}
 	q.mu.Lock()
 	q.pending = append(q.pending, a)
@@ -75,7 +78,7 @@ func (q *Intake) Accept(ctx context.Context, portalID int64, row db.InboxRow) er
 // commitLoop commits pending groups until none is left. It runs on its own
 // goroutine, not a handler's, so no delivery's answer waits for others'
 // groups.
-func (q *Intake) commitLoop() {
+func (q *Committer) commitLoop() {
 	for {
 		q.mu.Lock()
 		n := min(len(q.pending), intakeMaxGroup)
@@ -94,7 +97,7 @@ func (q *Intake) commitLoop() {
 // commitGroup commits a group and tells each member the outcome. When the
 // group fails as a whole, each delivery is retried in a transaction of its
 // own, so that one bad row (a portal purged a moment ago, say) fails alone.
-func (q *Intake) commitGroup(group []*accept) {
+func (q *Committer) commitGroup(group []*accept) {
 	ctx, cancel := context.WithTimeout(context.Background(), intakeTimeout)
 	defer cancel()
 	err := q.commit(ctx, group)
@@ -117,7 +120,7 @@ const stampEvery = 10 * time.Second
 // stamp records the last event time of the group's portals that this
 // process has not stamped within stampEvery. It runs after the answers:
 // a failure costs only the freshness of what admins see.
-func (q *Intake) stamp(ctx context.Context, group []*accept) {
+func (q *Committer) stamp(ctx context.Context, group []*accept) {
 	now := time.Now()
 	var due []int64
 	q.mu.Lock()
@@ -144,12 +147,12 @@ func (q *Intake) stamp(ctx context.Context, group []*accept) {
 // asks which of them already have a drain that has not completed, by the
 // id noted on the portal's row. With the lock held that answer stays true
 // until this commit (a drain completes only under its portal's row FOR
-// UPDATE, after finding the inbox empty; see EnqueueDrain), so that drain
+// UPDATE, after finding the inbox empty; see jobs.EnqueueDrain), so that drain
 // will see the rows, and River's unique insert is needed only for the
 // others. A busy portal, whose events come faster than its drains finish,
 // nearly always has one. The check is its own statement, after the lock:
 // in READ COMMITTED it then sees a drain that completed while it waited.
-func (q *Intake) commit(ctx context.Context, group []*accept) error {
+func (q *Committer) commit(ctx context.Context, group []*accept) error {
 	rows := make([]db.InboxRow, len(group))
 	var ids []int64
 	for i, a := range group {
@@ -164,23 +167,14 @@ func (q *Intake) commit(ctx context.Context, group []*accept) error {
 		db.QueueInbox(b, rows)
 		b.Queue(lockForIntake, ids)
 		pending := map[int64]bool{}
-		b.Queue(drainsPending, ids).Query(func(r pgx.Rows) error {
-			for r.Next() {
-				var id int64
-				if err := r.Scan(&id); err != nil {
-					return err
-				}
-				pending[id] = true
-			}
-			return r.Err()
-		})
+		jobs.QueueDrainsPending(b, ids, pending)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("add to inbox: %w", err)
 		}
 		var drains []river.InsertManyParams
 		for _, id := range ids {
 			if !pending[id] {
-				drains = append(drains, river.InsertManyParams{Args: DrainArgs{PortalID: id}})
+				drains = append(drains, river.InsertManyParams{Args: jobs.DrainArgs{PortalID: id}})
 			}
 		}
 		if len(drains) == 0 {
@@ -190,26 +184,20 @@ func (q *Intake) commit(ctx context.Context, group []*accept) error {
 		if err != nil {
 			return fmt.Errorf("enqueue drains: %w", err)
 		}
-		portals, jobs := make([]int64, len(res)), make([]int64, len(res))
+		portals, drainIDs := make([]int64, len(res)), make([]int64, len(res))
 		for i, r := range res {
-			portals[i], jobs[i] = drains[i].Args.(DrainArgs).PortalID, r.Job.ID
+			portals[i], drainIDs[i] = drains[i].Args.(jobs.DrainArgs).PortalID, r.Job.ID
 		}
-		if _, err := tx.Exec(ctx, noteDrains, portals, jobs); err != nil {
+		if _, err := tx.Exec(ctx, noteDrains, portals, drainIDs); err != nil {
 			return fmt.Errorf("note drains: %w", err)
 		}
 		return nil
 	})
 }
 
-// lockForIntake is lockForEnqueue for a group. Id order keeps two groups
+// lockForIntake is what jobs.EnqueueDrain locks, for a group. Id order keeps two groups
 // that share portals from waiting on each other.
 const lockForIntake = "SELECT 1 FROM installations WHERE id = ANY($1) ORDER BY id FOR KEY SHARE"
-
-// drainsPending names the portals, of those given, whose noted drain waits
-// or runs: the states in which River's unique insert would skip a new one
-// (see waiting).
-const drainsPending = `SELECT i.id FROM installations i JOIN river_job j ON j.id = i.drain_job
-	WHERE i.id = ANY($1) AND j.state IN ('available', 'pending', 'running', 'scheduled', 'retryable')`
 
 // noteDrains records each portal's drain; the insert returned the existing
 // job where one was pending after all (enqueued by another path). A row

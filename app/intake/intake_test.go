@@ -1,4 +1,4 @@
-package jobs
+package intake
 
 import (
 	"context"
@@ -9,11 +9,13 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
+	"github.com/trailhq/trail/jobs"
 )
 
-func newIntake(t *testing.T, portals int) (*Intake, *db.DB, []int64) {
+func newIntake(t *testing.T, portals int) (*Committer, *db.DB, []int64) {
 	t.Helper()
 	d := dbtest.New(t)
 	rc, err := river.NewClient(riverpgxv5.New(d.Pool), &river.Config{})
@@ -28,11 +30,11 @@ func newIntake(t *testing.T, portals int) (*Intake, *db.DB, []int64) {
 			t.Fatal(err)
 		}
 	}
-	return NewIntake(d, rc), d, ids
+	return New(d, rc), d, ids
 }
 
 func change(id int64) db.InboxRow {
-	return db.InboxRow{Entity: "deal", EntityID: id, Kind: "update", Origin: db.OriginOnline}
+	return db.InboxRow{Entity: crm.Deal, EntityID: id, Kind: db.InboxUpdate, Origin: db.OriginOnline}
 }
 
 func count(t *testing.T, d *db.DB, q string, args ...any) int {
@@ -111,7 +113,7 @@ func TestIntakeNotesDrainEnqueuedElsewhere(t *testing.T) {
 	q, d, portals := newIntake(t, 1)
 	ctx := context.Background()
 	err := d.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		return EnqueueDrain(ctx, tx, q.rc, portals[0])
+		return jobs.EnqueueDrain(ctx, tx, q.rc, portals[0])
 	})
 	if err != nil {
 		t.Fatal(err)
