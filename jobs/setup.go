@@ -10,6 +10,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/bindings"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
 
@@ -38,7 +40,7 @@ func (w *SetupWorker) Work(ctx context.Context, job *river.Job[SetupArgs]) error
 		if err := w.bindEvents(ctx, c, set); err != nil {
 			return w.outcome(ctx, in, fmt.Errorf("bind events: %w", err))
 		}
-		if err := SyncPlacements(ctx, c, w.BaseURL.String(), set.Tabs); err != nil {
+		if err := SyncPlacements(ctx, c, w.BaseURL.String(), crmTypes(set.Tabs)); err != nil {
 			return w.outcome(ctx, in, fmt.Errorf("bind placements: %w", err))
 		}
 	}
@@ -58,39 +60,13 @@ func (w *SetupWorker) Work(ctx context.Context, job *river.Job[SetupArgs]) error
 	})
 }
 
-// crmEvents are the events Trail listens to for one entity.
-func crmEvents(entity string) []string {
-	e := strings.ToUpper(entity)
-	return []string{"ONCRM" + e + "ADD", "ONCRM" + e + "UPDATE", "ONCRM" + e + "DELETE"}
-}
-
 func (w *SetupWorker) bindEvents(ctx context.Context, c *b24.Client, set *db.Settings) error {
-	base := w.BaseURL.String()
-	want := []b24.EventHandler{
-		{Event: "ONAPPUNINSTALL", Handler: base + "/bitrix/uninstall"},
-		{Event: "ONAPPUPDATE", Handler: base + "/bitrix/events"},
-		{Event: "ONOFFLINEEVENT", Handler: base + "/bitrix/events"},
-	}
-	for _, e := range set.Entities {
-		for _, name := range crmEvents(e) {
-			want = append(want,
-				b24.EventHandler{Event: name, Handler: base + "/bitrix/events"},
-				b24.EventHandler{Event: name, Offline: true})
-		}
-	}
 	have, err := c.EventHandlers(ctx)
 	if err != nil {
 		return err
 	}
-	bound := map[string]bool{}
-	for _, h := range have {
-		bound[handlerKey(h)] = true
-	}
 	var b b24.Batch
-	for i, h := range want {
-		if bound[handlerKey(h)] {
-			continue
-		}
+	for i, h := range bindings.MissingEvents(bindings.WantedEvents(w.BaseURL.String(), crmTypes(set.Entities)), have) {
 		p := b24.Params{"event": h.Event}
 		if h.Offline {
 			p["event_type"] = "offline"
@@ -105,47 +81,39 @@ func (w *SetupWorker) bindEvents(ctx context.Context, c *b24.Client, set *db.Set
 	return runBatch(ctx, c, &b)
 }
 
-func handlerKey(h b24.EventHandler) string {
-	if h.Offline {
-		return strings.ToUpper(h.Event) + "|offline"
+// crmTypes reads stored type names; a name Trail no longer knows is left out.
+func crmTypes(names []string) []crm.Type {
+	var out []crm.Type
+	for _, n := range names {
+		if t, ok := crm.ParseType(n); ok {
+			out = append(out, t)
+		}
 	}
-	return strings.ToUpper(h.Event) + "|" + h.Handler
+	return out
 }
 
-// tabPlacement is the placement code of an entity's detail tab.
-func tabPlacement(entity string) string { return "CRM_" + strings.ToUpper(entity) + "_DETAIL_TAB" }
-
-// SyncPlacements binds the detail tab of every entity in tabs and unbinds
+// SyncPlacements binds the detail tab of every type in tabs and unbinds
 // Trail's tab from the others; settings call it when an admin turns tabs on
 // or off.
-func SyncPlacements(ctx context.Context, c *b24.Client, baseURL string, tabs []string) error {
-	handler := baseURL + "/bitrix/tab"
+func SyncPlacements(ctx context.Context, c *b24.Client, baseURL string, tabs []crm.Type) error {
 	have, err := c.Placements(ctx)
 	if err != nil {
 		return err
 	}
-	bound := map[string]bool{}
-	for _, p := range have {
-		if p.Handler == handler {
-			bound[p.Placement] = true
-		}
-	}
+	handler := baseURL + bindings.Tab
+	bind, unbind := bindings.Placements(baseURL, tabs, have)
 	var b b24.Batch
-	for _, e := range db.Entities {
-		code := tabPlacement(e)
-		on := contains(tabs, e)
-		switch {
-		case on && !bound[code]:
-			b.Add("bind_"+e, "placement.bind", b24.Params{
-				"PLACEMENT": code, "HANDLER": handler, "TITLE": "History",
-				"LANG_ALL": b24.Params{
-					"en": b24.Params{"TITLE": "History"},
-					"ru": b24.Params{"TITLE": "История"},
-				},
-			})
-		case !on && bound[code]:
-			b.Add("unbind_"+e, "placement.unbind", b24.Params{"PLACEMENT": code, "HANDLER": handler})
-		}
+	for _, t := range bind {
+		b.Add("bind_"+t.String(), "placement.bind", b24.Params{
+			"PLACEMENT": t.DetailTab(), "HANDLER": handler, "TITLE": "History",
+			"LANG_ALL": b24.Params{
+				"en": b24.Params{"TITLE": "History"},
+				"ru": b24.Params{"TITLE": "История"},
+			},
+		})
+	}
+	for _, t := range unbind {
+		b.Add("unbind_"+t.String(), "placement.unbind", b24.Params{"PLACEMENT": t.DetailTab(), "HANDLER": handler})
 	}
 	return runBatch(ctx, c, &b)
 }

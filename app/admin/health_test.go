@@ -1,10 +1,11 @@
-package web
+package admin
 
 import (
 	"slices"
 	"testing"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
 )
 
 func TestCheckBindings(t *testing.T) {
@@ -21,26 +22,13 @@ func TestCheckBindings(t *testing.T) {
 		{Event: "ONCRMDEALDELETE", Offline: true},
 		{Event: "ONCRMLEADADD", Offline: true}, // leads are not tracked
 	}
-	wanted, bound, missing := checkBindings(base, []string{"deal"}, have)
+	wanted, bound, missing := checkBindings(base, []crm.Type{crm.Deal}, have)
 	if wanted != 9 || bound != 8 || !slices.Equal(missing, []string{"ONCRMDEALDELETE"}) {
 		t.Errorf("checkBindings = %d wanted, %d bound, missing %v", wanted, bound, missing)
 	}
-	_, _, missing = checkBindings(base, []string{"deal", "lead"}, have)
+	_, _, missing = checkBindings(base, []crm.Type{crm.Deal, crm.Lead}, have)
 	if len(missing) != 6 || !slices.Contains(missing, "ONCRMLEADUPDATE (offline)") {
 		t.Errorf("with leads tracked, missing %v", missing)
-	}
-}
-
-func TestKnownEntities(t *testing.T) {
-	got, ok := knownEntities([]string{"company", "deal", "deal"})
-	if !ok || !slices.Equal(got, []string{"deal", "company"}) {
-		t.Errorf("knownEntities = %v, %v; want deal, company in display order", got, ok)
-	}
-	if _, ok := knownEntities([]string{"deal", "invoice"}); ok {
-		t.Error("an unknown type was accepted")
-	}
-	if got, ok := knownEntities(nil); !ok || len(got) != 0 {
-		t.Errorf("no types = %v, %v", got, ok)
 	}
 }
 
