@@ -36,15 +36,6 @@ func TestCheckBindings(t *testing.T) {
 	}
 }
 
-func TestRecordURL(t *testing.T) {
-	if got := recordURL("https://acme.bitrix24.com/rest/", "deal", 5); got != "https://acme.bitrix24.com/crm/deal/details/5/" {
-		t.Errorf("recordURL = %s", got)
-	}
-	if got := recordURL("javascript:alert(1)", "deal", 5); got != "" {
-		t.Errorf("recordURL of a bad endpoint = %q", got)
-	}
-}
-
 func TestHealthFromTheDatabase(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
