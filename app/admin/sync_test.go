@@ -55,7 +55,7 @@ func TestResyncEnqueuesEveryTrackedTypeAndResetsItsProgress(t *testing.T) {
 			t.Errorf("after resync %+v, want pending from the first record", r)
 		}
 	}
-	if n := f.count(t, "SELECT count(*) FROM river_job WHERE kind = 'sync_entity' AND (args->>'full')::boolean AND (args->>'portal_id')::bigint = ?", f.in.ID); n != 2 {
+	if n := f.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'sync_entity' AND (args->>'full')::boolean AND (args->>'portal_id')::bigint = ?", f.in.ID); n != 2 {
 		t.Errorf("%d full syncs enqueued, want 2 (deals, contacts)", n)
 	}
 }
@@ -97,7 +97,7 @@ func TestResyncWithoutAccessStartsNothing(t *testing.T) {
 	if !errors.Is(err, ErrNoAccess) || !p.Stalled {
 		t.Fatalf("Resync without access = %+v, %v; want stalled progress and ErrNoAccess", p, err)
 	}
-	if n := f.count(t, "SELECT count(*) FROM river_job WHERE kind = 'sync_entity'"); n != 0 {
+	if n := f.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'sync_entity'"); n != 0 {
 		t.Errorf("%d syncs enqueued without access", n)
 	}
 }
@@ -135,7 +135,7 @@ func TestSetupDone(t *testing.T) {
 		t.Error("a baseline is queued, yet setup is not done")
 	}
 	// Jobs are cleaned away later; the progress rows stay.
-	f.finishJobs(t)
+	f.FinishJobs(t)
 	if err := db.ResetSyncStates(ctx, f.db.Bun, f.in.ID, []string{"deal"}); err != nil {
 		t.Fatal(err)
 	}

@@ -18,12 +18,12 @@ func TestSaveTrackingTurningATypeOnEnqueuesSetup(t *testing.T) {
 	if _, err := f.svc.SaveTracking(ctx, f.in, Tracking{Types: []crm.Type{crm.Deal}, Tabs: []crm.Type{crm.Deal}, RetentionDays: 30}); err != nil {
 		t.Fatal(err)
 	}
-	f.finishJobs(t) // the install's setup ran
+	f.FinishJobs(t) // the install's setup ran
 	saved, err := f.svc.SaveTracking(ctx, f.in, Tracking{Types: []crm.Type{crm.Deal, crm.Company}, Tabs: nil, RetentionDays: 90})
 	if err != nil || saved != SavedSetup {
 		t.Fatalf("SaveTracking = %v, %v; want SavedSetup", saved, err)
 	}
-	if n := f.count(t, "SELECT count(*) FROM river_job WHERE kind = 'setup_portal' AND (args->>'portal_id')::bigint = ?", f.in.ID); n != 1 {
+	if n := f.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'setup_portal' AND (args->>'portal_id')::bigint = ?", f.in.ID); n != 1 {
 		t.Errorf("%d setup jobs, want 1", n)
 	}
 	set := f.settings(t)
@@ -69,12 +69,12 @@ func TestSaveTrackingWithoutAccessSavesAndLeavesTabsForLater(t *testing.T) {
 	ctx := context.Background()
 	in := *f.in
 	in.Status = db.StatusReauth
-	before := f.count(t, "SELECT count(*) FROM river_job WHERE kind = 'setup_portal'")
+	before := f.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'setup_portal'")
 	saved, err := f.svc.SaveTracking(ctx, &in, Tracking{Types: crm.Types, Tabs: nil, RetentionDays: 30})
 	if err != nil || saved != SavedTabsLater {
 		t.Fatalf("SaveTracking = %v, %v; want SavedTabsLater", saved, err)
 	}
-	if n := f.count(t, "SELECT count(*) FROM river_job WHERE kind = 'setup_portal'"); n != before {
+	if n := f.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'setup_portal'"); n != before {
 		t.Errorf("setup enqueued without access")
 	}
 	if set := f.settings(t); set.RetentionDays != 30 {
