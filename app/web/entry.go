@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
@@ -180,12 +181,11 @@ func portalOffset(record json.RawMessage) *int32 {
 	return nil
 }
 
-// entityOfPlacement maps CRM_DEAL_DETAIL_TAB to deal.
+// entityOfPlacement maps CRM_DEAL_DETAIL_TAB to deal; "" for a placement
+// that is not a detail tab of a type Trail records.
 func entityOfPlacement(code string) string {
-	for _, e := range db.Entities {
-		if code == "CRM_"+strings.ToUpper(e)+"_DETAIL_TAB" {
-			return e
-		}
+	if t, ok := crm.TypeOfDetailTab(code); ok {
+		return t.String()
 	}
 	return ""
 }
@@ -290,10 +290,8 @@ func parseContext(s string) (string, int64) {
 	if err != nil || id <= 0 {
 		return "", 0
 	}
-	for _, known := range db.Entities {
-		if e == known {
-			return e, id
-		}
+	if t, ok := crm.ParseType(e); ok {
+		return t.String(), id
 	}
 	return "", 0
 }

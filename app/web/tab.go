@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/timeline"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
@@ -73,24 +74,16 @@ func (h *handlers) tabEntries(c *fiber.Ctx) error {
 // the record again with a fresh token).
 func (h *handlers) readableRecord(c *fiber.Ctx) (viewer, string, int64, error) {
 	v := viewerOf(c)
-	entity := c.Params("entity")
+	t, ok := crm.ParseType(c.Params("entity"))
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 || !isEntity(entity) {
+	if err != nil || id <= 0 || !ok {
 		return v, "", 0, fiber.ErrNotFound
 	}
+	entity := t.String()
 	if !mayRead(h.Sessions, c.UserContext(), entity, id) {
 		return v, "", 0, fiber.NewError(fiber.StatusUnauthorized, "session does not cover this record")
 	}
 	return v, entity, id, nil
-}
-
-func isEntity(e string) bool {
-	for _, x := range db.Entities {
-		if x == e {
-			return true
-		}
-	}
-	return false
 }
 
 func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels, entity string, id int64, f db.HistoryFilter, after *db.HistoryCursor) (views.TimelinePage, error) {
@@ -129,8 +122,8 @@ func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	if v.PortalOffset != nil {
 		p.Portal = time.FixedZone("", int(*v.PortalOffset))
 	}
-	for _, e := range db.Entities {
-		p.Records[e] = views.T(ctx, "settings.entity_one."+e)
+	for _, t := range crm.Types {
+		p.Records[t.String()] = views.T(ctx, "settings.entity_one."+t.String())
 	}
 	return p
 }
