@@ -23,7 +23,7 @@ func (f *fixture) readFields(t *testing.T, typ crm.Type) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveMeta(ctx, f.db.Bun, f.in.ID, db.MetaFields(typ.String()), resp.Result); err != nil {
+	if err := db.SaveMeta(ctx, f.DB.Bun, f.in.ID, db.MetaFields(typ.String()), resp.Result); err != nil {
 		t.Fatal(err)
 	}
 }

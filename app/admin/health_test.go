@@ -41,14 +41,14 @@ func TestHealthFromTheDatabase(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	at := time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC)
-	if _, err := f.db.Bun.ExecContext(ctx, "UPDATE installations SET last_event_at = ? WHERE id = ?", at, f.in.ID); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, "UPDATE installations SET last_event_at = ? WHERE id = ?", at, f.in.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, reconciled_at) VALUES (?, 'deal', 'done', ?), (?, 'lead', 'done', ?)",
+	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, reconciled_at) VALUES (?, 'deal', 'done', ?), (?, 'lead', 'done', ?)",
 		f.in.ID, at.Add(-time.Hour), f.in.ID, at); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.Bun.ExecContext(ctx, `INSERT INTO api_calls (portal_id, at, method, duration_ms, waited_ms, error_code)
+	if _, err := f.DB.Bun.ExecContext(ctx, `INSERT INTO api_calls (portal_id, at, method, duration_ms, waited_ms, error_code)
 		VALUES (?, now(), 'crm.deal.get', 10, 0, ''), (?, now(), 'batch', 10, 200, 'QUERY_LIMIT_EXCEEDED'), (?, now(), 'batch', 10, 0, '')`,
 		f.in.ID, f.in.ID, f.in.ID+1); err != nil {
 		t.Fatal(err)
@@ -102,12 +102,12 @@ func TestPortalHealthWithoutAccessAsksNothing(t *testing.T) {
 	f := newFixture(t)
 	in := *f.in
 	in.Status = db.StatusReauth
-	before := f.portal.Stats().Requests
+	before := f.Portal(0).Stats().Requests
 	ph, err := f.svc.PortalHealth(context.Background(), &in)
 	if err != nil || !ph.Failed {
 		t.Fatalf("PortalHealth = %+v, %v; want failed", ph, err)
 	}
-	if n := f.portal.Stats().Requests; n != before {
+	if n := f.Portal(0).Stats().Requests; n != before {
 		t.Errorf("%d portal calls without access", n-before)
 	}
 }

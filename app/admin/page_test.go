@@ -21,7 +21,7 @@ func TestPageShowsTheSettingsFeedAndChart(t *testing.T) {
 	f.readFields(t, crm.Deal)
 	// One change of two fields, one creation, and another portal's change.
 	at := time.Now().Add(-time.Hour).UTC()
-	if _, err := f.db.Bun.ExecContext(ctx, `INSERT INTO history (portal_id, entity, entity_id, change_id, action, field, author_id, changed_at) VALUES
+	if _, err := f.DB.Bun.ExecContext(ctx, `INSERT INTO history (portal_id, entity, entity_id, change_id, action, field, author_id, changed_at) VALUES
 		(?, 'deal', 1, 10, 'updated', 'TITLE', 1, ?), (?, 'deal', 1, 10, 'updated', 'OPPORTUNITY', 1, ?), (?, 'deal', 2, 11, 'created', '', NULL, ?)`,
 		f.in.ID, at, f.in.ID, at, f.in.ID, at.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestCallsFilterAndPage(t *testing.T) {
 	values = append(values,
 		fmt.Sprintf("(%d, now() - interval '2 days', 'batch', 5, 'QUERY_LIMIT_EXCEEDED')", f.in.ID),
 		fmt.Sprintf("(%d, now(), 'user.get', 5, 'SECRET_OF_ANOTHER')", f.in.ID+1))
-	if _, err := f.db.Bun.ExecContext(ctx, "INSERT INTO api_calls (portal_id, at, method, duration_ms, error_code) VALUES "+strings.Join(values, ", ")); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO api_calls (portal_id, at, method, duration_ms, error_code) VALUES "+strings.Join(values, ", ")); err != nil {
 		t.Fatal(err)
 	}
 	l, err := f.svc.Calls(ctx, f.in.ID, CallQuery{Days: 3})

@@ -17,7 +17,7 @@ func TestProgressShowsTrackedTypesPendingUntilTheirBaselineRuns(t *testing.T) {
 	if _, err := f.svc.SaveTracking(ctx, f.in, Tracking{Types: []crm.Type{crm.Lead, crm.Deal}, RetentionDays: 30}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 'lead', 'running', 4, 10)", f.in.ID); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 'lead', 'running', 4, 10)", f.in.ID); err != nil {
 		t.Fatal(err)
 	}
 	p, err := f.svc.Progress(ctx, f.in)
@@ -43,7 +43,7 @@ func TestResyncEnqueuesEveryTrackedTypeAndResetsItsProgress(t *testing.T) {
 	if _, err := f.svc.SaveTracking(ctx, f.in, Tracking{Types: []crm.Type{crm.Deal, crm.Contact}, RetentionDays: 30}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 'deal', 'done', 10, 10)", f.in.ID); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 'deal', 'done', 10, 10)", f.in.ID); err != nil {
 		t.Fatal(err)
 	}
 	p, err := f.svc.Resync(ctx, f.in)
@@ -67,16 +67,16 @@ func TestResyncLeavesARunningBaselineAlone(t *testing.T) {
 	if _, err := f.svc.SaveTracking(ctx, f.in, Tracking{Types: []crm.Type{crm.Deal}, RetentionDays: 30}); err != nil {
 		t.Fatal(err)
 	}
-	err := f.db.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+	err := f.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		return jobs.Enqueue(ctx, tx, f.svc.Jobs, jobs.SyncArgs{PortalID: f.in.ID, Entity: "deal", Full: true})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.Bun.ExecContext(ctx, "UPDATE river_job SET state = 'running', attempted_at = now(), attempt = 1 WHERE kind = 'sync_entity'"); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, "UPDATE river_job SET state = 'running', attempted_at = now(), attempt = 1 WHERE kind = 'sync_entity'"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 'deal', 'running', 6, 10)", f.in.ID); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 'deal', 'running', 6, 10)", f.in.ID); err != nil {
 		t.Fatal(err)
 	}
 	p, err := f.svc.Resync(ctx, f.in)
@@ -115,7 +115,7 @@ func TestSetupDone(t *testing.T) {
 		return ok
 	}
 	// Another portal's baseline says nothing of this one.
-	err := f.db.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+	err := f.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		return jobs.Enqueue(ctx, tx, f.svc.Jobs, jobs.SyncArgs{PortalID: f.in.ID + 1, Entity: "deal"})
 	})
 	if err != nil {
@@ -125,7 +125,7 @@ func TestSetupDone(t *testing.T) {
 		t.Fatal("setup done before it ran")
 	}
 	// Setup's last step enqueues the baselines.
-	err = f.db.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+	err = f.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		return jobs.Enqueue(ctx, tx, f.svc.Jobs, jobs.SyncArgs{PortalID: f.in.ID, Entity: "deal"})
 	})
 	if err != nil {
@@ -136,7 +136,7 @@ func TestSetupDone(t *testing.T) {
 	}
 	// Jobs are cleaned away later; the progress rows stay.
 	f.FinishJobs(t)
-	if err := db.ResetSyncStates(ctx, f.db.Bun, f.in.ID, []string{"deal"}); err != nil {
+	if err := db.ResetSyncStates(ctx, f.DB.Bun, f.in.ID, []string{"deal"}); err != nil {
 		t.Fatal(err)
 	}
 	if !done() {

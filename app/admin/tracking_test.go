@@ -41,7 +41,7 @@ func TestSaveTrackingBindsTabsAtOnce(t *testing.T) {
 		t.Fatalf("SaveTracking = %v, %v; want SavedOnly (nothing newly tracked)", saved, err)
 	}
 	var got []string
-	for _, p := range f.portal.Placements() {
+	for _, p := range f.Portal(0).Placements() {
 		if p.Handler == baseURL+"/bitrix/tab" {
 			got = append(got, p.Code)
 		}
@@ -55,7 +55,7 @@ func TestSaveTrackingBindsTabsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = nil
-	for _, p := range f.portal.Placements() {
+	for _, p := range f.Portal(0).Placements() {
 		got = append(got, p.Code)
 	}
 	if !slices.Equal(got, []string{"CRM_DEAL_DETAIL_TAB"}) {

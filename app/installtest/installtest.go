@@ -71,6 +71,13 @@ func New(t testing.TB) *Env {
 	}
 }
 
+// Installed is New with the app installed on portal 0.
+func Installed(t testing.TB) (*Env, *db.Installation) {
+	t.Helper()
+	env := New(t)
+	return env, env.Install(t, 0)
+}
+
 // Portal is the emulated portal i (0 or 1).
 func (e *Env) Portal(i int) *b24test.Portal { return e.Emulator.Portals()[i] }
 

@@ -30,8 +30,7 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
-	env := installtest.New(t)
-	in := env.Install(t, 0)
+	env, in := installtest.Installed(t)
 	base, _ := url.Parse(installtest.BaseURL)
 	cfg := &config.Config{
 		Env: config.Development, BaseURL: base, BodyLimit: 1 << 20, Keys: env.Keys, ClientID: installtest.ClientID,
