@@ -41,10 +41,7 @@ var forbidden = []struct {
 // the imports they may keep until they are moved behind db or jobs. The
 // list may only shrink: a new offender fails, and so does an entry that is
 // no longer needed.
-var knownExceptions = map[string][]string{
-	"app/web/settings_sync.go":     {"github.com/jackc/pgx/v5", "github.com/riverqueue/river/rivertype"},
-	"app/web/settings_tracking.go": {"github.com/jackc/pgx/v5"},
-}
+var knownExceptions = map[string][]string{}
 
 // pkg is what `go list` says of one package.
 type pkg struct {

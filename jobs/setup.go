@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/bindings"
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
@@ -66,38 +65,13 @@ func (w *SetupWorker) Work(ctx context.Context, job *river.Job[SetupArgs]) error
 	})
 }
 
-// crmEvents are the events Trail listens to for one type.
-func crmEvents(t crm.Type) []string {
-	return []string{t.Event("ADD"), t.Event("UPDATE"), t.Event("DELETE")}
-}
-
 func (w *SetupWorker) bindEvents(ctx context.Context, c *b24.Client, set *db.Settings) error {
-	base := w.BaseURL.String()
-	want := []b24.EventHandler{
-		{Event: "ONAPPUNINSTALL", Handler: base + "/bitrix/uninstall"},
-		{Event: "ONAPPUPDATE", Handler: base + "/bitrix/events"},
-		{Event: "ONOFFLINEEVENT", Handler: base + "/bitrix/events"},
-	}
-	for _, e := range set.Tracked() {
-		for _, name := range crmEvents(e) {
-			want = append(want,
-				b24.EventHandler{Event: name, Handler: base + "/bitrix/events"},
-				b24.EventHandler{Event: name, Offline: true})
-		}
-	}
 	have, err := c.EventHandlers(ctx)
 	if err != nil {
 		return err
 	}
-	bound := map[string]bool{}
-	for _, h := range have {
-		bound[handlerKey(h)] = true
-	}
 	var b b24.Batch
-	for i, h := range want {
-		if bound[handlerKey(h)] {
-			continue
-		}
+	for i, h := range bindings.MissingEvents(bindings.WantedEvents(w.BaseURL.String(), set.Tracked()), have) {
 		p := b24.Params{"event": h.Event}
 		if h.Offline {
 			p["event_type"] = "offline"
@@ -112,44 +86,28 @@ func (w *SetupWorker) bindEvents(ctx context.Context, c *b24.Client, set *db.Set
 	return runBatch(ctx, c, &b)
 }
 
-func handlerKey(h b24.EventHandler) string {
-	if h.Offline {
-		return strings.ToUpper(h.Event) + "|offline"
-	}
-	return strings.ToUpper(h.Event) + "|" + h.Handler
-}
-
-// SyncPlacements binds the detail tab of every entity in tabs and unbinds
+// SyncPlacements binds the detail tab of every type in tabs and unbinds
 // Trail's tab from the others; settings call it when an admin turns tabs on
 // or off.
 func SyncPlacements(ctx context.Context, c *b24.Client, baseURL string, tabs []crm.Type) error {
-	handler := baseURL + "/bitrix/tab"
 	have, err := c.Placements(ctx)
 	if err != nil {
 		return err
 	}
-	bound := map[string]bool{}
-	for _, p := range have {
-		if p.Handler == handler {
-			bound[p.Placement] = true
-		}
-	}
+	handler := baseURL + bindings.Tab
+	bind, unbind := bindings.Placements(baseURL, tabs, have)
 	var b b24.Batch
-	for _, e := range crm.Types {
-		code := e.DetailTab()
-		on := slices.Contains(tabs, e)
-		switch {
-		case on && !bound[code]:
-			b.Add("bind_"+e.String(), "placement.bind", b24.Params{
-				"PLACEMENT": code, "HANDLER": handler, "TITLE": "History",
-				"LANG_ALL": b24.Params{
-					"en": b24.Params{"TITLE": "History"},
-					"ru": b24.Params{"TITLE": "История"},
-				},
-			})
-		case !on && bound[code]:
-			b.Add("unbind_"+e.String(), "placement.unbind", b24.Params{"PLACEMENT": code, "HANDLER": handler})
-		}
+	for _, t := range bind {
+		b.Add("bind_"+t.String(), "placement.bind", b24.Params{
+			"PLACEMENT": t.DetailTab(), "HANDLER": handler, "TITLE": "History",
+			"LANG_ALL": b24.Params{
+				"en": b24.Params{"TITLE": "History"},
+				"ru": b24.Params{"TITLE": "История"},
+			},
+		})
+	}
+	for _, t := range unbind {
+		b.Add("unbind_"+t.String(), "placement.unbind", b24.Params{"PLACEMENT": t.DetailTab(), "HANDLER": handler})
 	}
 	return runBatch(ctx, c, &b)
 }

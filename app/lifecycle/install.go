@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/trailhq/trail/app/b24/event"
 	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/app/secret"
@@ -121,9 +119,6 @@ func (s *Service) save(ctx context.Context, in *db.Installation) error {
 		if err := db.EnsureSettings(ctx, tx, in.ID); err != nil {
 			return err
 		}
-		return tx.Pgx(func(ptx pgx.Tx) error {
-			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.SetupArgs{PortalID: in.ID}, nil)
-			return err
-		})
+		return jobs.Enqueue(ctx, tx, s.Jobs, jobs.SetupArgs{PortalID: in.ID})
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/trailhq/trail/app/b24"
@@ -47,13 +46,7 @@ func (s *Service) Reauthorize(ctx context.Context, portalID int64, refreshToken 
 		if err := saver.SaveToken(ctx, tx, in.MemberID, t); err != nil {
 			return err
 		}
-		if err := tx.Pgx(func(ptx pgx.Tx) error {
-			if _, err := s.Jobs.InsertTx(ctx, ptx, jobs.SetupArgs{PortalID: in.ID}, nil); err != nil {
-				return err
-			}
-			_, err := s.Jobs.InsertTx(ctx, ptx, jobs.OfflineArgs{PortalID: in.ID}, nil)
-			return err
-		}); err != nil {
+		if err := jobs.Enqueue(ctx, tx, s.Jobs, jobs.SetupArgs{PortalID: in.ID}, jobs.OfflineArgs{PortalID: in.ID}); err != nil {
 			return err
 		}
 		return jobs.EnqueueDrain(ctx, tx, s.Jobs, in.ID)

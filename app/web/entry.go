@@ -181,7 +181,8 @@ func portalOffset(record json.RawMessage) *int32 {
 	return nil
 }
 
-// entityOfPlacement maps CRM_DEAL_DETAIL_TAB to deal.
+// entityOfPlacement maps CRM_DEAL_DETAIL_TAB to deal; "" for a placement
+// that is not a detail tab of a type Trail records.
 func entityOfPlacement(code string) string {
 	if t, ok := crm.TypeOfDetailTab(code); ok {
 		return t.String()
@@ -237,7 +238,8 @@ func (h *handlers) enter(c *fiber.Ctx) error {
 	}
 	grantRead(h.Sessions, c.UserContext(), entity, id)
 	sess.Context = entity + ":" + itoa(id)
-	return h.tabPage(c, w.viewer, entity, id, sess)
+	t, _ := crm.ParseType(entity)
+	return h.tabPage(c, w.viewer, t, id, sess)
 }
 
 // renewSession starts a new session from a fresh token the page got from
@@ -289,10 +291,8 @@ func parseContext(s string) (string, int64) {
 	if err != nil || id <= 0 {
 		return "", 0
 	}
-	for _, known := range db.TypeNames(crm.Types) {
-		if e == known {
-			return e, id
-		}
+	if t, ok := crm.ParseType(e); ok {
+		return t.String(), id
 	}
 	return "", 0
 }

@@ -6,12 +6,12 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trailhq/trail/app/admin"
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
-	"github.com/trailhq/trail/jobs"
 	"github.com/trailhq/trail/views"
 )
 
@@ -20,7 +20,6 @@ type handlers struct {
 	DB       *db.DB
 	Sessions *scs.SessionManager
 	Clients  *portal.Clients
-	Jobs     *jobs.Client
 	// Lifecycle confirms and records installs and new grants.
 	Lifecycle *lifecycle.Service
 	Keys      *secret.KeyRing // seals renewal tickets and sign-in states
@@ -33,13 +32,15 @@ type handlers struct {
 	AdminRecheck time.Duration
 
 	refused *refusedTokens
+	admin   *admin.Service
 }
 
 func newHandlers(d Deps) *handlers {
 	h := &handlers{
-		DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Jobs: d.Jobs, Lifecycle: d.Lifecycle, Keys: d.Config.Keys,
+		DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Lifecycle: d.Lifecycle, Keys: d.Config.Keys,
 		BaseURL: d.Config.BaseURL.String(), PortalScheme: "https", AdminRecheck: d.Config.AdminRecheck,
 		refused: newRefusedTokens(),
+		admin:   &admin.Service{DB: d.DB, Jobs: d.Jobs, Portals: d.Clients, BaseURL: d.Config.BaseURL.String()},
 	}
 	if d.Config.Env == config.Development {
 		h.PortalScheme = "http"
@@ -50,7 +51,11 @@ func newHandlers(d Deps) *handlers {
 	return h
 }
 
-const viewerKey = "trail.viewer"
+// Keys of what requireViewer keeps for the request's handler.
+const (
+	viewerKey       = "trail.viewer"
+	installationKey = "trail.installation"
+)
 
 // requireViewer lets through requests whose session names a portal user,
 // sets their language, and frames the response for their portal only.
@@ -65,6 +70,7 @@ func (h *handlers) requireViewer(c *fiber.Ctx) error {
 	}
 	allowFraming(c, in.ClientEndpoint)
 	c.Locals(viewerKey, v)
+	c.Locals(installationKey, in)
 	c.SetUserContext(views.WithLang(c.UserContext(), v.Lang))
 	return c.Next()
 }
@@ -72,6 +78,12 @@ func (h *handlers) requireViewer(c *fiber.Ctx) error {
 func viewerOf(c *fiber.Ctx) viewer {
 	v, _ := c.Locals(viewerKey).(viewer)
 	return v
+}
+
+// installationOf is the viewer's installation as requireViewer loaded it.
+func installationOf(c *fiber.Ctx) *db.Installation {
+	in, _ := c.Locals(installationKey).(*db.Installation)
+	return in
 }
 
 // RenewHeader marks a 401 that asks the page to open a new session with a

@@ -7,7 +7,6 @@ import (
 
 	"github.com/trailhq/trail/app/b24/event"
 	"github.com/trailhq/trail/app/lifecycle"
-	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
 )
 
@@ -46,18 +45,11 @@ func (h *handlers) installPage(lc *lifecycle.Service) fiber.Handler {
 	}
 }
 
-// installStatus tells the installer page whether setup has finished: the
-// baseline sync is enqueued as setup's last step.
+// installStatus tells the installer page whether setup has finished.
 func (h *handlers) installStatus(c *fiber.Ctx) error {
-	v := viewerOf(c)
-	states, err := db.SyncStates(c.UserContext(), h.DB.Bun, v.PortalID)
+	done, err := h.admin.SetupDone(c.UserContext(), installationOf(c).ID)
 	if err != nil {
 		return err
 	}
-	var queued bool
-	err = h.DB.Bun.NewRaw(`SELECT EXISTS (SELECT 1 FROM river_job WHERE kind = 'sync_entity' AND args->>'portal_id' = ?)`, itoa(v.PortalID)).Scan(c.UserContext(), &queued)
-	if err != nil {
-		return err
-	}
-	return views.Render(c, views.InstallStatus(len(states) > 0 || queued))
+	return views.Render(c, views.InstallStatus(done))
 }

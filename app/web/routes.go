@@ -5,6 +5,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/basicauth"
 
+	"github.com/trailhq/trail/app/bindings"
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/static"
 )
@@ -31,8 +32,8 @@ func routes(app *fiber.App, d Deps) {
 	app.Get("/", home)
 
 	if d.Lifecycle != nil {
-		app.Post("/bitrix/uninstall", uninstallEvent(d.Lifecycle))
-		app.Post("/bitrix/events", receiveEvent(d.Lifecycle))
+		app.Post(bindings.Uninstall, uninstallEvent(d.Lifecycle))
+		app.Post(bindings.Events, receiveEvent(d.Lifecycle))
 	}
 
 	if d.Sessions != nil {
@@ -40,7 +41,7 @@ func routes(app *fiber.App, d Deps) {
 		frame := app.Group("", sessions(d.Sessions))
 		// One URL for both install flavours: the ONAPPINSTALL event form and
 		// the installer page the portal opens in its iframe.
-		frame.Post("/bitrix/install", func(c *fiber.Ctx) error {
+		frame.Post(bindings.Install, func(c *fiber.Ctx) error {
 			if c.FormValue("AUTH_ID") != "" && c.FormValue("event") == "" {
 				return h.installPage(d.Lifecycle)(c)
 			}
@@ -50,18 +51,18 @@ func routes(app *fiber.App, d Deps) {
 		// entry points are open to anybody: throttled per client address
 		// and checked for malformed fields before anything else.
 		throttle := h.throttleEntry(d.Config.ClientIPHeader)
-		frame.Post("/bitrix/tab", throttle, wellFormed, h.enter)
-		frame.Post("/bitrix/app", throttle, wellFormed, h.enter)
-		frame.Post("/bitrix/session", throttle, wellFormed, h.renewSession)
+		frame.Post(bindings.Tab, throttle, wellFormed, h.enter)
+		frame.Post(bindings.App, throttle, wellFormed, h.enter)
+		frame.Post(bindings.Session, throttle, wellFormed, h.renewSession)
 		if d.Config.Keys != nil {
 			login := h.login(d.Config.Keys, d.Config.ClientID)
-			frame.Get("/bitrix/login", throttle, wellFormed, login)
-			frame.Post("/bitrix/login", throttle, wellFormed, login)
+			frame.Get(bindings.Login, throttle, wellFormed, login)
+			frame.Post(bindings.Login, throttle, wellFormed, login)
 		}
 
 		// requireViewer is set per route, not on a group mounted at "/": a
 		// path Trail does not serve answers 404, not 401.
-		frame.Get("/bitrix/install/status", h.requireViewer, h.installStatus)
+		frame.Get(bindings.InstallStatus, h.requireViewer, h.installStatus)
 		frame.Get("/tab/:entity/:id/entries", h.requireViewer, h.tabEntries)
 		frame.Get("/tab/:entity/:id/export.csv", h.requireViewer, h.tabExport)
 		h.settingsRoutes(frame.Group("/settings", h.requireViewer, h.requireAdmin))

@@ -20,9 +20,9 @@ import (
 const pageChanges = 25
 
 // tabPage renders the history tab of one record.
-func (h *handlers) tabPage(c *fiber.Ctx, v viewer, entity string, id int64, sess views.FrameSession) error {
+func (h *handlers) tabPage(c *fiber.Ctx, v viewer, entity crm.Type, id int64, sess views.FrameSession) error {
 	ctx := c.UserContext()
-	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, typeNamed(entity))
+	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, entity)
 	if err != nil {
 		return err
 	}
@@ -30,15 +30,15 @@ func (h *handlers) tabPage(c *fiber.Ctx, v viewer, entity string, id int64, sess
 	if err != nil {
 		return err
 	}
-	d := views.TabData{Session: sess, Entity: entity, ID: id, Page: page, TrackingSince: page.TrackingSince}
-	fields, err := db.HistoryFields(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id)
+	d := views.TabData{Session: sess, Entity: entity.String(), ID: id, Page: page, TrackingSince: page.TrackingSince}
+	fields, err := db.HistoryFields(ctx, h.DB.Bun, v.PortalID, entity, id)
 	if err != nil {
 		return err
 	}
 	for _, f := range fields {
 		d.Fields = append(d.Fields, views.Option{Value: f, Label: labels.Title(f)})
 	}
-	authors, err := db.HistoryAuthors(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id)
+	authors, err := db.HistoryAuthors(ctx, h.DB.Bun, v.PortalID, entity, id)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (h *handlers) tabEntries(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	labels, err := timeline.LoadLabels(c.UserContext(), h.DB.Bun, v.PortalID, typeNamed(entity))
+	labels, err := timeline.LoadLabels(c.UserContext(), h.DB.Bun, v.PortalID, entity)
 	if err != nil {
 		return err
 	}
@@ -72,37 +72,22 @@ func (h *handlers) tabEntries(c *fiber.Ctx) error {
 // readableRecord is the record of a tab route, if the session may read it.
 // A lapsed grant answers 401, so the page renews its session (which checks
 // the record again with a fresh token).
-func (h *handlers) readableRecord(c *fiber.Ctx) (viewer, string, int64, error) {
+func (h *handlers) readableRecord(c *fiber.Ctx) (viewer, crm.Type, int64, error) {
 	v := viewerOf(c)
-	entity := c.Params("entity")
+	t, ok := crm.ParseType(c.Params("entity"))
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 || !isEntity(entity) {
-		return v, "", 0, fiber.ErrNotFound
+	if err != nil || id <= 0 || !ok {
+		return v, 0, 0, fiber.ErrNotFound
 	}
-	if !mayRead(h.Sessions, c.UserContext(), entity, id) {
-		return v, "", 0, fiber.NewError(fiber.StatusUnauthorized, "session does not cover this record")
+	if !mayRead(h.Sessions, c.UserContext(), t.String(), id) {
+		return v, 0, 0, fiber.NewError(fiber.StatusUnauthorized, "session does not cover this record")
 	}
-	return v, entity, id, nil
+	return v, t, id, nil
 }
 
-func isEntity(e string) bool {
-	for _, t := range crm.Types {
-		if t.String() == e {
-			return true
-		}
-	}
-	return false
-}
-
-// typeNamed is the CRM type of a name isEntity accepts.
-func typeNamed(e string) crm.Type {
-	t, _ := crm.ParseType(e)
-	return t
-}
-
-func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels, entity string, id int64, f db.HistoryFilter, after *db.HistoryCursor) (views.TimelinePage, error) {
+func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels, entity crm.Type, id int64, f db.HistoryFilter, after *db.HistoryCursor) (views.TimelinePage, error) {
 	ctx := c.UserContext()
-	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id, f, after, pageChanges+1)
+	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, entity, id, f, after, pageChanges+1)
 	if err != nil {
 		return views.TimelinePage{}, err
 	}
@@ -116,8 +101,8 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 		last := entries[len(entries)-1]
 		q := filterQuery(f)
 		q.Set("after", fmt.Sprintf("%d_%d", last.At.UnixMicro(), last.ChangeID))
-		p.Next = "/tab/" + entity + "/" + itoa(id) + "/entries?" + q.Encode()
-	} else if snap, err := db.SnapshotOf(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id); err == nil {
+		p.Next = "/tab/" + entity.String() + "/" + itoa(id) + "/entries?" + q.Encode()
+	} else if snap, err := db.SnapshotOf(ctx, h.DB.Bun, v.PortalID, entity, id); err == nil {
 		p.TrackingSince = snap.TrackedSince.In(printer(c, v).Zone()).Format("02.01.2006")
 	}
 	p.Entries = entries
@@ -136,8 +121,8 @@ func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	if v.PortalOffset != nil {
 		p.Portal = time.FixedZone("", int(*v.PortalOffset))
 	}
-	for _, e := range db.TypeNames(crm.Types) {
-		p.Records[e] = views.T(ctx, "settings.entity_one."+e)
+	for _, t := range crm.Types {
+		p.Records[t.String()] = views.T(ctx, "settings.entity_one."+t.String())
 	}
 	return p
 }
@@ -260,11 +245,11 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	ctx := c.UserContext()
-	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, typeNamed(entity))
+	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, entity)
 	if err != nil {
 		return err
 	}
-	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, typeNamed(entity), id, f, nil, 1_000_000)
+	rows, err := db.RecordHistory(ctx, h.DB.Bun, v.PortalID, entity, id, f, nil, 1_000_000)
 	if err != nil {
 		return err
 	}
@@ -273,7 +258,7 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 	}
 	p := printer(c, v)
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-%d-history.csv"`, entity, id))
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-%d-history.csv"`, entity.String(), id))
 	w := csv.NewWriter(c.Response().BodyWriter())
 	_ = w.Write(csvRow(views.T(ctx, "csv.when"), views.T(ctx, "csv.who"), views.T(ctx, "csv.how"),
 		views.T(ctx, "csv.action"), views.T(ctx, "csv.field"), views.T(ctx, "csv.old"), views.T(ctx, "csv.new")))

@@ -1,0 +1,105 @@
+package admin
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/jobs"
+	"github.com/trailhq/trail/views"
+)
+
+// Progress is the baseline progress of the portal's tracked types; a type
+// without progress yet is waiting for its first baseline.
+func (s *Service) Progress(ctx context.Context, in *db.Installation) (views.SyncProgress, error) {
+	set, err := db.LoadSettings(ctx, s.DB.Bun, in.ID)
+	if err != nil {
+		return views.SyncProgress{}, err
+	}
+	states, err := db.SyncStates(ctx, s.DB.Bun, in.ID)
+	if err != nil {
+		return views.SyncProgress{}, err
+	}
+	p := views.SyncProgress{Stalled: in.Status != db.StatusActive}
+	for _, t := range crm.Types {
+		if !set.Tracks(t) {
+			continue
+		}
+		row := views.SyncRow{Entity: t.String(), Label: TypeLabel(ctx, t), State: "pending"}
+		for _, st := range states {
+			if st.Entity == t {
+				row.State, row.Done, row.Total = string(st.State), st.Done, st.Total
+			}
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	return p, nil
+}
+
+// TypeLabel is the name of a CRM type (plural) in the context's language.
+func TypeLabel(ctx context.Context, t crm.Type) string {
+	return views.T(ctx, "settings.entity."+t.String())
+}
+
+// Resync copies every tracked type's records again from the first one and
+// returns the progress. Without access to the portal it starts nothing and
+// returns ErrNoAccess with the progress.
+//
+// Progress rows are reset in the transaction that enqueues the jobs, so the
+// bar never shows the previous run's 100% as this one's. Where a baseline
+// job of the type is already queued, River keeps that one instead, and the
+// reset makes it start from the first record too; where one is running (or
+// has just finished and River has not marked it yet), its own progress is
+// left alone: it is copying the records right now.
+func (s *Service) Resync(ctx context.Context, in *db.Installation) (views.SyncProgress, error) {
+	if in.Status != db.StatusActive {
+		p, err := s.Progress(ctx, in)
+		if err != nil {
+			return p, err
+		}
+		return p, ErrNoAccess
+	}
+	err := s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		set, err := db.LoadSettings(ctx, tx, in.ID)
+		if err != nil {
+			return err
+		}
+		var reset []crm.Type
+		// The insert's answer (skipped as a duplicate of a running job) is
+		// what decides the reset, so this takes River's own insert.
+		err = tx.Pgx(func(ptx pgx.Tx) error {
+			for _, e := range set.Tracked() {
+				res, err := s.Jobs.InsertTx(ctx, ptx, jobs.SyncArgs{PortalID: in.ID, Entity: e, Full: true}, nil)
+				if err != nil {
+					return err
+				}
+				if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+					reset = append(reset, e)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return db.ResetSyncStates(ctx, tx, in.ID, reset)
+	})
+	if err != nil {
+		return views.SyncProgress{}, err
+	}
+	return s.Progress(ctx, in)
+}
+
+// SetupDone reports whether setup has finished for the portal: the
+// baseline sync is enqueued as setup's last step, and leaves progress rows
+// once it runs.
+func (s *Service) SetupDone(ctx context.Context, portalID int64) (bool, error) {
+	states, err := db.SyncStates(ctx, s.DB.Bun, portalID)
+	if err != nil || len(states) > 0 {
+		return len(states) > 0, err
+	}
+	return jobs.BaselineQueued(ctx, s.DB.Bun, portalID)
+}
