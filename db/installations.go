@@ -84,8 +84,8 @@ var tenantTables = []string{"inbox", "snapshots", "history", "sync_state", "port
 // TenantTables lists the tables PurgePortal empties for a portal.
 func TenantTables() []string { return append([]string(nil), tenantTables...) }
 
-// PurgePortal deletes the portal's data — every tenant row and the portal's
-// finished or waiting jobs — and keeps a minimal installation row (member_id,
+// PurgePortal deletes the portal's data — every tenant row (the purge job
+// deletes its River jobs in the same transaction) — and keeps a minimal installation row (member_id,
 // domain, dates) as the record that it was installed and purged. It does
 // nothing to a portal that is not uninstalled (a reinstall raced it). It
 // returns how many rows it removed or changed.
@@ -112,14 +112,7 @@ func PurgePortal(ctx context.Context, q bun.IDB, portalID int64) (int64, error) 
 		m, _ := res.RowsAffected()
 		n += m
 	}
-	// Jobs carry the portal in their args; running ones (this purge among
-	// them) are left to finish.
-	res, err = q.NewRaw(`DELETE FROM river_job WHERE args->>'portal_id' = ? AND state <> 'running'`, fmt.Sprint(portalID)).Exec(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("purge jobs: %w", err)
-	}
-	m, _ := res.RowsAffected()
-	return n + m, nil
+	return n, nil
 }
 
 func notFound(err error) error {

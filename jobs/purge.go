@@ -76,6 +76,13 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 		if err != nil {
 			return fmt.Errorf("purge portal %d (%s): %w", job.Args.PortalID, memberID, err)
 		}
+		if n > 0 { // the portal was purged now: its jobs carry it in their args
+			m, err := deletePortalJobs(ctx, tx, job.Args.PortalID)
+			if err != nil {
+				return err
+			}
+			n += m
+		}
 		w.Log.InfoContext(ctx, "portal purged", "member_id", memberID, "portal_id", job.Args.PortalID, "rows", n, "sweep", job.Args.Sweep)
 		if job.Args.Sweep || n == 0 {
 			return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
+	"github.com/trailhq/trail/app/metrics"
 	"github.com/trailhq/trail/db"
 )
 
@@ -73,4 +74,28 @@ func QueueDrainsPending(b *pgx.Batch, portals []int64, pending map[int64]bool) {
 		}
 		return r.Err()
 	})
+}
+
+// deletePortalJobs deletes the portal's jobs that are not running (a purge
+// among them is left to finish), in the purge's transaction.
+func deletePortalJobs(ctx context.Context, q bun.IDB, portalID int64) (int64, error) {
+	res, err := q.NewRaw(`DELETE FROM river_job WHERE args->>'portal_id' = ? AND state <> 'running'`,
+		strconv.FormatInt(portalID, 10)).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: delete the portal's jobs: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// WaitingJobs counts the jobs that have not finished, by queue and state,
+// for the jobs-waiting gauge.
+func WaitingJobs(ctx context.Context, q bun.IDB) ([]metrics.JobCount, error) {
+	var out []metrics.JobCount
+	err := q.NewRaw(`SELECT queue, state::text AS state, count(*) AS n FROM river_job
+		WHERE state IN ('available', 'running', 'retryable', 'scheduled') GROUP BY 1, 2`).Scan(ctx, &out)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: count waiting jobs: %w", err)
+	}
+	return out, nil
 }

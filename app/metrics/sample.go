@@ -8,15 +8,22 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// JobCount is how many jobs of a queue are in one state.
+type JobCount struct {
+	Queue, State string
+	N            int64
+}
+
 // SampleDB refreshes the gauges read from the database (inbox depth, jobs
-// by queue and state) every interval until ctx ends. The queries read
-// small indexes; one process sampling is enough, more is harmless.
-func (m *Metrics) SampleDB(ctx context.Context, pool *pgxpool.Pool, every time.Duration, log *slog.Logger) {
+// by queue and state, counted by jobCounts) every interval until ctx ends.
+// The queries read small indexes; one process sampling is enough, more is
+// harmless.
+func (m *Metrics) SampleDB(ctx context.Context, pool *pgxpool.Pool, jobCounts func(context.Context) ([]JobCount, error), every time.Duration, log *slog.Logger) {
 	go func() {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			if err := m.sample(ctx, pool); err != nil && ctx.Err() == nil {
+			if err := m.sample(ctx, pool, jobCounts); err != nil && ctx.Err() == nil {
 				log.WarnContext(ctx, "metrics sample failed", "err", err)
 			}
 			select {
@@ -28,7 +35,7 @@ func (m *Metrics) SampleDB(ctx context.Context, pool *pgxpool.Pool, every time.D
 	}()
 }
 
-func (m *Metrics) sample(ctx context.Context, pool *pgxpool.Pool) error {
+func (m *Metrics) sample(ctx context.Context, pool *pgxpool.Pool, jobCounts func(context.Context) ([]JobCount, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var rows, portals int64
@@ -41,20 +48,13 @@ func (m *Metrics) sample(ctx context.Context, pool *pgxpool.Pool) error {
 	m.InboxPortals.Set(float64(portals))
 	m.InboxOldest.Set(oldest)
 
-	r, err := pool.Query(ctx, `SELECT queue, state::text, count(*) FROM river_job
-		WHERE state IN ('available', 'running', 'retryable', 'scheduled') GROUP BY 1, 2`)
+	counts, err := jobCounts(ctx)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
 	m.JobsWaiting.Reset() // a queue that emptied reads 0, not its last count
-	for r.Next() {
-		var queue, state string
-		var n int64
-		if err := r.Scan(&queue, &state, &n); err != nil {
-			return err
-		}
-		m.JobsWaiting.WithLabelValues(queue, state).Set(float64(n))
+	for _, c := range counts {
+		m.JobsWaiting.WithLabelValues(c.Queue, c.State).Set(float64(c.N))
 	}
-	return r.Err()
+	return nil
 }

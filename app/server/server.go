@@ -79,7 +79,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		return err
 	}
 	lc := &lifecycle.Service{DB: d, Keys: cfg.Keys, Jobs: rc, Auth: lifecycle.OAuthServer{App: clients.App()}, Portals: clients, Log: log, Metrics: m}
-	m.SampleDB(ctx, d.Pool, 15*time.Second, log)
+	waiting := func(ctx context.Context) ([]metrics.JobCount, error) { return jobs.WaitingJobs(ctx, d.Bun) }
+	m.SampleDB(ctx, d.Pool, waiting, 15*time.Second, log)
 
 	errc := make(chan error, 2)
 	if mode.Workers {
