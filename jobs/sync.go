@@ -6,7 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
 
 	"github.com/trailhq/trail/app/b24"
@@ -193,4 +195,26 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 		}
 	}
 	return false, flush()
+}
+
+// EnqueueResync enqueues in tx a full baseline of each type and returns the
+// types whose progress should start over: all but those whose baseline is
+// running right now (River keeps a queued one instead of a new job, and the
+// reset makes it start from the first record too; a running one is copying
+// the records already, so its progress stays).
+func EnqueueResync(ctx context.Context, tx db.Tx, rc *Client, portalID int64, types []crm.Type) ([]crm.Type, error) {
+	var reset []crm.Type
+	err := tx.Pgx(func(ptx pgx.Tx) error {
+		for _, t := range types {
+			res, err := rc.InsertTx(ctx, ptx, SyncArgs{PortalID: portalID, Entity: t, Full: true}, nil)
+			if err != nil {
+				return fmt.Errorf("enqueue the baseline of %s: %w", t, err)
+			}
+			if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+				reset = append(reset, t)
+			}
+		}
+		return nil
+	})
+	return reset, err
 }

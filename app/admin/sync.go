@@ -3,9 +3,6 @@ package admin
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
@@ -67,21 +64,7 @@ func (s *Service) Resync(ctx context.Context, in *db.Installation) (views.SyncPr
 		if err != nil {
 			return err
 		}
-		var reset []crm.Type
-		// The insert's answer (skipped as a duplicate of a running job) is
-		// what decides the reset, so this takes River's own insert.
-		err = tx.Pgx(func(ptx pgx.Tx) error {
-			for _, e := range set.Tracked() {
-				res, err := s.Jobs.InsertTx(ctx, ptx, jobs.SyncArgs{PortalID: in.ID, Entity: e, Full: true}, nil)
-				if err != nil {
-					return err
-				}
-				if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
-					reset = append(reset, e)
-				}
-			}
-			return nil
-		})
+		reset, err := jobs.EnqueueResync(ctx, tx, s.Jobs, in.ID, set.Tracked())
 		if err != nil {
 			return err
 		}
