@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // The tab shows what the portal's own card shows: times in the portal's
@@ -16,15 +17,14 @@ import (
 // CSV with ISO 8601 times that no spreadsheet runs as a formula.
 func TestDisplayTimesNamesCSV(t *testing.T) {
 	t.Parallel()
-	var log syncBuffer
-	s := newStackWith(t, b24test.Options{Deals: 5, Contacts: 5, Companies: 5, Leads: 5, Seed: 11},
-		stackOpts{Log: &log, LogLevel: slog.LevelWarn})
-	p := s.emu.Portals()[0]
+	var log trailtest.Buffer
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Deals: 5, Contacts: 5, Companies: 5, Leads: 5, Seed: 11}, Log: &log, LogLevel: slog.LevelWarn})
+	p := s.Emu.Portals()[0]
 	if _, err := p.Install(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "baseline", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 4
+	trailtest.Eventually(t, "baseline", func() bool {
+		return s.Count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 4
 	})
 	company, _ := p.Record("company", 2)
 	owner := p.Users()[2] // user 3
@@ -37,14 +37,14 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	}
 	// Edits in quick succession can reach Trail as one change: wait for the
 	// creation first.
-	eventually(t, "the deal's creation", func() bool {
-		return s.count(t, "SELECT count(DISTINCT change_id) FROM history WHERE entity = 'deal' AND entity_id = $1", deal) == 1
+	trailtest.Eventually(t, "the deal's creation", func() bool {
+		return s.Count(t, "SELECT count(DISTINCT change_id) FROM history WHERE entity = 'deal' AND entity_id = $1", deal) == 1
 	})
 	if err := p.UpdateRecord("deal", deal, p.AdminID(), map[string]any{"CURRENCY_ID": "USD", "COMPANY_ID": "999"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deal's two changes", func() bool {
-		return s.count(t, "SELECT count(DISTINCT change_id) FROM history WHERE entity = 'deal' AND entity_id = $1", deal) == 2
+	trailtest.Eventually(t, "the deal's two changes", func() bool {
+		return s.Count(t, "SELECT count(DISTINCT change_id) FROM history WHERE entity = 'deal' AND entity_id = $1", deal) == 2
 	})
 	rec, _ := p.Record("deal", deal)
 	modified, err := time.Parse(time.RFC3339, rec["DATE_MODIFY"].(string))
@@ -55,12 +55,12 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	if portalOffset == 0 {
 		t.Fatal("the check needs a portal away from UTC")
 	}
-	if n := s.count(t, "SELECT count(*) FROM history WHERE entity_id = $1 AND entity = 'deal' AND utc_offset IS DISTINCT FROM $2", deal, portalOffset); n != 0 {
+	if n := s.Count(t, "SELECT count(*) FROM history WHERE entity_id = $1 AND entity = 'deal' AND utc_offset IS DISTINCT FROM $2", deal, portalOffset); n != 0 {
 		t.Errorf("%d rows lack the portal's offset %d", n, portalOffset)
 	}
 
 	// The admin keeps the portal's zone: the tab shows the portal's time.
-	resp := framePost(t, s.base, "/bitrix/tab", p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(deal)+`"}`)
+	resp := framePost(t, s.Base, "/bitrix/tab", p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(deal)+`"}`)
 	body := readBody(t, resp)
 	if resp.StatusCode != 200 {
 		t.Fatalf("tab = %d", resp.StatusCode)
@@ -91,7 +91,7 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	token := between(body, `data-session="`, `"`)
 
 	// The CSV: ISO 8601 times with the portal's offset, names, no formulas.
-	r, out := getWith(t, s.base+"/tab/deal/"+itoaInt(deal)+"/export.csv", token)
+	r, out := getWith(t, s.Base+"/tab/deal/"+itoaInt(deal)+"/export.csv", token)
 	if r.StatusCode != 200 {
 		t.Fatalf("export = %d", r.StatusCode)
 	}
@@ -122,7 +122,7 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	}
 
 	// A user with a zone of their own sees it (user 2 works in Moscow time).
-	resp = framePost(t, s.base, "/bitrix/tab", p, 2, "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(deal)+`"}`)
+	resp = framePost(t, s.Base, "/bitrix/tab", p, 2, "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(deal)+`"}`)
 	moscow, _ := time.LoadLocation("Europe/Moscow")
 	if body := readBody(t, resp); !strings.Contains(body, ">"+modified.In(moscow).Format("02.01.2006 15:04")+"</time>") {
 		t.Errorf("user 2 does not see Moscow time")
@@ -132,22 +132,22 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	for _, q := range []string{"field=TITLE%00", "field=" + strings.Repeat("A", 101), "from=0000-01-01", "to=99999-01-01",
 		"from=1969-12-31", "person=-1", "after=-9223372036854775808_1", "after=9223372036854775807_1", "after=1_0", "after=x"} {
 		for _, path := range []string{"/entries?", "/export.csv?"} {
-			r, msg := getWith(t, s.base+"/tab/deal/"+itoaInt(deal)+path+q, token)
+			r, msg := getWith(t, s.Base+"/tab/deal/"+itoaInt(deal)+path+q, token)
 			if r.StatusCode != 400 || !strings.Contains(msg, "must be") {
 				t.Errorf("%s%s = %d %q, want 400 with a reason", path, q, r.StatusCode, msg)
 			}
 		}
 	}
 	q := url.Values{"field": {"TITLE"}, "from": {"2020-01-01"}, "to": {"2999-12-31"}}
-	if r, frag := getWith(t, s.base+"/tab/deal/"+itoaInt(deal)+"/entries?"+q.Encode(), token); r.StatusCode != 200 || !strings.Contains(frag, "HYPERLINK") {
+	if r, frag := getWith(t, s.Base+"/tab/deal/"+itoaInt(deal)+"/entries?"+q.Encode(), token); r.StatusCode != 200 || !strings.Contains(frag, "HYPERLINK") {
 		t.Errorf("a good filter = %d", r.StatusCode)
 	}
 	// A deletion carries the offset of the record's last known state.
 	if err := p.DeleteRecord("deal", deal, p.AdminID()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deletion", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = $1 AND action = 'deleted' AND utc_offset = $2", deal, portalOffset) > 0
+	trailtest.Eventually(t, "the deletion", func() bool {
+		return s.Count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = $1 AND action = 'deleted' AND utc_offset = $2", deal, portalOffset) > 0
 	})
 	if strings.Contains(log.String(), "level=ERROR") {
 		t.Errorf("errors logged:\n%s", log.String())

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/jobs"
 )
 
@@ -49,8 +50,8 @@ type edits struct {
 
 func newEdits(t *testing.T, deals, contacts []int) *edits {
 	t.Helper()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 10, Contacts: 5, Leads: 2, Companies: 2, Seed: 11})
-	p := s.emu.Portals()[0]
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Contacts: 5, Leads: 2, Companies: 2, Seed: 11}})
+	p := s.Emu.Portals()[0]
 	for _, id := range deals {
 		if err := p.UpdateRecord("deal", id, p.AdminID(), dealClear); err != nil {
 			t.Fatal(err)
@@ -62,11 +63,11 @@ func newEdits(t *testing.T, deals, contacts []int) *edits {
 	if _, err := p.Install(); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := jobs.NewClient(jobs.Deps{DB: s.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, jobs.Options{})
+	rc, err := jobs.NewClient(jobs.Deps{DB: s.DB, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, jobs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &edits{stack: s, p: p, id: s.installed(t, p), rc: rc}
+	return &edits{stack: s, p: p, id: s.Installed(t, p), rc: rc}
 }
 
 // clearContact empties a contact's phones, e-mails, birth date and tags.
@@ -110,10 +111,10 @@ func (e *edits) run(t *testing.T, args river.JobArgs) {
 
 func (e *edits) drained(t *testing.T, what string, jobID int64) {
 	t.Helper()
-	eventually(t, what+" done and drained", func() bool {
-		return (jobID == 0 || e.count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'", jobID) == 1) &&
-			e.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", e.id) == 0 &&
-			e.count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state <> 'completed'") == 0
+	trailtest.Eventually(t, what+" done and drained", func() bool {
+		return (jobID == 0 || e.Count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'", jobID) == 1) &&
+			e.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", e.id) == 0 &&
+			e.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state <> 'completed'") == 0
 	})
 }
 
@@ -126,15 +127,15 @@ func (e *edits) nextSecond(t *testing.T, entity string, id int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a second after DATE_MODIFY", func() bool { return time.Now().Unix() > modified.Unix() })
+	trailtest.Eventually(t, "a second after DATE_MODIFY", func() bool { return time.Now().Unix() > modified.Unix() })
 }
 
 // quiet waits until no pull of the offline queue or drain is under way, so
 // that the next edit reaches Trail only by the path a test opens.
 func (e *edits) quiet(t *testing.T) {
 	t.Helper()
-	eventually(t, "no pull or drain under way", func() bool {
-		return e.count(t, `SELECT count(*) FROM river_job WHERE kind IN ('pull_offline', 'drain_inbox')
+	trailtest.Eventually(t, "no pull or drain under way", func() bool {
+		return e.Count(t, `SELECT count(*) FROM river_job WHERE kind IN ('pull_offline', 'drain_inbox')
 			AND state NOT IN ('completed', 'cancelled', 'discarded')`) == 0
 	})
 }
@@ -143,7 +144,7 @@ func (e *edits) quiet(t *testing.T) {
 // empty, else the stored value's kind ("unknown" for not known).
 func (e *edits) olds(t *testing.T, entity string, id int) map[string]string {
 	t.Helper()
-	rows, err := e.db.Pool.Query(context.Background(), `SELECT field, coalesce(old_value->>'kind', ''), action
+	rows, err := e.DB.Pool.Query(context.Background(), `SELECT field, coalesce(old_value->>'kind', ''), action
 		FROM history WHERE portal_id = $1 AND entity = $2 AND entity_id = $3`, e.id, entity, id)
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +238,7 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 				c.deliver(t)
 			} else {
 				e.drained(t, "online delivery", 0)
-				eventually(t, "the edit recorded", func() bool { return len(e.olds(t, c.entity, c.id)) > 0 })
+				trailtest.Eventually(t, "the edit recorded", func() bool { return len(e.olds(t, c.entity, c.id)) > 0 })
 			}
 			got := e.olds(t, c.entity, c.id)
 			for field := range c.fill {
@@ -257,7 +258,7 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 				t.Errorf("history has fields %v, want exactly those filled in", got)
 			}
 			if c.source != "" {
-				if n := e.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = $2 AND entity_id = $3 AND source <> $4",
+				if n := e.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = $2 AND entity_id = $3 AND source <> $4",
 					e.id, c.entity, c.id, c.source); n != 0 {
 					t.Errorf("%d rows with a source other than %s: another path recorded the edit", n, c.source)
 				}
@@ -266,7 +267,7 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 	}
 
 	// The tab says so, rather than showing the field as emptied.
-	resp := framePost(t, e.base, "/bitrix/tab", e.p, e.p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"6"}`)
+	resp := framePost(t, e.Base, "/bitrix/tab", e.p, e.p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"6"}`)
 	body := readBody(t, resp)
 	if resp.StatusCode != 200 || !strings.Contains(body, `class="old unknown"`) || !strings.Contains(body, "earlier value unknown") {
 		t.Errorf("tab of deal 6 = %d, lacks the unknown earlier value:\n%s", resp.StatusCode, body)
@@ -275,7 +276,7 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 
 func (e *edits) exec(t *testing.T, q string, args ...any) {
 	t.Helper()
-	tag, err := e.db.Pool.Exec(context.Background(), q, args...)
+	tag, err := e.DB.Pool.Exec(context.Background(), q, args...)
 	if err != nil || tag.RowsAffected() != 1 {
 		t.Fatalf("%s: %v (%d rows)", q, err, tag.RowsAffected())
 	}
@@ -300,7 +301,7 @@ type histRow struct {
 
 func (e *edits) history(t *testing.T, id int) []histRow {
 	t.Helper()
-	rows, err := e.db.Pool.Query(context.Background(), `SELECT action, field, author_id, changed_at
+	rows, err := e.DB.Pool.Query(context.Background(), `SELECT action, field, author_id, changed_at
 		FROM history WHERE portal_id = $1 AND entity = 'deal' AND entity_id = $2 ORDER BY id`, e.id, id)
 	if err != nil {
 		t.Fatal(err)
@@ -319,7 +320,7 @@ func (e *edits) history(t *testing.T, id int) []histRow {
 
 func (e *edits) deletedAt(t *testing.T, id int) bool {
 	t.Helper()
-	return e.count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal' AND entity_id = $2 AND deleted_at IS NOT NULL", e.id, id) == 1
+	return e.Count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal' AND entity_id = $2 AND deleted_at IS NOT NULL", e.id, id) == 1
 }
 
 // TestForgedDeletions: a delete event is a hint to look, never proof. A
@@ -362,7 +363,7 @@ func TestForgedDeletions(t *testing.T) {
 		if err := e.p.UpdateRecord("deal", 2, editor, map[string]any{"TITLE": "Still here"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the genuine edit recorded", func() bool { return len(e.history(t, 2)) == 1 })
+		trailtest.Eventually(t, "the genuine edit recorded", func() bool { return len(e.history(t, 2)) == 1 })
 		rows := e.history(t, 2)
 		if r := rows[0]; r.action != "updated" || r.field != "TITLE" || r.author == nil || *r.author != editor {
 			t.Errorf("genuine edit recorded as %+v", r)
@@ -376,7 +377,7 @@ func TestForgedDeletions(t *testing.T) {
 		if err := e.p.UpdateRecord("deal", 7, editor, map[string]any{"TITLE": "Never gone"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the edit recorded", func() bool { return len(e.history(t, 7)) == 1 })
+		trailtest.Eventually(t, "the edit recorded", func() bool { return len(e.history(t, 7)) == 1 })
 		if r := e.history(t, 7)[0]; r.action != "updated" || r.field != "TITLE" {
 			t.Errorf("edit recorded as %+v", r)
 		}
@@ -412,7 +413,7 @@ func TestForgedDeletions(t *testing.T) {
 		if err := e.p.DeleteRecord("deal", 4, editor); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the deletion recorded", func() bool { return e.deletedAt(t, 4) })
+		trailtest.Eventually(t, "the deletion recorded", func() bool { return e.deletedAt(t, 4) })
 		rows := e.history(t, 4)
 		if len(rows) == 0 || rows[0].action != "deleted" {
 			t.Fatalf("history = %+v, want a deletion", rows)
@@ -421,7 +422,7 @@ func TestForgedDeletions(t *testing.T) {
 		// An online delivery's auth[user_id] is not verified; the offline
 		// queue, at its next pull, names the deleter.
 		e.run(t, jobs.OfflineArgs{PortalID: e.id})
-		if n := e.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 4 AND author_id IS DISTINCT FROM $2", e.id, editor); n != 0 {
+		if n := e.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 4 AND author_id IS DISTINCT FROM $2", e.id, editor); n != 0 {
 			t.Errorf("%d rows of the deletion without its deleter after the offline queue was read", n)
 		}
 	})
@@ -459,7 +460,7 @@ func TestForgedDeletions(t *testing.T) {
 		if got := e.post(t, "/bitrix/events", deleteEvent(e.p, 6, attacker, future)); got != 200 {
 			t.Fatalf("delete: status %d", got)
 		}
-		eventually(t, "the deletion recorded", func() bool { return e.deletedAt(t, 6) })
+		trailtest.Eventually(t, "the deletion recorded", func() bool { return e.deletedAt(t, 6) })
 		rows := e.history(t, 6)
 		if len(rows) == 0 || rows[0].action != "deleted" {
 			t.Fatalf("history = %+v, want a deletion", rows)
@@ -485,13 +486,13 @@ func TestForgedDeletions(t *testing.T) {
 	})
 
 	var far int
-	_ = e.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM history WHERE portal_id = $1
+	_ = e.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM history WHERE portal_id = $1
 		AND (changed_at < now() - interval '1 day' OR changed_at > now() + interval '1 day')`, e.id).Scan(&far)
 	if far != 0 {
 		t.Errorf("%d history rows carry a time far from now", far)
 	}
 	var raw []byte
-	_ = e.db.Pool.QueryRow(context.Background(), `SELECT coalesce(json_agg(author_id), '[]') FROM history WHERE portal_id = $1 AND author_id = 666`, e.id).Scan(&raw)
+	_ = e.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(json_agg(author_id), '[]') FROM history WHERE portal_id = $1 AND author_id = 666`, e.id).Scan(&raw)
 	var authors []any
 	if json.Unmarshal(raw, &authors) != nil || len(authors) != 0 {
 		t.Errorf("history names the sender's author: %s", raw)

@@ -14,6 +14,7 @@ import (
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/metrics"
 	"github.com/trailhq/trail/app/secret"
+	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/app/web"
 	"github.com/trailhq/trail/db/dbtest"
 	"github.com/trailhq/trail/views"
@@ -65,15 +66,15 @@ type tenants struct {
 
 func newTenants(t *testing.T) *tenants {
 	t.Helper()
-	s := newStack(t, b24test.Options{Portals: 2, Deals: 6, Leads: 2, Contacts: 2, Companies: 2, Seed: 21})
-	a, b := s.emu.Portals()[0], s.emu.Portals()[1]
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 2, Deals: 6, Leads: 2, Contacts: 2, Companies: 2, Seed: 21}})
+	a, b := s.Emu.Portals()[0], s.Emu.Portals()[1]
 	for _, p := range []*b24test.Portal{a, b} {
 		if _, err := p.Install(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "baselines", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
+	trailtest.Eventually(t, "baselines", func() bool {
+		return s.Count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
 	})
 	tn := &tenants{s: s, a: a, b: b, aOrigin: "http://" + a.Domain(), aMarker: "Seen only by portal A"}
 	const bMarker = "Seen only by portal B"
@@ -83,12 +84,12 @@ func newTenants(t *testing.T) *tenants {
 	if err := b.UpdateRecord("deal", 3, 2, map[string]any{"TITLE": bMarker}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "both changes", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = 3") == 2
+	trailtest.Eventually(t, "both changes", func() bool {
+		return s.Count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = 3") == 2
 	})
 	tn.secretsOfB = []string{bMarker, b.MemberID(), b.Domain()}
-	tn.tabA = sessionOf(t, framePost(t, s.base, "/bitrix/tab", a, a.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`))
-	tn.appA = sessionOf(t, framePost(t, s.base, "/bitrix/app", a, a.AdminID(), "DEFAULT", `{}`))
+	tn.tabA = sessionOf(t, framePost(t, s.Base, "/bitrix/tab", a, a.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`))
+	tn.appA = sessionOf(t, framePost(t, s.Base, "/bitrix/app", a, a.AdminID(), "DEFAULT", `{}`))
 	tn.bInstallRows = tn.installationOfB(t)
 	return tn
 }
@@ -108,7 +109,7 @@ func sessionOf(t *testing.T, r *http.Response) string {
 func (tn *tenants) installationOfB(t *testing.T) string {
 	t.Helper()
 	var row string
-	err := tn.s.db.Pool.QueryRow(context.Background(), `SELECT i::text || coalesce((SELECT string_agg(ps::text, ',') FROM portal_settings ps WHERE ps.portal_id = i.id), '')
+	err := tn.s.DB.Pool.QueryRow(context.Background(), `SELECT i::text || coalesce((SELECT string_agg(ps::text, ',') FROM portal_settings ps WHERE ps.portal_id = i.id), '')
 		FROM installations i WHERE member_id = $1`, tn.b.MemberID()).Scan(&row)
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +132,7 @@ func (tn *tenants) do(t *testing.T, name, method, path, token string, form url.V
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, tn.s.base+path, body)
+	req, err := http.NewRequest(method, tn.s.Base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func (tn *tenants) framePOST(t *testing.T, path, member, placement, options stri
 		t.Fatal(err)
 	}
 	// A's people see A's application token in every frame of A.
-	r := framePostAuth(t, tn.s.base, path, member, tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), placement, options)
+	r := framePostAuth(t, tn.s.Base, path, member, tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), placement, options)
 	return exchange{name: "POST " + path + " member " + member, resp: r, body: readBody(t, r)}
 }
 
@@ -278,7 +279,7 @@ func TestEveryRoute(t *testing.T) {
 		if got := tn.installationOfB(t); got != tn.bInstallRows {
 			t.Errorf("portal B's installation or settings changed:\n%s\n%s", tn.bInstallRows, got)
 		}
-		if n := tn.s.count(t, "SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id WHERE i.member_id = $1", tn.b.MemberID()); n != 1 {
+		if n := tn.s.Count(t, "SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id WHERE i.member_id = $1", tn.b.MemberID()); n != 1 {
 			t.Errorf("portal B has %d history rows, want its 1", n)
 		}
 	})
@@ -286,7 +287,7 @@ func TestEveryRoute(t *testing.T) {
 		// Error pages too: an unknown page, a refused employee.
 		all = append(all, tn.do(t, "GET unknown page", "GET", "/no-such-page", "", nil))
 		tok, _ := tn.a.IssueTokens(2)
-		r := framePostAuth(t, tn.s.base, "/bitrix/app", tn.a.MemberID(), tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), "DEFAULT", "{}")
+		r := framePostAuth(t, tn.s.Base, "/bitrix/app", tn.a.MemberID(), tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), "DEFAULT", "{}")
 		refused := exchange{name: "POST /bitrix/app as an employee", resp: r, body: readBody(t, r), portalPage: true}
 		if refused.resp.StatusCode != 403 {
 			t.Errorf("%s = %d, want 403", refused.name, refused.resp.StatusCode)

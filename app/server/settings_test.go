@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // frameClient talks to Trail as a page inside a portal's iframe does: the
@@ -50,7 +51,7 @@ func (fc *frameClient) do(method, path string, form url.Values) (int, string) {
 	} else if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, fc.s.base+path, body)
+	req, err := http.NewRequest(method, fc.s.Base+path, body)
 	if err != nil {
 		fc.t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func (fc *frameClient) must(want int, method, path string, form url.Values) stri
 func (s *stack) portalID(t *testing.T, p *b24test.Portal) int64 {
 	t.Helper()
 	var id int64
-	if err := s.db.Pool.QueryRow(context.Background(), "SELECT id FROM installations WHERE member_id = $1", p.MemberID()).Scan(&id); err != nil {
+	if err := s.DB.Pool.QueryRow(context.Background(), "SELECT id FROM installations WHERE member_id = $1", p.MemberID()).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -98,7 +99,7 @@ func (s *stack) portalID(t *testing.T, p *b24test.Portal) int64 {
 func (s *stack) settingsRow(t *testing.T, portalID int64) string {
 	t.Helper()
 	var row string
-	err := s.db.Pool.QueryRow(context.Background(),
+	err := s.DB.Pool.QueryRow(context.Background(),
 		"SELECT row_to_json(x)::text FROM (SELECT entities, ignored_fields, tabs, retention_days FROM portal_settings WHERE portal_id = $1) x", portalID).Scan(&row)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +122,7 @@ func boundTabs(p *b24test.Portal) map[string]bool {
 func (s *stack) dealFields(t *testing.T, portalID int64) []string {
 	t.Helper()
 	var raw []byte
-	if err := s.db.Pool.QueryRow(context.Background(), "SELECT data FROM portal_meta WHERE portal_id = $1 AND kind = 'fields:deal'", portalID).Scan(&raw); err != nil {
+	if err := s.DB.Pool.QueryRow(context.Background(), "SELECT data FROM portal_meta WHERE portal_id = $1 AND kind = 'fields:deal'", portalID).Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
 	schema, err := history.ParseFields(raw)
@@ -142,15 +143,15 @@ var syncRow = regexp.MustCompile(`data-entity="(\w+)" data-done="(\d+)" data-tot
 
 func TestSettingsPage(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 2, Deals: 40, Leads: 5, Contacts: 6, Companies: 3, Seed: 11})
-	p, other := s.emu.Portals()[0], s.emu.Portals()[1]
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 2, Deals: 40, Leads: 5, Contacts: 6, Companies: 3, Seed: 11}})
+	p, other := s.Emu.Portals()[0], s.Emu.Portals()[1]
 	for _, x := range []*b24test.Portal{p, other} {
 		if _, err := x.Install(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "both baselines", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
+	trailtest.Eventually(t, "both baselines", func() bool {
+		return s.Count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
 	})
 	portalID, otherID := s.portalID(t, p), s.portalID(t, other)
 
@@ -187,7 +188,7 @@ func TestSettingsPage(t *testing.T) {
 		}
 		// The log is written in batches, a second apart.
 		var calls string
-		eventually(t, "baseline calls in the log", func() bool {
+		trailtest.Eventually(t, "baseline calls in the log", func() bool {
 			calls = admin.must(200, "GET", "/settings/calls", url.Values{"method": {"crm.deal"}, "outcome": {"ok"}, "days": {"1"}})
 			return strings.Contains(calls, "crm.deal.list")
 		})
@@ -206,7 +207,7 @@ func TestSettingsPage(t *testing.T) {
 			t.Error("the refused entry opened a session")
 		}
 		// The non-admin's session comes from a record's tab.
-		resp := framePost(t, s.base, "/bitrix/tab", p, p.UserIDs()[1], "CRM_DEAL_DETAIL_TAB", `{"ID":"1"}`)
+		resp := framePost(t, s.Base, "/bitrix/tab", p, p.UserIDs()[1], "CRM_DEAL_DETAIL_TAB", `{"ID":"1"}`)
 		user := &frameClient{t: t, s: s, token: between(readBody(t, resp), `data-session="`, `"`)}
 		if resp.StatusCode != http.StatusOK || user.token == "" {
 			t.Fatalf("no session for the non-admin from a tab (%d): the routes below would be refused for that reason only", resp.StatusCode)
@@ -231,7 +232,7 @@ func TestSettingsPage(t *testing.T) {
 		if after := s.settingsRow(t, portalID); after != before {
 			t.Errorf("a non-admin changed the settings: %s -> %s", before, after)
 		}
-		if n := s.count(t, "SELECT count(*) FROM river_job WHERE kind = 'sync_entity' AND args->>'full' = 'true'"); n != 0 {
+		if n := s.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'sync_entity' AND args->>'full' = 'true'"); n != 0 {
 			t.Errorf("a non-admin started %d resyncs", n)
 		}
 	})
@@ -301,7 +302,7 @@ func TestSettingsPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Both events reached Trail, and the inbox is drained.
-		eventually(t, "both events delivered", func() bool {
+		trailtest.Eventually(t, "both events delivered", func() bool {
 			n := 0
 			for _, d := range p.Deliveries()[delivered:] {
 				if d.Status == http.StatusOK && (d.Event == "ONCRMCOMPANYUPDATE" || d.Event == "ONCRMDEALUPDATE") {
@@ -310,24 +311,24 @@ func TestSettingsPage(t *testing.T) {
 			}
 			return n >= 2
 		})
-		eventually(t, "the deal's edit recorded", func() bool {
-			return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'deal' AND entity_id = 1", portalID) > 0
+		trailtest.Eventually(t, "the deal's edit recorded", func() bool {
+			return s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'deal' AND entity_id = 1", portalID) > 0
 		})
-		eventually(t, "inbox empty", func() bool {
-			return s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", portalID) == 0
+		trailtest.Eventually(t, "inbox empty", func() bool {
+			return s.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", portalID) == 0
 		})
-		if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'company'", portalID); n != 0 {
+		if n := s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'company'", portalID); n != 0 {
 			t.Errorf("%d history rows of an untracked type", n)
 		}
 		setups := func() int {
-			return s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'setup_portal' AND state = 'completed' AND (args->>'portal_id')::bigint = $1`, portalID)
+			return s.Count(t, `SELECT count(*) FROM river_job WHERE kind = 'setup_portal' AND state = 'completed' AND (args->>'portal_id')::bigint = $1`, portalID)
 		}
 		before := setups()
 		body = admin.must(200, "POST", "/settings/tracking", url.Values{"entity": all, "tab": all, "retention_days": {"365"}})
 		if !strings.Contains(body, "connecting the newly tracked types") || !strings.Contains(body, `hx-swap-oob="true"`) {
 			t.Errorf("turning companies on answered %q", body)
 		}
-		eventually(t, "setup after turning companies on", func() bool { return setups() == before+1 })
+		trailtest.Eventually(t, "setup after turning companies on", func() bool { return setups() == before+1 })
 	})
 
 	t.Run("an ignored field stops new history at once", func(t *testing.T) {
@@ -345,13 +346,13 @@ func TestSettingsPage(t *testing.T) {
 		if err := p.UpdateRecord("deal", dealID, p.AdminID(), map[string]any{"TITLE": "Not recorded", "OPPORTUNITY": "777"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "history of the edit", func() bool {
-			return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND field = 'OPPORTUNITY'", portalID, dealID) == 1
+		trailtest.Eventually(t, "history of the edit", func() bool {
+			return s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND field = 'OPPORTUNITY'", portalID, dealID) == 1
 		})
-		eventually(t, "inbox empty", func() bool {
-			return s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", portalID) == 0
+		trailtest.Eventually(t, "inbox empty", func() bool {
+			return s.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", portalID) == 0
 		})
-		if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND field = 'TITLE'", portalID); n != 0 {
+		if n := s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND field = 'TITLE'", portalID); n != 0 {
 			t.Errorf("%d TITLE rows recorded after TITLE was ignored", n)
 		}
 		// Tracked again: recorded again.
@@ -359,8 +360,8 @@ func TestSettingsPage(t *testing.T) {
 		if err := p.UpdateRecord("deal", dealID, p.AdminID(), map[string]any{"TITLE": "Recorded"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "TITLE recorded again", func() bool {
-			return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND field = 'TITLE'", portalID) == 1
+		trailtest.Eventually(t, "TITLE recorded again", func() bool {
+			return s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND field = 'TITLE'", portalID) == 1
 		})
 		// The feed shows the edit, linked to the record.
 		_, _, page := s.enterApp(t, p, p.AdminID())
@@ -372,12 +373,12 @@ func TestSettingsPage(t *testing.T) {
 	t.Run("resync reaches done == total", func(t *testing.T) {
 		// As an admin finds it: the baselines from the saves above are over.
 		// (A type whose baseline is being copied right now keeps that run.)
-		eventually(t, "earlier baselines over", func() bool {
-			return s.count(t, `SELECT count(*) FROM river_job WHERE kind IN ('sync_entity', 'setup_portal')
+		trailtest.Eventually(t, "earlier baselines over", func() bool {
+			return s.Count(t, `SELECT count(*) FROM river_job WHERE kind IN ('sync_entity', 'setup_portal')
 				AND state NOT IN ('completed', 'cancelled', 'discarded')`) == 0
 		})
 		var asked time.Time
-		if err := s.db.Pool.QueryRow(context.Background(), "SELECT now()").Scan(&asked); err != nil {
+		if err := s.DB.Pool.QueryRow(context.Background(), "SELECT now()").Scan(&asked); err != nil {
 			t.Fatal(err)
 		}
 		// The answer polls while anything is left to copy; the emulator's
@@ -386,7 +387,7 @@ func TestSettingsPage(t *testing.T) {
 		if strings.Contains(body, `class="sync-row pending"`) && !strings.Contains(body, `hx-trigger="every 1s"`) {
 			t.Fatalf("resync answer shows work waiting but does not poll: %.400s", body)
 		}
-		eventually(t, "progress bar stops polling", func() bool {
+		trailtest.Eventually(t, "progress bar stops polling", func() bool {
 			body = admin.must(200, "GET", "/settings/sync", nil)
 			return !strings.Contains(body, "hx-trigger")
 		})
@@ -402,7 +403,7 @@ func TestSettingsPage(t *testing.T) {
 		if !strings.Contains(body, `data-entity="deal" data-done="40" data-total="40"`) {
 			t.Errorf("deal progress: %s", body)
 		}
-		if n := s.count(t, "SELECT count(*) FROM sync_state WHERE portal_id = $1 AND state = 'done' AND started_at >= $2 AND done = total", portalID, asked); n != 4 {
+		if n := s.Count(t, "SELECT count(*) FROM sync_state WHERE portal_id = $1 AND state = 'done' AND started_at >= $2 AND done = total", portalID, asked); n != 4 {
 			t.Errorf("%d types copied again from the first record, want 4", n)
 		}
 	})
@@ -411,10 +412,10 @@ func TestSettingsPage(t *testing.T) {
 		if err := other.UpdateRecord("deal", 3, other.AdminID(), map[string]any{"TITLE": "Other portal secret"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "other portal's history", func() bool {
-			return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1", otherID) > 0
+		trailtest.Eventually(t, "other portal's history", func() bool {
+			return s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1", otherID) > 0
 		})
-		if _, err := s.db.Pool.Exec(context.Background(),
+		if _, err := s.DB.Pool.Exec(context.Background(),
 			"INSERT INTO api_calls (portal_id, at, method, duration_ms) VALUES ($1, now(), 'crm.isolation.check', 1)", otherID); err != nil {
 			t.Fatal(err)
 		}
@@ -438,7 +439,7 @@ func TestSettingsPage(t *testing.T) {
 
 	t.Run("re-authorisation restores the installation", func(t *testing.T) {
 		p.RevokeTokens()
-		if _, err := s.db.Pool.Exec(context.Background(), "UPDATE installations SET status = 'reauth' WHERE id = $1", portalID); err != nil {
+		if _, err := s.DB.Pool.Exec(context.Background(), "UPDATE installations SET status = 'reauth' WHERE id = $1", portalID); err != nil {
 			t.Fatal(err)
 		}
 		admin, status, page := s.enterApp(t, p, p.AdminID())
@@ -454,7 +455,7 @@ func TestSettingsPage(t *testing.T) {
 		}
 		admin.must(http.StatusForbidden, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {foreign.RefreshToken}})
 		admin.must(http.StatusBadRequest, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {"not-a-token"}})
-		if n := s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'reauth'", portalID); n != 1 {
+		if n := s.Count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'reauth'", portalID); n != 1 {
 			t.Fatal("a refused re-authorisation changed the installation")
 		}
 		own, err := p.IssueTokens(p.AdminID())
@@ -465,7 +466,7 @@ func TestSettingsPage(t *testing.T) {
 		if !strings.Contains(body, "Access restored") {
 			t.Errorf("re-authorisation answered %q", body)
 		}
-		if n := s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", portalID); n != 1 {
+		if n := s.Count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", portalID); n != 1 {
 			t.Fatal("installation not active after re-authorisation")
 		}
 		if health := admin.must(200, "GET", "/settings/health", nil); !strings.Contains(health, `class="pill ok"`) {
@@ -475,8 +476,8 @@ func TestSettingsPage(t *testing.T) {
 		if err := p.UpdateRecord("deal", 9, p.AdminID(), map[string]any{"OPPORTUNITY": "999"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "edit after re-authorisation", func() bool {
-			return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 9 AND field = 'OPPORTUNITY'", portalID) == 1
+		trailtest.Eventually(t, "edit after re-authorisation", func() bool {
+			return s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 9 AND field = 'OPPORTUNITY'", portalID) == 1
 		})
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // framePost opens a placement as the portal does: a form POST with the
@@ -63,24 +64,24 @@ func getWith(t *testing.T, u, token string) (*http.Response, string) {
 
 func TestHistoryTab(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 2, Deals: 20, Contacts: 5, Companies: 5, Leads: 5, Seed: 3})
-	p, other := s.emu.Portals()[0], s.emu.Portals()[1]
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 2, Deals: 20, Contacts: 5, Companies: 5, Leads: 5, Seed: 3}})
+	p, other := s.Emu.Portals()[0], s.Emu.Portals()[1]
 	for _, x := range []*b24test.Portal{p, other} {
 		if _, err := x.Install(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "baseline", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
+	trailtest.Eventually(t, "baseline", func() bool {
+		return s.Count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
 	})
 	if err := p.UpdateRecord("deal", 3, 2, map[string]any{"TITLE": "Tab test title"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "history", func() bool {
-		return s.count(t, "SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id WHERE i.member_id = $1 AND entity_id = 3", p.MemberID()) == 1
+	trailtest.Eventually(t, "history", func() bool {
+		return s.Count(t, "SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id WHERE i.member_id = $1 AND entity_id = 3", p.MemberID()) == 1
 	})
 
-	resp := framePost(t, s.base, "/bitrix/tab", p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	resp := framePost(t, s.Base, "/bitrix/tab", p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 	body := readBody(t, resp)
 	if resp.StatusCode != 200 || !strings.Contains(body, "Tab test title") {
 		t.Fatalf("tab = %d, body lacks the change:\n%s", resp.StatusCode, body)
@@ -98,24 +99,24 @@ func TestHistoryTab(t *testing.T) {
 	}
 
 	// The session works from the header only.
-	r, frag := getWith(t, s.base+"/tab/deal/3/entries", token)
+	r, frag := getWith(t, s.Base+"/tab/deal/3/entries", token)
 	if r.StatusCode != 200 || !strings.Contains(frag, "Tab test title") {
 		t.Fatalf("entries with the session = %d %q", r.StatusCode, frag)
 	}
-	if r, _ := getWith(t, s.base+"/tab/deal/3/entries", ""); r.StatusCode != 401 {
+	if r, _ := getWith(t, s.Base+"/tab/deal/3/entries", ""); r.StatusCode != 401 {
 		t.Errorf("entries without a session = %d, want 401", r.StatusCode)
 	}
 	// The session covers the record it was opened for, not others.
-	if r, _ := getWith(t, s.base+"/tab/deal/4/entries", token); r.StatusCode != 401 {
+	if r, _ := getWith(t, s.Base+"/tab/deal/4/entries", token); r.StatusCode != 401 {
 		t.Errorf("another record with this session = %d, want 401", r.StatusCode)
 	}
-	r, csv := getWith(t, s.base+"/tab/deal/3/export.csv", token)
+	r, csv := getWith(t, s.Base+"/tab/deal/3/export.csv", token)
 	if r.StatusCode != 200 || !strings.Contains(csv, "Tab test title") || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
 		t.Errorf("export = %d %q", r.StatusCode, csv)
 	}
 
 	// Times are shown in the user's own zone (user 2 works in Moscow time).
-	resp = framePost(t, s.base, "/bitrix/tab", p, 2, "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	resp = framePost(t, s.Base, "/bitrix/tab", p, 2, "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 	if body := readBody(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `+03:00"`) {
 		t.Errorf("user 2's tab (%d) does not show Moscow times", resp.StatusCode)
 	}
@@ -132,30 +133,30 @@ func TestHistoryTab(t *testing.T) {
 	if others == 0 {
 		t.Fatal("the generated deals are all the own-records user's; the check needs another's")
 	}
-	resp = framePost(t, s.base, "/bitrix/tab", p, ownOnly, "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(others)+`"}`)
+	resp = framePost(t, s.Base, "/bitrix/tab", p, ownOnly, "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(others)+`"}`)
 	if body := readBody(t, resp); resp.StatusCode != 403 || strings.Contains(body, "data-session") {
 		t.Errorf("own-records user on another's deal %d = %d, want 403 without a session", others, resp.StatusCode)
 	}
 
 	// A token of another portal, or a forged DOMAIN, is refused.
 	otherTok, _ := other.IssueTokens(other.AdminID())
-	resp = framePostAuth(t, s.base, "/bitrix/tab", p.MemberID(), p.ApplicationToken(), otherTok.AccessToken, p.Domain(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	resp = framePostAuth(t, s.Base, "/bitrix/tab", p.MemberID(), p.ApplicationToken(), otherTok.AccessToken, p.Domain(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 	if body := readBody(t, resp); resp.StatusCode != 401 || strings.Contains(body, "Tab test title") {
 		t.Errorf("another portal's token = %d, want 401", resp.StatusCode)
 	}
 	tok, _ := p.IssueTokens(p.AdminID())
-	resp = framePostAuth(t, s.base, "/bitrix/tab", p.MemberID(), p.ApplicationToken(), tok.AccessToken, "evil.example.com", "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	resp = framePostAuth(t, s.Base, "/bitrix/tab", p.MemberID(), p.ApplicationToken(), tok.AccessToken, "evil.example.com", "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 	if body := readBody(t, resp); resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Security-Policy"), portalOrigin) || strings.Contains(body, "evil.example.com") {
 		t.Errorf("a forged DOMAIN must change nothing: %d %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
 	}
-	resp = framePostAuth(t, s.base, "/bitrix/tab", "0123456789abcdef0123456789abcdef", p.ApplicationToken(), tok.AccessToken, p.Domain(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	resp = framePostAuth(t, s.Base, "/bitrix/tab", "0123456789abcdef0123456789abcdef", p.ApplicationToken(), tok.AccessToken, p.Domain(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 	if resp.StatusCode != 401 {
 		t.Errorf("unknown member_id = %d, want 401", resp.StatusCode)
 	}
 	readBody(t, resp)
 
 	// Portal B's admin, asking for A's deal 3 with B's session, sees B's data only.
-	resp = framePost(t, s.base, "/bitrix/tab", other, other.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
+	resp = framePost(t, s.Base, "/bitrix/tab", other, other.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 	body = readBody(t, resp)
 	if resp.StatusCode != 200 || strings.Contains(body, "Tab test title") {
 		t.Errorf("portal B's tab for its deal 3 shows portal A's change (%d)", resp.StatusCode)

@@ -1,0 +1,155 @@
+package trailtest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/db"
+)
+
+// Trail's state, read back in the words of the domain, so that tests say
+// what they expect instead of how it is stored.
+
+// Installed waits until the portal's installation is active and its
+// baseline copied (every CRM type synced), and returns its id.
+func (s *Stack) Installed(tb testing.TB, p *b24test.Portal) int64 {
+	tb.Helper()
+	var id int64
+	Eventually(tb, "installation of "+p.MemberID(), func() bool {
+		in, err := db.InstallationByMemberID(context.Background(), s.DB.Bun, p.MemberID())
+		if err != nil || in.Status != db.StatusActive {
+			return false
+		}
+		id = in.ID
+		return s.SyncsDone(tb, id) == len(crm.Types)
+	})
+	return id
+}
+
+// Installation is the portal's installation row.
+func (s *Stack) Installation(tb testing.TB, p *b24test.Portal) *db.Installation {
+	tb.Helper()
+	in, err := db.InstallationByMemberID(context.Background(), s.DB.Bun, p.MemberID())
+	if err != nil {
+		tb.Fatalf("installation of %s: %v", p.MemberID(), err)
+	}
+	return in
+}
+
+// PortalID is the id of the portal's installation.
+func (s *Stack) PortalID(tb testing.TB, p *b24test.Portal) int64 {
+	tb.Helper()
+	return s.Installation(tb, p).ID
+}
+
+// Settings are the portal's settings as stored.
+func (s *Stack) Settings(tb testing.TB, portalID int64) *db.Settings {
+	tb.Helper()
+	var st db.Settings
+	if err := s.DB.Bun.NewSelect().Model(&st).Where("portal_id = ?", portalID).Scan(context.Background()); err != nil {
+		tb.Fatalf("settings of portal %d: %v", portalID, err)
+	}
+	return &st
+}
+
+// History is a record's history, oldest first.
+func (s *Stack) History(tb testing.TB, portalID int64, t crm.Type, id int64) []db.HistoryRow {
+	tb.Helper()
+	var rows []db.HistoryRow
+	err := s.DB.Bun.NewSelect().Model(&rows).
+		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t.String(), id).
+		Order("changed_at", "change_id", "id").Scan(context.Background())
+	if err != nil {
+		tb.Fatalf("history of %s %d: %v", t, id, err)
+	}
+	return rows
+}
+
+// HistoryOf is every history row of the portal, oldest first.
+func (s *Stack) HistoryOf(tb testing.TB, portalID int64) []db.HistoryRow {
+	tb.Helper()
+	var rows []db.HistoryRow
+	err := s.DB.Bun.NewSelect().Model(&rows).Where("portal_id = ?", portalID).
+		Order("changed_at", "change_id", "id").Scan(context.Background())
+	if err != nil {
+		tb.Fatalf("history of portal %d: %v", portalID, err)
+	}
+	return rows
+}
+
+// Snapshot is the stored state of a record, nil when there is none.
+func (s *Stack) Snapshot(tb testing.TB, portalID int64, t crm.Type, id int64) *db.Snapshot {
+	tb.Helper()
+	var snaps []db.Snapshot
+	err := s.DB.Bun.NewSelect().Model(&snaps).
+		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t.String(), id).Scan(context.Background())
+	if err != nil {
+		tb.Fatalf("snapshot of %s %d: %v", t, id, err)
+	}
+	if len(snaps) == 0 {
+		return nil
+	}
+	return &snaps[0]
+}
+
+// InboxDepth is how many changes of the portal wait in the inbox.
+func (s *Stack) InboxDepth(tb testing.TB, portalID int64) int {
+	tb.Helper()
+	n, err := s.DB.Bun.NewSelect().Model((*db.InboxRow)(nil)).Where("portal_id = ?", portalID).Count(context.Background())
+	if err != nil {
+		tb.Fatalf("inbox of portal %d: %v", portalID, err)
+	}
+	return int(n)
+}
+
+// SyncsDone is how many CRM types of the portal have their baseline
+// copied.
+func (s *Stack) SyncsDone(tb testing.TB, portalID int64) int {
+	tb.Helper()
+	states, err := db.SyncStates(context.Background(), s.DB.Bun, portalID)
+	if err != nil {
+		tb.Fatalf("sync state of portal %d: %v", portalID, err)
+	}
+	n := 0
+	for _, st := range states {
+		if st.State == "done" {
+			n++
+		}
+	}
+	return n
+}
+
+// Jobs are the jobs of a kind in any of the states (all states when none
+// is given), as River lists them.
+func (s *Stack) Jobs(tb testing.TB, kind string, states ...rivertype.JobState) []*rivertype.JobRow {
+	tb.Helper()
+	c, err := river.NewClient(riverpgxv5.New(s.DB.Pool), &river.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	params := river.NewJobListParams().Kinds(kind).First(10000)
+	if len(states) > 0 {
+		params = params.States(states...)
+	}
+	res, err := c.JobList(context.Background(), params)
+	if err != nil {
+		tb.Fatalf("jobs of kind %s: %v", kind, err)
+	}
+	return res.Jobs
+}
+
+// Count runs a count query: for what no helper above reads.
+func (s *Stack) Count(tb testing.TB, q string, args ...any) int {
+	tb.Helper()
+	var n int
+	if err := s.DB.Pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
