@@ -32,7 +32,6 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-
 // testApp is the app most tests install.
 func testApp() *App {
 	return &App{ClientID: "local.test", ClientSecret: "s3cret", Scopes: []string{"crm", "placement", "user_brief"}, AppURL: "http://app.example/"}
