@@ -1,13 +1,15 @@
 package browser
 
 import (
-	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // An administrator opens the app from the portal's menu, changes what Trail
@@ -31,14 +33,12 @@ func TestSettingsPageInPortal(t *testing.T) {
 	// queued or running is dropped as a duplicate of it (sync jobs are
 	// unique per portal and type) and its bars stay "waiting" — a known
 	// bug, not what this test is about.
-	eventually(t, "no sync job queued or running", func() bool {
-		return s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sync_entity'
-			AND state IN ('available', 'pending', 'running', 'scheduled', 'retryable')`) == 0
+	trailtest.Eventually(t, "no sync job queued or running", func() bool {
+		return len(s.Jobs(t, "sync_entity", rivertype.JobStateAvailable, rivertype.JobStatePending,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable)) == 0
 	})
-	var started time.Time
-	if err := s.db.Pool.QueryRow(context.Background(), "SELECT max(started_at) FROM sync_state").Scan(&started); err != nil {
-		t.Fatal(err)
-	}
+	id := s.PortalID(t, p)
+	started := s.LatestSyncStart(t, id)
 	// Every version of the deal bar the page shows is noted, however fast
 	// the copy goes.
 	do(t, frame, "watch the deal bar", chromedp.Evaluate[chromedp.Void](`(function(){
@@ -51,14 +51,8 @@ func TestSettingsPageInPortal(t *testing.T) {
 	click(t, frame, `form[hx-post="/settings/resync"] button`)
 	defer func() {
 		if t.Failed() {
-			rows, _ := s.db.Pool.Query(context.Background(), "SELECT id, state, args::text, attempt, scheduled_at, coalesce(errors::text,'') FROM river_job WHERE kind = 'sync_entity' ORDER BY id")
-			for rows.Next() {
-				var id int64
-				var st, args, errs string
-				var attempt int
-				var at time.Time
-				_ = rows.Scan(&id, &st, &args, &attempt, &at, &errs)
-				t.Logf("job %d %s %s attempt %d at %s %s", id, st, args, attempt, at.Format(time.RFC3339Nano), errs)
+			for _, j := range s.Jobs(t, "sync_entity") {
+				t.Logf("job %d %s %s attempt %d at %s %v", j.ID, j.State, j.EncodedArgs, j.Attempt, j.ScheduledAt.Format(time.RFC3339Nano), j.Errors)
 			}
 		}
 	}()
@@ -69,7 +63,7 @@ func TestSettingsPageInPortal(t *testing.T) {
 		for (var i = 0; i < bars.length; i++) if (Number(bars[i].value) !== 100) return false;
 		return !document.getElementById("sync-progress").hasAttribute("hx-get");
 	})()`)
-	if n := s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done' AND done = total AND started_at > $1", started); n != 4 {
+	if n := s.Copied(t, id, started); n != 4 {
 		t.Errorf("%d types copied again, want 4", n)
 	}
 	t.Logf("the deal bar went %v", get(t, frame, "deal bar values", chromedp.Evaluate[[]int](`window.dealBar`)))
@@ -81,10 +75,10 @@ func TestSettingsPageInPortal(t *testing.T) {
 	click(t, frame, `form.tracking input[name=tab][value=lead]`)
 	click(t, frame, `form.tracking button[type=submit]`)
 	waitText(t, frame, "form.tracking .form-status", "Saved")
-	if n := s.count(t, "SELECT count(*) FROM portal_settings WHERE retention_days = 365 AND NOT 'lead' = ANY(tabs) AND 'deal' = ANY(tabs)"); n != 1 {
+	if st := s.Settings(t, id); st.RetentionDays != 365 || slices.Contains(st.Tabs, "lead") || !slices.Contains(st.Tabs, "deal") {
 		t.Error("the settings were not stored")
 	}
-	eventually(t, "the lead tab unbound in the portal", func() bool {
+	trailtest.Eventually(t, "the lead tab unbound in the portal", func() bool {
 		for _, pl := range p.Placements() {
 			if pl.Code == "CRM_LEAD_DETAIL_TAB" {
 				return false

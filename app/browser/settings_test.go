@@ -1,12 +1,13 @@
 package browser
 
 import (
-	"context"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/db"
 )
 
 // An administrator opens Trail's page in the portal: the sections load,
@@ -36,7 +37,8 @@ func TestSettingsInPortal(t *testing.T) {
 		var bar = document.querySelector("#sync-progress");
 		return !!bar && !bar.dataset.before && !bar.hasAttribute("hx-trigger") && bar.querySelectorAll(".sync-row.done").length === 4;
 	})()`)
-	if n := s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done' AND done = total AND done > 0"); n != 4 {
+	id := s.PortalID(t, p)
+	if n := s.Copied(t, id, time.Time{}); n != 4 {
 		t.Errorf("%d types done with done == total after the resync, want 4", n)
 	}
 
@@ -59,16 +61,14 @@ func TestSettingsInPortal(t *testing.T) {
 	waitText(t, frame, "form.tracking .form-status", "between 1 and 36500")
 
 	// Trail loses access; the banner's button restores it without a reload.
-	if _, err := s.db.Pool.Exec(context.Background(), "UPDATE installations SET status = 'reauth'"); err != nil {
-		t.Fatal(err)
-	}
+	s.LoseAccess(t, id)
 	frame = openFrame(t, tab, s.portalURL(0, "/marketplace/app/1/?user=1"))
 	waitText(t, frame, "#reauth", "lost access")
 	screenshot(t, tab, frame, "settings-reauth")
 	do(t, frame, "restore access", chromedp.Click(chromedp.CSS(`#reauth button`)))
 	waitText(t, frame, "#reauth", "Access restored")
 	waitText(t, frame, "#health .pill", "Active")
-	if n := s.count(t, "SELECT count(*) FROM installations WHERE status = 'active'"); n != 1 {
+	if st := s.Installation(t, p).Status; st != db.StatusActive {
 		t.Error("the installation is not active after restoring access")
 	}
 }

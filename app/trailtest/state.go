@@ -3,6 +3,7 @@ package trailtest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -108,21 +109,61 @@ func (s *Stack) InboxDepth(tb testing.TB, portalID int64) int {
 	return int(n)
 }
 
-// SyncsDone is how many CRM types of the portal have their baseline
-// copied.
-func (s *Stack) SyncsDone(tb testing.TB, portalID int64) int {
+// Syncs are the portal's baseline copies, a CRM type each.
+func (s *Stack) Syncs(tb testing.TB, portalID int64) []db.SyncState {
 	tb.Helper()
 	states, err := db.SyncStates(context.Background(), s.DB.Bun, portalID)
 	if err != nil {
 		tb.Fatalf("sync state of portal %d: %v", portalID, err)
 	}
+	return states
+}
+
+// SyncsDone is how many CRM types of the portal have their baseline
+// copied.
+func (s *Stack) SyncsDone(tb testing.TB, portalID int64) int {
+	tb.Helper()
 	n := 0
-	for _, st := range states {
+	for _, st := range s.Syncs(tb, portalID) {
 		if st.State == "done" {
 			n++
 		}
 	}
 	return n
+}
+
+// Copied is how many CRM types of the portal were copied to the end
+// (done, done == total, something copied) by a copy started after since.
+func (s *Stack) Copied(tb testing.TB, portalID int64, since time.Time) int {
+	tb.Helper()
+	n := 0
+	for _, st := range s.Syncs(tb, portalID) {
+		if st.State == "done" && st.Done == st.Total && st.Done > 0 && st.StartedAt != nil && st.StartedAt.After(since) {
+			n++
+		}
+	}
+	return n
+}
+
+// LatestSyncStart is when the portal's latest baseline copy started.
+func (s *Stack) LatestSyncStart(tb testing.TB, portalID int64) time.Time {
+	tb.Helper()
+	var at time.Time
+	for _, st := range s.Syncs(tb, portalID) {
+		if st.StartedAt != nil && st.StartedAt.After(at) {
+			at = *st.StartedAt
+		}
+	}
+	return at
+}
+
+// LoseAccess marks the portal's installation as needing re-authorisation,
+// as Trail does when the portal refuses its grant.
+func (s *Stack) LoseAccess(tb testing.TB, portalID int64) {
+	tb.Helper()
+	if err := db.MarkReauth(context.Background(), s.DB.Bun, portalID); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Jobs are the jobs of a kind in any of the states (all states when none
@@ -150,6 +191,31 @@ func (s *Stack) Count(tb testing.TB, q string, args ...any) int {
 	var n int
 	if err := s.DB.Pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
 		tb.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// Sessions is how many sessions Trail keeps.
+func (s *Stack) Sessions(tb testing.TB) int {
+	tb.Helper()
+	return s.Count(tb, "SELECT count(*) FROM sessions")
+}
+
+// ForgetSessions drops every session, as if each had expired.
+func (s *Stack) ForgetSessions(tb testing.TB) {
+	tb.Helper()
+	if _, err := s.DB.Pool.Exec(context.Background(), "DELETE FROM sessions"); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// ByAuthor is how many of the rows the user made.
+func ByAuthor(rows []db.HistoryRow, userID int64) int {
+	n := 0
+	for _, r := range rows {
+		if r.AuthorID != nil && *r.AuthorID == userID {
+			n++
+		}
 	}
 	return n
 }
