@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/jobs"
 )
 
 // An administrator opens the app from the portal's menu, changes what Trail
@@ -34,8 +34,7 @@ func TestSettingsPageInPortal(t *testing.T) {
 	// unique per portal and type) and its bars stay "waiting" — a known
 	// bug, not what this test is about.
 	trailtest.Eventually(t, "no sync job queued or running", func() bool {
-		return len(s.Jobs(t, "sync_entity", rivertype.JobStateAvailable, rivertype.JobStatePending,
-			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable)) == 0
+		return len(trailtest.Jobs[jobs.SyncArgs](t, s.Stack, trailtest.Unfinished...)) == 0
 	})
 	id := s.PortalID(t, p)
 	started := s.LatestSyncStart(t, id)
@@ -51,7 +50,7 @@ func TestSettingsPageInPortal(t *testing.T) {
 	click(t, frame, `form[hx-post="/settings/resync"] button`)
 	defer func() {
 		if t.Failed() {
-			for _, j := range s.Jobs(t, "sync_entity") {
+			for _, j := range trailtest.Jobs[jobs.SyncArgs](t, s.Stack) {
 				t.Logf("job %d %s %s attempt %d at %s %v", j.ID, j.State, j.EncodedArgs, j.Attempt, j.ScheduledAt.Format(time.RFC3339Nano), j.Errors)
 			}
 		}

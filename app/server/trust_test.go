@@ -337,19 +337,19 @@ func TestReauthorisationNeedsAnAdministrator(t *testing.T) {
 	if _, err := s.DB.Pool.Exec(context.Background(), "UPDATE installations SET status = 'reauth' WHERE id = $1", id); err != nil {
 		t.Fatal(err)
 	}
-	admin, status, _ := s.enterApp(t, p, p.AdminID())
+	admin, status, _ := s.OpenApp(t, p, p.AdminID())
 	if status != 200 {
 		t.Fatalf("admin's app page = %d", status)
 	}
 	before := s.installationRow(t, p)
-	body := admin.must(http.StatusForbidden, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {tokensOf(t, p, employee).RefreshToken}})
+	body := admin.Must(http.StatusForbidden, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {tokensOf(t, p, employee).RefreshToken}})
 	if !strings.Contains(body, "administrator") {
 		t.Errorf("refusal says %q", body)
 	}
 	if after := s.installationRow(t, p); after != before {
 		t.Fatalf("an employee's re-authorisation changed the installation:\n%s\n%s", before, after)
 	}
-	admin.must(http.StatusOK, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {tokensOf(t, p, p.AdminID()).RefreshToken}})
+	admin.Must(http.StatusOK, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {tokensOf(t, p, p.AdminID()).RefreshToken}})
 	if n := s.Count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", id); n != 1 {
 		t.Fatal("the administrator's re-authorisation did not restore the installation")
 	}

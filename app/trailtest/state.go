@@ -2,6 +2,7 @@ package trailtest
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -166,23 +167,36 @@ func (s *Stack) LoseAccess(tb testing.TB, portalID int64) {
 	}
 }
 
-// Jobs are the jobs of a kind in any of the states (all states when none
-// is given), as River lists them.
-func (s *Stack) Jobs(tb testing.TB, kind string, states ...rivertype.JobState) []*rivertype.JobRow {
+// Unfinished are the states of a job that has yet to finish.
+var Unfinished = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable}
+
+// Jobs are the jobs of A's kind in any of the states (all states when none
+// is given), oldest first, as River lists them, with their arguments.
+func Jobs[A river.JobArgs](tb testing.TB, s *Stack, states ...rivertype.JobState) []*river.Job[A] {
 	tb.Helper()
 	c, err := river.NewClient(riverpgxv5.New(s.DB.Pool), &river.Config{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	params := river.NewJobListParams().Kinds(kind).First(10000)
+	var args A
+	params := river.NewJobListParams().Kinds(args.Kind()).First(10000)
 	if len(states) > 0 {
 		params = params.States(states...)
 	}
 	res, err := c.JobList(context.Background(), params)
 	if err != nil {
-		tb.Fatalf("jobs of kind %s: %v", kind, err)
+		tb.Fatalf("jobs of kind %s: %v", args.Kind(), err)
 	}
-	return res.Jobs
+	out := make([]*river.Job[A], 0, len(res.Jobs))
+	for _, row := range res.Jobs {
+		j := &river.Job[A]{JobRow: row}
+		if err := json.Unmarshal(row.EncodedArgs, &j.Args); err != nil {
+			tb.Fatalf("job %d: %v", row.ID, err)
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 // Count runs a count query: for what no helper above reads.
@@ -207,6 +221,17 @@ func (s *Stack) ForgetSessions(tb testing.TB) {
 	if _, err := s.DB.Pool.Exec(context.Background(), "DELETE FROM sessions"); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// ByField is how many of the rows changed the field.
+func ByField(rows []db.HistoryRow, field string) int {
+	n := 0
+	for _, r := range rows {
+		if r.Field == field {
+			n++
+		}
+	}
+	return n
 }
 
 // ByAuthor is how many of the rows the user made.
