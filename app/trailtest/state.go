@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/uptrace/bun"
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/crm"
@@ -243,4 +244,43 @@ func ByAuthor(rows []db.HistoryRow, userID int64) int {
 		}
 	}
 	return n
+}
+
+// InstallationOf is the installation row with the id.
+func (s *Stack) InstallationOf(tb testing.TB, portalID int64) *db.Installation {
+	tb.Helper()
+	in, err := db.InstallationByID(context.Background(), s.DB.Bun, portalID)
+	if err != nil {
+		tb.Fatalf("installation %d: %v", portalID, err)
+	}
+	return in
+}
+
+// Snapshots is how many records of the portal Trail keeps the state of,
+// of the given CRM types (all when none is given).
+func (s *Stack) Snapshots(tb testing.TB, portalID int64, types ...crm.Type) int {
+	tb.Helper()
+	q := s.DB.Bun.NewSelect().Model((*db.Snapshot)(nil)).Where("portal_id = ?", portalID)
+	if len(types) > 0 {
+		names := make([]string, len(types))
+		for i, t := range types {
+			names[i] = t.String()
+		}
+		q = q.Where("entity IN (?)", bun.List(names))
+	}
+	n, err := q.Count(context.Background())
+	if err != nil {
+		tb.Fatalf("snapshots of portal %d: %v", portalID, err)
+	}
+	return int(n)
+}
+
+// APICalls is how many calls of the method the portal's API log holds.
+func (s *Stack) APICalls(tb testing.TB, portalID int64, method string) int {
+	tb.Helper()
+	n, err := s.DB.Bun.NewSelect().Model((*db.APICall)(nil)).Where("portal_id = ? AND method = ?", portalID, method).Count(context.Background())
+	if err != nil {
+		tb.Fatalf("API log of portal %d: %v", portalID, err)
+	}
+	return int(n)
 }
