@@ -6,16 +6,19 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
 )
 
@@ -29,17 +32,11 @@ import (
 const employee = 2
 
 // installationRow is what an attack must leave byte for byte: identity,
-// status, version, the sealed tokens and the application token's hash.
-func (s *stack) installationRow(t *testing.T, p *b24test.Portal) string {
+// status, version, the sealed tokens and the application token's hash,
+// the dates.
+func (s *stack) installationRow(t *testing.T, p *b24test.Portal) db.Installation {
 	t.Helper()
-	var row string
-	err := s.DB.Pool.QueryRow(context.Background(), `SELECT concat_ws('|', id, status, app_version, client_endpoint, auth_user_id,
-		encode(access_token, 'hex'), encode(refresh_token, 'hex'), encode(application_token_hash, 'hex'), expires_at, installed_at, updated_at)
-		FROM installations WHERE member_id = $1`, p.MemberID()).Scan(&row)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return row
+	return *s.Installation(t, p)
 }
 
 // recordsEdit makes a genuine edit of a deal in the portal and waits for
@@ -50,7 +47,7 @@ func (s *stack) recordsEdit(t *testing.T, p *b24test.Portal, portalID int64, dea
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, fmt.Sprintf("edit of deal %d recorded", deal), func() bool {
-		return s.Count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND field = 'OPPORTUNITY'`, portalID, deal) > 0
+		return trailtest.ByField(s.History(t, portalID, crm.Deal, int64(deal)), "OPPORTUNITY") > 0
 	})
 }
 
@@ -60,9 +57,8 @@ func (s *stack) recordsEdit(t *testing.T, p *b24test.Portal, portalID int64, dea
 func (s *stack) reinstalled(t *testing.T, p *b24test.Portal, id int64, appToken string) {
 	t.Helper()
 	trailtest.Eventually(t, "reinstall stored and set up", func() bool {
-		var hash []byte
-		err := s.DB.Pool.QueryRow(context.Background(), "SELECT application_token_hash FROM installations WHERE id = $1 AND status = 'active'", id).Scan(&hash)
-		return err == nil && bytes.Equal(hash, secret.HashToken(appToken)) && boundTabs(p)["CRM_DEAL_DETAIL_TAB"]
+		in := s.InstallationOf(t, id)
+		return in.Status == db.StatusActive && bytes.Equal(in.ApplicationTokenHash, secret.HashToken(appToken)) && boundTabs(p)["CRM_DEAL_DETAIL_TAB"]
 	})
 }
 
@@ -71,8 +67,12 @@ func (s *stack) reinstalled(t *testing.T, p *b24test.Portal, id int64, appToken 
 func (s *stack) setUp(t *testing.T, id int64) {
 	t.Helper()
 	trailtest.Eventually(t, "setup finished", func() bool {
-		return s.Count(t, `SELECT count(*) FROM river_job WHERE kind = 'setup_portal' AND args->>'portal_id' = $1
-			AND state NOT IN ('completed', 'discarded', 'cancelled')`, fmt.Sprint(id)) == 0
+		for _, j := range trailtest.Jobs[jobs.SetupArgs](t, s.Stack, trailtest.Unfinished...) {
+			if j.Args.PortalID == id {
+				return false
+			}
+		}
+		return true
 	})
 }
 
@@ -129,7 +129,7 @@ func TestEmployeeCannotTakeOverInstallation(t *testing.T) {
 	}
 	id := s.Installed(t, p)
 	before := s.installationRow(t, p)
-	sessions := s.Count(t, "SELECT count(*) FROM sessions")
+	sessions := s.Sessions(t)
 	chosen := randomHex(t)
 
 	attacks := []struct {
@@ -164,10 +164,10 @@ func TestEmployeeCannotTakeOverInstallation(t *testing.T) {
 		if strings.Contains(body, "data-session") {
 			t.Errorf("%s opened a session", a.name)
 		}
-		if after := s.installationRow(t, p); after != before {
-			t.Fatalf("%s changed the installation:\n%s\n%s", a.name, before, after)
+		if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+			t.Fatalf("%s changed the installation:\n%+v\n%+v", a.name, before, after)
 		}
-		if n := s.Count(t, "SELECT count(*) FROM sessions"); n != sessions {
+		if n := s.Sessions(t); n != sessions {
 			t.Errorf("%s stored a session", a.name)
 		}
 		s.recordsEdit(t, p, id, i+1, fmt.Sprint(1000+i))
@@ -180,8 +180,8 @@ func TestEmployeeCannotTakeOverInstallation(t *testing.T) {
 	if status != 200 || token == "" {
 		t.Fatalf("administrator's installer page = %d: %.300s", status, body)
 	}
-	if after := s.installationRow(t, p); after != before {
-		t.Fatalf("re-opening the installer changed the installation:\n%s\n%s", before, after)
+	if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+		t.Fatalf("re-opening the installer changed the installation:\n%+v\n%+v", before, after)
 	}
 	if resp, _ := getWith(t, s.Base+"/settings/health", token); resp.StatusCode != 200 {
 		t.Errorf("settings with the installer's session = %d", resp.StatusCode)
@@ -202,7 +202,7 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 	}
 	id := s.Installed(t, p)
 	s.recordsEdit(t, p, id, 1, "1111")
-	history := s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id)
+	history := len(s.HistoryOf(t, id))
 	before := s.installationRow(t, p)
 
 	forged := url.Values{
@@ -224,24 +224,13 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 	ctx := context.Background()
 	checks := jobs.UninstallChecks()
 	trailtest.Eventually(t, "every check of the forged uninstall", func() bool {
-		rows, err := s.DB.Pool.Query(ctx, `SELECT id, state FROM river_job WHERE kind = 'confirm_uninstall'`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		type job struct {
-			ID    int64
-			State string
-		}
-		all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[job])
-		if err != nil {
-			t.Fatal(err)
-		}
+		all := trailtest.Jobs[jobs.UninstallArgs](t, s.Stack)
 		done := 0
 		for _, j := range all {
 			switch j.State {
-			case "completed":
+			case rivertype.JobStateCompleted:
 				done++
-			case "scheduled":
+			case rivertype.JobStateScheduled:
 				if _, err := rc.JobRetry(ctx, j.ID); err != nil {
 					t.Fatal(err)
 				}
@@ -249,13 +238,13 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 		}
 		return done == checks && len(all) == checks
 	})
-	if after := s.installationRow(t, p); after != before {
-		t.Fatalf("the forged uninstall changed the installation:\n%s\n%s", before, after)
+	if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+		t.Fatalf("the forged uninstall changed the installation:\n%+v\n%+v", before, after)
 	}
-	if n := s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id); n != history {
+	if n := len(s.HistoryOf(t, id)); n != history {
 		t.Fatalf("history rows %d → %d after a forged uninstall", history, n)
 	}
-	if n := s.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'purge_portal'"); n != 0 {
+	if n := len(trailtest.Jobs[jobs.PurgeArgs](t, s.Stack)); n != 0 {
 		t.Fatalf("a forged uninstall enqueued %d purges", n)
 	}
 	s.recordsEdit(t, p, id, 2, "2222")
@@ -266,8 +255,7 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "purge after the genuine uninstall", func() bool {
-		return s.Count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'purged'", id) == 1 &&
-			s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id) == 0
+		return s.InstallationOf(t, id).Status == db.StatusPurged && len(s.HistoryOf(t, id)) == 0
 	})
 }
 
@@ -284,7 +272,7 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 	}
 	id := s.Installed(t, p)
 	s.recordsEdit(t, p, id, 1, "1001")
-	if n := s.Count(t, "SELECT app_version FROM installations WHERE id = $1", id); n != 1 {
+	if n := s.InstallationOf(t, id).AppVersion; n != 1 {
 		t.Fatalf("installed version = %d, want 1", n)
 	}
 
@@ -293,10 +281,8 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "update stored", func() bool {
-		var version int
-		var hash []byte
-		err := s.DB.Pool.QueryRow(context.Background(), "SELECT app_version, application_token_hash FROM installations WHERE id = $1", id).Scan(&version, &hash)
-		return err == nil && version == 2 && bytes.Equal(hash, secret.HashToken(newToken))
+		in := s.InstallationOf(t, id)
+		return in.AppVersion == 2 && bytes.Equal(in.ApplicationTokenHash, secret.HashToken(newToken))
 	})
 	s.recordsEdit(t, p, id, 2, "2002")
 
@@ -305,9 +291,10 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "uninstall confirmed", func() bool {
-		return s.Count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'uninstalled' AND access_token IS NULL", id) == 1
+		in := s.InstallationOf(t, id)
+		return in.Status == db.StatusUninstalled && in.AccessToken == nil
 	})
-	kept := s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id)
+	kept := len(s.HistoryOf(t, id))
 	if kept == 0 {
 		t.Fatal("an uninstall without CLEAN deleted the history")
 	}
@@ -317,7 +304,7 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 	}
 	s.reinstalled(t, p, id, reinstalled)
 	s.recordsEdit(t, p, id, 3, "3003")
-	if n := s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id IN (1, 2)", id); n == 0 {
+	if n := len(s.History(t, id, crm.Deal, 1)) + len(s.History(t, id, crm.Deal, 2)); n == 0 {
 		t.Error("the reinstall lost the history from before the uninstall")
 	}
 }
@@ -334,9 +321,7 @@ func TestReauthorisationNeedsAnAdministrator(t *testing.T) {
 	}
 	id := s.Installed(t, p)
 	p.RevokeTokens()
-	if _, err := s.DB.Pool.Exec(context.Background(), "UPDATE installations SET status = 'reauth' WHERE id = $1", id); err != nil {
-		t.Fatal(err)
-	}
+	s.LoseAccess(t, id)
 	admin, status, _ := s.OpenApp(t, p, p.AdminID())
 	if status != 200 {
 		t.Fatalf("admin's app page = %d", status)
@@ -346,11 +331,11 @@ func TestReauthorisationNeedsAnAdministrator(t *testing.T) {
 	if !strings.Contains(body, "administrator") {
 		t.Errorf("refusal says %q", body)
 	}
-	if after := s.installationRow(t, p); after != before {
-		t.Fatalf("an employee's re-authorisation changed the installation:\n%s\n%s", before, after)
+	if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+		t.Fatalf("an employee's re-authorisation changed the installation:\n%+v\n%+v", before, after)
 	}
 	admin.Must(http.StatusOK, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {tokensOf(t, p, p.AdminID()).RefreshToken}})
-	if n := s.Count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", id); n != 1 {
+	if st := s.InstallationOf(t, id).Status; st != db.StatusActive {
 		t.Fatal("the administrator's re-authorisation did not restore the installation")
 	}
 	s.recordsEdit(t, p, id, 4, "4004")
@@ -398,8 +383,8 @@ func TestInstallFloodIsBounded(t *testing.T) {
 	if spent > 30 || throttled < flood/2 {
 		t.Fatalf("%d forged installs cost %d OAuth requests (%d throttled)", flood, spent, throttled)
 	}
-	if after := s.installationRow(t, p); after != before {
-		t.Fatalf("the flood changed the installation:\n%s\n%s", before, after)
+	if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+		t.Fatalf("the flood changed the installation:\n%+v\n%+v", before, after)
 	}
 	s.recordsEdit(t, p, id, 1, "1234")
 }
@@ -420,7 +405,7 @@ func TestReinstallAfterALostUninstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.SetFaults(b24test.Faults{})
-	if n := s.Count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", id); n != 1 {
+	if st := s.InstallationOf(t, id).Status; st != db.StatusActive {
 		t.Fatal("the lost uninstall reached Trail")
 	}
 	reinstalled, err := p.Install()
