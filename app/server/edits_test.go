@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/jobs"
 )
@@ -112,9 +114,15 @@ func (e *edits) run(t *testing.T, args river.JobArgs) {
 func (e *edits) drained(t *testing.T, what string, jobID int64) {
 	t.Helper()
 	trailtest.Eventually(t, what+" done and drained", func() bool {
-		return (jobID == 0 || e.Count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'", jobID) == 1) &&
-			e.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", e.id) == 0 &&
-			e.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state <> 'completed'") == 0
+		if jobID != 0 && e.Job(t, jobID).State != rivertype.JobStateCompleted || e.InboxDepth(t, e.id) != 0 {
+			return false
+		}
+		for _, j := range trailtest.Jobs[jobs.DrainArgs](t, e.Stack) {
+			if j.State != rivertype.JobStateCompleted {
+				return false
+			}
+		}
+		return true
 	})
 }
 
@@ -135,8 +143,8 @@ func (e *edits) nextSecond(t *testing.T, entity string, id int) {
 func (e *edits) quiet(t *testing.T) {
 	t.Helper()
 	trailtest.Eventually(t, "no pull or drain under way", func() bool {
-		return e.Count(t, `SELECT count(*) FROM river_job WHERE kind IN ('pull_offline', 'drain_inbox')
-			AND state NOT IN ('completed', 'cancelled', 'discarded')`) == 0
+		return len(trailtest.Jobs[jobs.OfflineArgs](t, e.Stack, trailtest.Unfinished...)) == 0 &&
+			len(trailtest.Jobs[jobs.DrainArgs](t, e.Stack, trailtest.Unfinished...)) == 0
 	})
 }
 
@@ -144,24 +152,25 @@ func (e *edits) quiet(t *testing.T) {
 // empty, else the stored value's kind ("unknown" for not known).
 func (e *edits) olds(t *testing.T, entity string, id int) map[string]string {
 	t.Helper()
-	rows, err := e.DB.Pool.Query(context.Background(), `SELECT field, coalesce(old_value->>'kind', ''), action
-		FROM history WHERE portal_id = $1 AND entity = $2 AND entity_id = $3`, e.id, entity, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	out := map[string]string{}
-	for rows.Next() {
-		var field, kind, action string
-		if err := rows.Scan(&field, &kind, &action); err != nil {
-			t.Fatal(err)
+	for _, r := range e.History(t, e.id, crmType(t, entity), int64(id)) {
+		if r.Action != "updated" {
+			t.Errorf("%s %d: a %s row", entity, id, r.Action)
 		}
-		if action != "updated" {
-			t.Errorf("%s %d: a %s row", entity, id, action)
-		}
-		out[field] = kind
+		var old struct{ Kind string }
+		_ = json.Unmarshal(r.OldValue, &old)
+		out[r.Field] = old.Kind
 	}
 	return out
+}
+
+func crmType(t *testing.T, name string) crm.Type {
+	t.Helper()
+	ct, ok := crm.ParseType(name)
+	if !ok {
+		t.Fatalf("no CRM type %q", name)
+	}
+	return ct
 }
 
 // TestFilledInFieldsRecorded: a field that was empty and is given a value
@@ -258,9 +267,10 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 				t.Errorf("history has fields %v, want exactly those filled in", got)
 			}
 			if c.source != "" {
-				if n := e.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = $2 AND entity_id = $3 AND source <> $4",
-					e.id, c.entity, c.id, c.source); n != 0 {
-					t.Errorf("%d rows with a source other than %s: another path recorded the edit", n, c.source)
+				for _, r := range e.History(t, e.id, crmType(t, c.entity), int64(c.id)) {
+					if r.Source != c.source {
+						t.Errorf("a row with source %s, not %s: another path recorded the edit", r.Source, c.source)
+					}
 				}
 			}
 		})
@@ -301,26 +311,17 @@ type histRow struct {
 
 func (e *edits) history(t *testing.T, id int) []histRow {
 	t.Helper()
-	rows, err := e.DB.Pool.Query(context.Background(), `SELECT action, field, author_id, changed_at
-		FROM history WHERE portal_id = $1 AND entity = 'deal' AND entity_id = $2 ORDER BY id`, e.id, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []histRow
-	for rows.Next() {
-		var r histRow
-		if err := rows.Scan(&r.action, &r.field, &r.author, &r.at); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
+	for _, r := range e.History(t, e.id, crm.Deal, int64(id)) {
+		out = append(out, histRow{action: r.Action, field: r.Field, author: r.AuthorID, at: r.ChangedAt})
 	}
 	return out
 }
 
 func (e *edits) deletedAt(t *testing.T, id int) bool {
 	t.Helper()
-	return e.Count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal' AND entity_id = $2 AND deleted_at IS NOT NULL", e.id, id) == 1
+	snap := e.Snapshot(t, e.id, crm.Deal, int64(id))
+	return snap != nil && snap.DeletedAt != nil
 }
 
 // TestForgedDeletions: a delete event is a hint to look, never proof. A
@@ -422,8 +423,10 @@ func TestForgedDeletions(t *testing.T) {
 		// An online delivery's auth[user_id] is not verified; the offline
 		// queue, at its next pull, names the deleter.
 		e.run(t, jobs.OfflineArgs{PortalID: e.id})
-		if n := e.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 4 AND author_id IS DISTINCT FROM $2", e.id, editor); n != 0 {
-			t.Errorf("%d rows of the deletion without its deleter after the offline queue was read", n)
+		for _, r := range e.history(t, 4) {
+			if r.author == nil || *r.author != editor {
+				t.Errorf("a row of the deletion without its deleter after the offline queue was read: %+v", r)
+			}
 		}
 	})
 
@@ -485,16 +488,12 @@ func TestForgedDeletions(t *testing.T) {
 		}
 	})
 
-	var far int
-	_ = e.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM history WHERE portal_id = $1
-		AND (changed_at < now() - interval '1 day' OR changed_at > now() + interval '1 day')`, e.id).Scan(&far)
-	if far != 0 {
-		t.Errorf("%d history rows carry a time far from now", far)
-	}
-	var raw []byte
-	_ = e.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(json_agg(author_id), '[]') FROM history WHERE portal_id = $1 AND author_id = 666`, e.id).Scan(&raw)
-	var authors []any
-	if json.Unmarshal(raw, &authors) != nil || len(authors) != 0 {
-		t.Errorf("history names the sender's author: %s", raw)
+	for _, r := range e.HistoryOf(t, e.id) {
+		if d := time.Since(r.ChangedAt); d > 24*time.Hour || d < -24*time.Hour {
+			t.Errorf("a history row carries a time far from now: %+v", r)
+		}
+		if r.AuthorID != nil && *r.AuthorID == 666 {
+			t.Errorf("history names the sender's author: %+v", r)
+		}
 	}
 }

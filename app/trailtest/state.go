@@ -61,25 +61,26 @@ func (s *Stack) Settings(tb testing.TB, portalID int64) *db.Settings {
 	return &st
 }
 
-// History is a record's history, oldest first.
+// History is a record's history in the order it was recorded.
 func (s *Stack) History(tb testing.TB, portalID int64, t crm.Type, id int64) []db.HistoryRow {
 	tb.Helper()
 	var rows []db.HistoryRow
 	err := s.DB.Bun.NewSelect().Model(&rows).
 		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t.String(), id).
-		Order("changed_at", "change_id", "id").Scan(context.Background())
+		Order("id").Scan(context.Background())
 	if err != nil {
 		tb.Fatalf("history of %s %d: %v", t, id, err)
 	}
 	return rows
 }
 
-// HistoryOf is every history row of the portal, oldest first.
+// HistoryOf is every history row of the portal in the order it was
+// recorded.
 func (s *Stack) HistoryOf(tb testing.TB, portalID int64) []db.HistoryRow {
 	tb.Helper()
 	var rows []db.HistoryRow
 	err := s.DB.Bun.NewSelect().Model(&rows).Where("portal_id = ?", portalID).
-		Order("changed_at", "change_id", "id").Scan(context.Background())
+		Order("id").Scan(context.Background())
 	if err != nil {
 		tb.Fatalf("history of portal %d: %v", portalID, err)
 	}
@@ -198,6 +199,20 @@ func Jobs[A river.JobArgs](tb testing.TB, s *Stack, states ...rivertype.JobState
 		out = append(out, j)
 	}
 	return out
+}
+
+// Job is the job with the id, as River reports it.
+func (s *Stack) Job(tb testing.TB, id int64) *rivertype.JobRow {
+	tb.Helper()
+	c, err := river.NewClient(riverpgxv5.New(s.DB.Pool), &river.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	j, err := c.JobGet(context.Background(), id)
+	if err != nil {
+		tb.Fatalf("job %d: %v", id, err)
+	}
+	return j
 }
 
 // Count runs a count query: for what no helper above reads.
