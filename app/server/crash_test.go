@@ -3,11 +3,15 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/jobs"
 )
 
 // TestWorkerKilledMidDrain kills the worker process while a drain waits on
@@ -36,7 +40,7 @@ func TestWorkerKilledMidDrain(t *testing.T) {
 		change(deal)
 	}
 	trailtest.Eventually(t, "a drain in flight", func() bool {
-		return s.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state = 'running'") == 1
+		return len(trailtest.Jobs[jobs.DrainArgs](t, s.Stack, rivertype.JobStateRunning)) == 1
 	})
 	w.Kill(t)
 
@@ -47,20 +51,25 @@ func TestWorkerKilledMidDrain(t *testing.T) {
 	if _, err := p.WaitDeliveries(context.Background(), 10); err != nil {
 		t.Fatal(err)
 	}
-	if n := s.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state = 'running'"); n != 1 {
+	if n := len(trailtest.Jobs[jobs.DrainArgs](t, s.Stack, rivertype.JobStateRunning)); n != 1 {
 		t.Fatalf("%d drains left running by the killed worker, want 1", n)
 	}
 
 	p.SetFaults(b24test.Faults{})
 	s.StartWorker(t, "worker-crash-test")
 	trailtest.Eventually(t, "every change recorded", func() bool {
-		return s.Count(t, `SELECT count(DISTINCT entity_id) FROM history WHERE portal_id = $1 AND field = 'TITLE'
-			AND new_value->>'text' LIKE 'crash test %'`, id) == 10
+		deals := map[int64]bool{}
+		for _, r := range s.HistoryOf(t, id) {
+			if r.Field == "TITLE" && strings.HasPrefix(trailtest.Text(r.NewValue), "crash test ") {
+				deals[r.EntityID] = true
+			}
+		}
+		return len(deals) == 10
 	})
-	if n := s.Count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND field = 'TITLE'`, id); n != 10 {
+	if n := trailtest.ByField(s.HistoryOf(t, id), "TITLE"); n != 10 {
 		t.Errorf("%d TITLE history rows for 10 changes", n)
 	}
 	trailtest.Eventually(t, "empty inbox", func() bool {
-		return s.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+		return s.InboxDepth(t, id) == 0
 	})
 }

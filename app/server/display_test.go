@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/trailtest"
 )
 
@@ -23,9 +24,14 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	if _, err := p.Install(); err != nil {
 		t.Fatal(err)
 	}
-	trailtest.Eventually(t, "baseline", func() bool {
-		return s.Count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 4
-	})
+	id := s.Installed(t, p)
+	changes := func(deal int64) int {
+		seen := map[int64]bool{}
+		for _, r := range s.History(t, id, crm.Deal, deal) {
+			seen[r.ChangeID] = true
+		}
+		return len(seen)
+	}
 	company, _ := p.Record("company", 2)
 	owner := p.Users()[2] // user 3
 	deal, err := p.AddRecord("deal", p.AdminID(), map[string]any{
@@ -38,13 +44,13 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	// Edits in quick succession can reach Trail as one change: wait for the
 	// creation first.
 	trailtest.Eventually(t, "the deal's creation", func() bool {
-		return s.Count(t, "SELECT count(DISTINCT change_id) FROM history WHERE entity = 'deal' AND entity_id = $1", deal) == 1
+		return changes(int64(deal)) == 1
 	})
 	if err := p.UpdateRecord("deal", deal, p.AdminID(), map[string]any{"CURRENCY_ID": "USD", "COMPANY_ID": "999"}); err != nil {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "the deal's two changes", func() bool {
-		return s.Count(t, "SELECT count(DISTINCT change_id) FROM history WHERE entity = 'deal' AND entity_id = $1", deal) == 2
+		return changes(int64(deal)) == 2
 	})
 	rec, _ := p.Record("deal", deal)
 	modified, err := time.Parse(time.RFC3339, rec["DATE_MODIFY"].(string))
@@ -55,8 +61,10 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	if portalOffset == 0 {
 		t.Fatal("the check needs a portal away from UTC")
 	}
-	if n := s.Count(t, "SELECT count(*) FROM history WHERE entity_id = $1 AND entity = 'deal' AND utc_offset IS DISTINCT FROM $2", deal, portalOffset); n != 0 {
-		t.Errorf("%d rows lack the portal's offset %d", n, portalOffset)
+	for _, r := range s.History(t, id, crm.Deal, int64(deal)) {
+		if r.UTCOffset == nil || int(*r.UTCOffset) != portalOffset {
+			t.Errorf("a row lacks the portal's offset %d: %+v", portalOffset, r)
+		}
 	}
 
 	// The admin keeps the portal's zone: the tab shows the portal's time.
@@ -147,7 +155,12 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "the deletion", func() bool {
-		return s.Count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = $1 AND action = 'deleted' AND utc_offset = $2", deal, portalOffset) > 0
+		for _, r := range s.History(t, id, crm.Deal, int64(deal)) {
+			if r.Action == "deleted" && r.UTCOffset != nil && int(*r.UTCOffset) == portalOffset {
+				return true
+			}
+		}
+		return false
 	})
 	if strings.Contains(log.String(), "level=ERROR") {
 		t.Errorf("errors logged:\n%s", log.String())

@@ -51,18 +51,13 @@ func TestInstallerPage(t *testing.T) {
 	if err := p.CompleteInstall(); err != nil { // what the SDK's installFinish does
 		t.Fatal(err)
 	}
-	trailtest.Eventually(t, "baseline", func() bool {
-		return s.Count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 4
-	})
-	if n := s.Count(t, "SELECT count(*) FROM installations WHERE member_id = $1 AND status = 'active'", p.MemberID()); n != 1 {
-		t.Fatalf("installations = %d", n)
-	}
+	s.Installed(t, p) // active, baseline copied
 	// A forged installer form (wrong refresh token) stores nothing new.
 	form.Set("REFRESH_ID", "not-a-token")
 	form.Set("member_id", "ffffffffffffffffffffffffffffffff")
 	resp, _ = http.PostForm(s.Base+"/bitrix/install", form)
 	readBody(t, resp)
-	if resp.StatusCode != 401 || s.Count(t, "SELECT count(*) FROM installations") != 1 {
+	if resp.StatusCode != 401 || len(s.Installations(t)) != 1 {
 		t.Fatalf("forged installer form = %d", resp.StatusCode)
 	}
 }

@@ -1,7 +1,7 @@
 package server_test
 
 import (
-	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/jobs"
 )
 
 // crmEvent is ONCRMDEALUPDATE as an automation's change arrives: the
@@ -40,11 +42,12 @@ func TestIntakeRejects(t *testing.T) {
 		}
 	}
 	aID, bID := s.Installed(t, a), s.Installed(t, b)
-	trace := func() (inbox, jobs int, installs string) {
-		inbox = s.Count(t, "SELECT count(*) FROM inbox")
-		jobs = s.Count(t, "SELECT count(*) FROM river_job WHERE kind IN ('drain_inbox', 'pull_offline', 'setup_portal')")
-		_ = s.DB.Pool.QueryRow(context.Background(), `SELECT string_agg(member_id || client_endpoint || encode(application_token_hash, 'hex') || status, ',' ORDER BY id)
-			FROM installations`).Scan(&installs)
+	trace := func() (inbox, queued int, installs string) {
+		inbox = s.InboxDepth(t, aID) + s.InboxDepth(t, bID)
+		queued = len(trailtest.Jobs[jobs.DrainArgs](t, s.Stack)) + len(trailtest.Jobs[jobs.OfflineArgs](t, s.Stack)) + len(trailtest.Jobs[jobs.SetupArgs](t, s.Stack))
+		for _, in := range s.Installations(t) {
+			installs += fmt.Sprintf("%s %s %x %s,", in.MemberID, in.ClientEndpoint, in.ApplicationTokenHash, in.Status)
+		}
 		return
 	}
 	inbox0, jobs0, installs0 := trace()
@@ -101,8 +104,8 @@ func TestIntakeRejects(t *testing.T) {
 	if installs1 != installs0 {
 		t.Errorf("rejected deliveries changed installations:\n%s\n%s", installs0, installs1)
 	}
-	if n := s.Count(t, "SELECT count(*) FROM installations WHERE id NOT IN ($1, $2)", aID, bID); n != 0 {
-		t.Errorf("%d installations appeared", n)
+	if n := len(s.Installations(t)); n != 2 {
+		t.Errorf("%d installations, want the 2 installed", n)
 	}
 }
 
@@ -136,17 +139,18 @@ func TestIntakeIgnoresNamedDomain(t *testing.T) {
 		t.Fatalf("status %d, want 200", got)
 	}
 	trailtest.Eventually(t, "history of the change", func() bool {
-		return s.Count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 3
-			AND field = 'TITLE' AND new_value->>'text' = 'Seen via the stored endpoint'`, id) == 1
+		n := 0
+		for _, r := range s.History(t, id, crm.Deal, 3) {
+			if r.Field == "TITLE" && trailtest.Text(r.NewValue) == "Seen via the stored endpoint" {
+				n++
+			}
+		}
+		return n == 1
 	})
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the host the event named got %d requests", n)
 	}
-	var endpoint string
-	if err := s.DB.Pool.QueryRow(context.Background(), "SELECT client_endpoint FROM installations WHERE id = $1", id).Scan(&endpoint); err != nil {
-		t.Fatal(err)
-	}
-	if endpoint != p.ClientEndpoint() {
+	if endpoint := s.InstallationOf(t, id).ClientEndpoint; endpoint != p.ClientEndpoint() {
 		t.Errorf("client_endpoint = %s, want %s", endpoint, p.ClientEndpoint())
 	}
 }

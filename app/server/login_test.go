@@ -21,9 +21,7 @@ func TestLoginWithBitrix24(t *testing.T) {
 	if _, err := p.Install(); err != nil {
 		t.Fatal(err)
 	}
-	trailtest.Eventually(t, "installed", func() bool {
-		return s.Count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 4
-	})
+	s.Installed(t, p)
 	// The emulator's client reaches portal hosts; Trail is on plain loopback.
 	portal := s.Emu.Client()
 	portal.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

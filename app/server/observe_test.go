@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"log/slog"
 	"strings"
 	"testing"
@@ -35,7 +34,7 @@ func TestObservability(t *testing.T) {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "both edits recorded", func() bool {
-		return s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND field = 'TITLE'", id) == 2
+		return trailtest.ByField(s.HistoryOf(t, id), "TITLE") == 2
 	})
 	if s.post(t, "/bitrix/events", crmEvent(p, p.MemberID(), "0123456789abcdef0123456789abcdef", 3)) != 401 {
 		t.Error("a wrong application token was not refused")
@@ -50,11 +49,8 @@ func TestObservability(t *testing.T) {
 			}
 		}
 	}
-	var access, refresh []byte
-	if err := s.DB.Pool.QueryRow(context.Background(), "SELECT access_token, refresh_token FROM installations WHERE id = $1", id).Scan(&access, &refresh); err != nil {
-		t.Fatal(err)
-	}
-	for col, sealed := range map[string][]byte{"access_token": access, "refresh_token": refresh} {
+	in := s.InstallationOf(t, id)
+	for col, sealed := range map[string][]byte{"access_token": in.AccessToken, "refresh_token": in.RefreshToken} {
 		plain, err := s.Config.Keys.Open(sealed, db.TokenAD(p.MemberID(), col))
 		if err != nil {
 			t.Fatalf("open stored %s: %v", col, err)
@@ -95,7 +91,7 @@ func TestObservability(t *testing.T) {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "purge", func() bool {
-		return s.Count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'purged'", id) == 1
+		return s.InstallationOf(t, id).Status == db.StatusPurged
 	})
 	_ = s.Stop() // the log is complete once Trail has stopped
 

@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/jobs"
 )
@@ -24,7 +27,7 @@ func TestOneChangeThreePaths(t *testing.T) {
 	id := s.Installed(t, p)
 	const deal = 2
 	rows := func() int {
-		return s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2", id, deal)
+		return len(s.History(t, id, crm.Deal, deal))
 	}
 	if err := p.UpdateRecord("deal", deal, p.AdminID(), map[string]any{"TITLE": "Three ways"}); err != nil {
 		t.Fatal(err)
@@ -33,9 +36,8 @@ func TestOneChangeThreePaths(t *testing.T) {
 	// The same change was queued for event.offline.get, and ONOFFLINEEVENT
 	// told Trail to pull it.
 	trailtest.Eventually(t, "the offline pull done and drained", func() bool {
-		return s.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'pull_offline' AND state = 'completed'") >= 1 &&
-			s.Count(t, "SELECT count(*) FROM api_calls WHERE portal_id = $1 AND method = 'event.offline.get'", id) >= 1 &&
-			s.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+		return len(trailtest.Jobs[jobs.OfflineArgs](t, s.Stack, rivertype.JobStateCompleted)) >= 1 &&
+			s.APICalls(t, id, "event.offline.get") >= 1 && s.InboxDepth(t, id) == 0
 	})
 
 	rc, err := jobs.NewClient(jobs.Deps{DB: s.DB, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, jobs.Options{})
@@ -47,8 +49,7 @@ func TestOneChangeThreePaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "reconciliation done and drained", func() bool {
-		return s.Count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'", res.Job.ID) == 1 &&
-			s.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+		return s.Job(t, res.Job.ID).State == rivertype.JobStateCompleted && s.InboxDepth(t, id) == 0
 	})
 	// Bitrix24 repeats a delivery it thinks failed: the same body again.
 	var replayed bool
@@ -64,13 +65,17 @@ func TestOneChangeThreePaths(t *testing.T) {
 		t.Fatal("no online delivery to replay")
 	}
 	trailtest.Eventually(t, "the replay drained", func() bool {
-		return s.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state <> 'completed'") == 0 &&
-			s.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+		for _, j := range trailtest.Jobs[jobs.DrainArgs](t, s.Stack) {
+			if j.State != rivertype.JobStateCompleted {
+				return false
+			}
+		}
+		return s.InboxDepth(t, id) == 0
 	})
 	if n := rows(); n != 1 {
 		t.Errorf("the change has %d history rows, want 1", n)
 	}
-	if n := s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id); n != 1 {
+	if n := len(s.HistoryOf(t, id)); n != 1 {
 		t.Errorf("%d history rows in all, want 1", n)
 	}
 }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -29,23 +28,9 @@ func (s *stack) installAll(t *testing.T, portals []*b24test.Portal) map[string]i
 		}()
 	}
 	wg.Wait()
-	trailtest.Eventually(t, fmt.Sprintf("%d portals installed and synced", len(portals)), func() bool {
-		return s.Count(t, `SELECT count(*) FROM installations i WHERE status = 'active'
-			AND (SELECT count(*) FROM sync_state WHERE portal_id = i.id AND state = 'done') = 4`) == len(portals)
-	})
 	ids := map[string]int64{}
-	rows, err := s.DB.Pool.Query(context.Background(), "SELECT member_id, id FROM installations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m string
-		var id int64
-		if err := rows.Scan(&m, &id); err != nil {
-			t.Fatal(err)
-		}
-		ids[m] = id
+	for _, p := range portals {
+		ids[p.MemberID()] = s.Installed(t, p)
 	}
 	return ids
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/trailtest"
 )
 
@@ -71,14 +72,13 @@ func TestHistoryTab(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	trailtest.Eventually(t, "baseline", func() bool {
-		return s.Count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
-	})
+	id := s.Installed(t, p)
+	s.Installed(t, other)
 	if err := p.UpdateRecord("deal", 3, 2, map[string]any{"TITLE": "Tab test title"}); err != nil {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "history", func() bool {
-		return s.Count(t, "SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id WHERE i.member_id = $1 AND entity_id = 3", p.MemberID()) == 1
+		return len(s.History(t, id, crm.Deal, 3)) == 1
 	})
 
 	resp := framePost(t, s.Base, "/bitrix/tab", p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)

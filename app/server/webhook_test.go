@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/server"
 	"github.com/trailhq/trail/app/trailtest"
@@ -27,9 +28,9 @@ func TestWebhookMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "baseline over the webhook", func() bool {
-		return s.Count(t, "SELECT count(*) FROM sync_state WHERE portal_id = $1 AND state = 'done'", in.ID) == 4
+		return s.SyncsDone(t, in.ID) == 4
 	})
-	if got := s.Count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal'", in.ID); got != 15 {
+	if got := s.Snapshots(t, in.ID, crm.Deal); got != 15 {
 		t.Fatalf("deal snapshots = %d, want 15", got)
 	}
 	if err := p.UpdateRecord("deal", 2, 3, map[string]any{"TITLE": "Via outgoing webhook"}); err != nil {
@@ -54,6 +55,12 @@ func TestWebhookMode(t *testing.T) {
 		t.Fatalf("outgoing webhook delivery = %d", code)
 	}
 	trailtest.Eventually(t, "history", func() bool {
-		return s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 2 AND field = 'TITLE' AND source = 'unknown'", in.ID) == 1
+		n := 0
+		for _, r := range s.History(t, in.ID, crm.Deal, 2) {
+			if r.Field == "TITLE" && r.Source == "unknown" {
+				n++
+			}
+		}
+		return n == 1
 	})
 }

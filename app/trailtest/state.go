@@ -299,3 +299,21 @@ func (s *Stack) APICalls(tb testing.TB, portalID int64, method string) int {
 	}
 	return int(n)
 }
+
+// Text is the text of a stored value, "" when it has none.
+func Text(v json.RawMessage) string {
+	var x struct{ Text string }
+	_ = json.Unmarshal(v, &x)
+	return x.Text
+}
+
+// Installations are every installation Trail keeps, of any portal, in the
+// order they were made: for checks that nothing appeared or changed.
+func (s *Stack) Installations(tb testing.TB) []db.Installation {
+	tb.Helper()
+	var all []db.Installation
+	if err := s.DB.Bun.NewSelect().Model(&all).Order("id").Scan(context.Background()); err != nil {
+		tb.Fatalf("installations: %v", err)
+	}
+	return all
+}
