@@ -68,13 +68,12 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	}
 
 	// The admin keeps the portal's zone: the tab shows the portal's time.
-	resp := framePost(t, s.Base, "/bitrix/tab", p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(deal)+`"}`)
-	body := readBody(t, resp)
-	if resp.StatusCode != 200 {
-		t.Fatalf("tab = %d", resp.StatusCode)
+	f, status, body := s.OpenTab(t, p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
+	if status != 200 {
+		t.Fatalf("tab = %d", status)
 	}
 	if want := modified.Format("02.01.2006 15:04"); !strings.Contains(body, ">"+want+"</time>") || !strings.Contains(body, modified.Format("-07:00")+`"`) {
-		t.Errorf("the tab does not show the portal's time %s (%s):\n%s", want, modified.Format(time.RFC3339), between(body, `<ol id="timeline"`, `</ol>`))
+		t.Errorf("the tab does not show the portal's time %s (%s):\n%s", want, modified.Format(time.RFC3339), trailtest.Between(body, `<ol id="timeline"`, `</ol>`))
 	}
 	// Every ID-valued field shows a name (the newest entry comes first).
 	for field, want := range map[string][]string{
@@ -86,7 +85,7 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 		"STAGE_ID":       {"New"},
 		"ASSIGNED_BY_ID": {owner.Name + " " + owner.LastName},
 	} {
-		row := between(body, `data-field="`+field+`"`, "</tr>")
+		row := trailtest.Between(body, `data-field="`+field+`"`, "</tr>")
 		for _, w := range want {
 			if !strings.Contains(row, w) {
 				t.Errorf("%s shows %q, want %q in it", field, row, w)
@@ -96,12 +95,11 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	if !strings.Contains(body, "quick succession") {
 		t.Error("the tab's help does not say that quick edits can merge")
 	}
-	token := between(body, `data-session="`, `"`)
 
 	// The CSV: ISO 8601 times with the portal's offset, names, no formulas.
-	r, out := getWith(t, s.Base+"/tab/deal/"+itoaInt(deal)+"/export.csv", token)
-	if r.StatusCode != 200 {
-		t.Fatalf("export = %d", r.StatusCode)
+	status, out := f.Get("/tab/deal/" + itoaInt(deal) + "/export.csv")
+	if status != 200 {
+		t.Fatalf("export = %d", status)
 	}
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil {
@@ -130,9 +128,9 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	}
 
 	// A user with a zone of their own sees it (user 2 works in Moscow time).
-	resp = framePost(t, s.Base, "/bitrix/tab", p, 2, "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(deal)+`"}`)
+	_, _, body = s.OpenTab(t, p, 2, "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
 	moscow, _ := time.LoadLocation("Europe/Moscow")
-	if body := readBody(t, resp); !strings.Contains(body, ">"+modified.In(moscow).Format("02.01.2006 15:04")+"</time>") {
+	if !strings.Contains(body, ">"+modified.In(moscow).Format("02.01.2006 15:04")+"</time>") {
 		t.Errorf("user 2 does not see Moscow time")
 	}
 
@@ -140,15 +138,15 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	for _, q := range []string{"field=TITLE%00", "field=" + strings.Repeat("A", 101), "from=0000-01-01", "to=99999-01-01",
 		"from=1969-12-31", "person=-1", "after=-9223372036854775808_1", "after=9223372036854775807_1", "after=1_0", "after=x"} {
 		for _, path := range []string{"/entries?", "/export.csv?"} {
-			r, msg := getWith(t, s.Base+"/tab/deal/"+itoaInt(deal)+path+q, token)
-			if r.StatusCode != 400 || !strings.Contains(msg, "must be") {
-				t.Errorf("%s%s = %d %q, want 400 with a reason", path, q, r.StatusCode, msg)
+			status, msg := f.Get("/tab/deal/" + itoaInt(deal) + path + q)
+			if status != 400 || !strings.Contains(msg, "must be") {
+				t.Errorf("%s%s = %d %q, want 400 with a reason", path, q, status, msg)
 			}
 		}
 	}
 	q := url.Values{"field": {"TITLE"}, "from": {"2020-01-01"}, "to": {"2999-12-31"}}
-	if r, frag := getWith(t, s.Base+"/tab/deal/"+itoaInt(deal)+"/entries?"+q.Encode(), token); r.StatusCode != 200 || !strings.Contains(frag, "HYPERLINK") {
-		t.Errorf("a good filter = %d", r.StatusCode)
+	if status, frag := f.Get("/tab/deal/" + itoaInt(deal) + "/entries?" + q.Encode()); status != 200 || !strings.Contains(frag, "HYPERLINK") {
+		t.Errorf("a good filter = %d", status)
 	}
 	// A deletion carries the offset of the record's last known state.
 	if err := p.DeleteRecord("deal", deal, p.AdminID()); err != nil {

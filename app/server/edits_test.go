@@ -277,10 +277,9 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 	}
 
 	// The tab says so, rather than showing the field as emptied.
-	resp := framePost(t, e.Base, "/bitrix/tab", e.p, e.p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"6"}`)
-	body := readBody(t, resp)
-	if resp.StatusCode != 200 || !strings.Contains(body, `class="old unknown"`) || !strings.Contains(body, "earlier value unknown") {
-		t.Errorf("tab of deal 6 = %d, lacks the unknown earlier value:\n%s", resp.StatusCode, body)
+	_, status, body := e.OpenTab(t, e.p, e.p.AdminID(), "CRM_DEAL_DETAIL_TAB", "6")
+	if status != 200 || !strings.Contains(body, `class="old unknown"`) || !strings.Contains(body, "earlier value unknown") {
+		t.Errorf("tab of deal 6 = %d, lacks the unknown earlier value:\n%s", status, body)
 	}
 }
 

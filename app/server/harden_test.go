@@ -367,12 +367,11 @@ func TestRenewalNeedsTicket(t *testing.T) {
 	}
 
 	ticketOf := func(userID int) string {
-		resp := framePost(t, s.Base, "/bitrix/tab", p, userID, "CRM_DEAL_DETAIL_TAB", `{"ID":"1"}`)
-		ticket := between(readBody(t, resp), `data-renewal="`, `"`)
-		if resp.StatusCode != http.StatusOK || ticket == "" {
-			t.Fatalf("tab of user %d = %d without a renewal ticket", userID, resp.StatusCode)
+		f, status, _ := s.OpenTab(t, p, userID, "CRM_DEAL_DETAIL_TAB", "1")
+		if status != http.StatusOK || f.Renewal == "" {
+			t.Fatalf("tab of user %d = %d without a renewal ticket", userID, status)
 		}
-		return ticket
+		return f.Renewal
 	}
 	admin, err := p.IssueTokens(p.AdminID())
 	if err != nil {
@@ -385,8 +384,8 @@ func TestRenewalNeedsTicket(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("X-Session-Token") == "" || resp.Header.Get("X-Renewal-Ticket") == "" {
 		t.Fatalf("renewal with the page's ticket = %d, want 204 with a session and the next ticket", resp.StatusCode)
 	}
-	if r, _ := getWith(t, s.Base+"/tab/deal/1/entries", resp.Header.Get("X-Session-Token")); r.StatusCode != http.StatusOK {
-		t.Errorf("the renewed session reads the tab's record: %d", r.StatusCode)
+	if status, _ := s.Page(t, resp.Header.Get("X-Session-Token")).Get("/tab/deal/1/entries"); status != http.StatusOK {
+		t.Errorf("the renewed session reads the tab's record: %d", status)
 	}
 }
 
@@ -407,7 +406,7 @@ func TestDemotedAdminLosesSettings(t *testing.T) {
 		f.Del("PLACEMENT_OPTIONS")
 		return f
 	}())
-	token, ticket := between(body, `data-session="`, `"`), between(body, `data-renewal="`, `"`)
+	token, ticket := trailtest.Between(body, `data-session="`, `"`), trailtest.Between(body, `data-renewal="`, `"`)
 	if resp.StatusCode != http.StatusOK || token == "" || ticket == "" {
 		t.Fatalf("settings page = %d without session or ticket", resp.StatusCode)
 	}

@@ -43,9 +43,9 @@ func TestInstallerPage(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "/bitrix/install/status") || !strings.Contains(body, "Установка Trail") {
 		t.Fatalf("installer page = %d:\n%s", resp.StatusCode, body)
 	}
-	token := between(body, `data-session="`, `"`)
+	page := s.Page(t, trailtest.Between(body, `data-session="`, `"`))
 	trailtest.Eventually(t, "setup done", func() bool {
-		_, frag := getWith(t, s.Base+"/bitrix/install/status", token)
+		_, frag := page.Get("/bitrix/install/status")
 		return strings.Contains(frag, "data-install-ready")
 	})
 	if err := p.CompleteInstall(); err != nil { // what the SDK's installFinish does

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/metrics"
 	"github.com/trailhq/trail/app/secret"
@@ -73,9 +74,7 @@ func newTenants(t *testing.T) *tenants {
 			t.Fatal(err)
 		}
 	}
-	trailtest.Eventually(t, "baselines", func() bool {
-		return s.Count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
-	})
+	aID, bID := s.Installed(t, a), s.Installed(t, b)
 	tn := &tenants{s: s, a: a, b: b, aOrigin: "http://" + a.Domain(), aMarker: "Seen only by portal A"}
 	const bMarker = "Seen only by portal B"
 	if err := a.UpdateRecord("deal", 3, 2, map[string]any{"TITLE": tn.aMarker}); err != nil {
@@ -85,23 +84,24 @@ func newTenants(t *testing.T) *tenants {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "both changes", func() bool {
-		return s.Count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = 3") == 2
+		return len(s.History(t, aID, crm.Deal, 3))+len(s.History(t, bID, crm.Deal, 3)) == 2
 	})
 	tn.secretsOfB = []string{bMarker, b.MemberID(), b.Domain()}
-	tn.tabA = sessionOf(t, framePost(t, s.Base, "/bitrix/tab", a, a.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`))
-	tn.appA = sessionOf(t, framePost(t, s.Base, "/bitrix/app", a, a.AdminID(), "DEFAULT", `{}`))
+	tab, status, _ := s.OpenTab(t, a, a.AdminID(), "CRM_DEAL_DETAIL_TAB", "3")
+	tn.tabA = sessionOf(t, tab, status)
+	app, status, _ := s.OpenApp(t, a, a.AdminID())
+	tn.appA = sessionOf(t, app, status)
 	tn.bInstallRows = tn.installationOfB(t)
 	return tn
 }
 
-func sessionOf(t *testing.T, r *http.Response) string {
+// sessionOf is the session of a page that must have opened one.
+func sessionOf(t *testing.T, f *trailtest.Frame, status int) string {
 	t.Helper()
-	body := readBody(t, r)
-	tok := between(body, `data-session="`, `"`)
-	if r.StatusCode != 200 || tok == "" {
-		t.Fatalf("frame POST = %d, no session in the page", r.StatusCode)
+	if status != 200 || f.Session == "" {
+		t.Fatalf("frame POST = %d, no session in the page", status)
 	}
-	return tok
+	return f.Session
 }
 
 // installationOfB is B's installation and settings as text, to see that
@@ -158,13 +158,12 @@ var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Reques
 // framePOST posts a frame form with A's user token, for member.
 func (tn *tenants) framePOST(t *testing.T, path, member, placement, options string) exchange {
 	t.Helper()
-	tok, err := tn.a.IssueTokens(tn.a.AdminID())
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A's people see A's application token in every frame of A.
-	r := framePostAuth(t, tn.s.Base, path, member, tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), placement, options)
-	return exchange{name: "POST " + path + " member " + member, resp: r, body: readBody(t, r)}
+	form := trailtest.FrameForm(t, tn.a, tn.a.AdminID(), placement, options)
+	form.Set("member_id", member)
+	form.Del("REFRESH_ID")
+	r, body := tn.s.PostFrame(t, path, tn.a.Domain(), form)
+	return exchange{name: "POST " + path + " member " + member, resp: r, body: body}
 }
 
 // eventForm is an event delivery of portal member signed with A's tokens.
@@ -286,9 +285,8 @@ func TestEveryRoute(t *testing.T) {
 	t.Run("headers", func(t *testing.T) {
 		// Error pages too: an unknown page, a refused employee.
 		all = append(all, tn.do(t, "GET unknown page", "GET", "/no-such-page", "", nil))
-		tok, _ := tn.a.IssueTokens(2)
-		r := framePostAuth(t, tn.s.Base, "/bitrix/app", tn.a.MemberID(), tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), "DEFAULT", "{}")
-		refused := exchange{name: "POST /bitrix/app as an employee", resp: r, body: readBody(t, r), portalPage: true}
+		f, _, body := tn.s.OpenApp(t, tn.a, 2)
+		refused := exchange{name: "POST /bitrix/app as an employee", resp: f.Response, body: body, portalPage: true}
 		if refused.resp.StatusCode != 403 {
 			t.Errorf("%s = %d, want 403", refused.name, refused.resp.StatusCode)
 		}

@@ -176,15 +176,15 @@ func TestEmployeeCannotTakeOverInstallation(t *testing.T) {
 	// The administrator re-opening the installer: in, as an administrator,
 	// and nothing changes (not even the application token the form names).
 	status, body := s.postPage(t, "/bitrix/install?DOMAIN="+p.Domain()+"&LANG=en", installerForm(p, tokensOf(t, p, p.AdminID()), chosen))
-	token := between(body, `data-session="`, `"`)
+	token := trailtest.Between(body, `data-session="`, `"`)
 	if status != 200 || token == "" {
 		t.Fatalf("administrator's installer page = %d: %.300s", status, body)
 	}
 	if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
 		t.Fatalf("re-opening the installer changed the installation:\n%+v\n%+v", before, after)
 	}
-	if resp, _ := getWith(t, s.Base+"/settings/health", token); resp.StatusCode != 200 {
-		t.Errorf("settings with the installer's session = %d", resp.StatusCode)
+	if status, _ := s.Page(t, token).Get("/settings/health"); status != 200 {
+		t.Errorf("settings with the installer's session = %d", status)
 	}
 	s.recordsEdit(t, p, id, 9, "9009")
 }

@@ -24,6 +24,14 @@ type Frame struct {
 	Session, Renewal string
 	// Context is the record the page shows ("deal:3"), for renewals.
 	Context string
+	// Response is the last answer, its body read.
+	Response *http.Response
+}
+
+// Page is a page holding the session token ("" for none: what anybody's
+// requests look like).
+func (s *Stack) Page(tb testing.TB, session string) *Frame {
+	return &Frame{tb: tb, s: s, Session: session}
 }
 
 // FrameForm is the form a portal posts to open one of the app's
@@ -81,6 +89,13 @@ func (f *Frame) Do(method, path string, form url.Values) (int, string) {
 	return f.send(method, path, form, true)
 }
 
+// Get fetches a path with the page's session as a plain request (a
+// download, a link), and returns status and body.
+func (f *Frame) Get(path string) (int, string) {
+	f.tb.Helper()
+	return f.send("GET", path, nil, false)
+}
+
 // Must is Do that expects a status.
 func (f *Frame) Must(want int, method, path string, form url.Values) string {
 	f.tb.Helper()
@@ -133,6 +148,7 @@ func (f *Frame) send(method, path string, form url.Values, htmx bool) (int, stri
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	f.Response = resp
 	if c := resp.Header.Values("Set-Cookie"); len(c) > 0 {
 		f.tb.Errorf("%s %s set a cookie: %v", method, path, c)
 	}
@@ -145,12 +161,33 @@ func (f *Frame) send(method, path string, form url.Values, htmx bool) (int, stri
 	return resp.StatusCode, string(b)
 }
 
-// Between is the text of s between the first a and the next b.
+// PostFrame posts a frame form as it could be forged (any member_id,
+// application token, user token and DOMAIN) and returns the answer with
+// its body read.
+func (s *Stack) PostFrame(tb testing.TB, path, domain string, form url.Values) (*http.Response, string) {
+	tb.Helper()
+	resp, err := http.PostForm(s.Base+FramePath(path, domain), form)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// Between is the text of s between the first a and the next b, "" when
+// there is none.
 func Between(s, a, b string) string {
 	_, s, ok := strings.Cut(s, a)
 	if !ok {
 		return ""
 	}
-	s, _, _ = strings.Cut(s, b)
+	s, _, ok = strings.Cut(s, b)
+	if !ok {
+		return ""
+	}
 	return s
 }
