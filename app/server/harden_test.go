@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/app/web"
 	"github.com/trailhq/trail/db"
 )
 
@@ -59,31 +59,15 @@ func hardenedStack(t *testing.T, so trailtest.Options) (*stack, *b24test.Portal)
 // with its body read.
 func (s *stack) send(t *testing.T, method, path, addr, token string, form url.Values) (*http.Response, string) {
 	t.Helper()
-	var body io.Reader
-	if method == "GET" && form != nil {
-		path += "?" + form.Encode()
-	} else if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, s.Base+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	h := http.Header{}
 	if addr != "" {
-		req.Header.Set(clientHeader, addr)
+		h.Set(clientHeader, addr)
 	}
 	if token != "" {
-		req.Header.Set("X-Session-Token", token)
-		req.Header.Set("HX-Request", "true")
+		h.Set(web.SessionHeader, token)
+		h.Set("HX-Request", "true")
 	}
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, readBody(t, resp)
+	return s.Do(t, method, path, form, h)
 }
 
 func randomHex(t *testing.T) string {
@@ -324,7 +308,7 @@ func TestLoginDoesNotTellWhichPortalsUseTrail(t *testing.T) {
 	// The portal signs its administrator in for a sign-in started for
 	// another domain: Trail refuses it.
 	portal := s.Emu.Client()
-	portal.CheckRedirect = noRedirects.CheckRedirect
+	portal.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	authorize := *installed
 	q := authorize.Query()
 	q.Set("state", other.Query().Get("state"))

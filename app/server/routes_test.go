@@ -128,32 +128,13 @@ type exchange struct {
 
 func (tn *tenants) do(t *testing.T, name, method, path, token string, form url.Values) exchange {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, tn.s.Base+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	h := http.Header{}
 	if token != "" {
-		req.Header.Set(web.SessionHeader, token)
+		h.Set(web.SessionHeader, token)
 	}
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return exchange{name: name, resp: resp, body: readBody(t, resp)}
+	resp, body := tn.s.Do(t, method, path, form, h)
+	return exchange{name: name, resp: resp, body: body}
 }
-
-// noRedirects shows redirects as they are: where they lead is part of the
-// answer.
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-	return http.ErrUseLastResponse
-}}
 
 // framePOST posts a frame form with A's user token, for member.
 func (tn *tenants) framePOST(t *testing.T, path, member, placement, options string) exchange {

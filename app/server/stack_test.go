@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"io"
-	"net/http"
 	"net/url"
 	"testing"
 
@@ -21,11 +19,6 @@ func newStack(t testing.TB, o trailtest.Options) *stack {
 // post sends a form body to one of Trail's handlers and returns the status.
 func (s *stack) post(t testing.TB, path string, form url.Values) int {
 	t.Helper()
-	resp, err := http.PostForm(s.Base+path, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	resp, _ := s.Do(t, "POST", path, form, nil)
 	return resp.StatusCode
 }

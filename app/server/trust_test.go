@@ -107,11 +107,8 @@ func installerForm(p *b24test.Portal, tok b24test.Tokens, appToken string) url.V
 // postPage posts a form and returns status and body.
 func (s *stack) postPage(t *testing.T, path string, form url.Values) (int, string) {
 	t.Helper()
-	resp, err := http.PostForm(s.Base+path, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, readBody(t, resp)
+	resp, body := s.Do(t, "POST", path, form, nil)
+	return resp.StatusCode, body
 }
 
 // An employee's own tokens, posted as an install (both flavours, and to the

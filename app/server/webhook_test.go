@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"testing"
 
@@ -41,12 +40,7 @@ func TestWebhookMode(t *testing.T) {
 			"event": {"ONCRMDEALUPDATE"}, "data[FIELDS][ID]": {"2"}, "ts": {"1700000000"},
 			"auth[domain]": {p.Domain()}, "auth[member_id]": {p.MemberID()}, "auth[application_token]": {token},
 		}
-		resp, err := http.PostForm(s.Base+"/bitrix/events", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		readBody(t, resp)
-		return resp.StatusCode
+		return s.post(t, "/bitrix/events", form)
 	}
 	if code := send("wrong-token"); code != 401 {
 		t.Fatalf("wrong application token = %d, want 401", code)

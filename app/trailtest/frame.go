@@ -123,31 +123,14 @@ func (f *Frame) Renew() int {
 
 func (f *Frame) send(method, path string, form url.Values, htmx bool) (int, string) {
 	f.tb.Helper()
-	var body io.Reader
-	if method == "GET" && form != nil {
-		path += "?" + form.Encode()
-	} else if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, f.s.Base+path, body)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	h := http.Header{}
 	if f.Session != "" {
-		req.Header.Set(web.SessionHeader, f.Session)
+		h.Set(web.SessionHeader, f.Session)
 	}
 	if htmx {
-		req.Header.Set("HX-Request", "true")
+		h.Set("HX-Request", "true")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, body := f.s.Do(f.tb, method, path, form, h)
 	f.Response = resp
 	if c := resp.Header.Values("Set-Cookie"); len(c) > 0 {
 		f.tb.Errorf("%s %s set a cookie: %v", method, path, c)
@@ -158,15 +141,31 @@ func (f *Frame) send(method, path string, form url.Values, htmx bool) (int, stri
 	if t := resp.Header.Get(web.RenewalHeader); t != "" {
 		f.Renewal = t
 	}
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, body
 }
 
-// PostFrame posts a frame form as it could be forged (any member_id,
-// application token, user token and DOMAIN) and returns the answer with
-// its body read.
-func (s *Stack) PostFrame(tb testing.TB, path, domain string, form url.Values) (*http.Response, string) {
+// Do sends one request to Trail with the headers and returns the answer
+// as it is (a redirect is not followed) with its body read. GET and HEAD
+// requests carry form as the query, others as a form body.
+func (s *Stack) Do(tb testing.TB, method, path string, form url.Values, header http.Header) (*http.Response, string) {
 	tb.Helper()
-	resp, err := http.PostForm(s.Base+FramePath(path, domain), form)
+	var body io.Reader
+	if (method == "GET" || method == "HEAD") && form != nil {
+		path += "?" + form.Encode()
+	} else if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, s.Base+path, body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -176,6 +175,20 @@ func (s *Stack) PostFrame(tb testing.TB, path, domain string, form url.Values) (
 		tb.Fatal(err)
 	}
 	return resp, string(b)
+}
+
+// noRedirects shows redirects as they are: where they lead is part of the
+// answer.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
+}}
+
+// PostFrame posts a frame form as it could be forged (any member_id,
+// application token, user token and DOMAIN) and returns the answer with
+// its body read.
+func (s *Stack) PostFrame(tb testing.TB, path, domain string, form url.Values) (*http.Response, string) {
+	tb.Helper()
+	return s.Do(tb, "POST", FramePath(path, domain), form, nil)
 }
 
 // Between is the text of s between the first a and the next b, "" when
