@@ -120,7 +120,7 @@ func TestForgedFrameFlood(t *testing.T) {
 	t.Parallel()
 	s, p := hardenedStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 31}})
 	refused := func() int64 { return p.Stats().Unauthenticated }
-	sessions := func() int { return s.Count(t, "SELECT count(*) FROM sessions") }
+	sessions := func() int { return s.Sessions(t) }
 	sessionsBefore := sessions()
 
 	// Without the application token nothing reaches the portal.

@@ -1,11 +1,11 @@
 package server_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -17,6 +17,7 @@ import (
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/app/web"
+	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
 	"github.com/trailhq/trail/views"
 )
@@ -62,7 +63,7 @@ type tenants struct {
 	aOrigin      string
 	secretsOfB   []string // text that must never reach portal A
 	aMarker      string
-	bInstallRows string
+	bInstallRows stateOfB
 }
 
 func newTenants(t *testing.T) *tenants {
@@ -104,17 +105,17 @@ func sessionOf(t *testing.T, f *trailtest.Frame, status int) string {
 	return f.Session
 }
 
-// installationOfB is B's installation and settings as text, to see that
-// nothing A does changes them.
-func (tn *tenants) installationOfB(t *testing.T) string {
+// stateOfB is B's installation and settings, to see that nothing A does
+// changes them.
+type stateOfB struct {
+	Installation db.Installation
+	Settings     db.Settings
+}
+
+func (tn *tenants) installationOfB(t *testing.T) stateOfB {
 	t.Helper()
-	var row string
-	err := tn.s.DB.Pool.QueryRow(context.Background(), `SELECT i::text || coalesce((SELECT string_agg(ps::text, ',') FROM portal_settings ps WHERE ps.portal_id = i.id), '')
-		FROM installations i WHERE member_id = $1`, tn.b.MemberID()).Scan(&row)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return row
+	in := tn.s.Installation(t, tn.b)
+	return stateOfB{*in, *tn.s.Settings(t, in.ID)}
 }
 
 // exchange is one request of a route and what came back.
@@ -256,10 +257,10 @@ func TestEveryRoute(t *testing.T) {
 				t.Errorf("%s: A's token opened a page of B (%d)", x.name, x.resp.StatusCode)
 			}
 		}
-		if got := tn.installationOfB(t); got != tn.bInstallRows {
-			t.Errorf("portal B's installation or settings changed:\n%s\n%s", tn.bInstallRows, got)
+		if got := tn.installationOfB(t); !reflect.DeepEqual(got, tn.bInstallRows) {
+			t.Errorf("portal B's installation or settings changed:\n%+v\n%+v", tn.bInstallRows, got)
 		}
-		if n := tn.s.Count(t, "SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id WHERE i.member_id = $1", tn.b.MemberID()); n != 1 {
+		if n := len(tn.s.HistoryOf(t, tn.s.PortalID(t, tn.b))); n != 1 {
 			t.Errorf("portal B has %d history rows, want its 1", n)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/trailtest"
 )
 
@@ -135,7 +136,7 @@ func TestBadPortalsDoNotDelayOthers(t *testing.T) {
 		for _, p := range good {
 			id := ids[p.MemberID()]
 			deadline := time.Now().Add(60 * time.Second)
-			for s.Count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND field = 'TITLE'", id, r+1) == 0 {
+			for trailtest.ByField(s.History(t, id, crm.Deal, int64(r+1)), "TITLE") == 0 {
 				if time.Now().After(deadline) {
 					t.Fatalf("round %d: a healthy portal's change not recorded in 60 s", r)
 				}
