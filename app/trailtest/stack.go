@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ type Options struct {
 	App func(a *b24test.App, base string)
 	// Config adjusts Trail's configuration before it starts.
 	Config func(c *config.Config)
+	// DatabaseURL is Trail's database; default a migrated one of the
+	// test's own (dbtest.NewURL).
+	DatabaseURL string
 }
 
 // Stack is Trail running against the emulator, both in-process on
@@ -66,7 +70,10 @@ func New(tb testing.TB, o Options) *Stack {
 		tb.Fatal(err)
 	}
 	base, _ := url.Parse("http://" + ln.Addr().String())
-	dbURL := dbtest.NewURL(tb)
+	dbURL := o.DatabaseURL
+	if dbURL == "" {
+		dbURL = dbtest.NewURL(tb)
+	}
 	cfg, key, err := devstack.LocalConfig(base, dbURL)
 	if err != nil {
 		tb.Fatal(err)
@@ -96,14 +103,23 @@ func New(tb testing.TB, o Options) *Stack {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(d.Close)
-	return &Stack{
+	s := &Stack{
 		Emu: dev.Emu, DB: d, Base: dev.Base, Metrics: "http://127.0.0.1:" + strconv.Itoa(cfg.MetricsPort),
 		Config: dev.Trail, Key: key, dev: dev,
 	}
+	Eventually(tb, "Trail answering", func() bool {
+		resp, err := http.Get(s.Base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return s
 }
 
-// Stop stops Trail gracefully (the emulator keeps running) and returns its
-// exit error.
+// Stop stops Trail gracefully, waiting for requests and jobs in flight,
+// then the emulator, and returns Trail's exit error.
 func (s *Stack) Stop() error { return s.dev.Close() }
 
 // InstallAll installs Trail on every portal, as each administrator would,
