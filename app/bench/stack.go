@@ -25,11 +25,7 @@ type stack struct {
 
 // startStack creates a database next to the one admin names, migrates it,
 // starts the emulator and Trail (app/devstack), and returns once Trail
-// listens.
-//
-// The emulator's portals lose their own CRM event deliveries (a fault),
-// so the bench is the only sender: each change arrives exactly once and
-// its lag is measured from the moment the bench sent it.
+// answers.
 func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*stack, error) {
 	name := db.NewDatabaseName("trail_bench_")
 	if err := db.CreateDatabase(ctx, admin, name, ""); err != nil {
@@ -69,9 +65,6 @@ func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*
 		Emulator: b24test.Options{Portals: o.portals, Deals: o.recordsPerPortal(), Seed: 1}})
 	if err != nil {
 		return fail(err)
-	}
-	for _, p := range dev.Emu.Portals() {
-		p.SetFaults(b24test.Faults{LoseDeliveries: true})
 	}
 	s := &stack{emu: dev.Emu, db: d, events: dev.Base + "/bitrix/events"}
 	s.stop = func() error {
