@@ -98,7 +98,14 @@ func (e *settingsEnv) settings(t *testing.T) db.Settings {
 	return st
 }
 
-var allTypes = []string{"deal", "lead", "contact", "company"}
+// allTypes names every CRM type, as the settings form sends them.
+var allTypes = func() []string {
+	var out []string
+	for _, t := range crm.Types {
+		out = append(out, t.String())
+	}
+	return out
+}()
 
 func TestSettingsAdminSeesEverySection(t *testing.T) {
 	t.Parallel()

@@ -164,9 +164,6 @@ func (w testWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// LogWriter writes to the test's log, a line a call.
-func LogWriter(tb testing.TB) io.Writer { return testWriter{tb} }
-
 // Buffer collects log output written from many goroutines.
 type Buffer struct {
 	mu sync.Mutex
