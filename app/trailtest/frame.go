@@ -75,8 +75,13 @@ func (s *Stack) Open(tb testing.TB, p *b24test.Portal, userID int, path, placeme
 	tb.Helper()
 	f := &Frame{tb: tb, s: s, Portal: p, User: userID}
 	status, body := f.send("POST", FramePath(path, p.Domain()), FrameForm(tb, p, userID, placement, options), false)
-	f.Session = Between(body, `data-session="`, `"`)
-	f.Renewal = Between(body, `data-renewal="`, `"`)
+	// The page carries its session; an answer's header may too.
+	if v := Between(body, `data-session="`, `"`); v != "" {
+		f.Session = v
+	}
+	if v := Between(body, `data-renewal="`, `"`); v != "" {
+		f.Renewal = v
+	}
 	f.Context = Between(body, `data-context="`, `"`)
 	return f, status, body
 }

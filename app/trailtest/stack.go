@@ -108,6 +108,11 @@ func New(tb testing.TB, o Options) *Stack {
 		Config: dev.Trail, Key: key, dev: dev,
 	}
 	Eventually(tb, "Trail answering", func() bool {
+		select {
+		case <-dev.Stopped():
+			tb.Fatalf("Trail stopped: %v", dev.Err())
+		default:
+		}
 		resp, err := http.Get(s.Base + "/healthz")
 		if err != nil {
 			return false
