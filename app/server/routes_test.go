@@ -12,9 +12,9 @@ import (
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/devstack"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/metrics"
-	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/app/web"
 	"github.com/trailhq/trail/db"
@@ -29,15 +29,11 @@ func appRoutes(t *testing.T) []string {
 	t.Helper()
 	d := dbtest.New(t)
 	base, _ := url.Parse("http://trail.test")
-	entry, err := secret.NewKeyEntry("r1")
+	cfg, _, err := devstack.LocalConfig(base, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := secret.ParseKeyRing(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &config.Config{BodyLimit: 1 << 20, OperatorPassword: "x", BaseURL: base, Env: config.Production, Keys: keys}
+	cfg.Env, cfg.OperatorPassword = config.Production, "x"
 	app := web.New(web.Deps{
 		Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: d, Metrics: metrics.New(),
 		Sessions: web.NewSessions(d), Lifecycle: &lifecycle.Service{}, RiverUI: http.NotFoundHandler(),
