@@ -24,10 +24,7 @@ func TestWorkerKilledMidDrain(t *testing.T) {
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 20, Seed: 11}, NoWorkers: true})
 	p := s.Emu.Portals()[0]
 	w := s.StartWorker(t, "worker-crash-test")
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 
 	// Every call now takes long enough that the drain is surely in flight.
 	p.SetFaults(b24test.Faults{Delay: 3 * time.Second})

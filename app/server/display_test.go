@@ -21,10 +21,7 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	var log trailtest.Buffer
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Deals: 5, Contacts: 5, Companies: 5, Leads: 5, Seed: 11}, Log: &log, LogLevel: slog.LevelWarn})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	changes := func(deal int64) int {
 		seen := map[int64]bool{}
 		for _, r := range s.History(t, id, crm.Deal, deal) {

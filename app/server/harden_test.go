@@ -47,10 +47,7 @@ func hardenedStack(t *testing.T, so trailtest.Options) (*stack, *b24test.Portal)
 	}
 	s := newStack(t, so)
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	s.Installed(t, p)
+	s.Install(t, p)
 	return s, p
 }
 

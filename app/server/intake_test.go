@@ -122,10 +122,7 @@ func TestIntakeIgnoresNamedDomain(t *testing.T) {
 	defer evil.Close()
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 4}})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	// Changed in the portal, but announced only by the forged-looking event.
 	p.SetFaults(b24test.Faults{})
 	if err := p.UpdateRecord("deal", 3, p.AdminID(), map[string]any{"TITLE": "Seen via the stored endpoint"}); err != nil {

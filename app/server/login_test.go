@@ -18,10 +18,7 @@ func TestLoginWithBitrix24(t *testing.T) {
 		a.RedirectURI = base + "/bitrix/login"
 	}})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	s.Installed(t, p)
+	s.Install(t, p)
 	// The emulator's client reaches portal hosts; Trail is on plain loopback.
 	portal := s.Emu.Client()
 	portal.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -21,10 +21,7 @@ func TestObservability(t *testing.T) {
 	var logs trailtest.Buffer
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 13}, Log: &logs, LogLevel: slog.LevelDebug})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	editor := p.UserIDs()[1]
 	if err := p.UpdateRecord("deal", 1, editor, map[string]any{"TITLE": "Edited by a person"}); err != nil {
 		t.Fatal(err)

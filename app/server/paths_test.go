@@ -21,10 +21,7 @@ func TestOneChangeThreePaths(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 9}})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	const deal = 2
 	rows := func() int {
 		return len(s.History(t, id, crm.Deal, deal))

@@ -122,10 +122,7 @@ func TestEmployeeCannotTakeOverInstallation(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 41}})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	before := s.installationRow(t, p)
 	sessions := s.Sessions(t)
 	chosen := randomHex(t)
@@ -195,10 +192,7 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 42}})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	s.recordsEdit(t, p, id, 1, "1111")
 	history := len(s.HistoryOf(t, id))
 	before := s.installationRow(t, p)
@@ -263,10 +257,7 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 43}})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	s.recordsEdit(t, p, id, 1, "1001")
 	if n := s.InstallationOf(t, id).AppVersion; n != 1 {
 		t.Fatalf("installed version = %d, want 1", n)
@@ -312,10 +303,7 @@ func TestReauthorisationNeedsAnAdministrator(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 44}})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	p.RevokeTokens()
 	s.LoseAccess(t, id)
 	admin, status, _ := s.OpenApp(t, p, p.AdminID())
@@ -345,10 +333,7 @@ func TestInstallFloodIsBounded(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 45}})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	before := s.installationRow(t, p)
 	start := s.Emu.OAuthRequests()
 	const flood = 150
@@ -391,10 +376,7 @@ func TestReinstallAfterALostUninstall(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 46}})
 	p := s.Emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Installed(t, p)
+	id := s.Install(t, p)
 	s.setUp(t, id)
 	p.SetFaults(b24test.Faults{LoseDeliveries: true})
 	if err := p.Uninstall(true); err != nil {
