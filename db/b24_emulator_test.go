@@ -16,11 +16,7 @@ import (
 func TestEmulatorRefreshOnceAcrossPools(t *testing.T) {
 	t.Parallel()
 	app := &b24test.App{ClientID: "local.trail", ClientSecret: "s3cret", Scopes: []string{"crm", "user_brief"}}
-	srv, err := b24test.NewServer(b24test.Options{App: app, Seed: 11, Limits: b24test.Limits{Burst: 500, Drain: 500}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := b24test.NewTestServer(t, b24test.Options{App: app, Seed: 11, Limits: b24test.Limits{Burst: 500, Drain: 500}})
 	p := srv.Portals()[0]
 	if _, err := p.Install(); err != nil {
 		t.Fatal(err)
@@ -68,11 +64,7 @@ func TestEmulatorBucketAcrossPools(t *testing.T) {
 	// A slow drain: Slack is 2.5 requests here, room for scheduling delays
 	// between a slot and its request.
 	rate := b24.Rate{Burst: 10, Drain: 10}
-	srv, err := b24test.NewServer(b24test.Options{Seed: 12, Limits: b24test.Limits{Burst: rate.Burst, Drain: rate.Drain}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := b24test.NewTestServer(t, b24test.Options{Seed: 12, Limits: b24test.Limits{Burst: rate.Burst, Drain: rate.Drain}})
 	p := srv.Portals()[0]
 	pools := openPools(t, 3)
 	var wg sync.WaitGroup

@@ -19,16 +19,6 @@ import (
 
 // End-to-end tests against the Bitrix24 emulator.
 
-func startEmulator(t *testing.T, opts b24test.Options) *b24test.Server {
-	t.Helper()
-	srv, err := b24test.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 var testApp = &b24test.App{ClientID: "local.trail", ClientSecret: "s3cret", Scopes: []string{"crm", "placement", "user_brief"}}
 
 // installApp installs the test app on the portal and returns a token store
@@ -62,7 +52,7 @@ func quick(srv *b24test.Server) b24.Options {
 
 func TestEmulatorWebhook(t *testing.T) {
 	t.Parallel()
-	srv := startEmulator(t, b24test.Options{Deals: 3, Seed: 1})
+	srv := b24test.NewTestServer(t, b24test.Options{Deals: 3, Seed: 1})
 	p := srv.Portals()[0]
 	c := b24.New(b24.Webhook{URL: p.WebhookURL()}, quick(srv))
 	ctx := context.Background()
@@ -97,7 +87,7 @@ func TestEmulatorWebhook(t *testing.T) {
 
 func TestEmulatorOAuthMethods(t *testing.T) {
 	t.Parallel()
-	srv := startEmulator(t, b24test.Options{App: testApp, Deals: 3, Seed: 2})
+	srv := b24test.NewTestServer(t, b24test.Options{App: testApp, Deals: 3, Seed: 2})
 	p := srv.Portals()[0]
 	c := b24.New(oauthCreds(p, installApp(t, srv, p)), quick(srv))
 	ctx := context.Background()
@@ -146,7 +136,7 @@ func TestEmulatorOAuthMethods(t *testing.T) {
 // Fifty clients hit an expired token at once: one refresh, all calls work.
 func TestEmulatorRefreshUnderContention(t *testing.T) {
 	t.Parallel()
-	srv := startEmulator(t, b24test.Options{App: testApp, Seed: 3, Limits: b24test.Limits{Burst: 200, Drain: 100}})
+	srv := b24test.NewTestServer(t, b24test.Options{App: testApp, Seed: 3, Limits: b24test.Limits{Burst: 200, Drain: 100}})
 	p := srv.Portals()[0]
 	store := installApp(t, srv, p)
 	p.ExpireTokens()
@@ -175,7 +165,7 @@ func TestEmulatorRefreshUnderContention(t *testing.T) {
 // refuses a used one).
 func TestEmulatorRotation(t *testing.T) {
 	t.Parallel()
-	srv := startEmulator(t, b24test.Options{App: testApp, Seed: 4})
+	srv := b24test.NewTestServer(t, b24test.Options{App: testApp, Seed: 4})
 	p := srv.Portals()[0]
 	store := installApp(t, srv, p)
 	seen := map[string]bool{}
@@ -209,7 +199,7 @@ func TestEmulatorBucketSharing(t *testing.T) {
 		// A slow drain: Slack is 2.5 requests here, room for scheduling
 		// delays between a slot and its request.
 		rate := b24.Rate{Burst: 10, Drain: 10}
-		srv := startEmulator(t, b24test.Options{Seed: 5, Limits: b24test.Limits{Burst: rate.Burst, Drain: rate.Drain}})
+		srv := b24test.NewTestServer(t, b24test.Options{Seed: 5, Limits: b24test.Limits{Burst: rate.Burst, Drain: rate.Drain}})
 		p := srv.Portals()[0]
 		lim := b24.NewMemoryLimiter(rate)
 		var wg sync.WaitGroup
@@ -243,7 +233,7 @@ func TestEmulatorBucketSharing(t *testing.T) {
 
 func TestEmulatorFaults(t *testing.T) {
 	t.Parallel()
-	srv := startEmulator(t, b24test.Options{Seed: 6, Deals: 5})
+	srv := b24test.NewTestServer(t, b24test.Options{Seed: 6, Deals: 5})
 	p := srv.Portals()[0]
 	var attempts atomic.Int32
 	opts := quick(srv)
@@ -294,7 +284,7 @@ func TestEmulatorFaults(t *testing.T) {
 
 func TestEmulatorBatch(t *testing.T) {
 	t.Parallel()
-	srv := startEmulator(t, b24test.Options{Seed: 7, Deals: 120})
+	srv := b24test.NewTestServer(t, b24test.Options{Seed: 7, Deals: 120})
 	p := srv.Portals()[0]
 	c := b24.New(b24.Webhook{URL: p.WebhookURL()}, quick(srv))
 	var b b24.Batch
@@ -349,7 +339,7 @@ func TestEmulatorListWhileChanging(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			const n = 6000
-			srv := startEmulator(t, b24test.Options{Seed: 8, Deals: n})
+			srv := b24test.NewTestServer(t, b24test.Options{Seed: 8, Deals: n})
 			p := srv.Portals()[0]
 			c := b24.New(b24.Webhook{URL: p.WebhookURL()}, quick(srv))
 			field := "ID"
@@ -401,7 +391,7 @@ func TestEmulatorListWhileChanging(t *testing.T) {
 // Offset paging for methods without an ID filter.
 func TestEmulatorListOffset(t *testing.T) {
 	t.Parallel()
-	srv := startEmulator(t, b24test.Options{Seed: 9, Deals: 1234})
+	srv := b24test.NewTestServer(t, b24test.Options{Seed: 9, Deals: 1234})
 	p := srv.Portals()[0]
 	c := b24.New(b24.Webhook{URL: p.WebhookURL()}, quick(srv))
 	n := 0
@@ -423,7 +413,7 @@ func TestEmulatorListOffset(t *testing.T) {
 func TestEmulatorOperatingBudget(t *testing.T) {
 	t.Parallel()
 	run := func(budget time.Duration) (int, int32) {
-		srv := startEmulator(t, b24test.Options{Seed: 10, Deals: 750,
+		srv := b24test.NewTestServer(t, b24test.Options{Seed: 10, Deals: 750,
 			Limits: b24test.Limits{Burst: 1000, Drain: 1000, OperatingBudget: 300 * time.Millisecond, OperatingWindow: 2 * time.Second},
 			Cost:   b24test.Cost{PerCall: 30 * time.Millisecond}})
 		p := srv.Portals()[0]

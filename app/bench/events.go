@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/trailhq/trail/app/b24/b24test"
 )
 
 // options are the flags of `trail bench events`.
@@ -105,6 +107,13 @@ func run(ctx context.Context, s *stack, o options, logf func(string, ...any)) (*
 		return nil, err
 	}
 	logf("%d portals installed and synced in %s", o.portals, time.Since(start).Round(time.Millisecond))
+	// From now on the portals lose their own event deliveries (a fault;
+	// before, it would lose the install event too), so the bench is the
+	// only sender: each change arrives exactly once and its lag is
+	// measured from the moment the bench sent it.
+	for _, p := range s.emu.Portals() {
+		p.SetFaults(b24test.Faults{LoseDeliveries: true})
+	}
 
 	ceiling, err := pgCeiling(ctx, s.db, o.concurrency, 3*time.Second)
 	if err != nil {

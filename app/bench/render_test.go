@@ -9,8 +9,6 @@ package bench
 import (
 	"context"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -21,11 +19,10 @@ import (
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
-	"github.com/trailhq/trail/app/devstack"
-	"github.com/trailhq/trail/app/secret"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/app/web"
 	"github.com/trailhq/trail/db"
-	"github.com/trailhq/trail/db/dbtest"
 )
 
 // historyRows is the size of the record's history: a record edited daily
@@ -48,14 +45,8 @@ func BenchmarkTabRender(b *testing.B) {
 			if _, err := env.db.Pool.Exec(context.Background(), "DELETE FROM b24_buckets"); err != nil {
 				b.Fatal(err)
 			}
-			tok, err := env.portal.IssueTokens(env.portal.AdminID())
-			if err != nil {
-				b.Fatal(err)
-			}
-			form := url.Values{"AUTH_ID": {tok.AccessToken}, "AUTH_EXPIRES": {"3600"}, "member_id": {env.portal.MemberID()},
-				"APPLICATION_TOKEN": {env.portal.ApplicationToken()}, "PLACEMENT": {"CRM_DEAL_DETAIL_TAB"}, "PLACEMENT_OPTIONS": {`{"ID":"1"}`}}
-			req, _ := http.NewRequest("POST", env.base+"/bitrix/tab?DOMAIN="+url.QueryEscape(env.portal.Domain())+"&PROTOCOL=0&LANG=en",
-				strings.NewReader(form.Encode()))
+			form := trailtest.FrameForm(b, env.portal, env.portal.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"1"}`)
+			req, _ := http.NewRequest("POST", env.base+trailtest.FramePath("/bitrix/tab", env.portal.Domain()), strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			return req
 		})
@@ -111,73 +102,27 @@ type env struct {
 
 func setup(b *testing.B) *env {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	base, _ := url.Parse("http://" + ln.Addr().String())
-	dbURL := dbtest.NewURL(b)
-	entry, _ := secret.NewKeyEntry("b1")
-	keys, err := secret.ParseKeyRing(entry)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := &config.Config{
-		Env: config.Development, DatabaseURL: dbURL, DirectDatabaseURL: dbURL, BaseURL: base,
-		ClientID: "local.trail.bench", ClientSecret: "bench-secret", Keys: keys,
-		BodyLimit: 1 << 20, ShutdownTimeout: 2 * time.Second, DBMaxConns: 10,
-		APILogRetention: 72 * time.Hour, LogFormat: "text", LogLevel: "warn",
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := devstack.Start(context.Background(), devstack.Config{Trail: cfg, Listener: ln,
-		Emulator: b24test.Options{Portals: 1, Deals: 20, Leads: 2, Contacts: 5, Companies: 5, Seed: 3, Limits: b24test.Limits{Unlimited: true}}, Log: log})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.Close() })
-	d, err := db.Open(context.Background(), dbURL, 2)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(d.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := s.Install(ctx); err != nil {
-		b.Fatal(err)
-	}
-	if err := devstack.WaitBaseline(ctx, d, s.Emu); err != nil {
-		b.Fatal(err)
-	}
+	s := trailtest.New(b, trailtest.Options{
+		Emulator: b24test.Options{Portals: 1, Deals: 20, Leads: 2, Contacts: 5, Companies: 5, Seed: 3, Limits: b24test.Limits{Unlimited: true}},
+		Log:      io.Discard,
+		Config:   func(c *config.Config) { c.ShutdownTimeout = 2 * time.Second },
+	})
+	s.InstallAll(b)
 	p := s.Emu.Portals()[0]
-	if err := seedHistory(ctx, d, p.MemberID()); err != nil {
+	ctx := context.Background()
+	if err := seedHistory(ctx, s.DB, p.MemberID()); err != nil {
 		b.Fatal(err)
 	}
-
-	e := &env{db: d, base: s.Base, portal: p}
-	tok, err := p.IssueTokens(p.AdminID())
-	if err != nil {
-		b.Fatal(err)
+	f, status, _ := s.OpenTab(b, p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", "1")
+	if status != 200 || f.Session == "" {
+		b.Fatalf("tab = %d without a session", status)
 	}
-	resp, err := http.PostForm(e.base+"/bitrix/tab?DOMAIN="+url.QueryEscape(p.Domain()), url.Values{
-		"AUTH_ID": {tok.AccessToken}, "member_id": {p.MemberID()}, "APPLICATION_TOKEN": {p.ApplicationToken()},
-		"PLACEMENT": {"CRM_DEAL_DETAIL_TAB"}, "PLACEMENT_OPTIONS": {`{"ID":"1"}`}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	e.session = between(string(page), `data-session="`, `"`)
-	if resp.StatusCode != 200 || e.session == "" {
-		b.Fatalf("tab = %d without a session", resp.StatusCode)
-	}
-	// A cursor half-way down the history, as deep infinite scrolling goes.
-	var at time.Time
-	var change int64
-	if err := d.Pool.QueryRow(ctx, `SELECT changed_at, change_id FROM history WHERE entity_id = 1 AND entity = 'deal'
-		ORDER BY changed_at DESC, change_id DESC OFFSET 5000 LIMIT 1`).Scan(&at, &change); err != nil {
-		b.Fatal(err)
-	}
-	e.deepCursor = url.QueryEscape(strings.Join([]string{itoa(at.UnixMicro()), itoa(change)}, "_"))
+	e := &env{db: s.DB, base: s.Base, portal: p, session: f.Session}
+	// A cursor half-way down the history (5,000 rows from the newest), as
+	// deep infinite scrolling goes.
+	rows := s.History(b, s.PortalID(b, p), crm.Deal, 1)
+	at := rows[len(rows)-1-5000]
+	e.deepCursor = url.QueryEscape(strings.Join([]string{itoa(at.ChangedAt.UnixMicro()), itoa(at.ChangeID)}, "_"))
 	return e
 }
 
@@ -198,15 +143,6 @@ func seedHistory(ctx context.Context, d *db.DB, memberID string) error {
 	}
 	_, err = d.Pool.Exec(ctx, "ANALYZE history")
 	return err
-}
-
-func between(s, a, b string) string {
-	_, s, ok := strings.Cut(s, a)
-	if !ok {
-		return ""
-	}
-	s, _, _ = strings.Cut(s, b)
-	return s
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // actionTimeout bounds one step in the browser; generous, for a loaded
@@ -100,7 +102,7 @@ func openFrame(t *testing.T, tab context.Context, pageURL string) context.Contex
 	do(t, tab, "open "+pageURL, chromedp.Navigate(pageURL), chromedp.WaitReady(chromedp.CSS(".app-frame iframe")))
 	action := get(t, tab, "frame form", chromedp.Evaluate[string](`document.querySelector("form.frame-post").action`))
 	var id target.ID
-	eventually(t, "Trail's iframe target", func() bool {
+	trailtest.Eventually(t, "Trail's iframe target", func() bool {
 		infos, err := chromedp.Targets(tab)
 		if err != nil {
 			return false

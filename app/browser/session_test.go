@@ -1,12 +1,13 @@
 package browser
 
 import (
-	"context"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // When Trail's session is gone (expired, or the server forgot it), the next
@@ -19,9 +20,8 @@ func TestExpiredSessionRenews(t *testing.T) {
 	if err := p.UpdateRecord("deal", 4, 2, map[string]any{"TITLE": "Renewed session shows this"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "history", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = 4") == 1
-	})
+	id := s.PortalID(t, p)
+	trailtest.Eventually(t, "history", func() bool { return len(s.History(t, id, crm.Deal, 4)) == 1 })
 	tab := newTab(t)
 	frame := openFrame(t, tab, s.portalURL(0, "/crm/deal/details/4/?tab=1&user=1"))
 	waitText(t, frame, "#timeline", "Renewed session shows this")
@@ -31,9 +31,7 @@ func TestExpiredSessionRenews(t *testing.T) {
 		t.Fatal("the page keeps no session token")
 	}
 
-	if _, err := s.db.Pool.Exec(context.Background(), "DELETE FROM sessions"); err != nil {
-		t.Fatal(err)
-	}
+	s.ForgetSessions(t)
 	// Empty the list, then ask for it again with the filter form.
 	do(t, frame, "empty the list", chromedp.Evaluate[chromedp.Void](`document.getElementById("timeline").innerHTML = ""`))
 	click(t, frame, "form.filters button[type=submit]")
@@ -42,7 +40,7 @@ func TestExpiredSessionRenews(t *testing.T) {
 	if after == "" || after == before {
 		t.Errorf("the session token did not change (%q → %q)", before, after)
 	}
-	if n := s.count(t, "SELECT count(*) FROM sessions"); n != 1 {
+	if n := s.Sessions(t); n != 1 {
 		t.Errorf("%d sessions after the renewal, want 1", n)
 	}
 	if refreshed := get(t, tab, "frame log", chromedp.Evaluate[string](`document.querySelector(".frame-log ol").textContent`)); !contains(refreshed, "refreshAuth") {

@@ -6,6 +6,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // A person opens a deal, sees its history in Trail's tab, edits the deal in
@@ -16,9 +18,8 @@ func TestHistoryTabInPortal(t *testing.T) {
 	if err := p.UpdateRecord("deal", 2, 3, map[string]any{"TITLE": "Fleet renewal 2027", "OPPORTUNITY": "48000.00"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "history of the first edit", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = 2") == 2
-	})
+	id := s.PortalID(t, p)
+	trailtest.Eventually(t, "history of the first edit", func() bool { return len(s.History(t, id, crm.Deal, 2)) == 2 })
 
 	tab := newTab(t)
 	frame := openFrame(t, tab, s.portalURL(0, "/crm/deal/details/2/?tab=1&user=1"))
@@ -37,8 +38,8 @@ func TestHistoryTabInPortal(t *testing.T) {
 		chromedp.Submit(chromedp.CSS("form.edit")),
 		chromedp.WaitVisible(chromedp.CSS("p.ok")),
 	)
-	eventually(t, "history of the edit in the portal", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = 2 AND author_id = 1") == 1
+	trailtest.Eventually(t, "history of the edit in the portal", func() bool {
+		return trailtest.ByAuthor(s.History(t, id, crm.Deal, 2), 1) == 1
 	})
 	frame = openFrame(t, tab, s.portalURL(0, "/crm/deal/details/2/?tab=1"))
 	waitText(t, frame, "#timeline .entry", "Fleet renewal 2028")

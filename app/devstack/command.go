@@ -25,12 +25,7 @@ func RunCommand(ctx context.Context, args []string, getenv func(string) string, 
 		fresh bool
 	)
 	fs.StringVar(&emu.Addr, "emulator", "127.0.0.1:8024", "the emulator's listen `HOST:PORT` (portals are portal-N.localhost:PORT)")
-	fs.IntVar(&emu.Portals, "portals", 3, "number of portals")
-	fs.IntVar(&emu.Deals, "deals", 60, "generated deals per portal")
-	fs.IntVar(&emu.Leads, "leads", 30, "generated leads per portal")
-	fs.IntVar(&emu.Contacts, "contacts", 40, "generated contacts per portal")
-	fs.IntVar(&emu.Companies, "companies", 15, "generated companies per portal")
-	fs.Int64Var(&emu.Seed, "seed", 1, "seed of the generated data")
+	emu.PortalFlags(fs, b24test.Options{Portals: 3, Deals: 60, Leads: 30, Contacts: 40, Companies: 15, Seed: 1})
 	fs.BoolVar(&fresh, "fresh", false, "drop and recreate the (local) database first: the emulator keeps its portals in memory, so a database from an earlier run would remember portals that no longer exist")
 	if err := fs.Parse(args); err != nil {
 		return err

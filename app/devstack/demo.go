@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/db"
 )
@@ -93,19 +91,15 @@ func recreateDatabase(ctx context.Context, rawURL string) error {
 	if name == "" || name == "postgres" || name == "template0" || name == "template1" {
 		return fmt.Errorf("devstack: -fresh needs a database of its own in DATABASE_URL, not %q", name)
 	}
-	admin := *u
-	admin.Path = "/postgres"
-	conn, err := pgx.Connect(ctx, admin.String())
+	admin, err := db.DatabaseURL(rawURL, "postgres")
 	if err != nil {
-		return fmt.Errorf("devstack: connect: %w", err)
+		return fmt.Errorf("devstack: %w", err)
 	}
-	defer conn.Close(ctx)
-	ident := pgx.Identifier{name}.Sanitize()
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
-		return fmt.Errorf("devstack: drop %s: %w", name, err)
+	if err := db.DropDatabase(ctx, admin, name); err != nil {
+		return fmt.Errorf("devstack: %w", err)
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
-		return fmt.Errorf("devstack: create %s: %w", name, err)
+	if err := db.CreateDatabase(ctx, admin, name, ""); err != nil {
+		return fmt.Errorf("devstack: %w", err)
 	}
 	return nil
 }

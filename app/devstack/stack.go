@@ -12,12 +12,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/app/server"
 )
 
@@ -34,7 +36,13 @@ type Config struct {
 	Emulator b24test.Options
 	// Scopes are the app's scopes; default crm, placement, user_brief.
 	Scopes []string
-	Log    *slog.Logger
+	// App adjusts the app's registration (filled in as above) before the
+	// emulator starts: an installer page, a redirect URI.
+	App func(a *b24test.App)
+	// NoWorkers runs Trail's HTTP server only; the job workers run
+	// elsewhere (another process, or a test working jobs itself).
+	NoWorkers bool
+	Log       *slog.Logger
 }
 
 // Stack is a running emulator with Trail registered and running.
@@ -51,8 +59,30 @@ type Stack struct {
 	emuOnce sync.Once
 }
 
+// LocalConfig is Trail's configuration for a stack on this machine: base
+// is where Trail listens, databaseURL its (migrated) database. It seals
+// tokens with a new key, whose ENCRYPTION_KEY entry it returns for a
+// worker started in another process.
+func LocalConfig(base *url.URL, databaseURL string) (*config.Config, string, error) {
+	entry, err := secret.NewKeyEntry("local")
+	if err != nil {
+		return nil, "", err
+	}
+	keys, err := secret.ParseKeyRing(entry)
+	if err != nil {
+		return nil, "", err
+	}
+	return &config.Config{
+		Env: config.Development, DatabaseURL: databaseURL, DirectDatabaseURL: databaseURL, BaseURL: base,
+		ClientID: "local.trail", ClientSecret: "local-secret", Keys: keys,
+		BodyLimit: 1 << 20, ShutdownTimeout: 10 * time.Second, DBMaxConns: 10,
+		APILogRetention: 72 * time.Hour, LogFormat: "text", LogLevel: "warn",
+	}, entry, nil
+}
+
 // Start starts the emulator, registers Trail as its app and starts Trail
-// (HTTP and workers). It does not install the app anywhere: see Install.
+// (HTTP and, unless NoWorkers, workers). It does not install the app
+// anywhere: see Install.
 func Start(ctx context.Context, c Config) (*Stack, error) {
 	if c.Trail.Env != config.Development {
 		return nil, errors.New("devstack: Trail must run with APP_ENV=development to reach the emulator's hosts")
@@ -74,6 +104,9 @@ func Start(ctx context.Context, c Config) (*Stack, error) {
 		ClientID: c.Trail.ClientID, ClientSecret: c.Trail.ClientSecret, Code: "trail",
 		Scopes: scopes, AppURL: base + "/bitrix/app", InstallHandlerURL: base + "/bitrix/install",
 	}
+	if c.App != nil {
+		c.App(opts.App)
+	}
 	emu, err := b24test.NewServer(opts)
 	if err != nil {
 		ln.Close()
@@ -85,7 +118,7 @@ func Start(ctx context.Context, c Config) (*Stack, error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Stack{Emu: emu, Base: base, Trail: &cfg, cancel: cancel, stopped: make(chan struct{})}
 	go func() {
-		s.err = server.Run(runCtx, &cfg, c.Log, server.Mode{HTTP: true, Workers: true}, ln)
+		s.err = server.Run(runCtx, &cfg, c.Log, server.Mode{HTTP: true, Workers: !c.NoWorkers}, ln)
 		close(s.stopped)
 	}()
 	return s, nil

@@ -3,77 +3,16 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/jobs"
 )
-
-var (
-	trailOnce sync.Once
-	trailBin  string
-	trailErr  error
-)
-
-// trailBinary builds the trail command once per test binary.
-func trailBinary(t *testing.T) string {
-	t.Helper()
-	trailOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "trail-bin-")
-		if err != nil {
-			trailErr = err
-			return
-		}
-		trailBin = filepath.Join(dir, "trail")
-		out, err := exec.Command("go", "build", "-o", trailBin, "github.com/trailhq/trail").CombinedOutput()
-		if err != nil {
-			trailErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if trailErr != nil {
-		t.Fatal(trailErr)
-	}
-	return trailBin
-}
-
-// worker is `trail work` in its own process, pointed at the stack's
-// database, emulator and HTTP server.
-type worker struct {
-	cmd  *exec.Cmd
-	done chan error
-}
-
-func (s *stack) startWorker(t *testing.T, id string) *worker {
-	t.Helper()
-	cmd := exec.Command(trailBinary(t), "work")
-	cmd.Env = append(os.Environ(),
-		"APP_ENV=development", "DATABASE_URL="+s.cfg.DatabaseURL, "BASE_URL="+s.base,
-		"B24_CLIENT_ID="+s.cfg.ClientID, "B24_CLIENT_SECRET="+s.cfg.ClientSecret, "B24_OAUTH_URL="+s.cfg.OAuthURL,
-		"ENCRYPTION_KEY="+s.key, "WORKER_ID="+id, "LOG_FORMAT=text", "LOG_LEVEL=warn", "DB_MAX_CONNS=10",
-	)
-	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w := &worker{cmd: cmd, done: make(chan error, 1)}
-	go func() { w.done <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); <-w.done })
-	return w
-}
-
-func (w *worker) kill(t *testing.T) {
-	t.Helper()
-	if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-w.done
-	w.done <- nil // for the cleanup
-}
 
 // TestWorkerKilledMidDrain kills the worker process while a drain waits on
 // a slow portal, lets events arrive while no worker runs, and starts the
@@ -82,13 +21,10 @@ func (w *worker) kill(t *testing.T) {
 // rescuer.
 func TestWorkerKilledMidDrain(t *testing.T) {
 	t.Parallel()
-	s := newStackWith(t, b24test.Options{Portals: 1, Deals: 20, Seed: 11}, stackOpts{NoWorkers: true})
-	p := s.emu.Portals()[0]
-	w := s.startWorker(t, "worker-crash-test")
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 20, Seed: 11}, NoWorkers: true})
+	p := s.Emu.Portals()[0]
+	w := s.StartWorker(t, "worker-crash-test")
+	id := s.Install(t, p)
 
 	// Every call now takes long enough that the drain is surely in flight.
 	p.SetFaults(b24test.Faults{Delay: 3 * time.Second})
@@ -100,10 +36,10 @@ func TestWorkerKilledMidDrain(t *testing.T) {
 	for deal := 1; deal <= 5; deal++ {
 		change(deal)
 	}
-	eventually(t, "a drain in flight", func() bool {
-		return s.count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state = 'running'") == 1
+	trailtest.Eventually(t, "a drain in flight", func() bool {
+		return len(trailtest.Jobs[jobs.DrainArgs](t, s.Stack, rivertype.JobStateRunning)) == 1
 	})
-	w.kill(t)
+	w.Kill(t)
 
 	// Events keep arriving while no worker runs: the web process takes them.
 	for deal := 6; deal <= 10; deal++ {
@@ -112,20 +48,25 @@ func TestWorkerKilledMidDrain(t *testing.T) {
 	if _, err := p.WaitDeliveries(context.Background(), 10); err != nil {
 		t.Fatal(err)
 	}
-	if n := s.count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state = 'running'"); n != 1 {
+	if n := len(trailtest.Jobs[jobs.DrainArgs](t, s.Stack, rivertype.JobStateRunning)); n != 1 {
 		t.Fatalf("%d drains left running by the killed worker, want 1", n)
 	}
 
 	p.SetFaults(b24test.Faults{})
-	s.startWorker(t, "worker-crash-test")
-	eventually(t, "every change recorded", func() bool {
-		return s.count(t, `SELECT count(DISTINCT entity_id) FROM history WHERE portal_id = $1 AND field = 'TITLE'
-			AND new_value->>'text' LIKE 'crash test %'`, id) == 10
+	s.StartWorker(t, "worker-crash-test")
+	trailtest.Eventually(t, "every change recorded", func() bool {
+		deals := map[int64]bool{}
+		for _, r := range s.HistoryOf(t, id) {
+			if r.Field == "TITLE" && strings.HasPrefix(trailtest.Text(r.NewValue), "crash test ") {
+				deals[r.EntityID] = true
+			}
+		}
+		return len(deals) == 10
 	})
-	if n := s.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND field = 'TITLE'`, id); n != 10 {
+	if n := trailtest.ByField(s.HistoryOf(t, id), "TITLE"); n != 10 {
 		t.Errorf("%d TITLE history rows for 10 changes", n)
 	}
-	eventually(t, "empty inbox", func() bool {
-		return s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+	trailtest.Eventually(t, "empty inbox", func() bool {
+		return s.InboxDepth(t, id) == 0
 	})
 }

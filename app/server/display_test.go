@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // The tab shows what the portal's own card shows: times in the portal's
@@ -16,16 +18,17 @@ import (
 // CSV with ISO 8601 times that no spreadsheet runs as a formula.
 func TestDisplayTimesNamesCSV(t *testing.T) {
 	t.Parallel()
-	var log syncBuffer
-	s := newStackWith(t, b24test.Options{Deals: 5, Contacts: 5, Companies: 5, Leads: 5, Seed: 11},
-		stackOpts{Log: &log, LogLevel: slog.LevelWarn})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
+	var log trailtest.Buffer
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Deals: 5, Contacts: 5, Companies: 5, Leads: 5, Seed: 11}, Log: &log, LogLevel: slog.LevelWarn})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
+	changes := func(deal int64) int {
+		seen := map[int64]bool{}
+		for _, r := range s.History(t, id, crm.Deal, deal) {
+			seen[r.ChangeID] = true
+		}
+		return len(seen)
 	}
-	eventually(t, "baseline", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 4
-	})
 	company, _ := p.Record("company", 2)
 	owner := p.Users()[2] // user 3
 	deal, err := p.AddRecord("deal", p.AdminID(), map[string]any{
@@ -37,14 +40,14 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	}
 	// Edits in quick succession can reach Trail as one change: wait for the
 	// creation first.
-	eventually(t, "the deal's creation", func() bool {
-		return s.count(t, "SELECT count(DISTINCT change_id) FROM history WHERE entity = 'deal' AND entity_id = $1", deal) == 1
+	trailtest.Eventually(t, "the deal's creation", func() bool {
+		return changes(int64(deal)) == 1
 	})
 	if err := p.UpdateRecord("deal", deal, p.AdminID(), map[string]any{"CURRENCY_ID": "USD", "COMPANY_ID": "999"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deal's two changes", func() bool {
-		return s.count(t, "SELECT count(DISTINCT change_id) FROM history WHERE entity = 'deal' AND entity_id = $1", deal) == 2
+	trailtest.Eventually(t, "the deal's two changes", func() bool {
+		return changes(int64(deal)) == 2
 	})
 	rec, _ := p.Record("deal", deal)
 	modified, err := time.Parse(time.RFC3339, rec["DATE_MODIFY"].(string))
@@ -55,18 +58,19 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	if portalOffset == 0 {
 		t.Fatal("the check needs a portal away from UTC")
 	}
-	if n := s.count(t, "SELECT count(*) FROM history WHERE entity_id = $1 AND entity = 'deal' AND utc_offset IS DISTINCT FROM $2", deal, portalOffset); n != 0 {
-		t.Errorf("%d rows lack the portal's offset %d", n, portalOffset)
+	for _, r := range s.History(t, id, crm.Deal, int64(deal)) {
+		if r.UTCOffset == nil || int(*r.UTCOffset) != portalOffset {
+			t.Errorf("a row lacks the portal's offset %d: %+v", portalOffset, r)
+		}
 	}
 
 	// The admin keeps the portal's zone: the tab shows the portal's time.
-	resp := framePost(t, s.base, "/bitrix/tab", p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(deal)+`"}`)
-	body := readBody(t, resp)
-	if resp.StatusCode != 200 {
-		t.Fatalf("tab = %d", resp.StatusCode)
+	f, status, body := s.OpenTab(t, p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
+	if status != 200 {
+		t.Fatalf("tab = %d", status)
 	}
 	if want := modified.Format("02.01.2006 15:04"); !strings.Contains(body, ">"+want+"</time>") || !strings.Contains(body, modified.Format("-07:00")+`"`) {
-		t.Errorf("the tab does not show the portal's time %s (%s):\n%s", want, modified.Format(time.RFC3339), between(body, `<ol id="timeline"`, `</ol>`))
+		t.Errorf("the tab does not show the portal's time %s (%s):\n%s", want, modified.Format(time.RFC3339), trailtest.Between(body, `<ol id="timeline"`, `</ol>`))
 	}
 	// Every ID-valued field shows a name (the newest entry comes first).
 	for field, want := range map[string][]string{
@@ -78,7 +82,7 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 		"STAGE_ID":       {"New"},
 		"ASSIGNED_BY_ID": {owner.Name + " " + owner.LastName},
 	} {
-		row := between(body, `data-field="`+field+`"`, "</tr>")
+		row := trailtest.Between(body, `data-field="`+field+`"`, "</tr>")
 		for _, w := range want {
 			if !strings.Contains(row, w) {
 				t.Errorf("%s shows %q, want %q in it", field, row, w)
@@ -88,12 +92,11 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	if !strings.Contains(body, "quick succession") {
 		t.Error("the tab's help does not say that quick edits can merge")
 	}
-	token := between(body, `data-session="`, `"`)
 
 	// The CSV: ISO 8601 times with the portal's offset, names, no formulas.
-	r, out := getWith(t, s.base+"/tab/deal/"+itoaInt(deal)+"/export.csv", token)
-	if r.StatusCode != 200 {
-		t.Fatalf("export = %d", r.StatusCode)
+	status, out := f.Get("/tab/deal/" + itoaInt(deal) + "/export.csv")
+	if status != 200 {
+		t.Fatalf("export = %d", status)
 	}
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil {
@@ -122,9 +125,9 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	}
 
 	// A user with a zone of their own sees it (user 2 works in Moscow time).
-	resp = framePost(t, s.base, "/bitrix/tab", p, 2, "CRM_DEAL_DETAIL_TAB", `{"ID":"`+itoaInt(deal)+`"}`)
+	_, _, body = s.OpenTab(t, p, 2, "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
 	moscow, _ := time.LoadLocation("Europe/Moscow")
-	if body := readBody(t, resp); !strings.Contains(body, ">"+modified.In(moscow).Format("02.01.2006 15:04")+"</time>") {
+	if !strings.Contains(body, ">"+modified.In(moscow).Format("02.01.2006 15:04")+"</time>") {
 		t.Errorf("user 2 does not see Moscow time")
 	}
 
@@ -132,22 +135,27 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 	for _, q := range []string{"field=TITLE%00", "field=" + strings.Repeat("A", 101), "from=0000-01-01", "to=99999-01-01",
 		"from=1969-12-31", "person=-1", "after=-9223372036854775808_1", "after=9223372036854775807_1", "after=1_0", "after=x"} {
 		for _, path := range []string{"/entries?", "/export.csv?"} {
-			r, msg := getWith(t, s.base+"/tab/deal/"+itoaInt(deal)+path+q, token)
-			if r.StatusCode != 400 || !strings.Contains(msg, "must be") {
-				t.Errorf("%s%s = %d %q, want 400 with a reason", path, q, r.StatusCode, msg)
+			status, msg := f.Get("/tab/deal/" + itoaInt(deal) + path + q)
+			if status != 400 || !strings.Contains(msg, "must be") {
+				t.Errorf("%s%s = %d %q, want 400 with a reason", path, q, status, msg)
 			}
 		}
 	}
 	q := url.Values{"field": {"TITLE"}, "from": {"2020-01-01"}, "to": {"2999-12-31"}}
-	if r, frag := getWith(t, s.base+"/tab/deal/"+itoaInt(deal)+"/entries?"+q.Encode(), token); r.StatusCode != 200 || !strings.Contains(frag, "HYPERLINK") {
-		t.Errorf("a good filter = %d", r.StatusCode)
+	if status, frag := f.Get("/tab/deal/" + itoaInt(deal) + "/entries?" + q.Encode()); status != 200 || !strings.Contains(frag, "HYPERLINK") {
+		t.Errorf("a good filter = %d", status)
 	}
 	// A deletion carries the offset of the record's last known state.
 	if err := p.DeleteRecord("deal", deal, p.AdminID()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deletion", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = $1 AND action = 'deleted' AND utc_offset = $2", deal, portalOffset) > 0
+	trailtest.Eventually(t, "the deletion", func() bool {
+		for _, r := range s.History(t, id, crm.Deal, int64(deal)) {
+			if r.Action == "deleted" && r.UTCOffset != nil && int(*r.UTCOffset) == portalOffset {
+				return true
+			}
+		}
+		return false
 	})
 	if strings.Contains(log.String(), "level=ERROR") {
 		t.Errorf("errors logged:\n%s", log.String())

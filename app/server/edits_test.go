@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/jobs"
 )
 
@@ -50,8 +52,8 @@ type edits struct {
 
 func newEdits(t *testing.T, deals, contacts []int) *edits {
 	t.Helper()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 10, Contacts: 5, Leads: 2, Companies: 2, Seed: 11})
-	p := s.emu.Portals()[0]
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Contacts: 5, Leads: 2, Companies: 2, Seed: 11}})
+	p := s.Emu.Portals()[0]
 	for _, id := range deals {
 		if err := p.UpdateRecord("deal", id, p.AdminID(), dealClear); err != nil {
 			t.Fatal(err)
@@ -63,11 +65,11 @@ func newEdits(t *testing.T, deals, contacts []int) *edits {
 	if _, err := p.Install(); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := jobs.NewClient(jobs.Deps{DB: s.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, jobs.Options{})
+	rc, err := jobs.NewClient(jobs.Deps{DB: s.DB, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, jobs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &edits{stack: s, p: p, id: s.installed(t, p), rc: rc}
+	return &edits{stack: s, p: p, id: s.Installed(t, p), rc: rc}
 }
 
 // clearContact empties a contact's phones, e-mails, birth date and tags.
@@ -111,10 +113,16 @@ func (e *edits) run(t *testing.T, args river.JobArgs) {
 
 func (e *edits) drained(t *testing.T, what string, jobID int64) {
 	t.Helper()
-	eventually(t, what+" done and drained", func() bool {
-		return (jobID == 0 || e.count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'", jobID) == 1) &&
-			e.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", e.id) == 0 &&
-			e.count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state <> 'completed'") == 0
+	trailtest.Eventually(t, what+" done and drained", func() bool {
+		if jobID != 0 && e.Job(t, jobID).State != rivertype.JobStateCompleted || e.InboxDepth(t, e.id) != 0 {
+			return false
+		}
+		for _, j := range trailtest.Jobs[jobs.DrainArgs](t, e.Stack) {
+			if j.State != rivertype.JobStateCompleted {
+				return false
+			}
+		}
+		return true
 	})
 }
 
@@ -127,16 +135,16 @@ func (e *edits) nextSecond(t *testing.T, entity string, id int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a second after DATE_MODIFY", func() bool { return time.Now().Unix() > modified.Unix() })
+	trailtest.Eventually(t, "a second after DATE_MODIFY", func() bool { return time.Now().Unix() > modified.Unix() })
 }
 
 // quiet waits until no pull of the offline queue or drain is under way, so
 // that the next edit reaches Trail only by the path a test opens.
 func (e *edits) quiet(t *testing.T) {
 	t.Helper()
-	eventually(t, "no pull or drain under way", func() bool {
-		return e.count(t, `SELECT count(*) FROM river_job WHERE kind IN ('pull_offline', 'drain_inbox')
-			AND state NOT IN ('completed', 'cancelled', 'discarded')`) == 0
+	trailtest.Eventually(t, "no pull or drain under way", func() bool {
+		return len(trailtest.Jobs[jobs.OfflineArgs](t, e.Stack, trailtest.Unfinished...)) == 0 &&
+			len(trailtest.Jobs[jobs.DrainArgs](t, e.Stack, trailtest.Unfinished...)) == 0
 	})
 }
 
@@ -144,24 +152,25 @@ func (e *edits) quiet(t *testing.T) {
 // empty, else the stored value's kind ("unknown" for not known).
 func (e *edits) olds(t *testing.T, entity string, id int) map[string]string {
 	t.Helper()
-	rows, err := e.db.Pool.Query(context.Background(), `SELECT field, coalesce(old_value->>'kind', ''), action
-		FROM history WHERE portal_id = $1 AND entity = $2 AND entity_id = $3`, e.id, entity, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	out := map[string]string{}
-	for rows.Next() {
-		var field, kind, action string
-		if err := rows.Scan(&field, &kind, &action); err != nil {
-			t.Fatal(err)
+	for _, r := range e.History(t, e.id, crmType(t, entity), int64(id)) {
+		if r.Action != "updated" {
+			t.Errorf("%s %d: a %s row", entity, id, r.Action)
 		}
-		if action != "updated" {
-			t.Errorf("%s %d: a %s row", entity, id, action)
-		}
-		out[field] = kind
+		var old struct{ Kind string }
+		_ = json.Unmarshal(r.OldValue, &old)
+		out[r.Field] = old.Kind
 	}
 	return out
+}
+
+func crmType(t *testing.T, name string) crm.Type {
+	t.Helper()
+	ct, ok := crm.ParseType(name)
+	if !ok {
+		t.Fatalf("no CRM type %q", name)
+	}
+	return ct
 }
 
 // TestFilledInFieldsRecorded: a field that was empty and is given a value
@@ -238,7 +247,7 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 				c.deliver(t)
 			} else {
 				e.drained(t, "online delivery", 0)
-				eventually(t, "the edit recorded", func() bool { return len(e.olds(t, c.entity, c.id)) > 0 })
+				trailtest.Eventually(t, "the edit recorded", func() bool { return len(e.olds(t, c.entity, c.id)) > 0 })
 			}
 			got := e.olds(t, c.entity, c.id)
 			for field := range c.fill {
@@ -258,25 +267,25 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 				t.Errorf("history has fields %v, want exactly those filled in", got)
 			}
 			if c.source != "" {
-				if n := e.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = $2 AND entity_id = $3 AND source <> $4",
-					e.id, c.entity, c.id, c.source); n != 0 {
-					t.Errorf("%d rows with a source other than %s: another path recorded the edit", n, c.source)
+				for _, r := range e.History(t, e.id, crmType(t, c.entity), int64(c.id)) {
+					if r.Source != c.source {
+						t.Errorf("a row with source %s, not %s: another path recorded the edit", r.Source, c.source)
+					}
 				}
 			}
 		})
 	}
 
 	// The tab says so, rather than showing the field as emptied.
-	resp := framePost(t, e.base, "/bitrix/tab", e.p, e.p.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"6"}`)
-	body := readBody(t, resp)
-	if resp.StatusCode != 200 || !strings.Contains(body, `class="old unknown"`) || !strings.Contains(body, "earlier value unknown") {
-		t.Errorf("tab of deal 6 = %d, lacks the unknown earlier value:\n%s", resp.StatusCode, body)
+	_, status, body := e.OpenTab(t, e.p, e.p.AdminID(), "CRM_DEAL_DETAIL_TAB", "6")
+	if status != 200 || !strings.Contains(body, `class="old unknown"`) || !strings.Contains(body, "earlier value unknown") {
+		t.Errorf("tab of deal 6 = %d, lacks the unknown earlier value:\n%s", status, body)
 	}
 }
 
 func (e *edits) exec(t *testing.T, q string, args ...any) {
 	t.Helper()
-	tag, err := e.db.Pool.Exec(context.Background(), q, args...)
+	tag, err := e.DB.Pool.Exec(context.Background(), q, args...)
 	if err != nil || tag.RowsAffected() != 1 {
 		t.Fatalf("%s: %v (%d rows)", q, err, tag.RowsAffected())
 	}
@@ -301,26 +310,17 @@ type histRow struct {
 
 func (e *edits) history(t *testing.T, id int) []histRow {
 	t.Helper()
-	rows, err := e.db.Pool.Query(context.Background(), `SELECT action, field, author_id, changed_at
-		FROM history WHERE portal_id = $1 AND entity = 'deal' AND entity_id = $2 ORDER BY id`, e.id, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []histRow
-	for rows.Next() {
-		var r histRow
-		if err := rows.Scan(&r.action, &r.field, &r.author, &r.at); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
+	for _, r := range e.History(t, e.id, crm.Deal, int64(id)) {
+		out = append(out, histRow{action: r.Action, field: r.Field, author: r.AuthorID, at: r.ChangedAt})
 	}
 	return out
 }
 
 func (e *edits) deletedAt(t *testing.T, id int) bool {
 	t.Helper()
-	return e.count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal' AND entity_id = $2 AND deleted_at IS NOT NULL", e.id, id) == 1
+	snap := e.Snapshot(t, e.id, crm.Deal, int64(id))
+	return snap != nil && snap.DeletedAt != nil
 }
 
 // TestForgedDeletions: a delete event is a hint to look, never proof. A
@@ -363,7 +363,7 @@ func TestForgedDeletions(t *testing.T) {
 		if err := e.p.UpdateRecord("deal", 2, editor, map[string]any{"TITLE": "Still here"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the genuine edit recorded", func() bool { return len(e.history(t, 2)) == 1 })
+		trailtest.Eventually(t, "the genuine edit recorded", func() bool { return len(e.history(t, 2)) == 1 })
 		rows := e.history(t, 2)
 		if r := rows[0]; r.action != "updated" || r.field != "TITLE" || r.author == nil || *r.author != editor {
 			t.Errorf("genuine edit recorded as %+v", r)
@@ -377,7 +377,7 @@ func TestForgedDeletions(t *testing.T) {
 		if err := e.p.UpdateRecord("deal", 7, editor, map[string]any{"TITLE": "Never gone"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the edit recorded", func() bool { return len(e.history(t, 7)) == 1 })
+		trailtest.Eventually(t, "the edit recorded", func() bool { return len(e.history(t, 7)) == 1 })
 		if r := e.history(t, 7)[0]; r.action != "updated" || r.field != "TITLE" {
 			t.Errorf("edit recorded as %+v", r)
 		}
@@ -413,7 +413,7 @@ func TestForgedDeletions(t *testing.T) {
 		if err := e.p.DeleteRecord("deal", 4, editor); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the deletion recorded", func() bool { return e.deletedAt(t, 4) })
+		trailtest.Eventually(t, "the deletion recorded", func() bool { return e.deletedAt(t, 4) })
 		rows := e.history(t, 4)
 		if len(rows) == 0 || rows[0].action != "deleted" {
 			t.Fatalf("history = %+v, want a deletion", rows)
@@ -422,8 +422,10 @@ func TestForgedDeletions(t *testing.T) {
 		// An online delivery's auth[user_id] is not verified; the offline
 		// queue, at its next pull, names the deleter.
 		e.run(t, jobs.OfflineArgs{PortalID: e.id})
-		if n := e.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 4 AND author_id IS DISTINCT FROM $2", e.id, editor); n != 0 {
-			t.Errorf("%d rows of the deletion without its deleter after the offline queue was read", n)
+		for _, r := range e.history(t, 4) {
+			if r.author == nil || *r.author != editor {
+				t.Errorf("a row of the deletion without its deleter after the offline queue was read: %+v", r)
+			}
 		}
 	})
 
@@ -460,7 +462,7 @@ func TestForgedDeletions(t *testing.T) {
 		if got := e.post(t, "/bitrix/events", deleteEvent(e.p, 6, attacker, future)); got != 200 {
 			t.Fatalf("delete: status %d", got)
 		}
-		eventually(t, "the deletion recorded", func() bool { return e.deletedAt(t, 6) })
+		trailtest.Eventually(t, "the deletion recorded", func() bool { return e.deletedAt(t, 6) })
 		rows := e.history(t, 6)
 		if len(rows) == 0 || rows[0].action != "deleted" {
 			t.Fatalf("history = %+v, want a deletion", rows)
@@ -485,16 +487,12 @@ func TestForgedDeletions(t *testing.T) {
 		}
 	})
 
-	var far int
-	_ = e.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM history WHERE portal_id = $1
-		AND (changed_at < now() - interval '1 day' OR changed_at > now() + interval '1 day')`, e.id).Scan(&far)
-	if far != 0 {
-		t.Errorf("%d history rows carry a time far from now", far)
-	}
-	var raw []byte
-	_ = e.db.Pool.QueryRow(context.Background(), `SELECT coalesce(json_agg(author_id), '[]') FROM history WHERE portal_id = $1 AND author_id = 666`, e.id).Scan(&raw)
-	var authors []any
-	if json.Unmarshal(raw, &authors) != nil || len(authors) != 0 {
-		t.Errorf("history names the sender's author: %s", raw)
+	for _, r := range e.HistoryOf(t, e.id) {
+		if d := time.Since(r.ChangedAt); d > 24*time.Hour || d < -24*time.Hour {
+			t.Errorf("a history row carries a time far from now: %+v", r)
+		}
+		if r.AuthorID != nil && *r.AuthorID == 666 {
+			t.Errorf("history names the sender's author: %+v", r)
+		}
 	}
 }

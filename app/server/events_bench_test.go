@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // BenchmarkEventsHandler posts signed CRM events to the events handler of
@@ -18,15 +19,15 @@ import (
 // transaction (group commit).
 func BenchmarkEventsHandler(b *testing.B) {
 	const portals = 10
-	s := newStackWith(b, b24test.Options{Portals: portals, Deals: 5, Seed: 17}, stackOpts{NoWorkers: true})
-	all := s.emu.Portals()
+	s := newStack(b, trailtest.Options{Emulator: b24test.Options{Portals: portals, Deals: 5, Seed: 17}, NoWorkers: true})
+	all := s.Emu.Portals()
 	for _, p := range all {
 		if _, err := p.Install(); err != nil {
 			b.Fatal(err)
 		}
 	}
-	eventually(b, "installations stored", func() bool {
-		return s.count(b, "SELECT count(*) FROM installations WHERE status = 'active'") == portals
+	trailtest.Eventually(b, "installations stored", func() bool {
+		return s.Count(b, "SELECT count(*) FROM installations WHERE status = 'active'") == portals
 	})
 	bodies := make([]string, portals)
 	for i, p := range all {
@@ -36,7 +37,7 @@ func BenchmarkEventsHandler(b *testing.B) {
 	defer client.CloseIdleConnections()
 	var next atomic.Int64
 	commits := func() (n int64) {
-		_ = s.db.Pool.QueryRow(context.Background(), "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").Scan(&n)
+		_ = s.DB.Pool.QueryRow(context.Background(), "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").Scan(&n)
 		return n
 	}
 	c0 := commits()
@@ -45,7 +46,7 @@ func BenchmarkEventsHandler(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			body := bodies[next.Add(1)%portals]
-			resp, err := client.Post(s.base+"/bitrix/events", "application/x-www-form-urlencoded", strings.NewReader(body))
+			resp, err := client.Post(s.Base+"/bitrix/events", "application/x-www-form-urlencoded", strings.NewReader(body))
 			if err != nil {
 				b.Error(err)
 				return
@@ -63,7 +64,7 @@ func BenchmarkEventsHandler(b *testing.B) {
 	// Transactions include the handful the server runs itself meanwhile.
 	b.ReportMetric(float64(b.N)/float64(commits()-c0), "events/commit")
 	var rows int
-	_ = s.db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM inbox").Scan(&rows)
+	_ = s.DB.Pool.QueryRow(context.Background(), "SELECT count(*) FROM inbox").Scan(&rows)
 	if rows < b.N {
 		b.Errorf("%d inbox rows for %d accepted events", rows, b.N)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/app/web"
 	"github.com/trailhq/trail/db"
 )
 
@@ -32,7 +33,7 @@ const clientHeader = "X-Test-Client"
 // minute (app/web).
 const entryFailures = 20
 
-func hardenedStack(t *testing.T, opts b24test.Options, so stackOpts) (*stack, *b24test.Portal) {
+func hardenedStack(t *testing.T, so trailtest.Options) (*stack, *b24test.Portal) {
 	t.Helper()
 	adjust := so.Config
 	so.Config = func(c *config.Config) {
@@ -44,12 +45,9 @@ func hardenedStack(t *testing.T, opts b24test.Options, so stackOpts) (*stack, *b
 	if so.App == nil {
 		so.App = func(a *b24test.App, base string) { a.RedirectURI = base + "/bitrix/login" }
 	}
-	s := newStackWith(t, opts, so)
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	s.installed(t, p)
+	s := newStack(t, so)
+	p := s.Emu.Portals()[0]
+	s.Install(t, p)
 	return s, p
 }
 
@@ -58,31 +56,15 @@ func hardenedStack(t *testing.T, opts b24test.Options, so stackOpts) (*stack, *b
 // with its body read.
 func (s *stack) send(t *testing.T, method, path, addr, token string, form url.Values) (*http.Response, string) {
 	t.Helper()
-	var body io.Reader
-	if method == "GET" && form != nil {
-		path += "?" + form.Encode()
-	} else if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, s.base+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	h := http.Header{}
 	if addr != "" {
-		req.Header.Set(clientHeader, addr)
+		h.Set(clientHeader, addr)
 	}
 	if token != "" {
-		req.Header.Set("X-Session-Token", token)
-		req.Header.Set("HX-Request", "true")
+		h.Set(web.SessionHeader, token)
+		h.Set("HX-Request", "true")
 	}
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, readBody(t, resp)
+	return s.Do(t, method, path, form, h)
 }
 
 func randomHex(t *testing.T) string {
@@ -133,9 +115,9 @@ func (s *stack) flood(t *testing.T, addr string, n, width int, form func() url.V
 // calls, leaves no session behind, and the administrator's tab still opens.
 func TestForgedFrameFlood(t *testing.T) {
 	t.Parallel()
-	s, p := hardenedStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 31}, stackOpts{})
+	s, p := hardenedStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 31}})
 	refused := func() int64 { return p.Stats().Unauthenticated }
-	sessions := func() int { return s.count(t, "SELECT count(*) FROM sessions") }
+	sessions := func() int { return s.Sessions(t) }
 	sessionsBefore := sessions()
 
 	// Without the application token nothing reaches the portal.
@@ -210,7 +192,7 @@ func TestForgedFrameFlood(t *testing.T) {
 // Successful entries from one address (an office) are never throttled.
 func TestEntryThrottleCountsOnlyRefusals(t *testing.T) {
 	t.Parallel()
-	s, p := hardenedStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 32}, stackOpts{})
+	s, p := hardenedStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 32}})
 	for i := range entryFailures + 5 {
 		tok, err := p.IssueTokens(p.UserIDs()[i%3])
 		if err != nil {
@@ -226,10 +208,10 @@ func TestEntryThrottleCountsOnlyRefusals(t *testing.T) {
 // a page wait, the answer is "busy, try again", not a page that hangs.
 func TestBusyPortalAnswersRetryLater(t *testing.T) {
 	t.Parallel()
-	s, p := hardenedStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 33}, stackOpts{})
+	s, p := hardenedStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 33}})
 	// Users' calls are booked in the portal's user bucket (app/portal):
 	// fill it and book ten more requests ahead, five seconds of waiting.
-	bucket, ctx, key := db.NewBucket(s.db), context.Background(), p.MemberID()+":user"
+	bucket, ctx, key := db.NewBucket(s.DB), context.Background(), p.MemberID()+":user"
 	if err := bucket.Full(ctx, key); err != nil {
 		t.Fatal(err)
 	}
@@ -253,8 +235,8 @@ func TestBusyPortalAnswersRetryLater(t *testing.T) {
 // refused with a 400 that says why, and log no error.
 func TestMalformedEntryInput(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
-	s, p := hardenedStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 34}, stackOpts{Log: &logs, LogLevel: slog.LevelWarn})
+	var logs trailtest.Buffer
+	s, p := hardenedStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 34}, Log: &logs, LogLevel: slog.LevelWarn})
 	tok, err := p.IssueTokens(p.AdminID())
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +252,7 @@ func TestMalformedEntryInput(t *testing.T) {
 		{"GET", "/bitrix/login?domain=%00", ""},
 		{"POST", "/bitrix/login", "domain=%00"},
 	} {
-		req, err := http.NewRequest(c.method, s.base+c.path, strings.NewReader(c.body))
+		req, err := http.NewRequest(c.method, s.Base+c.path, strings.NewReader(c.body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +275,7 @@ func TestMalformedEntryInput(t *testing.T) {
 // or not; the callback for a portal the sign-in was not started for fails.
 func TestLoginDoesNotTellWhichPortalsUseTrail(t *testing.T) {
 	t.Parallel()
-	s, p := hardenedStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 35}, stackOpts{})
+	s, p := hardenedStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 35}})
 	_, port, _ := strings.Cut(p.Domain(), ":")
 	nowhere := "nowhere.localhost:" + port
 	start := func(domain string) *url.URL {
@@ -322,8 +304,8 @@ func TestLoginDoesNotTellWhichPortalsUseTrail(t *testing.T) {
 
 	// The portal signs its administrator in for a sign-in started for
 	// another domain: Trail refuses it.
-	portal := s.emu.Client()
-	portal.CheckRedirect = noRedirects.CheckRedirect
+	portal := s.Emu.Client()
+	portal.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	authorize := *installed
 	q := authorize.Query()
 	q.Set("state", other.Query().Get("state"))
@@ -350,7 +332,7 @@ func TestLoginDoesNotTellWhichPortalsUseTrail(t *testing.T) {
 // the same user; without one nothing reaches the portal.
 func TestRenewalNeedsTicket(t *testing.T) {
 	t.Parallel()
-	s, p := hardenedStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 36}, stackOpts{})
+	s, p := hardenedStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 36}})
 	renew := func(authID, ticket string) (*http.Response, string) {
 		return s.send(t, "POST", "/bitrix/session", "198.51.100.6", "",
 			url.Values{"AUTH_ID": {authID}, "member_id": {p.MemberID()}, "context": {"deal:1"}, "ticket": {ticket}})
@@ -366,12 +348,11 @@ func TestRenewalNeedsTicket(t *testing.T) {
 	}
 
 	ticketOf := func(userID int) string {
-		resp := framePost(t, s.base, "/bitrix/tab", p, userID, "CRM_DEAL_DETAIL_TAB", `{"ID":"1"}`)
-		ticket := between(readBody(t, resp), `data-renewal="`, `"`)
-		if resp.StatusCode != http.StatusOK || ticket == "" {
-			t.Fatalf("tab of user %d = %d without a renewal ticket", userID, resp.StatusCode)
+		f, status, _ := s.OpenTab(t, p, userID, "CRM_DEAL_DETAIL_TAB", "1")
+		if status != http.StatusOK || f.Renewal == "" {
+			t.Fatalf("tab of user %d = %d without a renewal ticket", userID, status)
 		}
-		return ticket
+		return f.Renewal
 	}
 	admin, err := p.IssueTokens(p.AdminID())
 	if err != nil {
@@ -384,8 +365,8 @@ func TestRenewalNeedsTicket(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("X-Session-Token") == "" || resp.Header.Get("X-Renewal-Ticket") == "" {
 		t.Fatalf("renewal with the page's ticket = %d, want 204 with a session and the next ticket", resp.StatusCode)
 	}
-	if r, _ := getWith(t, s.base+"/tab/deal/1/entries", resp.Header.Get("X-Session-Token")); r.StatusCode != http.StatusOK {
-		t.Errorf("the renewed session reads the tab's record: %d", r.StatusCode)
+	if status, _ := s.Page(t, resp.Header.Get("X-Session-Token")).Get("/tab/deal/1/entries"); status != http.StatusOK {
+		t.Errorf("the renewed session reads the tab's record: %d", status)
 	}
 }
 
@@ -395,7 +376,7 @@ func TestRenewalNeedsTicket(t *testing.T) {
 func TestDemotedAdminLosesSettings(t *testing.T) {
 	t.Parallel()
 	const recheck = 2 * time.Second
-	s, p := hardenedStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 37}, stackOpts{Config: func(c *config.Config) { c.AdminRecheck = recheck }})
+	s, p := hardenedStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 37}, Config: func(c *config.Config) { c.AdminRecheck = recheck }})
 	resp, body := s.send(t, "POST", "/bitrix/app?LANG=en", "198.51.100.7", "", func() url.Values {
 		tok, err := p.IssueTokens(p.AdminID())
 		if err != nil {
@@ -406,7 +387,7 @@ func TestDemotedAdminLosesSettings(t *testing.T) {
 		f.Del("PLACEMENT_OPTIONS")
 		return f
 	}())
-	token, ticket := between(body, `data-session="`, `"`), between(body, `data-renewal="`, `"`)
+	token, ticket := trailtest.Between(body, `data-session="`, `"`), trailtest.Between(body, `data-renewal="`, `"`)
 	if resp.StatusCode != http.StatusOK || token == "" || ticket == "" {
 		t.Fatalf("settings page = %d without session or ticket", resp.StatusCode)
 	}
@@ -432,7 +413,7 @@ func TestDemotedAdminLosesSettings(t *testing.T) {
 		return r.StatusCode == http.StatusUnauthorized && r.Header.Get("X-Session-Renew") == "admin"
 	}
 
-	eventually(t, "the admin flag to need confirming", stale)
+	trailtest.Eventually(t, "the admin flag to need confirming", stale)
 	renew()
 	if r := settings(token); r.StatusCode != http.StatusOK {
 		t.Fatalf("settings after renewal as an administrator = %d", r.StatusCode)
@@ -441,7 +422,7 @@ func TestDemotedAdminLosesSettings(t *testing.T) {
 	if err := p.SetAdmin(p.AdminID(), false); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the demoted administrator's flag to need confirming", stale)
+	trailtest.Eventually(t, "the demoted administrator's flag to need confirming", stale)
 	renew()
 	if r := settings(token); r.StatusCode != http.StatusForbidden {
 		t.Errorf("settings after the renewal of a demoted administrator = %d, want 403", r.StatusCode)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // The installer-page flavour: the portal opens Trail's install URL in its
@@ -15,10 +16,10 @@ import (
 // complete the installation.
 func TestInstallerPage(t *testing.T) {
 	t.Parallel()
-	s := newStackWith(t, b24test.Options{Portals: 1, Deals: 10, Seed: 5}, stackOpts{App: func(a *b24test.App, base string) {
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 5}, App: func(a *b24test.App, base string) {
 		a.InstallURL = base + "/bitrix/install"
 	}})
-	p := s.emu.Portals()[0]
+	p := s.Emu.Portals()[0]
 	appToken, err := p.Install()
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +35,7 @@ func TestInstallerPage(t *testing.T) {
 		"AUTH_ID": {tok.AccessToken}, "REFRESH_ID": {tok.RefreshToken}, "AUTH_EXPIRES": {"3600"},
 		"APPLICATION_TOKEN": {appToken}, "member_id": {p.MemberID()}, "PLACEMENT": {"DEFAULT"}, "PLACEMENT_OPTIONS": {"{}"},
 	}
-	resp, err := http.PostForm(s.base+"/bitrix/install?DOMAIN="+p.Domain()+"&PROTOCOL=0&LANG=ru&APP_SID=x", form)
+	resp, err := http.PostForm(s.Base+"/bitrix/install?DOMAIN="+p.Domain()+"&PROTOCOL=0&LANG=ru&APP_SID=x", form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,26 +43,21 @@ func TestInstallerPage(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "/bitrix/install/status") || !strings.Contains(body, "Установка Trail") {
 		t.Fatalf("installer page = %d:\n%s", resp.StatusCode, body)
 	}
-	token := between(body, `data-session="`, `"`)
-	eventually(t, "setup done", func() bool {
-		_, frag := getWith(t, s.base+"/bitrix/install/status", token)
+	page := s.Page(t, trailtest.Between(body, `data-session="`, `"`))
+	trailtest.Eventually(t, "setup done", func() bool {
+		_, frag := page.Get("/bitrix/install/status")
 		return strings.Contains(frag, "data-install-ready")
 	})
 	if err := p.CompleteInstall(); err != nil { // what the SDK's installFinish does
 		t.Fatal(err)
 	}
-	eventually(t, "baseline", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 4
-	})
-	if n := s.count(t, "SELECT count(*) FROM installations WHERE member_id = $1 AND status = 'active'", p.MemberID()); n != 1 {
-		t.Fatalf("installations = %d", n)
-	}
+	s.Installed(t, p) // active, baseline copied
 	// A forged installer form (wrong refresh token) stores nothing new.
 	form.Set("REFRESH_ID", "not-a-token")
 	form.Set("member_id", "ffffffffffffffffffffffffffffffff")
-	resp, _ = http.PostForm(s.base+"/bitrix/install", form)
+	resp, _ = http.PostForm(s.Base+"/bitrix/install", form)
 	readBody(t, resp)
-	if resp.StatusCode != 401 || s.count(t, "SELECT count(*) FROM installations") != 1 {
+	if resp.StatusCode != 401 || len(s.Installations(t)) != 1 {
 		t.Fatalf("forged installer form = %d", resp.StatusCode)
 	}
 }

@@ -1,7 +1,7 @@
 package server_test
 
 import (
-	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/jobs"
 )
 
 // crmEvent is ONCRMDEALUPDATE as an automation's change arrives: the
@@ -31,19 +34,20 @@ func crmEvent(p *b24test.Portal, memberID, appToken string, id int) url.Values {
 // no job, no change to any installation.
 func TestIntakeRejects(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 2, Deals: 5, Seed: 3})
-	a, b := s.emu.Portals()[0], s.emu.Portals()[1]
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 2, Deals: 5, Seed: 3}})
+	a, b := s.Emu.Portals()[0], s.Emu.Portals()[1]
 	for _, p := range []*b24test.Portal{a, b} {
 		if _, err := p.Install(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	aID, bID := s.installed(t, a), s.installed(t, b)
-	trace := func() (inbox, jobs int, installs string) {
-		inbox = s.count(t, "SELECT count(*) FROM inbox")
-		jobs = s.count(t, "SELECT count(*) FROM river_job WHERE kind IN ('drain_inbox', 'pull_offline', 'setup_portal')")
-		_ = s.db.Pool.QueryRow(context.Background(), `SELECT string_agg(member_id || client_endpoint || encode(application_token_hash, 'hex') || status, ',' ORDER BY id)
-			FROM installations`).Scan(&installs)
+	aID, bID := s.Installed(t, a), s.Installed(t, b)
+	trace := func() (inbox, queued int, installs string) {
+		inbox = s.InboxDepth(t, aID) + s.InboxDepth(t, bID)
+		queued = len(trailtest.Jobs[jobs.DrainArgs](t, s.Stack)) + len(trailtest.Jobs[jobs.OfflineArgs](t, s.Stack)) + len(trailtest.Jobs[jobs.SetupArgs](t, s.Stack))
+		for _, in := range s.Installations(t) {
+			installs += fmt.Sprintf("%s %s %x %s,", in.MemberID, in.ClientEndpoint, in.ApplicationTokenHash, in.Status)
+		}
 		return
 	}
 	inbox0, jobs0, installs0 := trace()
@@ -100,8 +104,8 @@ func TestIntakeRejects(t *testing.T) {
 	if installs1 != installs0 {
 		t.Errorf("rejected deliveries changed installations:\n%s\n%s", installs0, installs1)
 	}
-	if n := s.count(t, "SELECT count(*) FROM installations WHERE id NOT IN ($1, $2)", aID, bID); n != 0 {
-		t.Errorf("%d installations appeared", n)
+	if n := len(s.Installations(t)); n != 2 {
+		t.Errorf("%d installations, want the 2 installed", n)
 	}
 }
 
@@ -116,12 +120,9 @@ func TestIntakeIgnoresNamedDomain(t *testing.T) {
 		http.Error(w, "no", http.StatusTeapot)
 	}))
 	defer evil.Close()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 4})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 4}})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
 	// Changed in the portal, but announced only by the forged-looking event.
 	p.SetFaults(b24test.Faults{})
 	if err := p.UpdateRecord("deal", 3, p.AdminID(), map[string]any{"TITLE": "Seen via the stored endpoint"}); err != nil {
@@ -134,18 +135,19 @@ func TestIntakeIgnoresNamedDomain(t *testing.T) {
 	if got := s.post(t, "/bitrix/events", f); got != 200 {
 		t.Fatalf("status %d, want 200", got)
 	}
-	eventually(t, "history of the change", func() bool {
-		return s.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 3
-			AND field = 'TITLE' AND new_value->>'text' = 'Seen via the stored endpoint'`, id) == 1
+	trailtest.Eventually(t, "history of the change", func() bool {
+		n := 0
+		for _, r := range s.History(t, id, crm.Deal, 3) {
+			if r.Field == "TITLE" && trailtest.Text(r.NewValue) == "Seen via the stored endpoint" {
+				n++
+			}
+		}
+		return n == 1
 	})
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the host the event named got %d requests", n)
 	}
-	var endpoint string
-	if err := s.db.Pool.QueryRow(context.Background(), "SELECT client_endpoint FROM installations WHERE id = $1", id).Scan(&endpoint); err != nil {
-		t.Fatal(err)
-	}
-	if endpoint != p.ClientEndpoint() {
+	if endpoint := s.InstallationOf(t, id).ClientEndpoint; endpoint != p.ClientEndpoint() {
 		t.Errorf("client_endpoint = %s, want %s", endpoint, p.ClientEndpoint())
 	}
 }

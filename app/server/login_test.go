@@ -7,24 +7,20 @@ import (
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // Sign-in with Bitrix24 outside the portal: Trail → the portal's authorize
 // page → back to Trail with a code, exchanged at the OAuth server.
 func TestLoginWithBitrix24(t *testing.T) {
 	t.Parallel()
-	s := newStackWith(t, b24test.Options{Portals: 1, Deals: 5, Seed: 9}, stackOpts{App: func(a *b24test.App, base string) {
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 9}, App: func(a *b24test.App, base string) {
 		a.RedirectURI = base + "/bitrix/login"
 	}})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "installed", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 4
-	})
+	p := s.Emu.Portals()[0]
+	s.Install(t, p)
 	// The emulator's client reaches portal hosts; Trail is on plain loopback.
-	portal := s.emu.Client()
+	portal := s.Emu.Client()
 	portal.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	trail := &http.Client{CheckRedirect: portal.CheckRedirect}
 	step := func(c *http.Client, u string) *http.Response {
@@ -37,7 +33,7 @@ func TestLoginWithBitrix24(t *testing.T) {
 		return resp
 	}
 	signIn := func(userParam string) *http.Response {
-		r := step(trail, s.base+"/bitrix/login?domain="+url.QueryEscape(strings.ToUpper(p.Domain())))
+		r := step(trail, s.Base+"/bitrix/login?domain="+url.QueryEscape(strings.ToUpper(p.Domain())))
 		if r.StatusCode != http.StatusFound {
 			t.Fatalf("login start = %d", r.StatusCode)
 		}
@@ -66,7 +62,7 @@ func TestLoginWithBitrix24(t *testing.T) {
 		t.Fatalf("non-admin sign-in = %d", resp.StatusCode)
 	}
 	// A made-up or altered state is refused.
-	resp, err := http.Get(s.base + "/bitrix/login?code=abc&state=AAAA&member_id=" + p.MemberID())
+	resp, err := http.Get(s.Base + "/bitrix/login?code=abc&state=AAAA&member_id=" + p.MemberID())
 	if err != nil {
 		t.Fatal(err)
 	}

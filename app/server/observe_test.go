@@ -1,13 +1,13 @@
 package server_test
 
 import (
-	"context"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/db"
 )
 
@@ -18,13 +18,10 @@ import (
 // no portal among the labels.
 func TestObservability(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
-	s := newStackWith(t, b24test.Options{Portals: 1, Deals: 10, Seed: 13}, stackOpts{Log: &logs, LogLevel: slog.LevelDebug})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	var logs trailtest.Buffer
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 13}, Log: &logs, LogLevel: slog.LevelDebug})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
 	editor := p.UserIDs()[1]
 	if err := p.UpdateRecord("deal", 1, editor, map[string]any{"TITLE": "Edited by a person"}); err != nil {
 		t.Fatal(err)
@@ -33,8 +30,8 @@ func TestObservability(t *testing.T) {
 	if err := p.UpdateRecord("deal", 2, b24test.Automation, map[string]any{"TITLE": "Edited by a robot"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "both edits recorded", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND field = 'TITLE'", id) == 2
+	trailtest.Eventually(t, "both edits recorded", func() bool {
+		return trailtest.ByField(s.HistoryOf(t, id), "TITLE") == 2
 	})
 	if s.post(t, "/bitrix/events", crmEvent(p, p.MemberID(), "0123456789abcdef0123456789abcdef", 3)) != 401 {
 		t.Error("a wrong application token was not refused")
@@ -49,12 +46,9 @@ func TestObservability(t *testing.T) {
 			}
 		}
 	}
-	var access, refresh []byte
-	if err := s.db.Pool.QueryRow(context.Background(), "SELECT access_token, refresh_token FROM installations WHERE id = $1", id).Scan(&access, &refresh); err != nil {
-		t.Fatal(err)
-	}
-	for col, sealed := range map[string][]byte{"access_token": access, "refresh_token": refresh} {
-		plain, err := s.cfg.Keys.Open(sealed, db.TokenAD(p.MemberID(), col))
+	in := s.InstallationOf(t, id)
+	for col, sealed := range map[string][]byte{"access_token": in.AccessToken, "refresh_token": in.RefreshToken} {
+		plain, err := s.Config.Keys.Open(sealed, db.TokenAD(p.MemberID(), col))
 		if err != nil {
 			t.Fatalf("open stored %s: %v", col, err)
 		}
@@ -69,7 +63,7 @@ func TestObservability(t *testing.T) {
 	var metricsText string
 	var missing []string
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		status, text := get(t, s.metrics+"/metrics")
+		status, text := get(t, s.Metrics+"/metrics")
 		if status != 200 {
 			t.Fatalf("/metrics: %d", status)
 		}
@@ -87,18 +81,16 @@ func TestObservability(t *testing.T) {
 	for _, series := range missing {
 		t.Errorf("/metrics lacks %s", series)
 	}
-	if status, _ := get(t, s.base+"/metrics"); status != 404 {
+	if status, _ := get(t, s.Base+"/metrics"); status != 404 {
 		t.Errorf("/metrics on the public port = %d, want 404", status)
 	}
 	if err := p.Uninstall(true); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "purge", func() bool {
-		return s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'purged'", id) == 1
+	trailtest.Eventually(t, "purge", func() bool {
+		return s.InstallationOf(t, id).Status == db.StatusPurged
 	})
-	s.stop()
-	<-s.done
-	s.done <- nil // for the cleanup
+	_ = s.Stop() // the log is complete once Trail has stopped
 
 	out := logs.String()
 	if !strings.Contains(out, p.MemberID()) {

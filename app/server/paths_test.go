@@ -6,7 +6,11 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/jobs"
 )
 
@@ -15,29 +19,25 @@ import (
 // a repeated delivery; it is recorded once.
 func TestOneChangeThreePaths(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 9})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 9}})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
 	const deal = 2
 	rows := func() int {
-		return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2", id, deal)
+		return len(s.History(t, id, crm.Deal, deal))
 	}
 	if err := p.UpdateRecord("deal", deal, p.AdminID(), map[string]any{"TITLE": "Three ways"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the online change recorded", func() bool { return rows() == 1 })
+	trailtest.Eventually(t, "the online change recorded", func() bool { return rows() == 1 })
 	// The same change was queued for event.offline.get, and ONOFFLINEEVENT
 	// told Trail to pull it.
-	eventually(t, "the offline pull done and drained", func() bool {
-		return s.count(t, "SELECT count(*) FROM river_job WHERE kind = 'pull_offline' AND state = 'completed'") >= 1 &&
-			s.count(t, "SELECT count(*) FROM api_calls WHERE portal_id = $1 AND method = 'event.offline.get'", id) >= 1 &&
-			s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+	trailtest.Eventually(t, "the offline pull done and drained", func() bool {
+		return len(trailtest.Jobs[jobs.OfflineArgs](t, s.Stack, rivertype.JobStateCompleted)) >= 1 &&
+			s.APICalls(t, id, "event.offline.get") >= 1 && s.InboxDepth(t, id) == 0
 	})
 
-	rc, err := jobs.NewClient(jobs.Deps{DB: s.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, jobs.Options{})
+	rc, err := jobs.NewClient(jobs.Deps{DB: s.DB, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, jobs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +45,8 @@ func TestOneChangeThreePaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "reconciliation done and drained", func() bool {
-		return s.count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'", res.Job.ID) == 1 &&
-			s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+	trailtest.Eventually(t, "reconciliation done and drained", func() bool {
+		return s.Job(t, res.Job.ID).State == rivertype.JobStateCompleted && s.InboxDepth(t, id) == 0
 	})
 	// Bitrix24 repeats a delivery it thinks failed: the same body again.
 	var replayed bool
@@ -62,14 +61,18 @@ func TestOneChangeThreePaths(t *testing.T) {
 	if !replayed {
 		t.Fatal("no online delivery to replay")
 	}
-	eventually(t, "the replay drained", func() bool {
-		return s.count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox' AND state <> 'completed'") == 0 &&
-			s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", id) == 0
+	trailtest.Eventually(t, "the replay drained", func() bool {
+		for _, j := range trailtest.Jobs[jobs.DrainArgs](t, s.Stack) {
+			if j.State != rivertype.JobStateCompleted {
+				return false
+			}
+		}
+		return s.InboxDepth(t, id) == 0
 	})
 	if n := rows(); n != 1 {
 		t.Errorf("the change has %d history rows, want 1", n)
 	}
-	if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id); n != 1 {
+	if n := len(s.HistoryOf(t, id)); n != 1 {
 		t.Errorf("%d history rows in all, want 1", n)
 	}
 }

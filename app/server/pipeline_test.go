@@ -1,40 +1,35 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/db"
 )
 
 func TestInstallSyncEditUninstall(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 2, Deals: 120, Leads: 20, Contacts: 30, Companies: 10, Seed: 7})
-	p, other := s.emu.Portals()[0], s.emu.Portals()[1]
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 2, Deals: 120, Leads: 20, Contacts: 30, Companies: 10, Seed: 7}})
+	p, other := s.Emu.Portals()[0], s.Emu.Portals()[1]
 	if _, err := p.Install(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := other.Install(); err != nil {
 		t.Fatal(err)
 	}
-	var portalID int64
-	eventually(t, "installation stored", func() bool {
-		return s.db.Pool.QueryRow(context.Background(), "SELECT id FROM installations WHERE member_id = $1 AND status = 'active'", p.MemberID()).Scan(&portalID) == nil
-	})
-
 	// Setup binds events and tabs, then the baseline copies every record.
-	eventually(t, "baseline sync", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE portal_id = $1 AND state = 'done'", portalID) == 4
-	})
-	for entity, want := range map[string]int{"deal": 120, "lead": 20, "contact": 30, "company": 10} {
-		if got := s.count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = $2", portalID, entity); got != want {
+	portalID := s.Installed(t, p)
+	for entity, want := range map[crm.Type]int{crm.Deal: 120, crm.Lead: 20, crm.Contact: 30, crm.Company: 10} {
+		if got := s.Snapshots(t, portalID, entity); got != want {
 			t.Errorf("%s snapshots = %d, want %d", entity, got, want)
 		}
 	}
-	if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1", portalID); n != 0 {
+	if n := len(s.HistoryOf(t, portalID)); n != 0 {
 		t.Errorf("the baseline wrote %d history rows, want none", n)
 	}
 	tabs := map[string]bool{}
@@ -53,14 +48,7 @@ func TestInstallSyncEditUninstall(t *testing.T) {
 	if err := p.UpdateRecord("deal", dealID, editor, map[string]any{"TITLE": "Renewal 2027", "OPPORTUNITY": "4321.50"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "history of the edit", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'deal' AND entity_id = $2", portalID, dealID) >= 2
-	})
-	rows, err := s.db.Pool.Query(context.Background(), `SELECT field, action, source, author_id, old_value, new_value, change_id
-		FROM history WHERE portal_id = $1 AND entity = 'deal' AND entity_id = $2 ORDER BY field`, portalID, dealID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	trailtest.Eventually(t, "history of the edit", func() bool { return len(s.History(t, portalID, crm.Deal, dealID)) >= 2 })
 	type hrow struct {
 		field, action, source string
 		author                int64
@@ -68,16 +56,16 @@ func TestInstallSyncEditUninstall(t *testing.T) {
 		change                int64
 	}
 	var got []hrow
-	for rows.Next() {
-		var r hrow
-		var oldJ, newJ []byte
-		if err := rows.Scan(&r.field, &r.action, &r.source, &r.author, &oldJ, &newJ, &r.change); err != nil {
-			t.Fatal(err)
+	for _, h := range s.History(t, portalID, crm.Deal, dealID) {
+		r := hrow{field: h.Field, action: h.Action, source: h.Source, change: h.ChangeID}
+		if h.AuthorID != nil {
+			r.author = *h.AuthorID
 		}
-		_ = json.Unmarshal(oldJ, &r.old)
-		_ = json.Unmarshal(newJ, &r.new)
+		_ = json.Unmarshal(h.OldValue, &r.old)
+		_ = json.Unmarshal(h.NewValue, &r.new)
 		got = append(got, r)
 	}
+	slices.SortFunc(got, func(a, b hrow) int { return strings.Compare(a.field, b.field) })
 	if len(got) != 2 || got[0].field != "OPPORTUNITY" || got[1].field != "TITLE" {
 		t.Fatalf("history rows = %+v, want OPPORTUNITY and TITLE", got)
 	}
@@ -94,10 +82,8 @@ func TestInstallSyncEditUninstall(t *testing.T) {
 	}
 	// The offline queue and reconciliation deliver the same change again;
 	// those rows drain without adding history.
-	eventually(t, "inbox empty", func() bool {
-		return s.count(t, "SELECT count(*) FROM inbox WHERE portal_id = $1", portalID) == 0
-	})
-	if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2", portalID, dealID); n != 2 {
+	trailtest.Eventually(t, "inbox empty", func() bool { return s.InboxDepth(t, portalID) == 0 })
+	if n := len(s.History(t, portalID, crm.Deal, dealID)); n != 2 {
 		t.Errorf("the edit has %d history rows after every delivery drained, want 2", n)
 	}
 
@@ -105,41 +91,48 @@ func TestInstallSyncEditUninstall(t *testing.T) {
 	if err := p.UpdateRecord("deal", 6, b24test.Automation, map[string]any{"TITLE": "Moved by a robot"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "automation change", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 6 AND source = 'automation'", portalID) == 1
+	trailtest.Eventually(t, "automation change", func() bool {
+		rows := s.History(t, portalID, crm.Deal, 6)
+		return len(rows) == 1 && rows[0].Source == "automation"
 	})
 
 	// A deletion keeps the last known values.
 	if err := p.DeleteRecord("deal", 7, editor); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "deletion entry", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 7 AND action = 'deleted' AND field = 'TITLE' AND old_value IS NOT NULL", portalID) == 1
+	trailtest.Eventually(t, "deletion entry", func() bool {
+		n := 0
+		for _, r := range s.History(t, portalID, crm.Deal, 7) {
+			if r.Action == "deleted" && r.Field == "TITLE" && len(r.OldValue) > 0 && string(r.OldValue) != "null" {
+				n++
+			}
+		}
+		return n == 1
 	})
 
 	// Every call was logged for the portal.
-	eventually(t, "api call log", func() bool {
-		return s.count(t, "SELECT count(*) FROM api_calls WHERE portal_id = $1 AND method = 'batch'", portalID) > 0
+	trailtest.Eventually(t, "api call log", func() bool {
+		return s.APICalls(t, portalID, "batch") > 0
 	})
 
 	// Uninstall with "delete data": this portal's rows go, the other's stay.
-	otherID := s.installed(t, other) // every baseline done: its snapshots stop growing
-	otherSnaps := s.count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1", otherID)
+	otherID := s.Installed(t, other) // every baseline done: its snapshots stop growing
+	otherSnaps := s.Snapshots(t, otherID)
 	if err := p.Uninstall(true); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "purge", func() bool {
-		return s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'purged'", portalID) == 1
+	trailtest.Eventually(t, "purge", func() bool {
+		return s.InstallationOf(t, portalID).Status == db.StatusPurged
 	})
 	for _, table := range db.TenantTables() {
-		if n := s.count(t, "SELECT count(*) FROM "+table+" WHERE portal_id = $1", portalID); n != 0 {
+		if n := s.Count(t, "SELECT count(*) FROM "+table+" WHERE portal_id = $1", portalID); n != 0 {
 			t.Errorf("%s keeps %d rows of the purged portal", table, n)
 		}
 	}
-	if n := s.count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1", otherID); n != otherSnaps || n == 0 {
+	if n := s.Snapshots(t, otherID); n != otherSnaps || n == 0 {
 		t.Errorf("the other portal's snapshots went from %d to %d", otherSnaps, n)
 	}
-	if n := s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND access_token IS NULL AND refresh_token IS NULL", portalID); n != 1 {
+	if in := s.InstallationOf(t, portalID); in.AccessToken != nil || in.RefreshToken != nil {
 		t.Error("tokens must be destroyed at uninstall")
 	}
 }

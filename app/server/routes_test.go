@@ -1,20 +1,23 @@
 package server_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/devstack"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/metrics"
-	"github.com/trailhq/trail/app/secret"
+	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/app/web"
+	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
 	"github.com/trailhq/trail/views"
 )
@@ -26,15 +29,11 @@ func appRoutes(t *testing.T) []string {
 	t.Helper()
 	d := dbtest.New(t)
 	base, _ := url.Parse("http://trail.test")
-	entry, err := secret.NewKeyEntry("r1")
+	cfg, _, err := devstack.LocalConfig(base, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := secret.ParseKeyRing(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &config.Config{BodyLimit: 1 << 20, OperatorPassword: "x", BaseURL: base, Env: config.Production, Keys: keys}
+	cfg.Env, cfg.OperatorPassword = config.Production, "x"
 	app := web.New(web.Deps{
 		Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: d, Metrics: metrics.New(),
 		Sessions: web.NewSessions(d), Lifecycle: &lifecycle.Service{}, RiverUI: http.NotFoundHandler(),
@@ -60,21 +59,19 @@ type tenants struct {
 	aOrigin      string
 	secretsOfB   []string // text that must never reach portal A
 	aMarker      string
-	bInstallRows string
+	bInstallRows stateOfB
 }
 
 func newTenants(t *testing.T) *tenants {
 	t.Helper()
-	s := newStack(t, b24test.Options{Portals: 2, Deals: 6, Leads: 2, Contacts: 2, Companies: 2, Seed: 21})
-	a, b := s.emu.Portals()[0], s.emu.Portals()[1]
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 2, Deals: 6, Leads: 2, Contacts: 2, Companies: 2, Seed: 21}})
+	a, b := s.Emu.Portals()[0], s.Emu.Portals()[1]
 	for _, p := range []*b24test.Portal{a, b} {
 		if _, err := p.Install(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "baselines", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE state = 'done'") == 8
-	})
+	aID, bID := s.Installed(t, a), s.Installed(t, b)
 	tn := &tenants{s: s, a: a, b: b, aOrigin: "http://" + a.Domain(), aMarker: "Seen only by portal A"}
 	const bMarker = "Seen only by portal B"
 	if err := a.UpdateRecord("deal", 3, 2, map[string]any{"TITLE": tn.aMarker}); err != nil {
@@ -83,37 +80,38 @@ func newTenants(t *testing.T) *tenants {
 	if err := b.UpdateRecord("deal", 3, 2, map[string]any{"TITLE": bMarker}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "both changes", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE entity = 'deal' AND entity_id = 3") == 2
+	trailtest.Eventually(t, "both changes", func() bool {
+		return len(s.History(t, aID, crm.Deal, 3))+len(s.History(t, bID, crm.Deal, 3)) == 2
 	})
 	tn.secretsOfB = []string{bMarker, b.MemberID(), b.Domain()}
-	tn.tabA = sessionOf(t, framePost(t, s.base, "/bitrix/tab", a, a.AdminID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`))
-	tn.appA = sessionOf(t, framePost(t, s.base, "/bitrix/app", a, a.AdminID(), "DEFAULT", `{}`))
+	tab, status, _ := s.OpenTab(t, a, a.AdminID(), "CRM_DEAL_DETAIL_TAB", "3")
+	tn.tabA = sessionOf(t, tab, status)
+	app, status, _ := s.OpenApp(t, a, a.AdminID())
+	tn.appA = sessionOf(t, app, status)
 	tn.bInstallRows = tn.installationOfB(t)
 	return tn
 }
 
-func sessionOf(t *testing.T, r *http.Response) string {
+// sessionOf is the session of a page that must have opened one.
+func sessionOf(t *testing.T, f *trailtest.Frame, status int) string {
 	t.Helper()
-	body := readBody(t, r)
-	tok := between(body, `data-session="`, `"`)
-	if r.StatusCode != 200 || tok == "" {
-		t.Fatalf("frame POST = %d, no session in the page", r.StatusCode)
+	if status != 200 || f.Session == "" {
+		t.Fatalf("frame POST = %d, no session in the page", status)
 	}
-	return tok
+	return f.Session
 }
 
-// installationOfB is B's installation and settings as text, to see that
-// nothing A does changes them.
-func (tn *tenants) installationOfB(t *testing.T) string {
+// stateOfB is B's installation and settings, to see that nothing A does
+// changes them.
+type stateOfB struct {
+	Installation db.Installation
+	Settings     db.Settings
+}
+
+func (tn *tenants) installationOfB(t *testing.T) stateOfB {
 	t.Helper()
-	var row string
-	err := tn.s.db.Pool.QueryRow(context.Background(), `SELECT i::text || coalesce((SELECT string_agg(ps::text, ',') FROM portal_settings ps WHERE ps.portal_id = i.id), '')
-		FROM installations i WHERE member_id = $1`, tn.b.MemberID()).Scan(&row)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return row
+	in := tn.s.Installation(t, tn.b)
+	return stateOfB{*in, *tn.s.Settings(t, in.ID)}
 }
 
 // exchange is one request of a route and what came back.
@@ -127,43 +125,23 @@ type exchange struct {
 
 func (tn *tenants) do(t *testing.T, name, method, path, token string, form url.Values) exchange {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, tn.s.base+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	h := http.Header{}
 	if token != "" {
-		req.Header.Set(web.SessionHeader, token)
+		h.Set(web.SessionHeader, token)
 	}
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return exchange{name: name, resp: resp, body: readBody(t, resp)}
+	resp, body := tn.s.Do(t, method, path, form, h)
+	return exchange{name: name, resp: resp, body: body}
 }
-
-// noRedirects shows redirects as they are: where they lead is part of the
-// answer.
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-	return http.ErrUseLastResponse
-}}
 
 // framePOST posts a frame form with A's user token, for member.
 func (tn *tenants) framePOST(t *testing.T, path, member, placement, options string) exchange {
 	t.Helper()
-	tok, err := tn.a.IssueTokens(tn.a.AdminID())
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A's people see A's application token in every frame of A.
-	r := framePostAuth(t, tn.s.base, path, member, tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), placement, options)
-	return exchange{name: "POST " + path + " member " + member, resp: r, body: readBody(t, r)}
+	form := trailtest.FrameForm(t, tn.a, tn.a.AdminID(), placement, options)
+	form.Set("member_id", member)
+	form.Del("REFRESH_ID")
+	r, body := tn.s.PostFrame(t, path, tn.a.Domain(), form)
+	return exchange{name: "POST " + path + " member " + member, resp: r, body: body}
 }
 
 // eventForm is an event delivery of portal member signed with A's tokens.
@@ -275,19 +253,18 @@ func TestEveryRoute(t *testing.T) {
 				t.Errorf("%s: A's token opened a page of B (%d)", x.name, x.resp.StatusCode)
 			}
 		}
-		if got := tn.installationOfB(t); got != tn.bInstallRows {
-			t.Errorf("portal B's installation or settings changed:\n%s\n%s", tn.bInstallRows, got)
+		if got := tn.installationOfB(t); !reflect.DeepEqual(got, tn.bInstallRows) {
+			t.Errorf("portal B's installation or settings changed:\n%+v\n%+v", tn.bInstallRows, got)
 		}
-		if n := tn.s.count(t, "SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id WHERE i.member_id = $1", tn.b.MemberID()); n != 1 {
+		if n := len(tn.s.HistoryOf(t, tn.s.PortalID(t, tn.b))); n != 1 {
 			t.Errorf("portal B has %d history rows, want its 1", n)
 		}
 	})
 	t.Run("headers", func(t *testing.T) {
 		// Error pages too: an unknown page, a refused employee.
 		all = append(all, tn.do(t, "GET unknown page", "GET", "/no-such-page", "", nil))
-		tok, _ := tn.a.IssueTokens(2)
-		r := framePostAuth(t, tn.s.base, "/bitrix/app", tn.a.MemberID(), tn.a.ApplicationToken(), tok.AccessToken, tn.a.Domain(), "DEFAULT", "{}")
-		refused := exchange{name: "POST /bitrix/app as an employee", resp: r, body: readBody(t, r), portalPage: true}
+		f, _, body := tn.s.OpenApp(t, tn.a, 2)
+		refused := exchange{name: "POST /bitrix/app as an employee", resp: f.Response, body: body, portalPage: true}
 		if refused.resp.StatusCode != 403 {
 			t.Errorf("%s = %d, want 403", refused.name, refused.resp.StatusCode)
 		}

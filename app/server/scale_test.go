@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // installAll installs the portals a few at a time and waits until every
@@ -28,23 +29,9 @@ func (s *stack) installAll(t *testing.T, portals []*b24test.Portal) map[string]i
 		}()
 	}
 	wg.Wait()
-	eventually(t, fmt.Sprintf("%d portals installed and synced", len(portals)), func() bool {
-		return s.count(t, `SELECT count(*) FROM installations i WHERE status = 'active'
-			AND (SELECT count(*) FROM sync_state WHERE portal_id = i.id AND state = 'done') = 4`) == len(portals)
-	})
 	ids := map[string]int64{}
-	rows, err := s.db.Pool.Query(context.Background(), "SELECT member_id, id FROM installations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m string
-		var id int64
-		if err := rows.Scan(&m, &id); err != nil {
-			t.Fatal(err)
-		}
-		ids[m] = id
+	for _, p := range portals {
+		ids[p.MemberID()] = s.Installed(t, p)
 	}
 	return ids
 }
@@ -55,8 +42,8 @@ func (s *stack) installAll(t *testing.T, portals []*b24test.Portal) map[string]i
 func TestManyPortalsInterleaved(t *testing.T) {
 	t.Parallel()
 	const portals, rounds = 100, 3
-	s := newStack(t, b24test.Options{Portals: portals, Deals: rounds, Seed: 21})
-	all := s.emu.Portals()
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: portals, Deals: rounds, Seed: 21}})
+	all := s.Emu.Portals()
 	s.installAll(t, all)
 	refreshes := make([]int64, len(all))
 
@@ -82,18 +69,18 @@ func TestManyPortalsInterleaved(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	eventually(t, "every change recorded", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE field = 'TITLE'") >= portals*rounds
+	trailtest.Eventually(t, "every change recorded", func() bool {
+		return s.Count(t, "SELECT count(*) FROM history WHERE field = 'TITLE'") >= portals*rounds
 	})
-	eventually(t, "every inbox empty", func() bool { return s.count(t, "SELECT count(*) FROM inbox") == 0 })
-	if n := s.count(t, "SELECT count(*) FROM history WHERE field = 'TITLE'"); n != portals*rounds {
+	trailtest.Eventually(t, "every inbox empty", func() bool { return s.Count(t, "SELECT count(*) FROM inbox") == 0 })
+	if n := s.Count(t, "SELECT count(*) FROM history WHERE field = 'TITLE'"); n != portals*rounds {
 		t.Errorf("%d TITLE rows, want %d", n, portals*rounds)
 	}
-	if n := s.count(t, `SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id
+	if n := s.Count(t, `SELECT count(*) FROM history h JOIN installations i ON i.id = h.portal_id
 		WHERE h.field = 'TITLE' AND h.new_value->>'text' <> i.member_id || ' round ' || h.entity_id`); n != 0 {
 		t.Errorf("%d history rows hold another portal's or another record's change", n)
 	}
-	if n := s.count(t, "SELECT count(*) FROM (SELECT 1 FROM history WHERE field = 'TITLE' GROUP BY portal_id, entity_id HAVING count(*) <> 1) x"); n != 0 {
+	if n := s.Count(t, "SELECT count(*) FROM (SELECT 1 FROM history WHERE field = 'TITLE' GROUP BY portal_id, entity_id HAVING count(*) <> 1) x"); n != 0 {
 		t.Errorf("%d records with other than one TITLE row", n)
 	}
 	for i, p := range all {
@@ -118,8 +105,8 @@ func TestBadPortalsDoNotDelayOthers(t *testing.T) {
 		"server errors": {ErrorRate: 1},
 	}
 	const perFault, healthy, rounds = 3, 4, 4
-	s := newStack(t, b24test.Options{Portals: len(faults)*perFault + healthy, Deals: rounds + 1, Seed: 5})
-	all := s.emu.Portals()
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: len(faults)*perFault + healthy, Deals: rounds + 1, Seed: 5}})
+	all := s.Emu.Portals()
 	ids := s.installAll(t, all)
 	good, bad := all[:healthy], all[healthy:]
 	i := 0
@@ -135,8 +122,8 @@ func TestBadPortalsDoNotDelayOthers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "the bad portals' events accepted", func() bool {
-		return s.count(t, "SELECT count(DISTINCT portal_id) FROM inbox") == len(bad)
+	trailtest.Eventually(t, "the bad portals' events accepted", func() bool {
+		return s.Count(t, "SELECT count(DISTINCT portal_id) FROM inbox") == len(bad)
 	})
 	var lags []time.Duration
 	for r := 1; r <= rounds; r++ {
@@ -149,7 +136,7 @@ func TestBadPortalsDoNotDelayOthers(t *testing.T) {
 		for _, p := range good {
 			id := ids[p.MemberID()]
 			deadline := time.Now().Add(60 * time.Second)
-			for s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND field = 'TITLE'", id, r+1) == 0 {
+			for trailtest.ByField(s.History(t, id, crm.Deal, int64(r+1)), "TITLE") == 0 {
 				if time.Now().After(deadline) {
 					t.Fatalf("round %d: a healthy portal's change not recorded in 60 s", r)
 				}

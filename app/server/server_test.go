@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,7 +12,7 @@ import (
 	"time"
 
 	"github.com/trailhq/trail/app/config"
-	"github.com/trailhq/trail/app/server"
+	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/db/dbtest"
 )
 
@@ -96,32 +94,16 @@ func (p *proxy) url(t *testing.T, dbURL string) string {
 	return u.String()
 }
 
-type running struct {
-	base string
-	stop context.CancelFunc
-	done chan error
-}
-
-func start(t *testing.T, dbURL string, mode server.Mode, tweak ...func(*config.Config)) *running {
+// start runs Trail on dbURL, with workers or without, and the config
+// tweak.
+func start(t *testing.T, dbURL string, workers bool, tweak func(*config.Config)) *stack {
 	t.Helper()
-	base, _ := url.Parse("http://localhost")
-	cfg := &config.Config{
-		Env: config.Development, DatabaseURL: dbURL, DirectDatabaseURL: dbURL, BaseURL: base,
-		BodyLimit: 1 << 20, ShutdownTimeout: 10 * time.Second, DBMaxConns: 4, LogFormat: "text", LogLevel: "info",
-	}
-	for _, f := range tweak {
-		f(cfg)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{base: "http://" + ln.Addr().String(), stop: cancel, done: make(chan error, 1)}
-	go func() { r.done <- server.Run(ctx, cfg, slog.New(slog.DiscardHandler), mode, ln) }()
-	t.Cleanup(func() { cancel(); <-r.done })
-	waitFor(t, func() bool { _, err := http.Get(r.base + "/healthz"); return err == nil })
-	return r
+	return newStack(t, trailtest.Options{DatabaseURL: dbURL, NoWorkers: !workers, Config: func(c *config.Config) {
+		c.DBMaxConns = 4
+		if tweak != nil {
+			tweak(c)
+		}
+	}})
 }
 
 func get(t *testing.T, u string) (int, string) {
@@ -135,43 +117,32 @@ func get(t *testing.T, u string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func waitFor(t *testing.T, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestReadyzFollowsTheDatabase(t *testing.T) {
 	t.Parallel()
 	dbURL := dbtest.NewURL(t)
 	p := newProxy(t, mustHost(t, dbURL))
-	r := start(t, p.url(t, dbURL), server.Mode{HTTP: true, Workers: true})
+	r := start(t, p.url(t, dbURL), true, nil)
 
-	if code, body := get(t, r.base+"/readyz"); code != 200 {
+	if code, body := get(t, r.Base+"/readyz"); code != 200 {
 		t.Fatalf("readyz with a migrated database = %d %q", code, body)
 	}
 	p.down.Store(true)
 	p.cut()
-	code, body := get(t, r.base+"/readyz")
+	code, body := get(t, r.Base+"/readyz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "database unreachable") {
 		t.Fatalf("readyz with the database down = %d %q, want 503 database unreachable", code, body)
 	}
-	if code, _ := get(t, r.base+"/healthz"); code != 200 {
+	if code, _ := get(t, r.Base+"/healthz"); code != 200 {
 		t.Fatalf("healthz must stay 200 while the database is down, got %d", code)
 	}
 	p.down.Store(false)
-	waitFor(t, func() bool { code, _ := get(t, r.base+"/readyz"); return code == 200 })
+	trailtest.Eventually(t, "ready again", func() bool { code, _ := get(t, r.Base+"/readyz"); return code == 200 })
 }
 
 func TestReadyzWantsMigrations(t *testing.T) {
 	t.Parallel()
-	r := start(t, dbtest.Empty(t), server.Mode{HTTP: true}) // workers need River's tables
-	code, body := get(t, r.base+"/readyz")
+	r := start(t, dbtest.Empty(t), false, nil) // workers need River's tables
+	code, body := get(t, r.Base+"/readyz")
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("readyz on an unmigrated database = %d %q, want 503", code, body)
 	}
@@ -182,7 +153,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	t.Parallel()
 	dbURL := dbtest.NewURL(t)
 	p := newProxy(t, mustHost(t, dbURL))
-	r := start(t, p.url(t, dbURL), server.Mode{HTTP: true, Workers: true})
+	r := start(t, p.url(t, dbURL), true, nil)
 
 	p.delay.Store(int64(300 * time.Millisecond)) // /readyz now takes ~1 s
 	type result struct {
@@ -192,7 +163,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		resp, err := http.Get(r.base + "/readyz")
+		resp, err := http.Get(r.Base + "/readyz")
 		if err != nil {
 			res <- result{err: err}
 			return
@@ -202,16 +173,15 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		res <- result{code: resp.StatusCode, body: string(b)}
 	}()
 	time.Sleep(150 * time.Millisecond) // let the request reach the handler
-	r.stop()
+	stopped := r.Stop()
 	got := <-res
 	if got.err != nil || got.code != 200 || got.body != "ready" {
 		t.Fatalf("in-flight request during shutdown: %d %q %v", got.code, got.body, got.err)
 	}
-	if err := <-r.done; err != nil {
-		t.Fatalf("Run returned %v after a graceful stop", err)
+	if stopped != nil {
+		t.Fatalf("Run returned %v after a graceful stop", stopped)
 	}
-	r.done <- nil // for the cleanup
-	if _, err := http.Get(r.base + "/healthz"); err == nil {
+	if _, err := http.Get(r.Base + "/healthz"); err == nil {
 		t.Fatal("the server still accepts connections after shutdown")
 	}
 }
@@ -227,11 +197,11 @@ func mustHost(t *testing.T, raw string) string {
 // The River UI is for operators only: behind basic auth, off without a password.
 func TestRiverUIBehindBasicAuth(t *testing.T) {
 	t.Parallel()
-	r := start(t, dbtest.NewURL(t), server.Mode{HTTP: true}, func(c *config.Config) { c.OperatorPassword = "s3cret-op" })
-	if code, _ := get(t, r.base+"/ops/riverui/"); code != http.StatusUnauthorized {
+	r := start(t, dbtest.NewURL(t), false, func(c *config.Config) { c.OperatorPassword = "s3cret-op" })
+	if code, _ := get(t, r.Base+"/ops/riverui/"); code != http.StatusUnauthorized {
 		t.Fatalf("River UI without credentials = %d, want 401", code)
 	}
-	req, _ := http.NewRequest("GET", r.base+"/ops/riverui/api/queues", nil)
+	req, _ := http.NewRequest("GET", r.Base+"/ops/riverui/api/queues", nil)
 	req.SetBasicAuth("operator", "s3cret-op")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

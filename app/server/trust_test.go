@@ -6,15 +6,20 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertest"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/secret"
+	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
 )
 
@@ -28,17 +33,11 @@ import (
 const employee = 2
 
 // installationRow is what an attack must leave byte for byte: identity,
-// status, version, the sealed tokens and the application token's hash.
-func (s *stack) installationRow(t *testing.T, p *b24test.Portal) string {
+// status, version, the sealed tokens and the application token's hash,
+// the dates.
+func (s *stack) installationRow(t *testing.T, p *b24test.Portal) db.Installation {
 	t.Helper()
-	var row string
-	err := s.db.Pool.QueryRow(context.Background(), `SELECT concat_ws('|', id, status, app_version, client_endpoint, auth_user_id,
-		encode(access_token, 'hex'), encode(refresh_token, 'hex'), encode(application_token_hash, 'hex'), expires_at, installed_at, updated_at)
-		FROM installations WHERE member_id = $1`, p.MemberID()).Scan(&row)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return row
+	return *s.Installation(t, p)
 }
 
 // recordsEdit makes a genuine edit of a deal in the portal and waits for
@@ -48,8 +47,8 @@ func (s *stack) recordsEdit(t *testing.T, p *b24test.Portal, portalID int64, dea
 	if err := p.UpdateRecord("deal", deal, p.AdminID(), map[string]any{"OPPORTUNITY": amount}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, fmt.Sprintf("edit of deal %d recorded", deal), func() bool {
-		return s.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND field = 'OPPORTUNITY'`, portalID, deal) > 0
+	trailtest.Eventually(t, fmt.Sprintf("edit of deal %d recorded", deal), func() bool {
+		return trailtest.ByField(s.History(t, portalID, crm.Deal, int64(deal)), "OPPORTUNITY") > 0
 	})
 }
 
@@ -58,10 +57,9 @@ func (s *stack) recordsEdit(t *testing.T, p *b24test.Portal, portalID int64, dea
 // setup binds the events before the tabs.
 func (s *stack) reinstalled(t *testing.T, p *b24test.Portal, id int64, appToken string) {
 	t.Helper()
-	eventually(t, "reinstall stored and set up", func() bool {
-		var hash []byte
-		err := s.db.Pool.QueryRow(context.Background(), "SELECT application_token_hash FROM installations WHERE id = $1 AND status = 'active'", id).Scan(&hash)
-		return err == nil && bytes.Equal(hash, secret.HashToken(appToken)) && boundTabs(p)["CRM_DEAL_DETAIL_TAB"]
+	trailtest.Eventually(t, "reinstall stored and set up", func() bool {
+		in := s.InstallationOf(t, id)
+		return in.Status == db.StatusActive && bytes.Equal(in.ApplicationTokenHash, secret.HashToken(appToken)) && boundTabs(p)["CRM_DEAL_DETAIL_TAB"]
 	})
 }
 
@@ -69,9 +67,13 @@ func (s *stack) reinstalled(t *testing.T, p *b24test.Portal, id int64, appToken 
 // while it still counts as running would be taken for a duplicate.
 func (s *stack) setUp(t *testing.T, id int64) {
 	t.Helper()
-	eventually(t, "setup finished", func() bool {
-		return s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'setup_portal' AND args->>'portal_id' = $1
-			AND state NOT IN ('completed', 'discarded', 'cancelled')`, fmt.Sprint(id)) == 0
+	trailtest.Eventually(t, "setup finished", func() bool {
+		for _, j := range trailtest.Jobs[jobs.SetupArgs](t, s.Stack, trailtest.Unfinished...) {
+			if j.Args.PortalID == id {
+				return false
+			}
+		}
+		return true
 	})
 }
 
@@ -106,11 +108,8 @@ func installerForm(p *b24test.Portal, tok b24test.Tokens, appToken string) url.V
 // postPage posts a form and returns status and body.
 func (s *stack) postPage(t *testing.T, path string, form url.Values) (int, string) {
 	t.Helper()
-	resp, err := http.PostForm(s.base+path, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, readBody(t, resp)
+	resp, body := s.Do(t, "POST", path, form, nil)
+	return resp.StatusCode, body
 }
 
 // An employee's own tokens, posted as an install (both flavours, and to the
@@ -121,14 +120,11 @@ func (s *stack) postPage(t *testing.T, path string, form url.Values) (int, strin
 // changes nothing; a replayed update of the same version changes nothing.
 func TestEmployeeCannotTakeOverInstallation(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 10, Seed: 41})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 41}})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
 	before := s.installationRow(t, p)
-	sessions := s.count(t, "SELECT count(*) FROM sessions")
+	sessions := s.Sessions(t)
 	chosen := randomHex(t)
 
 	attacks := []struct {
@@ -163,10 +159,10 @@ func TestEmployeeCannotTakeOverInstallation(t *testing.T) {
 		if strings.Contains(body, "data-session") {
 			t.Errorf("%s opened a session", a.name)
 		}
-		if after := s.installationRow(t, p); after != before {
-			t.Fatalf("%s changed the installation:\n%s\n%s", a.name, before, after)
+		if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+			t.Fatalf("%s changed the installation:\n%+v\n%+v", a.name, before, after)
 		}
-		if n := s.count(t, "SELECT count(*) FROM sessions"); n != sessions {
+		if n := s.Sessions(t); n != sessions {
 			t.Errorf("%s stored a session", a.name)
 		}
 		s.recordsEdit(t, p, id, i+1, fmt.Sprint(1000+i))
@@ -175,15 +171,15 @@ func TestEmployeeCannotTakeOverInstallation(t *testing.T) {
 	// The administrator re-opening the installer: in, as an administrator,
 	// and nothing changes (not even the application token the form names).
 	status, body := s.postPage(t, "/bitrix/install?DOMAIN="+p.Domain()+"&LANG=en", installerForm(p, tokensOf(t, p, p.AdminID()), chosen))
-	token := between(body, `data-session="`, `"`)
+	token := trailtest.Between(body, `data-session="`, `"`)
 	if status != 200 || token == "" {
 		t.Fatalf("administrator's installer page = %d: %.300s", status, body)
 	}
-	if after := s.installationRow(t, p); after != before {
-		t.Fatalf("re-opening the installer changed the installation:\n%s\n%s", before, after)
+	if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+		t.Fatalf("re-opening the installer changed the installation:\n%+v\n%+v", before, after)
 	}
-	if resp, _ := getWith(t, s.base+"/settings/health", token); resp.StatusCode != 200 {
-		t.Errorf("settings with the installer's session = %d", resp.StatusCode)
+	if status, _ := s.Page(t, token).Get("/settings/health"); status != 200 {
+		t.Errorf("settings with the installer's session = %d", status)
 	}
 	s.recordsEdit(t, p, id, 9, "9009")
 }
@@ -194,14 +190,11 @@ func TestEmployeeCannotTakeOverInstallation(t *testing.T) {
 // on, and its CLEAN purge runs from the confirming job.
 func TestForgedUninstallPurgesNothing(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 10, Seed: 42})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 42}})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
 	s.recordsEdit(t, p, id, 1, "1111")
-	history := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id)
+	history := len(s.HistoryOf(t, id))
 	before := s.installationRow(t, p)
 
 	forged := url.Values{
@@ -216,31 +209,20 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 	}
 	// Every check runs (the waits between them are hurried along), and
 	// each finds the installation alive.
-	rc, err := river.NewClient(riverpgxv5.New(s.db.Pool), &river.Config{})
+	rc, err := river.NewClient(riverpgxv5.New(s.DB.Pool), &river.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	checks := jobs.UninstallChecks()
-	eventually(t, "every check of the forged uninstall", func() bool {
-		rows, err := s.db.Pool.Query(ctx, `SELECT id, state FROM river_job WHERE kind = 'confirm_uninstall'`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		type job struct {
-			ID    int64
-			State string
-		}
-		all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[job])
-		if err != nil {
-			t.Fatal(err)
-		}
+	trailtest.Eventually(t, "every check of the forged uninstall", func() bool {
+		all := trailtest.Jobs[jobs.UninstallArgs](t, s.Stack)
 		done := 0
 		for _, j := range all {
 			switch j.State {
-			case "completed":
+			case rivertype.JobStateCompleted:
 				done++
-			case "scheduled":
+			case rivertype.JobStateScheduled:
 				if _, err := rc.JobRetry(ctx, j.ID); err != nil {
 					t.Fatal(err)
 				}
@@ -248,15 +230,13 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 		}
 		return done == checks && len(all) == checks
 	})
-	if after := s.installationRow(t, p); after != before {
-		t.Fatalf("the forged uninstall changed the installation:\n%s\n%s", before, after)
+	if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+		t.Fatalf("the forged uninstall changed the installation:\n%+v\n%+v", before, after)
 	}
-	if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id); n != history {
+	if n := len(s.HistoryOf(t, id)); n != history {
 		t.Fatalf("history rows %d → %d after a forged uninstall", history, n)
 	}
-	if n := s.count(t, "SELECT count(*) FROM river_job WHERE kind = 'purge_portal'"); n != 0 {
-		t.Fatalf("a forged uninstall enqueued %d purges", n)
-	}
+	rivertest.RequireNotInserted(ctx, t, riverpgxv5.New(s.DB.Pool), &jobs.PurgeArgs{}, nil) // a forged uninstall enqueues no purge
 	s.recordsEdit(t, p, id, 2, "2222")
 
 	// The genuine uninstall: the portal revokes the grant, Trail confirms
@@ -264,9 +244,8 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 	if err := p.Uninstall(true); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "purge after the genuine uninstall", func() bool {
-		return s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'purged'", id) == 1 &&
-			s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id) == 0
+	trailtest.Eventually(t, "purge after the genuine uninstall", func() bool {
+		return s.InstallationOf(t, id).Status == db.StatusPurged && len(s.HistoryOf(t, id)) == 0
 	})
 }
 
@@ -276,14 +255,11 @@ func TestForgedUninstallPurgesNothing(t *testing.T) {
 // the history, and a reinstall (new application token) picks it up again.
 func TestGenuineUpdateAndReinstall(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 10, Seed: 43})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 43}})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
 	s.recordsEdit(t, p, id, 1, "1001")
-	if n := s.count(t, "SELECT app_version FROM installations WHERE id = $1", id); n != 1 {
+	if n := s.InstallationOf(t, id).AppVersion; n != 1 {
 		t.Fatalf("installed version = %d, want 1", n)
 	}
 
@@ -291,11 +267,9 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "update stored", func() bool {
-		var version int
-		var hash []byte
-		err := s.db.Pool.QueryRow(context.Background(), "SELECT app_version, application_token_hash FROM installations WHERE id = $1", id).Scan(&version, &hash)
-		return err == nil && version == 2 && bytes.Equal(hash, secret.HashToken(newToken))
+	trailtest.Eventually(t, "update stored", func() bool {
+		in := s.InstallationOf(t, id)
+		return in.AppVersion == 2 && bytes.Equal(in.ApplicationTokenHash, secret.HashToken(newToken))
 	})
 	s.recordsEdit(t, p, id, 2, "2002")
 
@@ -303,10 +277,11 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 	if err := p.Uninstall(false); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "uninstall confirmed", func() bool {
-		return s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'uninstalled' AND access_token IS NULL", id) == 1
+	trailtest.Eventually(t, "uninstall confirmed", func() bool {
+		in := s.InstallationOf(t, id)
+		return in.Status == db.StatusUninstalled && in.AccessToken == nil
 	})
-	kept := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1", id)
+	kept := len(s.HistoryOf(t, id))
 	if kept == 0 {
 		t.Fatal("an uninstall without CLEAN deleted the history")
 	}
@@ -316,7 +291,7 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 	}
 	s.reinstalled(t, p, id, reinstalled)
 	s.recordsEdit(t, p, id, 3, "3003")
-	if n := s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id IN (1, 2)", id); n == 0 {
+	if n := len(s.History(t, id, crm.Deal, 1)) + len(s.History(t, id, crm.Deal, 2)); n == 0 {
 		t.Error("the reinstall lost the history from before the uninstall")
 	}
 }
@@ -326,30 +301,25 @@ func TestGenuineUpdateAndReinstall(t *testing.T) {
 // refused and changes nothing.
 func TestReauthorisationNeedsAnAdministrator(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 10, Seed: 44})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 44}})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
 	p.RevokeTokens()
-	if _, err := s.db.Pool.Exec(context.Background(), "UPDATE installations SET status = 'reauth' WHERE id = $1", id); err != nil {
-		t.Fatal(err)
-	}
-	admin, status, _ := s.enterApp(t, p, p.AdminID())
+	s.LoseAccess(t, id)
+	admin, status, _ := s.OpenApp(t, p, p.AdminID())
 	if status != 200 {
 		t.Fatalf("admin's app page = %d", status)
 	}
 	before := s.installationRow(t, p)
-	body := admin.must(http.StatusForbidden, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {tokensOf(t, p, employee).RefreshToken}})
+	body := admin.Must(http.StatusForbidden, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {tokensOf(t, p, employee).RefreshToken}})
 	if !strings.Contains(body, "administrator") {
 		t.Errorf("refusal says %q", body)
 	}
-	if after := s.installationRow(t, p); after != before {
-		t.Fatalf("an employee's re-authorisation changed the installation:\n%s\n%s", before, after)
+	if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+		t.Fatalf("an employee's re-authorisation changed the installation:\n%+v\n%+v", before, after)
 	}
-	admin.must(http.StatusOK, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {tokensOf(t, p, p.AdminID()).RefreshToken}})
-	if n := s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", id); n != 1 {
+	admin.Must(http.StatusOK, "POST", "/settings/reauthorize", url.Values{"REFRESH_ID": {tokensOf(t, p, p.AdminID()).RefreshToken}})
+	if st := s.InstallationOf(t, id).Status; st != db.StatusActive {
 		t.Fatal("the administrator's re-authorisation did not restore the installation")
 	}
 	s.recordsEdit(t, p, id, 4, "4004")
@@ -361,14 +331,11 @@ func TestReauthorisationNeedsAnAdministrator(t *testing.T) {
 // nothing of the installation.
 func TestInstallFloodIsBounded(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 5, Seed: 45})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 45}})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
 	before := s.installationRow(t, p)
-	start := s.emu.OAuthRequests()
+	start := s.Emu.OAuthRequests()
 	const flood = 150
 	throttled := 0
 	refused := "refused-" + randomHex(t)
@@ -392,13 +359,13 @@ func TestInstallFloodIsBounded(t *testing.T) {
 			t.Fatalf("forged install %d = %d", i, st)
 		}
 	}
-	spent := s.emu.OAuthRequests() - start
+	spent := s.Emu.OAuthRequests() - start
 	t.Logf("%d forged installs: %d OAuth requests, %d throttled", flood, spent, throttled)
 	if spent > 30 || throttled < flood/2 {
 		t.Fatalf("%d forged installs cost %d OAuth requests (%d throttled)", flood, spent, throttled)
 	}
-	if after := s.installationRow(t, p); after != before {
-		t.Fatalf("the flood changed the installation:\n%s\n%s", before, after)
+	if after := s.installationRow(t, p); !reflect.DeepEqual(after, before) {
+		t.Fatalf("the flood changed the installation:\n%+v\n%+v", before, after)
 	}
 	s.recordsEdit(t, p, id, 1, "1234")
 }
@@ -407,19 +374,16 @@ func TestInstallFloodIsBounded(t *testing.T) {
 // its stored grant is dead, which only an uninstall does to it.
 func TestReinstallAfterALostUninstall(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 10, Seed: 46})
-	p := s.emu.Portals()[0]
-	if _, err := p.Install(); err != nil {
-		t.Fatal(err)
-	}
-	id := s.installed(t, p)
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 10, Seed: 46}})
+	p := s.Emu.Portals()[0]
+	id := s.Install(t, p)
 	s.setUp(t, id)
 	p.SetFaults(b24test.Faults{LoseDeliveries: true})
 	if err := p.Uninstall(true); err != nil {
 		t.Fatal(err)
 	}
 	p.SetFaults(b24test.Faults{})
-	if n := s.count(t, "SELECT count(*) FROM installations WHERE id = $1 AND status = 'active'", id); n != 1 {
+	if st := s.InstallationOf(t, id).Status; st != db.StatusActive {
 		t.Fatal("the lost uninstall reached Trail")
 	}
 	reinstalled, err := p.Install()

@@ -3,13 +3,14 @@ package server_test
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/server"
+	"github.com/trailhq/trail/app/trailtest"
 )
 
 // A local integration: an incoming webhook for Trail's calls and an
@@ -17,18 +18,18 @@ import (
 // application_token.
 func TestWebhookMode(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 15, Seed: 11})
-	p := s.emu.Portals()[0]
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 15, Seed: 11}})
+	p := s.Emu.Portals()[0]
 	const appToken = "0f0e0d0c0b0a09080706050403020100"
-	in, err := server.Connect(context.Background(), s.cfg, slog.New(slog.DiscardHandler),
+	in, err := server.Connect(context.Background(), s.Config, slog.New(slog.DiscardHandler),
 		lifecycle.Webhook{MemberID: p.MemberID(), URL: p.WebhookURL(), ApplicationToken: appToken})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "baseline over the webhook", func() bool {
-		return s.count(t, "SELECT count(*) FROM sync_state WHERE portal_id = $1 AND state = 'done'", in.ID) == 4
+	trailtest.Eventually(t, "baseline over the webhook", func() bool {
+		return s.SyncsDone(t, in.ID) == 4
 	})
-	if got := s.count(t, "SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal'", in.ID); got != 15 {
+	if got := s.Snapshots(t, in.ID, crm.Deal); got != 15 {
 		t.Fatalf("deal snapshots = %d, want 15", got)
 	}
 	if err := p.UpdateRecord("deal", 2, 3, map[string]any{"TITLE": "Via outgoing webhook"}); err != nil {
@@ -39,12 +40,7 @@ func TestWebhookMode(t *testing.T) {
 			"event": {"ONCRMDEALUPDATE"}, "data[FIELDS][ID]": {"2"}, "ts": {"1700000000"},
 			"auth[domain]": {p.Domain()}, "auth[member_id]": {p.MemberID()}, "auth[application_token]": {token},
 		}
-		resp, err := http.PostForm(s.base+"/bitrix/events", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		readBody(t, resp)
-		return resp.StatusCode
+		return s.post(t, "/bitrix/events", form)
 	}
 	if code := send("wrong-token"); code != 401 {
 		t.Fatalf("wrong application token = %d, want 401", code)
@@ -52,7 +48,13 @@ func TestWebhookMode(t *testing.T) {
 	if code := send(appToken); code != 200 {
 		t.Fatalf("outgoing webhook delivery = %d", code)
 	}
-	eventually(t, "history", func() bool {
-		return s.count(t, "SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 2 AND field = 'TITLE' AND source = 'unknown'", in.ID) == 1
+	trailtest.Eventually(t, "history", func() bool {
+		n := 0
+		for _, r := range s.History(t, in.ID, crm.Deal, 2) {
+			if r.Field == "TITLE" && r.Source == "unknown" {
+				n++
+			}
+		}
+		return n == 1
 	})
 }

@@ -5,13 +5,11 @@ package dbtest
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"sort"
 	"sync"
@@ -60,16 +58,7 @@ func NewURL(tb testing.TB) string {
 	if tplErr != nil {
 		tb.Fatalf("dbtest: template: %v", tplErr)
 	}
-	name := "trail_t_" + randomHex(6)
-	if err := adminExec(admin, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tplName)); err != nil {
-		tb.Fatalf("dbtest: create database: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := adminExec(admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name)); err != nil {
-			tb.Logf("dbtest: drop %s: %v", name, err)
-		}
-	})
-	return withDatabase(admin, name)
+	return create(tb, admin, db.NewDatabaseName("trail_t_"), tplName)
 }
 
 // Empty creates an empty database (no migrations) for the test: for testing
@@ -77,12 +66,26 @@ func NewURL(tb testing.TB) string {
 func Empty(tb testing.TB) string {
 	tb.Helper()
 	admin := URL(tb)
-	name := "trail_e_" + randomHex(6)
-	if err := adminExec(admin, "CREATE DATABASE "+name); err != nil {
-		tb.Fatalf("dbtest: create database: %v", err)
+	return create(tb, admin, db.NewDatabaseName("trail_e_"), "")
+}
+
+// create makes a database for the test, dropped when it ends, and returns
+// its URL.
+func create(tb testing.TB, admin, name, template string) string {
+	tb.Helper()
+	u, err := db.DatabaseURL(admin, name)
+	if err != nil {
+		tb.Fatalf("dbtest: DATABASE_URL: %v", err)
 	}
-	tb.Cleanup(func() { _ = adminExec(admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name)) })
-	return withDatabase(admin, name)
+	if err := db.CreateDatabase(context.Background(), admin, name, template); err != nil {
+		tb.Fatalf("dbtest: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := db.DropDatabase(context.Background(), admin, name); err != nil {
+			tb.Logf("dbtest: %v", err)
+		}
+	})
+	return u
 }
 
 // ensureTemplate builds the template database once per migration set. Its
@@ -112,13 +115,17 @@ func ensureTemplate(admin string) (string, error) {
 	if exists {
 		return name, nil
 	}
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+	if err := db.DropDatabase(ctx, admin, name); err != nil {
 		return "", err
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if err := db.CreateDatabase(ctx, admin, name, ""); err != nil {
 		return "", err
 	}
-	d, err := db.Open(ctx, withDatabase(admin, name), 4)
+	u, err := db.DatabaseURL(admin, name)
+	if err != nil {
+		return "", err
+	}
+	d, err := db.Open(ctx, u, 4)
 	if err != nil {
 		return "", err
 	}
@@ -149,30 +156,4 @@ func migrationsHash(fsys fs.FS) (string, error) {
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func adminExec(admin, sql string) error {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
-
-func withDatabase(raw, name string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		panic(fmt.Sprintf("dbtest: DATABASE_URL is not a URL: %v", err))
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -9,7 +9,7 @@ import (
 
 func TestBatchReferencesAndErrors(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Deals: 120})
+	s := NewTestServer(t, Options{Deals: 120})
 	p := s.Portals()[0]
 	form := strings.Join([]string{
 		"halt=0",
@@ -55,7 +55,7 @@ func TestBatchReferencesAndErrors(t *testing.T) {
 
 func TestBatchLimits(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{})
+	s := NewTestServer(t, Options{})
 	p := s.Portals()[0]
 	cmds := make([]string, 51)
 	for i := range cmds {

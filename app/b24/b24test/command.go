@@ -26,12 +26,7 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	)
 	def, cost := StandardLimits(), DefaultCost()
 	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:8024", "listen `HOST:PORT`")
-	fs.IntVar(&opts.Portals, "portals", 3, "number of portals")
-	fs.IntVar(&opts.Deals, "deals", 1000, "generated deals per portal")
-	fs.IntVar(&opts.Leads, "leads", 500, "generated leads per portal")
-	fs.IntVar(&opts.Contacts, "contacts", 800, "generated contacts per portal")
-	fs.IntVar(&opts.Companies, "companies", 300, "generated companies per portal")
-	fs.Int64Var(&opts.Seed, "seed", 1, "seed of the generated data")
+	opts.PortalFlags(fs, Options{Portals: 3, Deals: 1000, Leads: 500, Contacts: 800, Companies: 300, Seed: 1})
 	fs.IntVar(&opts.Limits.Burst, "burst", def.Burst, "leaky bucket size (requests)")
 	fs.Float64Var(&opts.Limits.Drain, "drain", def.Drain, "leaky bucket drain rate (requests per second)")
 	fs.BoolVar(&enterprise, "enterprise", false, "use the Enterprise plan's limits (250, 5/s)")
@@ -87,4 +82,15 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stderr, "b24 emulator on %s (control API %s/_emulator/portals)\n", srv.URL, srv.URL)
 	<-ctx.Done()
 	return nil
+}
+
+// PortalFlags registers the flags that say how many portals to make and
+// how much CRM data to generate in each, with the defaults of d.
+func (o *Options) PortalFlags(fs *flag.FlagSet, d Options) {
+	fs.IntVar(&o.Portals, "portals", d.Portals, "number of portals")
+	fs.IntVar(&o.Deals, "deals", d.Deals, "generated deals per portal")
+	fs.IntVar(&o.Leads, "leads", d.Leads, "generated leads per portal")
+	fs.IntVar(&o.Contacts, "contacts", d.Contacts, "generated contacts per portal")
+	fs.IntVar(&o.Companies, "companies", d.Companies, "generated companies per portal")
+	fs.Int64Var(&o.Seed, "seed", d.Seed, "seed of the generated data")
 }

@@ -9,7 +9,7 @@ import (
 
 func TestCategoryList(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{})
+	s := NewTestServer(t, Options{})
 	p := s.Portals()[0]
 	a := mustOK(t, hookCall(t, s, p, "crm.category.list", map[string]any{"entityTypeId": 2}))
 	cats := list(object(a.body["result"])["categories"])
@@ -34,7 +34,7 @@ func TestCategoryList(t *testing.T) {
 
 func TestCurrencyList(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{})
+	s := NewTestServer(t, Options{})
 	p := s.Portals()[0]
 	a := mustOK(t, hookCall(t, s, p, "crm.currency.list", nil))
 	rows := list(a.body["result"])
@@ -60,7 +60,7 @@ func TestCurrencyList(t *testing.T) {
 func TestPortalTimes(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	s := newTestServer(t, Options{Portals: 4, Deals: 3, Now: clk.Now})
+	s := NewTestServer(t, Options{Portals: 4, Deals: 3, Now: clk.Now})
 	for i, p := range s.Portals() {
 		_, want := clk.Now().In(p.zone).Zone()
 		rec, _ := p.Record("deal", 1)

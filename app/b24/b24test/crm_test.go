@@ -10,7 +10,7 @@ import (
 
 func TestLegacyListPagination(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Deals: 120})
+	s := NewTestServer(t, Options{Deals: 120})
 	p := s.Portals()[0]
 	a := mustOK(t, get(t, s.Client(), p.WebhookURL()+"crm.deal.list?start=50"))
 	rows := list(a.body["result"])
@@ -39,7 +39,7 @@ func TestLegacyListPagination(t *testing.T) {
 
 func TestKeysetScanSeesEveryRecordOnce(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Deals: 237, Limits: Limits{Unlimited: true}})
+	s := NewTestServer(t, Options{Deals: 237, Limits: Limits{Unlimited: true}})
 	p := s.Portals()[0]
 	if err := p.DeleteRecord("deal", 60, Automation); err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestKeysetScanSeesEveryRecordOnce(t *testing.T) {
 
 func TestLegacyFilters(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Deals: 200, Contacts: 50})
+	s := NewTestServer(t, Options{Deals: 200, Contacts: 50})
 	p := s.Portals()[0]
 	count := func(method, query string) int {
 		a := mustOK(t, get(t, s.Client(), p.WebhookURL()+method+"?"+query))
@@ -134,7 +134,7 @@ func TestLegacyFilters(t *testing.T) {
 
 func TestLegacyGetAndErrors(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Contacts: 10})
+	s := NewTestServer(t, Options{Contacts: 10})
 	p := s.Portals()[0]
 	c := mustOK(t, get(t, s.Client(), p.WebhookURL()+"crm.contact.get?id=3"))
 	r := object(c.body["result"])
@@ -202,7 +202,7 @@ func TestLegacyWriteCycle(t *testing.T) {
 
 func TestDealStageMove(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Deals: 5})
+	s := NewTestServer(t, Options{Deals: 5})
 	p := s.Portals()[0]
 	a := mustOK(t, hookCall(t, s, p, "crm.deal.add", map[string]any{"fields": map[string]any{"TITLE": "T", "CATEGORY_ID": 1, "OPPORTUNITY": 1234.5}}))
 	id := fmt.Sprint(a.body["result"])
@@ -254,7 +254,7 @@ func TestOwnRecordsOnlyUser(t *testing.T) {
 
 func TestItemMethods(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Contacts: 20})
+	s := NewTestServer(t, Options{Contacts: 20})
 	p := s.Portals()[0]
 	g := mustOK(t, hookCall(t, s, p, "crm.item.get", map[string]any{"entityTypeId": 3, "id": 5}))
 	item := object(object(g.body["result"])["item"])
@@ -292,7 +292,7 @@ func TestItemMethods(t *testing.T) {
 
 func TestDictionaries(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{})
+	s := NewTestServer(t, Options{})
 	p := s.Portals()[0]
 	a := mustOK(t, hookCall(t, s, p, "crm.status.list", map[string]any{"filter": map[string]any{"ENTITY_ID": "DEAL_STAGE_1"}}))
 	rows := list(a.body["result"])
@@ -316,9 +316,9 @@ func TestDictionaries(t *testing.T) {
 
 func TestDeterministicData(t *testing.T) {
 	t.Parallel()
-	a := newTestServer(t, Options{Deals: 10, Seed: 7})
-	b := newTestServer(t, Options{Deals: 10, Seed: 7})
-	c := newTestServer(t, Options{Deals: 10, Seed: 8})
+	a := NewTestServer(t, Options{Deals: 10, Seed: 7})
+	b := NewTestServer(t, Options{Deals: 10, Seed: 7})
+	c := NewTestServer(t, Options{Deals: 10, Seed: 8})
 	ra, _ := a.Portals()[0].Record("deal", 4)
 	rb, _ := b.Portals()[0].Record("deal", 4)
 	rc, _ := c.Portals()[0].Record("deal", 4)
@@ -338,7 +338,7 @@ func TestDeterministicData(t *testing.T) {
 // named; a get returns every field, empty ones included.
 func TestLegacySelectMasks(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Deals: 3, Contacts: 3})
+	s := NewTestServer(t, Options{Deals: 3, Contacts: 3})
 	p := s.Portals()[0]
 	const dealTags, contactTags = "UF_CRM_1700000005", "UF_CRM_1700000205"
 	if err := p.UpdateRecord("deal", 1, p.AdminID(), map[string]any{"COMMENTS": "", dealTags: []string{}, "UF_CRM_1700000001": nil}); err != nil {

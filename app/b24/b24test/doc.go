@@ -2,12 +2,13 @@
 // runs, in the style of net/http/httptest: many portals, their OAuth
 // server and a control API behind one HTTP listener.
 //
-//	srv, err := b24test.NewServer(b24test.Options{Deals: 1000, App: &b24test.App{...}})
-//	defer srv.Close()
+//	srv := b24test.NewTestServer(t, b24test.Options{Deals: 1000, App: &b24test.App{...}})
 //	p := srv.Portals()[0]
 //	p.Install()                       // ONAPPINSTALL, application_token
-//	access, refresh, expiresIn, err := srv.IssueTokens(p.MemberID(), p.AdminID())
-//	srv.Client().Get(p.ClientEndpoint() + "crm.deal.list?auth=" + access)
+//	tok, err := p.IssueTokens(p.AdminID())
+//	srv.Client().Get(p.ClientEndpoint() + "crm.deal.list?auth=" + tok.AccessToken)
+//
+// NewServer starts one outside a test (the standalone command, benchmarks).
 //
 // The package follows the Bitrix24 REST documentation
 // (https://apidocs.bitrix24.com/) and imports nothing else of the project:

@@ -27,13 +27,13 @@ func Example() {
 	if _, err := portal.Install(); err != nil {
 		log.Fatal(err)
 	}
-	access, _, _, err := srv.IssueTokens(portal.MemberID(), portal.AdminID())
+	tok, err := portal.IssueTokens(portal.AdminID())
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	resp, err := srv.Client().PostForm(portal.ClientEndpoint()+"crm.deal.list", url.Values{
-		"auth":        {access},
+		"auth":        {tok.AccessToken},
 		"filter[>ID]": {"100"},
 		"select[]":    {"ID", "TITLE"},
 	})

@@ -48,7 +48,7 @@ func TestFaults(t *testing.T) {
 
 func TestControlAPI(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Portals: 2, Deals: 3})
+	s := NewTestServer(t, Options{Portals: 2, Deals: 3})
 	c := s.Client()
 	p := s.Portals()[1]
 	base := s.URL + "/_emulator/"

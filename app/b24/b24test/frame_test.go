@@ -187,7 +187,7 @@ func TestDealTabFrameCarriesTheDocumentedPost(t *testing.T) {
 func TestTabsHiddenUntilInstalled(t *testing.T) {
 	app := testApp()
 	app.InstallURL = "http://app.example/install"
-	s := newTestServer(t, Options{Deals: 3, App: app})
+	s := NewTestServer(t, Options{Deals: 3, App: app})
 	p := s.Portals()[0]
 	if _, err := p.Install(); err != nil {
 		t.Fatal(err)
@@ -270,7 +270,7 @@ func TestInstallPageInTheFrame(t *testing.T) {
 	app := testApp()
 	app.InstallURL = "http://app.example/install"
 	app.AppURL = "http://app.example/app"
-	s := newTestServer(t, Options{App: app})
+	s := NewTestServer(t, Options{App: app})
 	p := s.Portals()[0]
 
 	// Not installed: the administrator gets an Install button.
@@ -325,7 +325,7 @@ func TestInstallPageInTheFrame(t *testing.T) {
 }
 
 func TestAppPageWithoutApp(t *testing.T) {
-	s := newTestServer(t, Options{})
+	s := NewTestServer(t, Options{})
 	p := s.Portals()[0]
 	pg := uiGet(t, s, p, "/marketplace/app/1/")
 	wantStatus(t, pg, http.StatusNotFound)

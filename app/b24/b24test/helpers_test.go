@@ -32,16 +32,6 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func newTestServer(t *testing.T, opts Options) *Server {
-	t.Helper()
-	s, err := NewServer(opts)
-	if err != nil {
-		t.Fatalf("NewServer: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
 // testApp is the app most tests install.
 func testApp() *App {
 	return &App{ClientID: "local.test", ClientSecret: "s3cret", Scopes: []string{"crm", "placement", "user_brief"}, AppURL: "http://app.example/"}
@@ -54,7 +44,7 @@ func installed(t *testing.T, opts Options) (*Server, *Portal, Tokens) {
 	if opts.App == nil {
 		opts.App = testApp()
 	}
-	s := newTestServer(t, opts)
+	s := NewTestServer(t, opts)
 	p := s.Portals()[0]
 	if _, err := p.Install(); err != nil {
 		t.Fatalf("Install: %v", err)

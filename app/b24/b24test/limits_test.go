@@ -37,7 +37,7 @@ func TestLeakyBucket(t *testing.T) {
 func TestOperatingLimit(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	s := newTestServer(t, Options{Now: clk.Now, Deals: 10, Limits: Limits{OperatingBudget: 30 * time.Millisecond}, Cost: Cost{PerCall: 20 * time.Millisecond}})
+	s := NewTestServer(t, Options{Now: clk.Now, Deals: 10, Limits: Limits{OperatingBudget: 30 * time.Millisecond}, Cost: Cost{PerCall: 20 * time.Millisecond}})
 	p := s.Portals()[0]
 	a := mustOK(t, hookCall(t, s, p, "crm.deal.list", nil))
 	if op := object(a.body["time"])["operating"]; op == nil {
@@ -59,7 +59,7 @@ func TestOperatingLimit(t *testing.T) {
 
 func TestCostIsSleptAndReported(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, Options{Deals: 60, Cost: Cost{Base: 30 * time.Millisecond, PerRow: time.Millisecond}})
+	s := NewTestServer(t, Options{Deals: 60, Cost: Cost{Base: 30 * time.Millisecond, PerRow: time.Millisecond}})
 	p := s.Portals()[0]
 	start := time.Now()
 	a := mustOK(t, hookCall(t, s, p, "crm.deal.list", map[string]any{"select": []string{"ID"}}))

@@ -74,7 +74,7 @@ func rowIDs(body string) []int {
 }
 
 func TestPortalDealListShowsStoreData(t *testing.T) {
-	s := newTestServer(t, Options{Deals: 120, Seed: 3})
+	s := NewTestServer(t, Options{Deals: 120, Seed: 3})
 	p := s.Portals()[0]
 
 	home := uiGet(t, s, p, "/")
@@ -113,7 +113,7 @@ func TestPortalDealListShowsStoreData(t *testing.T) {
 }
 
 func TestPortalCardRendersRecord(t *testing.T) {
-	s := newTestServer(t, Options{Deals: 10, Contacts: 10, Seed: 3})
+	s := NewTestServer(t, Options{Deals: 10, Contacts: 10, Seed: 3})
 	p := s.Portals()[0]
 	rec, _ := p.Record("deal", 7)
 	pg := uiGet(t, s, p, "/crm/deal/details/7/")
@@ -228,7 +228,7 @@ func TestPortalEditFormSavesAndFiresEvents(t *testing.T) {
 }
 
 func TestPortalUserSwitcherAndOwnRecords(t *testing.T) {
-	s := newTestServer(t, Options{Deals: 60, Seed: 3})
+	s := NewTestServer(t, Options{Deals: 60, Seed: 3})
 	p := s.Portals()[0]
 	own := p.OwnRecordsUserID()
 	sw := uiPost(t, s, p, "/_portal/user", url.Values{"user": {strconv.Itoa(own)}, "back": {"/crm/deal/list/"}})
@@ -276,7 +276,7 @@ func TestPortalUserSwitcherAndOwnRecords(t *testing.T) {
 }
 
 func TestPortalStaticAssets(t *testing.T) {
-	s := newTestServer(t, Options{})
+	s := NewTestServer(t, Options{})
 	p := s.Portals()[0]
 	js := uiGet(t, s, p, "/_portal/static/frame.js")
 	wantStatus(t, js, http.StatusOK)

@@ -64,7 +64,7 @@ func TestParameterEncodings(t *testing.T) {
 func TestEnvelopeTimeBlock(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	s := newTestServer(t, Options{Now: clk.Now, Cost: Cost{PerCall: 0}})
+	s := NewTestServer(t, Options{Now: clk.Now, Cost: Cost{PerCall: 0}})
 	p := s.Portals()[0]
 	a := mustOK(t, hookCall(t, s, p, "server.time", nil))
 	tb := object(a.body["time"])

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -56,6 +57,19 @@ func NewServer(opts Options) (*Server, error) {
 	s := newServer(opts, ln)
 	go func() { _ = s.http.Serve(ln) }()
 	return s, nil
+}
+
+// NewTestServer starts an emulator for a test, as httptest.NewServer does:
+// it returns a ready server or fails the test, and closes the server when
+// the test ends.
+func NewTestServer(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	s, err := NewServer(opts)
+	if err != nil {
+		tb.Fatalf("b24test: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
 }
 
 func newServer(opts Options, ln net.Listener) *Server {

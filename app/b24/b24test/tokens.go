@@ -76,21 +76,6 @@ func (s *Server) issueLocked(p *Portal, userID int) Tokens {
 	return t
 }
 
-// IssueTokens gives a fresh token pair for a user of the portal with the
-// given member_id, as if the user had opened the app. The app must be
-// installed there.
-func (s *Server) IssueTokens(memberID string, userID int) (access, refresh string, expiresIn int, err error) {
-	p := s.byMember[memberID]
-	if p == nil {
-		return "", "", 0, errUnknownPortal
-	}
-	t, err := p.IssueTokens(userID)
-	if err != nil {
-		return "", "", 0, err
-	}
-	return t.AccessToken, t.RefreshToken, t.ExpiresIn, nil
-}
-
 // lookupAccess resolves a token for a REST call.
 func (s *Server) lookupAccess(token string) (*accessToken, *apiError) {
 	s.mu.Lock()
