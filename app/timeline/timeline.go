@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
@@ -142,19 +143,16 @@ func linkEntity(f history.Field) string {
 	return ""
 }
 
-// crmPrefixes are the entity prefixes of "crm" user field values ("D_12",
-// "CO_5").
-var crmPrefixes = map[string]string{"L": "lead", "D": "deal", "C": "contact", "CO": "company"}
-
 // recordRef is the record a value of f points at, if it points at one.
 func recordRef(f history.Field, v string) (string, int64, bool) {
 	entity, id := linkEntity(f), v
-	if f.Type == history.TypeCRM {
+	if f.Type == history.TypeCRM { // "D_12", "CO_5"
 		prefix, rest, ok := strings.Cut(v, "_")
-		if !ok || crmPrefixes[prefix] == "" {
+		t, known := crm.TypeOfShort(prefix)
+		if !ok || !known {
 			return "", 0, false
 		}
-		entity, id = crmPrefixes[prefix], rest
+		entity, id = t.String(), rest
 	}
 	n, err := strconv.ParseInt(id, 10, 64)
 	if entity == "" || err != nil || n <= 0 {
