@@ -99,3 +99,15 @@ func WaitingJobs(ctx context.Context, q bun.IDB) ([]metrics.JobCount, error) {
 	}
 	return out, nil
 }
+
+// otherSetupRunning reports whether a setup of the portal other than job id
+// is running.
+func otherSetupRunning(ctx context.Context, q bun.IDB, id, portalID int64) (bool, error) {
+	var busy bool
+	err := q.NewRaw(`SELECT EXISTS (SELECT 1 FROM river_job WHERE state = 'running' AND kind = ? AND id <> ?
+		AND args->>'portal_id' = ?)`, SetupArgs{}.Kind(), id, strconv.FormatInt(portalID, 10)).Scan(ctx, &busy)
+	if err != nil {
+		return false, fmt.Errorf("jobs: setup running: %w", err)
+	}
+	return busy, nil
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/bindings"
@@ -15,9 +17,36 @@ import (
 )
 
 // SetupArgs binds events and placements, reads field metadata and starts the
-// baseline sync of a freshly installed portal.
+// baseline sync of a freshly installed portal. Rerun marks the setup asked
+// for while another ran (see EnqueueSetup).
 type SetupArgs struct {
 	PortalID int64 `json:"portal_id" river:"unique"`
+	Rerun    bool  `json:"rerun,omitempty" river:"unique"`
+}
+
+// setupRerunDelay is how long a rerun waits before its first try; it waits
+// longer (snoozes) while the setup it follows still runs.
+const setupRerunDelay = 5 * time.Second
+
+// EnqueueSetup asks in tx for a setup of the portal. A setup that is
+// already running may have read the installation and settings before tx
+// changed them (a reinstall, a type turned on), and River skips a copy of a
+// running job, so then a rerun is enqueued to run after it.
+func EnqueueSetup(ctx context.Context, tx db.Tx, rc *Client, portalID int64) error {
+	return tx.Pgx(func(ptx pgx.Tx) error {
+		res, err := rc.InsertTx(ctx, ptx, SetupArgs{PortalID: portalID}, nil)
+		if err != nil {
+			return fmt.Errorf("enqueue setup: %w", err)
+		}
+		if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+			return nil
+		}
+		_, err = rc.InsertTx(ctx, ptx, SetupArgs{PortalID: portalID, Rerun: true}, &river.InsertOpts{ScheduledAt: time.Now().Add(setupRerunDelay)})
+		if err != nil {
+			return fmt.Errorf("enqueue a setup rerun: %w", err)
+		}
+		return nil
+	})
 }
 
 func (SetupArgs) Kind() string { return "setup_portal" }
@@ -34,6 +63,14 @@ type SetupWorker struct {
 }
 
 func (w *SetupWorker) Work(ctx context.Context, job *river.Job[SetupArgs]) error {
+	// Two setups of a portal at once would bind the same things twice.
+	busy, err := otherSetupRunning(ctx, w.DB.Bun, job.ID, job.Args.PortalID)
+	if err != nil {
+		return err
+	}
+	if busy {
+		return river.JobSnooze(setupRerunDelay)
+	}
 	in, c, err := w.callable(ctx, job.Args.PortalID)
 	if err != nil {
 		return w.outcome(ctx, in, err)

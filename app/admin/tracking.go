@@ -79,7 +79,7 @@ func (s *Service) SaveTracking(ctx context.Context, in *db.Installation, t Track
 		if !setup || in.Status != db.StatusActive {
 			return nil // (without access setup would be skipped; restoring access enqueues it)
 		}
-		return jobs.Enqueue(ctx, tx, s.Jobs, jobs.SetupArgs{PortalID: in.ID})
+		return jobs.EnqueueSetup(ctx, tx, s.Jobs, in.ID)
 	})
 	switch {
 	case err != nil:

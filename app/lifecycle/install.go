@@ -119,6 +119,6 @@ func (s *Service) save(ctx context.Context, in *db.Installation) error {
 		if err := db.EnsureSettings(ctx, tx, in.ID); err != nil {
 			return err
 		}
-		return jobs.Enqueue(ctx, tx, s.Jobs, jobs.SetupArgs{PortalID: in.ID})
+		return jobs.EnqueueSetup(ctx, tx, s.Jobs, in.ID)
 	})
 }

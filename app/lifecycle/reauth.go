@@ -46,7 +46,10 @@ func (s *Service) Reauthorize(ctx context.Context, portalID int64, refreshToken 
 		if err := saver.SaveToken(ctx, tx, in.MemberID, t); err != nil {
 			return err
 		}
-		if err := jobs.Enqueue(ctx, tx, s.Jobs, jobs.SetupArgs{PortalID: in.ID}, jobs.OfflineArgs{PortalID: in.ID}); err != nil {
+		if err := jobs.EnqueueSetup(ctx, tx, s.Jobs, in.ID); err != nil {
+			return err
+		}
+		if err := jobs.Enqueue(ctx, tx, s.Jobs, jobs.OfflineArgs{PortalID: in.ID}); err != nil {
 			return err
 		}
 		return jobs.EnqueueDrain(ctx, tx, s.Jobs, in.ID)
