@@ -102,7 +102,9 @@
 // documented form POST (event, event_handler_id, data[FIELDS][ID], ts,
 // auth[...]) from a queue served by Options.EventWorkers senders (default
 // 4) with Options.EventTimeout (default 5 s), one attempt each, no retries.
-// auth carries the acting user's fresh tokens, or none for Automation.
+// auth carries the documented keys with the acting user's fresh tokens
+// (refresh_token included, no user_id or expires: only ONAPPINSTALL and
+// ONAPPUPDATE carry those), or no tokens for Automation.
 // Offline bindings keep one record per object (last change wins, the
 // writer's auth_connector excluded) for event.offline.get with clear and
 // process_id reservation, and bound ONOFFLINEEVENT handlers are told,
@@ -156,4 +158,11 @@
 //     that need a real portal UI (closeApplication, selectUser, im*, …)
 //     are answered with nothing done (ui/static/frame.js lists those that
 //     act).
+//
+// # Unconfirmed choices
+//
+//   - An event caused by automation keeps auth[domain], client_endpoint,
+//     server_endpoint, member_id, status, scope and application_token;
+//     access_token, refresh_token and expires_in are left out.
+//   - auth[scope] of an event is the app's scope list.
 package b24test

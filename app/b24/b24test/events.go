@@ -206,28 +206,46 @@ func (p *Portal) changed(ch change) {
 	p.mu.Unlock()
 	data := [][2]string{{"data[FIELDS][ID]", strconv.Itoa(ch.id)}}
 	for _, t := range targets {
-		p.send(t, name, data, ch.actor, false)
+		p.send(t, name, data, ch.actor, authEvent)
 	}
 	for _, t := range notify {
-		p.send(t, "ONOFFLINEEVENT", [][2]string{{"data", ""}}, p.user(adminID), true)
+		p.send(t, "ONOFFLINEEVENT", [][2]string{{"data", ""}}, p.user(adminID), authEvent)
 	}
 }
 
+// authSet says which auth[...] keys a delivery carries.
+type authSet int
+
+const (
+	// authEvent is the documented set of an event: access_token,
+	// expires_in, scope, domain, server_endpoint, status, client_endpoint,
+	// member_id, refresh_token, application_token; without a user
+	// (automation) the tokens and expires_in are left out. auth[expires]
+	// and auth[user_id] are not documented for events
+	// (https://apidocs.bitrix24.com/api-reference/crm/deals/events/on-crm-deal-update.html).
+	authEvent authSet = iota
+	// authLifecycle is ONAPPINSTALL's and ONAPPUPDATE's: the event set plus
+	// expires and user_id, as captured installs show.
+	authLifecycle
+	// authUninstall is ONAPPUNINSTALL's: no tokens, no scope, no status.
+	authUninstall
+)
+
 // send queues one delivery. Tokens belong to the binding's auth_type user,
 // else to the actor; with neither (automation) auth carries none.
-func (p *Portal) send(t target, event string, data [][2]string, actor *user, withRefresh bool) {
+func (p *Portal) send(t target, event string, data [][2]string, actor *user, set authSet) {
 	p.mu.Lock()
 	appToken := ""
 	if p.inst != nil {
 		appToken = p.inst.appToken
 	}
 	p.mu.Unlock()
-	p.sendAs(t, event, data, actor, withRefresh, appToken)
+	p.sendAs(t, event, data, actor, set, appToken)
 }
 
 // sendAs is send with the application_token given: an uninstall's event
 // names the installation that is already gone.
-func (p *Portal) sendAs(t target, event string, data [][2]string, actor *user, withRefresh bool, appToken string) {
+func (p *Portal) sendAs(t target, event string, data [][2]string, actor *user, set authSet, appToken string) {
 	if p.currentFaults().LoseDeliveries {
 		return
 	}
@@ -242,25 +260,31 @@ func (p *Portal) sendAs(t target, event string, data [][2]string, actor *user, w
 	}
 	form = append(form, data...)
 	form = append(form, [2]string{"ts", strconv.FormatInt(now.Unix(), 10)})
-	if actor != nil && a != nil {
+	site := [][2]string{{"auth[domain]", p.Domain()}, {"auth[server_endpoint]", p.srv.OAuthEndpoint()}}
+	switch {
+	case set == authUninstall || a == nil:
+		form = append(form, site...)
+	case actor == nil:
+		form = append(form, [2]string{"auth[scope]", scopeString(a.Scopes)})
+		form = append(form, site...)
+		form = append(form, [2]string{"auth[status]", "F"})
+	default:
 		p.srv.mu.Lock()
 		tok := p.srv.issueLocked(p, actor.id)
 		p.srv.mu.Unlock()
-		form = append(form,
-			[2]string{"auth[access_token]", tok.AccessToken},
-			[2]string{"auth[expires]", strconv.FormatInt(tok.Expires.Unix(), 10)},
-			[2]string{"auth[expires_in]", strconv.Itoa(tok.ExpiresIn)},
-			[2]string{"auth[scope]", scopeString(a.Scopes)},
-		)
-		form = append(form, [2]string{"auth[domain]", p.Domain()}, [2]string{"auth[server_endpoint]", p.srv.OAuthEndpoint()}, [2]string{"auth[status]", "F"},
-			[2]string{"auth[client_endpoint]", p.ClientEndpoint()}, [2]string{"auth[member_id]", p.memberID}, [2]string{"auth[user_id]", strconv.Itoa(actor.id)})
-		if withRefresh {
-			form = append(form, [2]string{"auth[refresh_token]", tok.RefreshToken})
+		form = append(form, [2]string{"auth[access_token]", tok.AccessToken})
+		if set == authLifecycle {
+			form = append(form, [2]string{"auth[expires]", strconv.FormatInt(tok.Expires.Unix(), 10)})
 		}
-	} else {
-		form = append(form, [2]string{"auth[domain]", p.Domain()}, [2]string{"auth[client_endpoint]", p.ClientEndpoint()},
-			[2]string{"auth[server_endpoint]", p.srv.OAuthEndpoint()}, [2]string{"auth[member_id]", p.memberID})
+		form = append(form, [2]string{"auth[expires_in]", strconv.Itoa(tok.ExpiresIn)}, [2]string{"auth[scope]", scopeString(a.Scopes)})
+		form = append(form, site...)
+		form = append(form, [2]string{"auth[status]", "F"})
+		if set == authLifecycle {
+			form = append(form, [2]string{"auth[user_id]", strconv.Itoa(actor.id)})
+		}
+		form = append(form, [2]string{"auth[refresh_token]", tok.RefreshToken})
 	}
+	form = append(form, [2]string{"auth[client_endpoint]", p.ClientEndpoint()}, [2]string{"auth[member_id]", p.memberID})
 	form = append(form, [2]string{"auth[application_token]", appToken})
 	p.srv.events.enqueue(delivery{portal: p, url: t.url, event: event, body: encodeForm(form)})
 }
