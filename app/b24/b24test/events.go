@@ -52,35 +52,84 @@ func init() {
 	)
 }
 
+// The errors of event.bind and event.unbind, in the order the rest module
+// checks them (https://apidocs.bitrix24.com/api-reference/events/event-bind.html).
 var (
-	errEventNotFound = newErr(http.StatusBadRequest, "ERROR_EVENT_NOT_FOUND", "Event not found")
-	errBindFailed    = newErr(http.StatusBadRequest, "ERROR_CORE", "Unable to set event handler")
+	errEventNotFound      = newErr(http.StatusBadRequest, "ERROR_EVENT_NOT_FOUND", "Event not found")
+	errEventArg           = newErr(http.StatusBadRequest, "ERROR_ARGUMENT", "Argument 'EVENT' is null or empty")
+	errHandlerArg         = newErr(http.StatusBadRequest, "ERROR_ARGUMENT", "Argument 'HANDLER' is null or empty")
+	errEventType          = newErr(http.StatusBadRequest, "ERROR_ARGUMENT", "Value must be one of {online|offline}")
+	errNoOffline          = newErr(http.StatusBadRequest, "ERROR_ARGUMENT", "Offline event cannot be registered for this event.")
+	errWrongHandlerURL    = newErr(http.StatusBadRequest, "ERROR_WRONG_HANDLER_URL", "Wrong handler URL")
+	errHandlerProtocol    = newErr(http.StatusBadRequest, "ERROR_UNSUPPORTED_PROTOCOL", "Unsupported handler protocol")
+	errBindFailed         = newErr(http.StatusBadRequest, "ERROR_CORE", "Unable to set event handler: Handler already binded")
+	errOfflineBindAdmin   = newErr(http.StatusForbidden, "ACCESS_DENIED", "Access denied! Offline events binding requires administrator access rights")
+	errAuthTypeAdmin      = newErr(http.StatusForbidden, "ACCESS_DENIED", "Access denied! Event binding with AUTH_TYPE requires administrator access rights")
+	errOfflineUnbindAdmin = newErr(http.StatusForbidden, "ACCESS_DENIED", "Access denied! Offline events unbinding requires administrator access rights")
 )
 
-// validHandler accepts http and https URLs. Unlike Bitrix24 it allows
-// loopback hosts, so handlers of a test can run on 127.0.0.1.
-func validHandler(h string) bool {
+// handlerError checks a handler URL: http or https with a host that has a
+// dot. Unlike Bitrix24 it also allows localhost, so that handlers of a test
+// or a local setup can be reached.
+func handlerError(h string) *apiError {
 	u, err := url.Parse(h)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	if err != nil {
+		return errWrongHandlerURL
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errHandlerProtocol
+	}
+	host := u.Hostname()
+	if host == "" || !strings.Contains(host, ".") && host != "localhost" {
+		return errWrongHandlerURL
+	}
+	return nil
+}
+
+// eventType reads event_type: online (the default) or offline.
+func eventType(c *call) (offline bool, aerr *apiError) {
+	switch strings.ToLower(c.str("event_type")) {
+	case "", "online":
+		return false, nil
+	case "offline":
+		return true, nil
+	}
+	return false, errEventType
 }
 
 func eventBind(c *call) (callResult, *apiError) {
-	name := strings.ToUpper(c.str("event"))
+	name := strings.ToUpper(strings.TrimSpace(c.str("event")))
+	if name == "" {
+		return callResult{}, errEventArg
+	}
+	offline, aerr := eventType(c)
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	authType, _ := strconv.Atoi(c.str("auth_type"))
+	admin := c.user.admin.Load()
+	if offline && !admin {
+		return callResult{}, errOfflineBindAdmin
+	}
+	if !admin && authType != 0 && authType != c.user.id {
+		return callResult{}, errAuthTypeAdmin
+	}
 	scope, known := knownEvents[name]
 	if !known || !c.hasScope(scope) {
 		return callResult{}, errEventNotFound
 	}
-	offline := strings.EqualFold(c.str("event_type"), "offline")
-	authType, _ := strconv.Atoi(c.str("auth_type"))
-	if !c.user.admin.Load() && (offline || (authType != 0 && authType != c.user.id)) {
-		return callResult{}, errAccessDenied
-	}
 	handler := c.str("handler")
-	if !offline && !validHandler(handler) {
-		return callResult{}, newErr(http.StatusBadRequest, "ERROR_HANDLER_URL_MISMATCH", "Handler URL host doesn't match application url")
-	}
-	if offline {
+	switch {
+	case offline && name == "ONOFFLINEEVENT":
+		return callResult{}, errNoOffline
+	case offline:
 		handler = ""
+	case handler == "":
+		return callResult{}, errHandlerArg
+	default:
+		if aerr := handlerError(handler); aerr != nil {
+			return callResult{}, aerr
+		}
 	}
 	b := &binding{event: name, handler: handler, authType: authType, offline: offline, connector: c.str("auth_connector")}
 	if opts := c.obj("options"); opts != nil {
@@ -105,11 +154,23 @@ func eventBind(c *call) (callResult, *apiError) {
 }
 
 func eventUnbind(c *call) (callResult, *apiError) {
-	name := strings.ToUpper(c.str("event"))
+	name := strings.ToUpper(strings.TrimSpace(c.str("event")))
+	if name == "" {
+		return callResult{}, errEventArg
+	}
+	offline, aerr := eventType(c)
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	if offline && !c.user.admin.Load() {
+		return callResult{}, errOfflineUnbindAdmin
+	}
 	handler := c.str("handler")
+	if !offline && handler == "" {
+		return callResult{}, errHandlerArg
+	}
 	_, hasAuthType := c.param("auth_type")
 	authType, _ := strconv.Atoi(c.str("auth_type"))
-	offline := strings.EqualFold(c.str("event_type"), "offline")
 	c.portal.mu.Lock()
 	defer c.portal.mu.Unlock()
 	inst := c.portal.inst
