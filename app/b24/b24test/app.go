@@ -136,7 +136,7 @@ func (p *Portal) CompleteInstall() error {
 	}
 	data := [][2]string{{"data[VERSION]", fmt.Sprint(version)}, {"data[ACTIVE]", "Y"}, {"data[INSTALLED]", "Y"}, {"data[LANGUAGE_ID]", "en"}}
 	for _, t := range targets {
-		p.send(t, "ONAPPINSTALL", data, p.user(adminID), true)
+		p.send(t, "ONAPPINSTALL", data, p.user(adminID), authLifecycle)
 	}
 	return nil
 }
@@ -175,7 +175,7 @@ func (p *Portal) Uninstall(clean bool) error {
 	data := [][2]string{{"data[LANGUAGE_ID]", "en"}, {"data[CLEAN]", map[bool]string{true: "1", false: "0"}[clean]}}
 	for _, t := range targets {
 		t.authType = 0 // the tokens are gone
-		p.sendAs(t, "ONAPPUNINSTALL", data, nil, false, inst.appToken)
+		p.sendAs(t, "ONAPPUNINSTALL", data, nil, authUninstall, inst.appToken)
 	}
 	return nil
 }
@@ -203,7 +203,7 @@ func (p *Portal) Update() (string, error) {
 	p.mu.Unlock()
 	data := [][2]string{{"data[VERSION]", fmt.Sprint(version)}, {"data[PREVIOUS_VERSION]", fmt.Sprint(prev)}, {"data[LANGUAGE_ID]", "en"}}
 	for _, t := range targets {
-		p.send(t, "ONAPPUPDATE", data, p.user(adminID), true)
+		p.send(t, "ONAPPUPDATE", data, p.user(adminID), authLifecycle)
 	}
 	return tok, nil
 }

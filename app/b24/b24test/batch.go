@@ -2,6 +2,7 @@ package b24test
 
 import (
 	"strings"
+	"unicode"
 )
 
 // maxBatch is the most commands one batch may carry.
@@ -13,114 +14,134 @@ func init() {
 
 // methodBatch runs up to 50 commands in order for the same caller. Each
 // command is "method?urlencoded-query"; values may reference earlier
-// results as $result[key][path…]. Failures are collected per command
-// (halt=0) or stop the batch (halt=1); the answer itself is always 200.
+// outcomes (refs). Failures are collected per command (halt=0) or stop the
+// batch (halt=1); the answer itself is always 200. Without a cmd map
+// nothing runs and non-string commands are skipped, as the rest module
+// does.
 func methodBatch(c *call) (callResult, *apiError) {
 	cmds := c.obj("cmd")
+	if cmds == nil {
+		cmds = newObj()
+	}
 	if cmds.len() > maxBatch {
 		return callResult{}, errBatchLength
 	}
 	halt := c.str("halt")
 	stop := halt == "1" || halt == "true"
-	results, errs, totals, nexts, times := newObj(), newObj(), newObj(), newObj(), newObj()
+	r := refs{"result": newObj(), "error": newObj(), "total": newObj(), "next": newObj(), "time": newObj()}
 	for _, key := range cmds.keys {
-		m, query, _ := strings.Cut(str(cmds.m[key]), "?")
+		cmd, isText := cmds.m[key].(string)
+		if !isText {
+			continue
+		}
+		m, query, _ := strings.Cut(cmd, "?")
 		params := decodeForm(query)
-		substitute(params, results)
+		r.substitute(params)
 		res, aerr := c.srv.invoke(c.caller, normalizeMethod(m), params, true)
 		c.cost += res.processing
 		if aerr != nil {
-			errs.set(key, aerr.body())
+			r["error"].set(key, aerr.body())
 			if stop {
 				break
 			}
 			continue
 		}
-		results.set(key, res.value)
+		r["result"].set(key, res.value)
 		if res.hasTotal {
-			totals.set(key, res.total)
+			r["total"].set(key, res.total)
 		}
 		if res.hasNext {
-			nexts.set(key, res.next)
+			r["next"].set(key, res.next)
 		}
-		times.set(key, c.srv.timeBlock(c.portal, res, true))
+		r["time"].set(key, c.srv.timeBlock(c.portal, res, true))
 	}
 	return ok(objOf(
-		"result", results,
-		"result_error", errs,
-		"result_total", totals,
-		"result_next", nexts,
-		"result_time", times,
+		"result", r["result"],
+		"result_error", r["error"],
+		"result_total", r["total"],
+		"result_next", r["next"],
+		"result_time", r["time"],
 	))
 }
 
-// substitute replaces $result[key][path…] references in every string of
-// the tree. A value that is exactly one reference takes the referenced
-// value whole (it may be an array); a reference inside text is replaced by
-// its string form.
-func substitute(o *obj, results *obj) {
+// refs are the outcomes a command may reference: $result, $error, $total,
+// $next and $time, each keyed by command (rest module,
+// CRestUtil::ParseBatchQuery; https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html).
+type refs map[string]*obj
+
+// substitute resolves the references in every string of the tree. A value
+// that is exactly one reference takes whatever the reference reaches, an
+// array included; a reference inside longer text is replaced only by a
+// scalar and is otherwise left as written.
+func (r refs) substitute(o *obj) {
 	for _, k := range o.keys {
 		switch v := o.m[k].(type) {
 		case *obj:
-			substitute(v, results)
+			r.substitute(v)
 		case string:
-			if !strings.Contains(v, "$result[") {
+			if !strings.Contains(v, "$") {
 				continue
 			}
-			if ref, n := resolveRef(v, results); n == len(v) {
-				o.m[k] = ref
+			if val, n := r.resolve(v); n == len(v) {
+				o.m[k] = val
 				continue
 			}
-			o.m[k] = replaceRefs(v, results)
+			o.m[k] = r.replace(v)
 		}
 	}
 }
 
-func replaceRefs(s string, results *obj) string {
+func (r refs) replace(s string) string {
 	var b strings.Builder
 	for {
-		i := strings.Index(s, "$result[")
+		i := strings.IndexByte(s, '$')
 		if i < 0 {
 			b.WriteString(s)
 			return b.String()
 		}
 		b.WriteString(s[:i])
-		v, n := resolveRef(s[i:], results)
+		val, n := r.resolve(s[i:])
 		if n == 0 {
-			b.WriteString(s[i : i+len("$result[")])
-			s = s[i+len("$result["):]
+			b.WriteByte('$')
+			s = s[i+1:]
 			continue
 		}
-		b.WriteString(str(v))
+		if asObj(val) == nil {
+			b.WriteString(str(val))
+		} else {
+			b.WriteString(s[i : i+n])
+		}
 		s = s[i+n:]
 	}
 }
 
-// resolveRef reads one reference at the start of s and returns its value
-// and length; n is 0 when s does not start with a well-formed reference.
-func resolveRef(s string, results *obj) (any, int) {
-	if !strings.HasPrefix(s, "$result") {
+// resolve reads one reference at the start of s: $prefix[…] running to
+// the next whitespace, its path the bracketed keys in it. The walk stops
+// at the deepest key that exists, so a path into a short page or a failed
+// command reaches the enclosing array. n is 0 when s starts with no
+// reference.
+func (r refs) resolve(s string) (val any, n int) {
+	ref := s
+	if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
+		ref = s[:i]
+	}
+	name, path, found := strings.Cut(strings.TrimPrefix(ref, "$"), "[")
+	root := r[strings.ToLower(name)]
+	if !strings.HasPrefix(ref, "$") || !found || root == nil {
 		return nil, 0
 	}
-	n := len("$result")
-	var cur any = results
-	segs := 0
-	for n < len(s) && s[n] == '[' {
-		j := strings.IndexByte(s[n:], ']')
-		if j < 0 {
+	val, path = root, "["+path
+	for {
+		_, after, open := strings.Cut(path, "[")
+		key, tail, closed := strings.Cut(after, "]")
+		if !open || !closed || key == "" {
 			break
 		}
-		seg := s[n+1 : n+j]
-		n += j + 1
-		segs++
-		if o := asObj(cur); o != nil {
-			cur, _ = o.get(seg)
-		} else {
-			cur = nil
+		next, has := asObj(val).get(key)
+		if !has || next == nil {
+			break
 		}
+		val, path = next, tail
 	}
-	if segs == 0 {
-		return nil, 0
-	}
-	return cur, n
+	return val, len(ref)
 }

@@ -19,8 +19,8 @@ type cond struct {
 // over ">"; the "!%" family is crm.item's.
 var filterOps = []string{"!%=", "!=%", "!@", "!%", ">=", "<=", "=%", "%=", "!=", ">", "<", "@", "%", "=", "!"}
 
-// parseFilter reads a filter object. Unknown fields are ignored, as the
-// legacy methods do.
+// parseFilter reads a filter object. Unknown fields are ignored by the
+// legacy methods and refused by crm.item.list (crm-item-list.md).
 func parseFilter(et *entityType, filter *obj, item bool, zone *time.Location) ([]cond, *apiError) {
 	var conds []cond
 	if filter == nil {
@@ -40,7 +40,7 @@ func parseFilter(et *entityType, filter *obj, item bool, zone *time.Location) ([
 				continue
 			}
 			if item {
-				return nil, newErr(http.StatusBadRequest, "INVALID_ARG_VALUE", "Unknown field in filter: "+name)
+				return nil, newErr(http.StatusBadRequest, "INVALID_ARG_VALUE", "Invalid filter: field '"+name+"' is not allowed in filter")
 			}
 			continue
 		}
@@ -54,6 +54,9 @@ func parseFilter(et *entityType, filter *obj, item bool, zone *time.Location) ([
 		}
 		if b, isBool := v.(bool); isBool && (f.typ == "char" || f.typ == "boolean") {
 			vals = []string{map[bool]string{true: "Y", false: "N"}[b]}
+		}
+		if !item && isLike(op) && f.noLike() {
+			op = "="
 		}
 		conds = append(conds, cond{f: f, op: op, vals: vals, zone: zone})
 	}
@@ -106,24 +109,21 @@ func (c cond) matchOne(s string) bool {
 		return s != "" && compareValues(s, c.vals[0], c.f, c.zone) <= 0
 	case "%":
 		return strings.Contains(strings.ToLower(s), strings.ToLower(c.vals[0]))
-	case "=%":
-		return like(s, withWildcard(c.vals[0], true))
-	case "%=":
-		return like(s, withWildcard(c.vals[0], false))
+	case "=%", "%=":
+		return like(s, c.vals[0])
 	}
 	return false
 }
 
-// withWildcard gives "=%" a leading and "%=" a trailing wildcard unless
-// the value already carries one.
-func withWildcard(v string, leading bool) string {
-	if strings.Contains(v, "%") {
-		return v
-	}
-	if leading {
-		return "%" + v
-	}
-	return v + "%"
+// isLike reports whether a filter operator is one of the LIKE family.
+func isLike(op string) bool { return strings.Contains(op, "%") }
+
+// noLike reports whether LIKE is unavailable on the field in the legacy
+// lists, which compare such fields exactly (crm-deal-list.md: "The LIKE
+// filter does not work with fields of type crm_status, crm_contact,
+// crm_company").
+func (f *field) noLike() bool {
+	return f.typ == "crm_status" || f.typ == "crm_contact" || f.typ == "crm_company"
 }
 
 // like is SQL LIKE with % wildcards, case-insensitive.
@@ -229,18 +229,27 @@ func parseTimeLoose(s string, zone *time.Location) (time.Time, bool) {
 
 func parseInt(s string) (int, error) { return strconv.Atoi(strings.TrimSpace(s)) }
 
-// parseOrder reads an order object; unknown fields are ignored.
-func parseOrder(et *entityType, order *obj, item bool) []orderKey {
+// parseOrder reads an order object. The legacy lists ignore unknown fields
+// and read any direction but DESC as ascending; crm.item.list refuses both
+// (crm-item-list.md).
+func parseOrder(et *entityType, order *obj, item bool) ([]orderKey, *apiError) {
 	var keys []orderKey
 	if order == nil {
-		return nil
+		return nil, nil
 	}
 	for _, k := range order.keys {
 		f := et.field(k, item)
 		if f == nil || f.isFM() {
+			if item {
+				return nil, newErr(http.StatusBadRequest, "INVALID_ARG_VALUE", "Invalid order: field '"+k+"' is not allowed in order")
+			}
 			continue
 		}
-		keys = append(keys, orderKey{f: f, desc: strings.EqualFold(str(order.m[k]), "DESC")})
+		dir := str(order.m[k])
+		if item && !strings.EqualFold(dir, "ASC") && !strings.EqualFold(dir, "DESC") {
+			return nil, newErr(http.StatusBadRequest, "INVALID_ARG_VALUE", "Invalid order: allowed sort directions are ASC, DESC. But got '"+dir+"' for field '"+k+"'")
+		}
+		keys = append(keys, orderKey{f: f, desc: strings.EqualFold(dir, "DESC")})
 	}
-	return keys
+	return keys, nil
 }

@@ -64,7 +64,7 @@ func itemList(c *call) (callResult, *apiError) {
 	if aerr != nil {
 		return callResult{}, aerr
 	}
-	res, start, aerr := runList(c, et, c.obj("filter"), c.obj("order"), true)
+	res, start, aerr := runList(c, et, true)
 	if aerr != nil {
 		return callResult{}, aerr
 	}

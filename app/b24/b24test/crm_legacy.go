@@ -47,8 +47,10 @@ func canRead(s *entityStore, id int, u *user) bool {
 	return firstString(s.value(id, s.et.byName["ASSIGNED_BY_ID"])) == strconv.Itoa(u.id)
 }
 
-// startParam reads start: an offset, or -1 for "no count".
-func startParam(c *call) int {
+// startParam reads start: an offset, or -1 for "no count". The classic
+// lists turn it into a page number (start/50 + 1), so their offset is
+// start rounded down to a whole page (rest module, IRestService::getNavData).
+func startParam(c *call, classic bool) int {
 	n, err := strconv.Atoi(c.str("start"))
 	if err != nil {
 		return 0
@@ -56,16 +58,40 @@ func startParam(c *call) int {
 	if n < 0 {
 		return -1
 	}
+	if classic {
+		return n / pageSize * pageSize
+	}
 	return n
 }
 
+// listArgs reads filter and order. A legacy list refuses either when it is
+// given but not an array, with the texts of crm-deal-list.md.
+func listArgs(c *call, item bool) (filter, order *obj, aerr *apiError) {
+	for _, name := range []string{"filter", "order"} {
+		v, given := c.param(name)
+		if given && asObj(v) == nil && !item {
+			return nil, nil, errLegacy("Parameter '" + name + "' must be array.")
+		}
+	}
+	return c.obj("filter"), c.obj("order"), nil
+}
+
 // runList executes a list query under the portal lock and charges its cost.
-func runList(c *call, et *entityType, filter, order *obj, item bool) (listResult, int, *apiError) {
+// item is crm.item.list; otherwise a legacy list.
+func runList(c *call, et *entityType, item bool) (listResult, int, *apiError) {
+	filter, order, aerr := listArgs(c, item)
+	if aerr != nil {
+		return listResult{}, 0, aerr
+	}
 	conds, aerr := parseFilter(et, filter, item, c.portal.zone)
 	if aerr != nil {
 		return listResult{}, 0, aerr
 	}
-	q := listQuery{conds: append(conds, ownCond(et, c.user)...), order: parseOrder(et, order, item), start: startParam(c)}
+	keys, aerr := parseOrder(et, order, item)
+	if aerr != nil {
+		return listResult{}, 0, aerr
+	}
+	q := listQuery{conds: append(conds, ownCond(et, c.user)...), order: keys, start: startParam(c, !item)}
 	c.portal.mu.Lock()
 	res := c.portal.crm[et.id].list(q, pageSize)
 	c.portal.mu.Unlock()
@@ -88,7 +114,7 @@ func listMeta(r *callResult, res listResult, start int) {
 }
 
 func legacyList(c *call, et *entityType) (callResult, *apiError) {
-	res, start, aerr := runList(c, et, c.obj("filter"), c.obj("order"), false)
+	res, start, aerr := runList(c, et, false)
 	if aerr != nil {
 		return callResult{}, aerr
 	}

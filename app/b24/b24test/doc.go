@@ -102,7 +102,9 @@
 // documented form POST (event, event_handler_id, data[FIELDS][ID], ts,
 // auth[...]) from a queue served by Options.EventWorkers senders (default
 // 4) with Options.EventTimeout (default 5 s), one attempt each, no retries.
-// auth carries the acting user's fresh tokens, or none for Automation.
+// auth carries the documented keys with the acting user's fresh tokens
+// (refresh_token included, no user_id or expires: only ONAPPINSTALL and
+// ONAPPUPDATE carry those), or no tokens for Automation.
 // Offline bindings keep one record per object (last change wins, the
 // writer's auth_connector excluded) for event.offline.get with clear and
 // process_id reservation, and bound ONOFFLINEEVENT handlers are told,
@@ -150,10 +152,25 @@
 //     (records come oldest first); a deleted portal still refreshes tokens.
 //   - Listing 1,000,000 records by any order but ID sorts every match and
 //     takes seconds of real CPU; ID order and keyset pages do not.
-//   - Duplicate event.bind and placement.bind answer 400 ERROR_CORE (the
-//     real code is undocumented).
+//   - event.bind and placement.bind accept http://localhost handlers (a
+//     host without a dot is otherwise ERROR_WRONG_HANDLER_URL).
 //   - The portal pages are a small likeness of Bitrix24's. Frame commands
 //     that need a real portal UI (closeApplication, selectUser, im*, …)
 //     are answered with nothing done (ui/static/frame.js lists those that
 //     act).
+//
+// # Unconfirmed choices
+//
+//   - An event caused by automation keeps auth[domain], client_endpoint,
+//     server_endpoint, member_id, status, scope and application_token;
+//     access_token, refresh_token and expires_in are left out.
+//   - auth[scope] of an event is the app's scope list.
+//   - crm.deal|lead|contact|company.list page by page number (start=37
+//     answers rows 1–50 with next=50); a page past the end is empty.
+//   - The legacy lists compare crm_status, crm_contact and crm_company
+//     fields exactly under %, =% and %= ("LIKE does not work" on them).
+//   - A filter value that a batch reference made an array of rows (a
+//     keyset chain over a short page) matches nothing.
+//   - crm.item.list ignores a filter or order that is not an array; it
+//     never answers "Invalid filter: field 'X' has invalid value".
 package b24test

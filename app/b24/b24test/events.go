@@ -52,35 +52,84 @@ func init() {
 	)
 }
 
+// The errors of event.bind and event.unbind, in the order the rest module
+// checks them (https://apidocs.bitrix24.com/api-reference/events/event-bind.html).
 var (
-	errEventNotFound = newErr(http.StatusBadRequest, "ERROR_EVENT_NOT_FOUND", "Event not found")
-	errBindFailed    = newErr(http.StatusBadRequest, "ERROR_CORE", "Unable to set event handler")
+	errEventNotFound      = newErr(http.StatusBadRequest, "ERROR_EVENT_NOT_FOUND", "Event not found")
+	errEventArg           = newErr(http.StatusBadRequest, "ERROR_ARGUMENT", "Argument 'EVENT' is null or empty")
+	errHandlerArg         = newErr(http.StatusBadRequest, "ERROR_ARGUMENT", "Argument 'HANDLER' is null or empty")
+	errEventType          = newErr(http.StatusBadRequest, "ERROR_ARGUMENT", "Value must be one of {online|offline}")
+	errNoOffline          = newErr(http.StatusBadRequest, "ERROR_ARGUMENT", "Offline event cannot be registered for this event.")
+	errWrongHandlerURL    = newErr(http.StatusBadRequest, "ERROR_WRONG_HANDLER_URL", "Wrong handler URL")
+	errHandlerProtocol    = newErr(http.StatusBadRequest, "ERROR_UNSUPPORTED_PROTOCOL", "Unsupported handler protocol")
+	errBindFailed         = newErr(http.StatusBadRequest, "ERROR_CORE", "Unable to set event handler: Handler already binded")
+	errOfflineBindAdmin   = newErr(http.StatusForbidden, "ACCESS_DENIED", "Access denied! Offline events binding requires administrator access rights")
+	errAuthTypeAdmin      = newErr(http.StatusForbidden, "ACCESS_DENIED", "Access denied! Event binding with AUTH_TYPE requires administrator access rights")
+	errOfflineUnbindAdmin = newErr(http.StatusForbidden, "ACCESS_DENIED", "Access denied! Offline events unbinding requires administrator access rights")
 )
 
-// validHandler accepts http and https URLs. Unlike Bitrix24 it allows
-// loopback hosts, so handlers of a test can run on 127.0.0.1.
-func validHandler(h string) bool {
+// handlerError checks a handler URL: http or https with a host that has a
+// dot. Unlike Bitrix24 it also allows localhost, so that handlers of a test
+// or a local setup can be reached.
+func handlerError(h string) *apiError {
 	u, err := url.Parse(h)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	if err != nil {
+		return errWrongHandlerURL
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errHandlerProtocol
+	}
+	host := u.Hostname()
+	if host == "" || !strings.Contains(host, ".") && host != "localhost" {
+		return errWrongHandlerURL
+	}
+	return nil
+}
+
+// eventType reads event_type: online (the default) or offline.
+func eventType(c *call) (offline bool, aerr *apiError) {
+	switch strings.ToLower(c.str("event_type")) {
+	case "", "online":
+		return false, nil
+	case "offline":
+		return true, nil
+	}
+	return false, errEventType
 }
 
 func eventBind(c *call) (callResult, *apiError) {
-	name := strings.ToUpper(c.str("event"))
+	name := strings.ToUpper(strings.TrimSpace(c.str("event")))
+	if name == "" {
+		return callResult{}, errEventArg
+	}
+	offline, aerr := eventType(c)
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	authType, _ := strconv.Atoi(c.str("auth_type"))
+	admin := c.user.admin.Load()
+	if offline && !admin {
+		return callResult{}, errOfflineBindAdmin
+	}
+	if !admin && authType != 0 && authType != c.user.id {
+		return callResult{}, errAuthTypeAdmin
+	}
 	scope, known := knownEvents[name]
 	if !known || !c.hasScope(scope) {
 		return callResult{}, errEventNotFound
 	}
-	offline := strings.EqualFold(c.str("event_type"), "offline")
-	authType, _ := strconv.Atoi(c.str("auth_type"))
-	if !c.user.admin.Load() && (offline || (authType != 0 && authType != c.user.id)) {
-		return callResult{}, errAccessDenied
-	}
 	handler := c.str("handler")
-	if !offline && !validHandler(handler) {
-		return callResult{}, newErr(http.StatusBadRequest, "ERROR_HANDLER_URL_MISMATCH", "Handler URL host doesn't match application url")
-	}
-	if offline {
+	switch {
+	case offline && name == "ONOFFLINEEVENT":
+		return callResult{}, errNoOffline
+	case offline:
 		handler = ""
+	case handler == "":
+		return callResult{}, errHandlerArg
+	default:
+		if aerr := handlerError(handler); aerr != nil {
+			return callResult{}, aerr
+		}
 	}
 	b := &binding{event: name, handler: handler, authType: authType, offline: offline, connector: c.str("auth_connector")}
 	if opts := c.obj("options"); opts != nil {
@@ -105,11 +154,23 @@ func eventBind(c *call) (callResult, *apiError) {
 }
 
 func eventUnbind(c *call) (callResult, *apiError) {
-	name := strings.ToUpper(c.str("event"))
+	name := strings.ToUpper(strings.TrimSpace(c.str("event")))
+	if name == "" {
+		return callResult{}, errEventArg
+	}
+	offline, aerr := eventType(c)
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	if offline && !c.user.admin.Load() {
+		return callResult{}, errOfflineUnbindAdmin
+	}
 	handler := c.str("handler")
+	if !offline && handler == "" {
+		return callResult{}, errHandlerArg
+	}
 	_, hasAuthType := c.param("auth_type")
 	authType, _ := strconv.Atoi(c.str("auth_type"))
-	offline := strings.EqualFold(c.str("event_type"), "offline")
 	c.portal.mu.Lock()
 	defer c.portal.mu.Unlock()
 	inst := c.portal.inst
@@ -206,28 +267,46 @@ func (p *Portal) changed(ch change) {
 	p.mu.Unlock()
 	data := [][2]string{{"data[FIELDS][ID]", strconv.Itoa(ch.id)}}
 	for _, t := range targets {
-		p.send(t, name, data, ch.actor, false)
+		p.send(t, name, data, ch.actor, authEvent)
 	}
 	for _, t := range notify {
-		p.send(t, "ONOFFLINEEVENT", [][2]string{{"data", ""}}, p.user(adminID), true)
+		p.send(t, "ONOFFLINEEVENT", [][2]string{{"data", ""}}, p.user(adminID), authEvent)
 	}
 }
 
+// authSet says which auth[...] keys a delivery carries.
+type authSet int
+
+const (
+	// authEvent is the documented set of an event: access_token,
+	// expires_in, scope, domain, server_endpoint, status, client_endpoint,
+	// member_id, refresh_token, application_token; without a user
+	// (automation) the tokens and expires_in are left out. auth[expires]
+	// and auth[user_id] are not documented for events
+	// (https://apidocs.bitrix24.com/api-reference/crm/deals/events/on-crm-deal-update.html).
+	authEvent authSet = iota
+	// authLifecycle is ONAPPINSTALL's and ONAPPUPDATE's: the event set plus
+	// expires and user_id, as captured installs show.
+	authLifecycle
+	// authUninstall is ONAPPUNINSTALL's: no tokens, no scope, no status.
+	authUninstall
+)
+
 // send queues one delivery. Tokens belong to the binding's auth_type user,
 // else to the actor; with neither (automation) auth carries none.
-func (p *Portal) send(t target, event string, data [][2]string, actor *user, withRefresh bool) {
+func (p *Portal) send(t target, event string, data [][2]string, actor *user, set authSet) {
 	p.mu.Lock()
 	appToken := ""
 	if p.inst != nil {
 		appToken = p.inst.appToken
 	}
 	p.mu.Unlock()
-	p.sendAs(t, event, data, actor, withRefresh, appToken)
+	p.sendAs(t, event, data, actor, set, appToken)
 }
 
 // sendAs is send with the application_token given: an uninstall's event
 // names the installation that is already gone.
-func (p *Portal) sendAs(t target, event string, data [][2]string, actor *user, withRefresh bool, appToken string) {
+func (p *Portal) sendAs(t target, event string, data [][2]string, actor *user, set authSet, appToken string) {
 	if p.currentFaults().LoseDeliveries {
 		return
 	}
@@ -242,25 +321,31 @@ func (p *Portal) sendAs(t target, event string, data [][2]string, actor *user, w
 	}
 	form = append(form, data...)
 	form = append(form, [2]string{"ts", strconv.FormatInt(now.Unix(), 10)})
-	if actor != nil && a != nil {
+	site := [][2]string{{"auth[domain]", p.Domain()}, {"auth[server_endpoint]", p.srv.OAuthEndpoint()}}
+	switch {
+	case set == authUninstall || a == nil:
+		form = append(form, site...)
+	case actor == nil:
+		form = append(form, [2]string{"auth[scope]", scopeString(a.Scopes)})
+		form = append(form, site...)
+		form = append(form, [2]string{"auth[status]", "F"})
+	default:
 		p.srv.mu.Lock()
 		tok := p.srv.issueLocked(p, actor.id)
 		p.srv.mu.Unlock()
-		form = append(form,
-			[2]string{"auth[access_token]", tok.AccessToken},
-			[2]string{"auth[expires]", strconv.FormatInt(tok.Expires.Unix(), 10)},
-			[2]string{"auth[expires_in]", strconv.Itoa(tok.ExpiresIn)},
-			[2]string{"auth[scope]", scopeString(a.Scopes)},
-		)
-		form = append(form, [2]string{"auth[domain]", p.Domain()}, [2]string{"auth[server_endpoint]", p.srv.OAuthEndpoint()}, [2]string{"auth[status]", "F"},
-			[2]string{"auth[client_endpoint]", p.ClientEndpoint()}, [2]string{"auth[member_id]", p.memberID}, [2]string{"auth[user_id]", strconv.Itoa(actor.id)})
-		if withRefresh {
-			form = append(form, [2]string{"auth[refresh_token]", tok.RefreshToken})
+		form = append(form, [2]string{"auth[access_token]", tok.AccessToken})
+		if set == authLifecycle {
+			form = append(form, [2]string{"auth[expires]", strconv.FormatInt(tok.Expires.Unix(), 10)})
 		}
-	} else {
-		form = append(form, [2]string{"auth[domain]", p.Domain()}, [2]string{"auth[client_endpoint]", p.ClientEndpoint()},
-			[2]string{"auth[server_endpoint]", p.srv.OAuthEndpoint()}, [2]string{"auth[member_id]", p.memberID})
+		form = append(form, [2]string{"auth[expires_in]", strconv.Itoa(tok.ExpiresIn)}, [2]string{"auth[scope]", scopeString(a.Scopes)})
+		form = append(form, site...)
+		form = append(form, [2]string{"auth[status]", "F"})
+		if set == authLifecycle {
+			form = append(form, [2]string{"auth[user_id]", strconv.Itoa(actor.id)})
+		}
+		form = append(form, [2]string{"auth[refresh_token]", tok.RefreshToken})
 	}
+	form = append(form, [2]string{"auth[client_endpoint]", p.ClientEndpoint()}, [2]string{"auth[member_id]", p.memberID})
 	form = append(form, [2]string{"auth[application_token]", appToken})
 	p.srv.events.enqueue(delivery{portal: p, url: t.url, event: event, body: encodeForm(form)})
 }

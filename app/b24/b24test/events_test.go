@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +31,14 @@ func newHandler(t *testing.T) *handler {
 	}))
 	t.Cleanup(h.Close)
 	return h
+}
+
+// tokenUser is the ID of the user whose access token a delivery carries,
+// asked from the portal as the docs advise.
+func tokenUser(t *testing.T, s *Server, p *Portal, body url.Values) string {
+	t.Helper()
+	cur := object(mustOK(t, appCall(t, s, p, body.Get("auth[access_token]"), "user.current", nil)).body["result"])
+	return fmt.Sprint(cur["ID"])
 }
 
 func waitN(t *testing.T, p *Portal, n int) []Delivery {
@@ -56,7 +67,7 @@ func TestOnlineEventForm(t *testing.T) {
 	want := map[string]string{
 		"event": "ONCRMDEALUPDATE", "event_handler_id": "1", "data[FIELDS][ID]": "2", "ts": "1741608000",
 		"auth[domain]": p.Domain(), "auth[client_endpoint]": p.ClientEndpoint(), "auth[server_endpoint]": s.OAuthEndpoint(),
-		"auth[member_id]": p.MemberID(), "auth[application_token]": p.ApplicationToken(), "auth[user_id]": "1",
+		"auth[member_id]": p.MemberID(), "auth[application_token]": p.ApplicationToken(),
 		"auth[expires_in]": "3600", "auth[scope]": "crm,placement,user_brief", "auth[status]": "F",
 	}
 	for k, v := range want {
@@ -64,17 +75,32 @@ func TestOnlineEventForm(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, b.Get(k), v)
 		}
 	}
-	if b.Get("auth[access_token]") == "" {
-		t.Error("no access token for a user's change")
+	if b.Get("auth[access_token]") == "" || b.Get("auth[refresh_token]") == "" {
+		t.Error("no tokens for a user's change")
 	}
-	mustOK(t, appCall(t, s, p, b.Get("auth[access_token]"), "crm.deal.get", map[string]any{"id": 2}))
+	for _, k := range []string{"auth[user_id]", "auth[expires]"} {
+		if b.Has(k) {
+			t.Errorf("CRM event carries the undocumented %s", k)
+		}
+	}
+	if id := tokenUser(t, s, p, b); id != "1" {
+		t.Errorf("tokens belong to user %s, want the actor 1", id)
+	}
 
 	if err := p.UpdateRecord("deal", 3, Automation, map[string]any{"TITLE": "robot"}); err != nil {
 		t.Fatal(err)
 	}
 	auto := waitN(t, p, 2)[1].Body
-	if auto.Get("data[FIELDS][ID]") != "3" || auto.Has("auth[access_token]") || auto.Get("auth[application_token]") == "" {
-		t.Errorf("automation change body = %v", auto)
+	var keys []string
+	for k := range auto {
+		if strings.HasPrefix(k, "auth[") {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	wantKeys := []string{"auth[application_token]", "auth[client_endpoint]", "auth[domain]", "auth[member_id]", "auth[scope]", "auth[server_endpoint]", "auth[status]"}
+	if auto.Get("data[FIELDS][ID]") != "3" || !slices.Equal(keys, wantKeys) || auto.Get("auth[application_token]") == "" {
+		t.Errorf("automation change auth keys = %v, want %v", keys, wantKeys)
 	}
 	h.mu.Lock()
 	n := len(h.forms)
@@ -114,7 +140,7 @@ func TestNoEventsBeforeInstallFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	d = waitN(t, p, 2)
-	if d[1].Event != "ONCRMDEALADD" || d[1].Body.Get("data[FIELDS][ID]") != "5" || d[1].Body.Get("auth[user_id]") != "2" {
+	if d[1].Event != "ONCRMDEALADD" || d[1].Body.Get("data[FIELDS][ID]") != "5" || tokenUser(t, s, p, d[1].Body) != "2" {
 		t.Errorf("second delivery = %+v (the early deal must not be delivered)", d[1])
 	}
 	if err := p.CompleteInstall(); err != nil {

@@ -61,8 +61,8 @@ func placementBind(c *call) (callResult, *apiError) {
 	if handler == "" {
 		return callResult{}, errArgument("Wrong handler", "HANDLER")
 	}
-	if !validHandler(handler) {
-		return callResult{}, newErr(http.StatusBadRequest, "ERROR_WRONG_HANDLER_URL", "Wrong handler URL")
+	if aerr := handlerError(handler); aerr != nil {
+		return callResult{}, aerr
 	}
 	b := &placementBinding{code: code, handler: handler, title: c.str("TITLE"), description: c.str("DESCRIPTION"), group: c.str("GROUP_NAME"), langAll: c.obj("LANG_ALL"), options: c.obj("OPTIONS")}
 	c.portal.mu.Lock()
@@ -73,7 +73,7 @@ func placementBind(c *call) (callResult, *apiError) {
 	}
 	for _, x := range inst.placements {
 		if x.code == code && x.handler == handler {
-			return callResult{}, newErr(http.StatusBadRequest, "ERROR_CORE", "Handler already binded")
+			return callResult{}, newErr(http.StatusBadRequest, "ERROR_CORE", "Unable to set placement handler: Handler already binded")
 		}
 	}
 	inst.placements = append(inst.placements, b)

@@ -192,7 +192,7 @@ func TestPortalEditFormSavesAndFiresEvents(t *testing.T) {
 		}
 	}
 	ev := rc.wait(t, "ONCRMDEALUPDATE")
-	if ev.Get("data[FIELDS][ID]") != "4" || ev.Get("auth[user_id]") != "2" {
+	if ev.Get("data[FIELDS][ID]") != "4" || tokenUser(t, s, p, ev) != "2" {
 		t.Errorf("event body = %v", ev)
 	}
 	saved := uiGet(t, s, p, "/crm/deal/details/4/?saved=1")

@@ -53,6 +53,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, t restTarget)
 			}
 		}
 	}
+	if _, known := methods[method]; !known && aerr != nil {
+		// The method is looked up before the caller is authenticated
+		// (rest module, CRestServer::processExecution).
+		aerr = errMethodNotFound()
+	}
 	if aerr != nil {
 		if p != nil {
 			p.refused.Add(1)

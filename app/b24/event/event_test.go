@@ -49,6 +49,27 @@ func TestParseCRMEvent(t *testing.T) {
 	}
 }
 
+// TestDocumentedCRMEvent reads the auth block as the event docs show it
+// (https://apidocs.bitrix24.com/api-reference/crm/deals/events/on-crm-deal-update.html):
+// with refresh_token, without user_id and expires.
+func TestDocumentedCRMEvent(t *testing.T) {
+	v := captured()
+	v.Del("auth[user_id]")
+	v.Del("auth[expires]")
+	v.Set("auth[refresh_token]", "ae6fb666")
+	e, err := Parse(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := e.Auth
+	if !a.HasUserToken() || a.RefreshToken != "ae6fb666" || a.UserID != 0 || !a.Expires.IsZero() || a.ExpiresIn != 3600 {
+		t.Errorf("auth: %+v", a)
+	}
+	if c, ok, err := e.CRMChange(); err != nil || !ok || c.ID != 134806 {
+		t.Errorf("CRMChange = %+v %v %v", c, ok, err)
+	}
+}
+
 func TestAutomationEventHasNoUserToken(t *testing.T) {
 	v := captured()
 	for _, k := range []string{"auth[access_token]", "auth[refresh_token]", "auth[expires]", "auth[expires_in]", "auth[user_id]"} {
