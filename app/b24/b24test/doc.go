@@ -145,7 +145,12 @@
 //     Professional and above for auth_connector only); Enterprise has
 //     them. feature.get answers "N" for unknown codes and ERROR_ARGUMENT
 //     without CODE.
-//   - WRONG_LICENSE is checked after the administrator right.
+//   - event.offline.* answer ACCESS_DENIED to a non-administrator before
+//     WRONG_LICENSE.
+//   - Offline filters read TIMESTAMP_X without an offset in the portal's
+//     zone, match EVENT_NAME in any case, and take % as a case-insensitive
+//     substring; clear and error are read as PHP reads them ("", "0" and
+//     false are off).
 //
 // # Installation lifecycle
 //
@@ -183,9 +188,7 @@
 //   - Only one application can be registered per emulator; app options,
 //     REST 3.0, the .xml format, the 302 after a domain change,
 //     PAYMENT_REQUIRED and the 60 s request cut-off are not emulated.
-//   - event.offline.get and event.offline.list ignore filter and order
-//     (get reads by TIMESTAMP_X, list by ID); a deleted portal still
-//     refreshes tokens.
+//   - A deleted portal still refreshes tokens.
 //   - Listing 1,000,000 records by any order but ID sorts every match and
 //     takes seconds of real CPU; ID order and keyset pages do not.
 //   - Duplicate event.bind and placement.bind answer 400 ERROR_CORE (the

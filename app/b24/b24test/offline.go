@@ -3,7 +3,6 @@ package b24test
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"sort"
 	"strconv"
 	"time"
 )
@@ -100,7 +99,8 @@ func offlineAccess(c *call) (*offlineQueue, *apiError) {
 
 var errProcessID = errArgument("Argument 'PROCESS_ID' is null or empty", "PROCESS_ID")
 
-// offlineGet hands out up to limit records, oldest TIMESTAMP_X first.
+// offlineGet hands out up to limit records that meet the filter, in the
+// order asked (oldest TIMESTAMP_X first by default).
 // clear=1 (default) deletes them; clear=0 reserves them under a new
 // process_id until event.offline.clear, so parallel readers get disjoint
 // sets. With process_id it re-reads that batch, and clear=1 then deletes
@@ -114,8 +114,15 @@ func offlineGet(c *call) (callResult, *apiError) {
 		}
 		limit = min(n, 1000)
 	}
-	clear := c.str("clear") != "0"
-	withErrors := c.str("error") == "1"
+	clear, withErrors := c.flag("clear", true), c.flag("error", false)
+	conds, aerr := offlineFilter(c, false)
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	less, aerr := offlineOrder(c, false, "TIMESTAMP_X")
+	if aerr != nil {
+		return callResult{}, aerr
+	}
 	connector := c.str("auth_connector")
 	pid := c.str("process_id")
 	reread := pid != ""
@@ -131,14 +138,14 @@ func offlineGet(c *call) (callResult, *apiError) {
 	inBatch := func(e *offlineEvent) bool { return e.connector == connector && e.processID == pid }
 	if !reread {
 		inBatch = func(e *offlineEvent) bool {
-			return e.connector == connector && e.processID == "" && e.errored == withErrors
+			return e.connector == connector && e.processID == "" && e.errored == withErrors && e.matches(c.portal, conds)
 		}
 		if !clear {
 			pid = randomHex(16)
 		}
 	}
 	var picked []*offlineEvent
-	for _, e := range q.byTime() {
+	for _, e := range sortedOffline(q.events, less) {
 		if len(picked) < limit && inBatch(e) {
 			picked = append(picked, e)
 		}
@@ -158,13 +165,6 @@ func offlineGet(c *call) (callResult, *apiError) {
 		}
 	}
 	return ok(objOf("process_id", nilIfEmpty(pid), "events", out))
-}
-
-// byTime is the queue in the default order of event.offline.get.
-func (q *offlineQueue) byTime() []*offlineEvent {
-	evs := append([]*offlineEvent(nil), q.events...)
-	sort.SliceStable(evs, func(a, b int) bool { return evs[a].ts.Before(evs[b].ts) })
-	return evs
 }
 
 func nilIfEmpty(s string) any {
@@ -305,6 +305,14 @@ func offlineError(c *call) (callResult, *apiError) {
 // offlineList shows the records of the connector, reserved ones too,
 // reserving nothing.
 func offlineList(c *call) (callResult, *apiError) {
+	conds, aerr := offlineFilter(c, true)
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	less, aerr := offlineOrder(c, true, "ID")
+	if aerr != nil {
+		return callResult{}, aerr
+	}
 	c.portal.mu.Lock()
 	defer c.portal.mu.Unlock()
 	q, aerr := offlineAccess(c)
@@ -313,10 +321,8 @@ func offlineList(c *call) (callResult, *apiError) {
 	}
 	connector := c.str("auth_connector")
 	var rows []any
-	evs := append([]*offlineEvent(nil), q.events...)
-	sort.SliceStable(evs, func(a, b int) bool { return evs[a].id < evs[b].id })
-	for _, e := range evs {
-		if e.connector == connector {
+	for _, e := range sortedOffline(q.events, less) {
+		if e.connector == connector && e.matches(c.portal, conds) {
 			rows = append(rows, e.obj(c.portal, true))
 		}
 	}

@@ -243,6 +243,15 @@ func TestOfflineValidation(t *testing.T) {
 		{"event.offline.clear", map[string]any{"process_id": "p", "id": 5}, "Value must be array of integers"},
 		{"event.offline.error", map[string]any{"message_id": []any{}}, "Argument 'PROCESS_ID' is null or empty"},
 		{"event.offline.error", map[string]any{"process_id": "p"}, "Value must be array of MESSAGE_ID values"},
+		{"event.offline.get", map[string]any{"filter": "ID"}, "The filter is not an array."},
+		{"event.offline.get", map[string]any{"filter": map[string]any{"!ID": 1}}, "Filter operation not allowed: !"},
+		{"event.offline.get", map[string]any{"filter": map[string]any{"@ID": []any{1}}}, "Filter operation not allowed: @"},
+		{"event.offline.get", map[string]any{"filter": map[string]any{"PROCESS_ID": ""}}, "Filter field not allowed: PROCESS_ID"},
+		{"event.offline.get", map[string]any{"filter": map[string]any{">ID": []any{1, 2}}}, "The value of an argument '>ID' has an invalid type"},
+		{"event.offline.get", map[string]any{"order": "ID"}, "The order is not an array."},
+		{"event.offline.get", map[string]any{"order": map[string]any{"ERROR": "ASC"}}, "Order field not allowed: ERROR"},
+		{"event.offline.list", map[string]any{"order": map[string]any{"ID": "UP"}}, "Order direction should be one of {ASC|DESC}"},
+		{"event.offline.list", map[string]any{"filter": map[string]any{"USER_ID": 1}}, "Filter field not allowed: USER_ID"},
 	} {
 		a := call(tt.method, tt.params)
 		if a.status != http.StatusBadRequest || a.errCode() != "ERROR_ARGUMENT" || a.body["error_description"] != tt.desc {
@@ -302,5 +311,47 @@ func TestPlanGating(t *testing.T) {
 	}
 	if _, err := NewServer(Options{Plan: "gold"}); err == nil {
 		t.Error("NewServer took an unknown plan")
+	}
+}
+
+// filter and order select and sort records; clear=false in JSON reserves
+// as clear=0 does.
+func TestOfflineFilterAndOrder(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	_, p, call := offlineCaller(t, Options{Now: clk.Now, Deals: 4}, "ONCRMDEALUPDATE", "ONCRMDEALDELETE")
+	for id := 1; id <= 3; id++ {
+		clk.Add(time.Minute)
+		if err := p.UpdateRecord("deal", id, 2, map[string]any{"COMMENTS": "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Add(time.Minute)
+	if err := p.DeleteRecord("deal", 4, 2); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(recs []map[string]any) string {
+		var out []any
+		for _, r := range recs {
+			out = append(out, r["ID"])
+		}
+		return fmt.Sprint(out)
+	}
+	if got := ids(records(t, call("event.offline.list", map[string]any{"filter": map[string]any{"@ID": []any{1, 3}}, "order": map[string]any{"ID": "DESC"}}))); got != "[3 1]" {
+		t.Errorf("list @ID [1 3] by ID DESC = %s", got)
+	}
+	if got := ids(records(t, call("event.offline.list", map[string]any{"filter": map[string]any{"%EVENT_NAME": "delete"}}))); got != "[4]" {
+		t.Errorf("list %%EVENT_NAME delete = %s", got)
+	}
+	since := p.formatTime(newClock().Now().Add(2 * time.Minute))
+	res := call("event.offline.get", map[string]any{"clear": false, "filter": map[string]any{">=TIMESTAMP_X": since, "EVENT_NAME": "ONCRMDEALUPDATE"}, "order": map[string]any{"TIMESTAMP_X": "DESC"}})
+	if got := ids(records(t, res)); got != "[3 2]" {
+		t.Errorf("get updates since %s, newest first = %s", since, got)
+	}
+	if pid := object(res.body["result"])["process_id"]; pid == nil {
+		t.Error("clear=false did not reserve")
+	}
+	if got := ids(records(t, call("event.offline.get", nil))); got != "[1 4]" {
+		t.Errorf("plain get after the reservation = %s", got)
 	}
 }
