@@ -111,10 +111,10 @@
 // application's own writes (its OAuth tokens) do not reach its bindings
 // with the auth_connector they were made with, "" included; webhooks,
 // people and other connectors do. event.offline.get reads oldest
-// TIMESTAMP_X first with clear (delete at read), clear=0 (reserve under a
-// process_id) and process_id (re-read a batch; with clear=1 the whole
-// batch is deleted); .clear, .error and .list validate and behave as
-// documented, pitfalls included. Bound ONOFFLINEEVENT handlers are told,
+// TIMESTAMP_X first (or as ordered, after the filter) with clear (delete
+// at read), clear=0 (reserve under a process_id) and process_id (re-read
+// a batch; with clear=1 the whole batch is deleted); .clear, .error and
+// .list validate and behave as documented, pitfalls included. Bound ONOFFLINEEVENT handlers are told,
 // throttled by options[minTimeout]. Nothing is delivered before the
 // installation is complete. Results are in Portal.Deliveries and
 // /_emulator/portals/{portal}/deliveries.
