@@ -49,6 +49,7 @@
 //	PATCH  /_emulator/portals/{portal}/records/{entity}/{id}   {"user_id","fields"}
 //	DELETE /_emulator/portals/{portal}/records/{entity}/{id}?user_id=N
 //	GET    /_emulator/portals/{portal}/faults                  Faults JSON (PUT to set)
+//	GET    /_emulator/portals/{portal}/plan                    {"plan"} (PUT to set)
 //	GET    /_emulator/portals/{portal}/stats                   requests, limited, refreshes
 //	GET    /_emulator/portals/{portal}/deliveries              Delivery list
 //
@@ -121,8 +122,8 @@
 //
 // # Plans
 //
-// Options.Plan (Portal.SetPlan, `trail emulate -plan`) is the portal's
-// plan. The default, PlanProfessional, has every REST feature. PlanBasic
+// Options.Plan (Portal.SetPlan, PUT /_emulator/portals/{portal}/plan,
+// `trail emulate -plan`) is the portal's plan. The default, PlanProfessional, has every REST feature. PlanBasic
 // and PlanStandard lack rest_offline_extended and rest_auth_connector:
 // event.offline.get with clear=0 and auth_connector on event.* and
 // event.offline.* answer 403 WRONG_LICENSE, and feature.get {CODE} answers

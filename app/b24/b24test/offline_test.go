@@ -1,9 +1,13 @@
 package b24test
 
 import (
+	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -353,5 +357,49 @@ func TestOfflineFilterAndOrder(t *testing.T) {
 	}
 	if got := ids(records(t, call("event.offline.get", nil))); got != "[1 4]" {
 		t.Errorf("plain get after the reservation = %s", got)
+	}
+}
+
+// The control API and `trail emulate -plan` set the plan.
+func TestPlanControlAndFlag(t *testing.T) {
+	t.Parallel()
+	s, p, _ := installed(t, Options{})
+	put := func(body string) int {
+		req, _ := http.NewRequest(http.MethodPut, s.URL+"/_emulator/portals/"+p.MemberID()+"/plan", bytes.NewBufferString(body))
+		return do(t, s.Client(), req).status
+	}
+	if st := put(`{"plan":"basic"}`); st != http.StatusNoContent {
+		t.Fatalf("PUT plan = %d", st)
+	}
+	if got := get(t, s.Client(), s.URL+"/_emulator/portals/"+p.MemberID()+"/plan"); got.body["plan"] != "basic" || p.Plan() != PlanBasic {
+		t.Errorf("GET plan = %s", got.raw)
+	}
+	if st := put(`{"plan":"gold"}`); st != http.StatusBadRequest || p.Plan() != PlanBasic {
+		t.Errorf("PUT of an unknown plan = %d, plan now %s", st, p.Plan())
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	lines := &lineWriter{lines: make(chan string, 10)}
+	done := make(chan error, 1)
+	go func() {
+		done <- RunCommand(ctx, []string{"--addr", "127.0.0.1:0", "--portals", "1", "--deals", "0", "--cost-off", "--plan", "standard"}, lines, io.Discard)
+	}()
+	var info struct {
+		WebhookURL string `json:"webhook_url"`
+	}
+	if err := json.Unmarshal([]byte(<-lines.lines), &info); err != nil {
+		t.Fatal(err)
+	}
+	a := get(t, http.DefaultClient, info.WebhookURL+"feature.get?CODE=rest_auth_connector")
+	if v := object(a.body["result"])["value"]; v != "N" {
+		t.Errorf("-plan standard: feature.get = %s", a.raw)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := RunCommand(context.Background(), []string{"--addr", "127.0.0.1:0", "--plan", "gold"}, io.Discard, io.Discard); err == nil {
+		t.Error("-plan gold was accepted")
 	}
 }
