@@ -100,11 +100,11 @@ func offlineAccess(c *call) (*offlineQueue, *apiError) {
 var errProcessID = errArgument("Argument 'PROCESS_ID' is null or empty", "PROCESS_ID")
 
 // offlineGet hands out up to limit records that meet the filter, in the
-// order asked (oldest TIMESTAMP_X first by default).
-// clear=1 (default) deletes them; clear=0 reserves them under a new
-// process_id until event.offline.clear, so parallel readers get disjoint
-// sets. With process_id it re-reads that batch, and clear=1 then deletes
-// the whole batch.
+// order asked (oldest TIMESTAMP_X first by default). clear=1 (default)
+// deletes them; clear=0 reserves them under a new process_id until
+// event.offline.clear, so parallel readers get disjoint sets. With
+// process_id it re-reads that batch, and clear=1 then deletes the whole
+// batch.
 func offlineGet(c *call) (callResult, *apiError) {
 	limit := 50
 	if v, given := c.param("limit"); given {
@@ -135,9 +135,9 @@ func offlineGet(c *call) (callResult, *apiError) {
 	if !clear && !c.portal.plan.has(featureOfflineExtended) {
 		return callResult{}, licenseError(featureOfflineExtended)
 	}
-	inBatch := func(e *offlineEvent) bool { return e.connector == connector && e.processID == pid }
+	wanted := func(e *offlineEvent) bool { return e.connector == connector && e.processID == pid }
 	if !reread {
-		inBatch = func(e *offlineEvent) bool {
+		wanted = func(e *offlineEvent) bool {
 			return e.connector == connector && e.processID == "" && e.errored == withErrors && e.matches(c.portal, conds)
 		}
 		if !clear {
@@ -146,7 +146,7 @@ func offlineGet(c *call) (callResult, *apiError) {
 	}
 	var picked []*offlineEvent
 	for _, e := range sortedOffline(q.events, less) {
-		if len(picked) < limit && inBatch(e) {
+		if len(picked) < limit && wanted(e) {
 			picked = append(picked, e)
 		}
 	}
@@ -156,7 +156,7 @@ func offlineGet(c *call) (callResult, *apiError) {
 	}
 	switch {
 	case clear && reread:
-		q.drop(inBatch)
+		q.drop(wanted)
 	case clear:
 		q.drop(func(e *offlineEvent) bool { return containsEvent(picked, e) })
 	default:
