@@ -200,7 +200,8 @@ func (d *drain) take(ctx context.Context) ([]db.InboxRow, []*pending, error) {
 }
 
 // coalesce groups inbox rows by record, keeping the first max records in
-// inbox order. The latest row decides the kind; the latest online row
+// inbox order. The latest row decides the kind (an update does not undo
+// an addition); the latest online row
 // decides how the change was made (offline and reconciliation rows know
 // less). Nothing a delivery merely claims becomes a time or an author:
 // times are when Trail received the rows, and a deleter is taken only from
@@ -223,7 +224,13 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 			idx[key] = p
 			out = append(out, p)
 		}
-		p.kind, p.heard = r.Kind, r.ReceivedAt
+		// An addition stays one when edits follow it: the offline queue
+		// keeps a record's ADD and UPDATE apart, and either way the record
+		// is new to Trail, so its state is its creation.
+		if r.Kind != db.InboxUpdate || p.kind != db.InboxAdd {
+			p.kind = r.Kind
+		}
+		p.heard = r.ReceivedAt
 		p.rowIDs = append(p.rowIDs, r.ID)
 		o := history.Origin{Delivery: r.Origin.Delivery(), UserAuth: r.UserAuth, AuthConnector: r.AuthConnector}
 		if p.origin.Delivery != history.DeliveryEvent || o.Delivery == history.DeliveryEvent {

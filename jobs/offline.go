@@ -36,8 +36,14 @@ func (OfflineArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(Que
 // reserves a page (clear=0), commits the inbox rows with a drain job, and
 // only then clears the page at the portal, so a crash in between means the
 // page is read again (and coalesced) rather than lost. Portals whose plan
-// lacks reservation get the plain mode, where the portal deletes what it
-// returns.
+// lacks reservation (rest_offline_extended; WRONG_LICENSE) get the plain
+// mode, where the portal deletes what it returns: a crash or a lost answer
+// between the read and the commit loses that page. Trail keeps the window
+// small (pages of 50, each committed before the next read, and a plain
+// read is never repeated after a lost answer, see b24.IsIdempotent), and
+// what is lost is the event, not the change: reconciliation later finds
+// records modified since its watermark, though without their author (a
+// lost deletion it cannot find).
 type OfflineWorker struct {
 	river.WorkerDefaults[OfflineArgs]
 	Deps

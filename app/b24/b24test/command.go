@@ -31,6 +31,7 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Float64Var(&opts.Limits.Drain, "drain", def.Drain, "leaky bucket drain rate (requests per second)")
 	fs.BoolVar(&enterprise, "enterprise", false, "use the Enterprise plan's limits (250, 5/s)")
 	fs.DurationVar(&opts.Limits.OperatingBudget, "operating-budget", def.OperatingBudget, "execution time per method per 10 minutes")
+	fs.StringVar((*string)(&opts.Plan), "plan", string(PlanProfessional), "portal `plan`: basic, standard, professional or enterprise (the first two cannot reserve offline events or pass auth_connector)")
 	fs.BoolVar(&opts.Limits.Unlimited, "unlimited", false, "turn the rate and operating limits off")
 	fs.BoolVar(&costOff, "cost-off", false, "simulate no server cost")
 	fs.DurationVar(&cost.Base, "cost-base", cost.Base, "simulated cost per HTTP request")

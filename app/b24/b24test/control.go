@@ -128,6 +128,23 @@ func (s *Server) newControl() http.Handler {
 		p.SetFaults(f)
 		w.WriteHeader(http.StatusNoContent)
 	}))
+	mux.HandleFunc("GET /_emulator/portals/{portal}/plan", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
+		writeJSON(w, http.StatusOK, map[string]Plan{"plan": p.Plan()})
+	}))
+	mux.HandleFunc("PUT /_emulator/portals/{portal}/plan", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
+		var body struct {
+			Plan Plan `json:"plan"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			ctlError(w, http.StatusBadRequest, err)
+			return
+		}
+		if err := p.SetPlan(body.Plan); err != nil {
+			ctlError(w, http.StatusBadRequest, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
 	mux.HandleFunc("GET /_emulator/portals/{portal}/stats", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
 		writeJSON(w, http.StatusOK, p.Stats())
 	}))

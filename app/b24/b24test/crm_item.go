@@ -132,7 +132,7 @@ func itemAdd(c *call) (callResult, *apiError) {
 	if err != nil {
 		return callResult{}, newErr(http.StatusBadRequest, "CRM_FIELD_ERROR_VALUE_NOT_VALID", err.Error())
 	}
-	c.portal.changed(change{et: et, action: "ADD", id: id, actor: c.user, connector: c.str("auth_connector")})
+	c.portal.changed(change{et: et, action: "ADD", id: id, actor: c.user, byApp: c.app, connector: c.str("auth_connector")})
 	return ok(objOf("item", item))
 }
 
@@ -159,7 +159,7 @@ func itemUpdate(c *call) (callResult, *apiError) {
 	if aerr != nil {
 		return callResult{}, aerr
 	}
-	c.portal.changed(change{et: et, action: "UPDATE", id: id, actor: c.user, connector: c.str("auth_connector")})
+	c.portal.changed(change{et: et, action: "UPDATE", id: id, actor: c.user, byApp: c.app, connector: c.str("auth_connector")})
 	return ok(objOf("item", item))
 }
 
@@ -177,6 +177,6 @@ func itemDelete(c *call) (callResult, *apiError) {
 	if aerr != nil {
 		return callResult{}, aerr
 	}
-	c.portal.changed(change{et: et, action: "DELETE", id: id, actor: c.user, connector: c.str("auth_connector")})
+	c.portal.changed(change{et: et, action: "DELETE", id: id, actor: c.user, byApp: c.app, connector: c.str("auth_connector")})
 	return ok(listOf())
 }

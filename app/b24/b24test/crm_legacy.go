@@ -170,7 +170,7 @@ func legacyAdd(c *call, et *entityType) (callResult, *apiError) {
 	if err != nil {
 		return callResult{}, errLegacy(err.Error())
 	}
-	c.portal.changed(change{et: et, action: "ADD", id: id, actor: c.user, connector: c.str("auth_connector")})
+	c.portal.changed(change{et: et, action: "ADD", id: id, actor: c.user, byApp: c.app, connector: c.str("auth_connector")})
 	return ok(id)
 }
 
@@ -201,7 +201,7 @@ func legacyUpdate(c *call, et *entityType) (callResult, *apiError) {
 	if err != nil {
 		return callResult{}, errLegacy(err.Error())
 	}
-	c.portal.changed(change{et: et, action: "UPDATE", id: id, actor: c.user, connector: c.str("auth_connector")})
+	c.portal.changed(change{et: et, action: "UPDATE", id: id, actor: c.user, byApp: c.app, connector: c.str("auth_connector")})
 	return ok(true)
 }
 
@@ -224,7 +224,7 @@ func legacyDelete(c *call, et *entityType) (callResult, *apiError) {
 	if aerr != nil {
 		return callResult{}, aerr
 	}
-	c.portal.changed(change{et: et, action: "DELETE", id: id, actor: c.user, connector: c.str("auth_connector")})
+	c.portal.changed(change{et: et, action: "DELETE", id: id, actor: c.user, byApp: c.app, connector: c.str("auth_connector")})
 	return ok(true)
 }
 

@@ -161,8 +161,18 @@ type change struct {
 	action string // ADD, UPDATE, DELETE
 	id     int
 	actor  *user // nil: done by automation
+	// byApp: the write came with the application's tokens.
+	byApp bool
 	// connector is the auth_connector of the write, if any.
 	connector string
+}
+
+// madeBy reports whether the application itself made the change through
+// the given auth_connector ("" too): its offline binding with that
+// connector does not hear of it
+// (https://apidocs.bitrix24.com/api-reference/events/offline-events.html).
+func (ch change) madeBy(connector string) bool {
+	return ch.byApp && ch.connector == connector
 }
 
 // addRecord creates a record. actor nil means automation acting for the

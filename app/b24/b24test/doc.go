@@ -49,6 +49,7 @@
 //	PATCH  /_emulator/portals/{portal}/records/{entity}/{id}   {"user_id","fields"}
 //	DELETE /_emulator/portals/{portal}/records/{entity}/{id}?user_id=N
 //	GET    /_emulator/portals/{portal}/faults                  Faults JSON (PUT to set)
+//	GET    /_emulator/portals/{portal}/plan                    {"plan"} (PUT to set)
 //	GET    /_emulator/portals/{portal}/stats                   requests, limited, refreshes
 //	GET    /_emulator/portals/{portal}/deliveries              Delivery list
 //
@@ -105,12 +106,54 @@
 // auth carries the documented keys with the acting user's fresh tokens
 // (refresh_token included, no user_id or expires: only ONAPPINSTALL and
 // ONAPPUPDATE carry those), or no tokens for Automation.
-// Offline bindings keep one record per object (last change wins, the
-// writer's auth_connector excluded) for event.offline.get with clear and
-// process_id reservation, and bound ONOFFLINEEVENT handlers are told,
+// Offline bindings queue records keyed by MESSAGE_ID, md5(EVENT_NAME + "|"
+// + json(EVENT_DATA)): a deal's ADD, UPDATE and DELETE are three records, a
+// repeat refreshes the unreserved record's TIMESTAMP_X and user, and a
+// repeat of a reserved record makes a new one. EVENT_DATA carries the id
+// as a string, EVENT_ADDITIONAL the acting user ("0" for Automation). The
+// application's own writes (its OAuth tokens) do not reach its bindings
+// with the auth_connector they were made with, "" included; webhooks,
+// people and other connectors do. event.offline.get reads oldest
+// TIMESTAMP_X first (or as ordered, after the filter) with clear (delete
+// at read), clear=0 (reserve under a process_id) and process_id (re-read
+// a batch; with clear=1 the whole batch is deleted); .clear, .error and
+// .list validate and behave as documented, pitfalls included. Bound ONOFFLINEEVENT handlers are told,
 // throttled by options[minTimeout]. Nothing is delivered before the
 // installation is complete. Results are in Portal.Deliveries and
 // /_emulator/portals/{portal}/deliveries.
+//
+// # Plans
+//
+// Options.Plan (Portal.SetPlan, PUT /_emulator/portals/{portal}/plan,
+// `trail emulate -plan`) is the portal's plan. The default, PlanProfessional, has every REST feature. PlanBasic
+// and PlanStandard lack rest_offline_extended and rest_auth_connector:
+// event.offline.get with clear=0 and auth_connector on event.* and
+// event.offline.* answer 403 WRONG_LICENSE, and feature.get {CODE} answers
+// {"value":"N"} for them.
+//
+// # Unconfirmed choices
+//
+// Where the documentation leaves the behaviour open, the emulator does:
+//
+//   - A repeat of an event whose record is marked erroneous (and released)
+//     refreshes that record and clears the mark, so the change is read
+//     again by error=0 readers.
+//   - event.offline.error releases the marked records from their batch
+//     (error=1 reads them) and deletes records of the same MESSAGE_ID
+//     outside the batch, reserved by other batches included.
+//   - event.offline.clear with process_id given as "" deletes the
+//     connector's records outside every batch; without process_id it
+//     answers ERROR_ARGUMENT.
+//   - Basic and Standard lack both gated features (the docs name
+//     Professional and above for auth_connector only); Enterprise has
+//     them. feature.get answers "N" for unknown codes and ERROR_ARGUMENT
+//     without CODE.
+//   - event.offline.* answer ACCESS_DENIED to a non-administrator before
+//     WRONG_LICENSE.
+//   - Offline filters read TIMESTAMP_X without an offset in the portal's
+//     zone, match EVENT_NAME in any case, and take % as a case-insensitive
+//     substring; clear and error are read as PHP reads them ("", "0" and
+//     false are off).
 //
 // # Installation lifecycle
 //
@@ -148,8 +191,7 @@
 //   - Only one application can be registered per emulator; app options,
 //     REST 3.0, the .xml format, the 302 after a domain change,
 //     PAYMENT_REQUIRED and the 60 s request cut-off are not emulated.
-//   - event.offline.get and event.offline.list ignore filter and order
-//     (records come oldest first); a deleted portal still refreshes tokens.
+//   - A deleted portal still refreshes tokens.
 //   - Listing 1,000,000 records by any order but ID sorts every match and
 //     takes seconds of real CPU; ID order and keyset pages do not.
 //   - event.bind and placement.bind accept http://localhost handlers (a

@@ -118,6 +118,9 @@ func eventBind(c *call) (callResult, *apiError) {
 	if !known || !c.hasScope(scope) {
 		return callResult{}, errEventNotFound
 	}
+	if aerr := c.connectorLicensed(); aerr != nil {
+		return callResult{}, aerr
+	}
 	handler := c.str("handler")
 	switch {
 	case offline && name == "ONOFFLINEEVENT":
@@ -165,6 +168,9 @@ func eventUnbind(c *call) (callResult, *apiError) {
 	if offline && !c.user.admin.Load() {
 		return callResult{}, errOfflineUnbindAdmin
 	}
+	if aerr := c.connectorLicensed(); aerr != nil {
+		return callResult{}, aerr
+	}
 	handler := c.str("handler")
 	if !offline && handler == "" {
 		return callResult{}, errHandlerArg
@@ -191,6 +197,9 @@ func eventUnbind(c *call) (callResult, *apiError) {
 }
 
 func eventGet(c *call) (callResult, *apiError) {
+	if aerr := c.connectorLicensed(); aerr != nil {
+		return callResult{}, aerr
+	}
 	c.portal.mu.Lock()
 	defer c.portal.mu.Unlock()
 	out := listOf()
@@ -233,9 +242,10 @@ func (p *Portal) onlineTargets(event string) []target {
 }
 
 // changed fans a CRM change out: online handlers get the form POST,
-// offline bindings queue one record per object, and ONOFFLINEEVENT
-// handlers are told (throttled by minTimeout). Nothing happens until the
-// installation is complete.
+// offline bindings queue a record (keyed by event and data), and
+// ONOFFLINEEVENT handlers are told (throttled by minTimeout). The app's
+// own writes skip the bindings with the connector they were made with.
+// Nothing happens until the installation is complete.
 func (p *Portal) changed(ch change) {
 	name := "ONCRM" + ch.et.upper + ch.action
 	now := p.srv.now()
@@ -248,8 +258,8 @@ func (p *Portal) changed(ch change) {
 	var notify []target
 	queued := false
 	for _, b := range p.inst.bindings {
-		if b.offline && b.event == name && (ch.connector == "" || ch.connector != b.connector) {
-			p.inst.offline.put(p, b.connector, name, ch, now)
+		if b.offline && b.event == name && !ch.madeBy(b.connector) {
+			p.inst.offline.put(b.connector, name, ch, now)
 			queued = true
 		}
 	}

@@ -1,7 +1,8 @@
 package b24test
 
 import (
-	"sort"
+	"crypto/md5"
+	"encoding/hex"
 	"strconv"
 	"time"
 )
@@ -12,7 +13,6 @@ type offlineEvent struct {
 	messageID string
 	ts        time.Time
 	name      string
-	objectKey string
 	entityID  int
 	userID    int
 	connector string
@@ -20,27 +20,41 @@ type offlineEvent struct {
 	errored   bool
 }
 
-// offlineQueue keeps one record per changed object and connector: a newer
-// change of the same object replaces the unreserved record.
+// offlineQueue holds the records of the offline bindings
+// (https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html).
+// A record is keyed by MESSAGE_ID, the md5 of the event name and its data,
+// so a deal's ADD, UPDATE and DELETE are three records, and a repeat
+// refreshes the unreserved record of its connector; a reserved one stays as
+// it was read and the repeat makes a new record.
 type offlineQueue struct {
 	events []*offlineEvent
 	nextID int
 }
 
-func (q *offlineQueue) put(p *Portal, connector, name string, ch change, now time.Time) {
-	key := ch.et.name + ":" + strconv.Itoa(ch.id)
+// eventData is EVENT_DATA of a CRM change, ids as strings as online
+// handlers get them.
+func eventData(id int) *obj { return objOf("FIELDS", objOf("ID", strconv.Itoa(id))) }
+
+// messageID is md5(EVENT_NAME + "|" + json(EVENT_DATA)).
+func messageID(name string, id int) string {
+	sum := md5.Sum([]byte(name + `|{"FIELDS":{"ID":"` + strconv.Itoa(id) + `"}}`))
+	return hex.EncodeToString(sum[:])
+}
+
+func (q *offlineQueue) put(connector, name string, ch change, now time.Time) {
+	msg := messageID(name, ch.id)
 	uid := 0
 	if ch.actor != nil {
 		uid = ch.actor.id
 	}
 	for _, e := range q.events {
-		if e.objectKey == key && e.connector == connector && e.processID == "" {
-			e.name, e.ts, e.userID, e.errored = name, now, uid, false
+		if e.messageID == msg && e.connector == connector && e.processID == "" {
+			e.ts, e.userID, e.errored = now, uid, false
 			return
 		}
 	}
 	q.nextID++
-	q.events = append(q.events, &offlineEvent{id: q.nextID, messageID: randomHex(16), ts: now, name: name, objectKey: key, entityID: ch.id, userID: uid, connector: connector})
+	q.events = append(q.events, &offlineEvent{id: q.nextID, messageID: msg, ts: now, name: name, entityID: ch.id, userID: uid, connector: connector})
 }
 
 func init() {
@@ -57,25 +71,19 @@ func (e *offlineEvent) obj(p *Portal, full bool) *obj {
 		"ID", strconv.Itoa(e.id),
 		"TIMESTAMP_X", p.formatTime(e.ts),
 		"EVENT_NAME", e.name,
-		"EVENT_DATA", objOf("FIELDS", objOf("ID", e.entityID)),
+		"EVENT_DATA", eventData(e.entityID),
 		"EVENT_ADDITIONAL", objOf("user_id", strconv.Itoa(e.userID)),
 		"MESSAGE_ID", e.messageID,
 	)
 	if full {
-		o.set("PROCESS_ID", nilIfEmpty(e.processID))
+		o.set("PROCESS_ID", e.processID)
 		o.set("ERROR", map[bool]string{true: "1", false: "0"}[e.errored])
 	}
 	return o
 }
 
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// offlineAccess checks the admin right and returns the queue; p.mu held.
+// offlineAccess checks the admin right and the plan's auth_connector, and
+// returns the queue; p.mu held.
 func offlineAccess(c *call) (*offlineQueue, *apiError) {
 	if !c.user.admin.Load() {
 		return nil, errAccessDenied
@@ -83,51 +91,87 @@ func offlineAccess(c *call) (*offlineQueue, *apiError) {
 	if c.portal.inst == nil {
 		return nil, errInvalidToken
 	}
+	if c.str("auth_connector") != "" && !c.portal.plan.has(featureAuthConnector) {
+		return nil, licenseError(featureAuthConnector)
+	}
 	return &c.portal.inst.offline, nil
 }
 
-// offlineGet hands out up to limit unreserved records. clear=1 (default)
-// deletes them; clear=0 reserves them under a process_id until
-// event.offline.clear, so parallel readers get disjoint sets.
+var errProcessID = errArgument("Argument 'PROCESS_ID' is null or empty", "PROCESS_ID")
+
+// offlineGet hands out up to limit records that meet the filter, in the
+// order asked (oldest TIMESTAMP_X first by default). clear=1 (default)
+// deletes them; clear=0 reserves them under a new process_id until
+// event.offline.clear, so parallel readers get disjoint sets. With
+// process_id it re-reads that batch, and clear=1 then deletes the whole
+// batch.
 func offlineGet(c *call) (callResult, *apiError) {
+	limit := 50
+	if v, given := c.param("limit"); given {
+		n, err := strconv.Atoi(str(v))
+		if err != nil || n < 1 {
+			return callResult{}, errArgument("Value must be positive integer", "LIMIT")
+		}
+		limit = min(n, 1000)
+	}
+	clear, withErrors := c.flag("clear", true), c.flag("error", false)
+	conds, aerr := offlineFilter(c, false)
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	less, aerr := offlineOrder(c, false, "TIMESTAMP_X")
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	connector := c.str("auth_connector")
+	pid := c.str("process_id")
+	reread := pid != ""
 	c.portal.mu.Lock()
 	defer c.portal.mu.Unlock()
 	q, aerr := offlineAccess(c)
 	if aerr != nil {
 		return callResult{}, aerr
 	}
-	limit := 50
-	if n, err := strconv.Atoi(c.str("limit")); err == nil && n > 0 {
-		limit = min(n, 1000)
+	if !clear && !c.portal.plan.has(featureOfflineExtended) {
+		return callResult{}, licenseError(featureOfflineExtended)
 	}
-	clear := c.str("clear") != "0"
-	withErrors := c.str("error") == "1"
-	connector := c.str("auth_connector")
-	pid := c.str("process_id")
-	if !clear && pid == "" {
-		pid = randomHex(16)
+	wanted := func(e *offlineEvent) bool { return e.connector == connector && e.processID == pid }
+	if !reread {
+		wanted = func(e *offlineEvent) bool {
+			return e.connector == connector && e.processID == "" && e.errored == withErrors && e.matches(c.portal, conds)
+		}
+		if !clear {
+			pid = randomHex(16)
+		}
 	}
 	var picked []*offlineEvent
-	for _, e := range q.events {
-		if len(picked) == limit {
-			break
-		}
-		if e.processID == "" && e.connector == connector && (withErrors || !e.errored) {
+	for _, e := range sortedOffline(q.events, less) {
+		if len(picked) < limit && wanted(e) {
 			picked = append(picked, e)
 		}
 	}
 	out := listOf()
 	for _, e := range picked {
 		out.push(e.obj(c.portal, false))
-		if !clear {
+	}
+	switch {
+	case clear && reread:
+		q.drop(wanted)
+	case clear:
+		q.drop(func(e *offlineEvent) bool { return containsEvent(picked, e) })
+	default:
+		for _, e := range picked {
 			e.processID = pid
 		}
 	}
-	if clear {
-		q.drop(func(e *offlineEvent) bool { return containsEvent(picked, e) })
-		return ok(objOf("process_id", nil, "events", out))
+	return ok(objOf("process_id", nilIfEmpty(pid), "events", out))
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
 	}
-	return ok(objOf("process_id", pid, "events", out))
+	return s
 }
 
 func containsEvent(list []*offlineEvent, e *offlineEvent) bool {
@@ -149,63 +193,126 @@ func (q *offlineQueue) drop(f func(*offlineEvent) bool) {
 	q.events = kept
 }
 
-// selected reports whether e is named by the id[] / message_id[] params
-// (all records of the process when neither is given).
-func selected(c *call, e *offlineEvent) bool {
-	ids, _ := c.param("id")
-	msgs, _ := c.param("message_id")
-	if ids == nil && msgs == nil {
-		return true
-	}
-	for _, s := range strList(ids) {
-		if s == strconv.Itoa(e.id) {
-			return true
-		}
-	}
-	for _, s := range strList(msgs) {
-		if s == e.messageID {
-			return true
-		}
-	}
-	return false
+// selection is the records event.offline.clear and .error name: by
+// message_id[] (which wins), by id[], or all when neither is given.
+type selection struct {
+	all  bool
+	ids  map[string]bool
+	msgs map[string]bool
 }
 
+func (s selection) has(e *offlineEvent) bool {
+	return s.all || s.msgs[e.messageID] || s.ids[strconv.Itoa(e.id)]
+}
+
+// messageIDs reads message_id[]: an array of 32-character keys.
+func messageIDs(c *call) (map[string]bool, bool, *apiError) {
+	v, given := c.param("message_id")
+	if !given {
+		return nil, false, nil
+	}
+	bad := errArgument("Value must be array of MESSAGE_ID values", "MESSAGE_ID")
+	if asObj(v) == nil {
+		return nil, true, bad
+	}
+	m := map[string]bool{}
+	for _, s := range strList(v) {
+		if len(s) != 32 {
+			return nil, true, bad
+		}
+		m[s] = true
+	}
+	return m, true, nil
+}
+
+// clearSelection reads message_id[] or else id[] (integers > 0).
+func clearSelection(c *call) (selection, *apiError) {
+	msgs, given, aerr := messageIDs(c)
+	if aerr != nil || given {
+		return selection{msgs: msgs}, aerr
+	}
+	v, given := c.param("id")
+	if !given {
+		return selection{all: true}, nil
+	}
+	bad := errArgument("Value must be array of integers", "ID")
+	if asObj(v) == nil {
+		return selection{}, bad
+	}
+	ids := map[string]bool{}
+	for _, s := range strList(v) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return selection{}, bad
+		}
+		ids[strconv.Itoa(n)] = true
+	}
+	return selection{ids: ids}, nil
+}
+
+// offlineClear deletes records of a batch. An empty process_id (given but
+// "") names the records outside every batch, erroneous ones included: the
+// documented pitfall.
 func offlineClear(c *call) (callResult, *apiError) {
+	if v, given := c.param("process_id"); !given || v == nil {
+		return callResult{}, errProcessID
+	}
+	sel, aerr := clearSelection(c)
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	pid, connector := c.str("process_id"), c.str("auth_connector")
 	c.portal.mu.Lock()
 	defer c.portal.mu.Unlock()
 	q, aerr := offlineAccess(c)
 	if aerr != nil {
 		return callResult{}, aerr
 	}
-	pid := c.str("process_id")
-	if pid == "" {
-		return callResult{}, errArgument("process_id is required", "PROCESS_ID")
-	}
-	q.drop(func(e *offlineEvent) bool { return e.processID == pid && selected(c, e) })
+	q.drop(func(e *offlineEvent) bool { return e.connector == connector && e.processID == pid && sel.has(e) })
 	return ok(true)
 }
 
-// offlineError flags records as failed and releases them from the process.
+// offlineError marks records of a batch as failed and releases them for
+// event.offline.get with error=1. Records with the same MESSAGE_ID outside
+// the batch are deleted, also when the process_id names no batch.
 func offlineError(c *call) (callResult, *apiError) {
+	pid, connector := c.str("process_id"), c.str("auth_connector")
+	if pid == "" {
+		return callResult{}, errProcessID
+	}
+	msgs, given, aerr := messageIDs(c)
+	if aerr == nil && !given {
+		aerr = errArgument("Value must be array of MESSAGE_ID values", "MESSAGE_ID")
+	}
+	if aerr != nil {
+		return callResult{}, aerr
+	}
 	c.portal.mu.Lock()
 	defer c.portal.mu.Unlock()
 	q, aerr := offlineAccess(c)
 	if aerr != nil {
 		return callResult{}, aerr
 	}
-	pid := c.str("process_id")
-	if pid == "" {
-		return callResult{}, errArgument("process_id is required", "PROCESS_ID")
-	}
+	q.drop(func(e *offlineEvent) bool { return e.connector == connector && e.processID != pid && msgs[e.messageID] })
 	for _, e := range q.events {
-		if e.processID == pid && selected(c, e) {
+		if e.connector == connector && e.processID == pid && msgs[e.messageID] {
 			e.errored, e.processID = true, ""
 		}
 	}
 	return ok(true)
 }
 
+// offlineList shows the records of the connector, reserved ones too,
+// reserving nothing.
 func offlineList(c *call) (callResult, *apiError) {
+	conds, aerr := offlineFilter(c, true)
+	if aerr != nil {
+		return callResult{}, aerr
+	}
+	less, aerr := offlineOrder(c, true, "ID")
+	if aerr != nil {
+		return callResult{}, aerr
+	}
 	c.portal.mu.Lock()
 	defer c.portal.mu.Unlock()
 	q, aerr := offlineAccess(c)
@@ -214,10 +321,8 @@ func offlineList(c *call) (callResult, *apiError) {
 	}
 	connector := c.str("auth_connector")
 	var rows []any
-	evs := append([]*offlineEvent(nil), q.events...)
-	sort.SliceStable(evs, func(a, b int) bool { return evs[a].id < evs[b].id })
-	for _, e := range evs {
-		if e.connector == connector {
+	for _, e := range sortedOffline(q.events, less) {
+		if e.connector == connector && e.matches(c.portal, conds) {
 			rows = append(rows, e.obj(c.portal, true))
 		}
 	}

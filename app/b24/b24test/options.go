@@ -33,6 +33,10 @@ type Options struct {
 	EventTimeout time.Duration
 	// EventWorkers is the number of concurrent event senders; default 4.
 	EventWorkers int
+	// Plan is every portal's plan at start (Portal.SetPlan changes one);
+	// default PlanProfessional, which has every REST feature, so that
+	// reservation and auth_connector work unless a test takes them away.
+	Plan Plan
 	// App registers the application at start, as RegisterApp would.
 	App *App
 	// Pages, when set, serves every portal-host request that is not REST
@@ -59,6 +63,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.EventWorkers <= 0 {
 		o.EventWorkers = 4
+	}
+	if o.Plan == "" {
+		o.Plan = PlanProfessional
 	}
 	o.Limits = o.Limits.withDefaults()
 	return o

@@ -26,6 +26,7 @@ type Portal struct {
 	crm    map[int]*entityStore
 	inst   *installation
 	faults Faults
+	plan   Plan
 	rnd    *rand.Rand
 	fmNext int64 // next multifield value id
 
@@ -52,6 +53,7 @@ func newPortal(s *Server, index int) *Portal {
 		zone:       time.FixedZone(fmt.Sprintf("UTC%+d", off), off*3600),
 		rnd:        rand.New(rand.NewPCG(seed^0x5eed, uint64(index))),
 		fmNext:     1 << 40,
+		plan:       s.opts.Plan,
 	}
 	p.users = newUsers(r)
 	p.crm = newCRM(p, s.opts)

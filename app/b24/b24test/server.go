@@ -50,6 +50,9 @@ type Server struct {
 // NewServer starts an emulator listening on opts.Addr.
 func NewServer(opts Options) (*Server, error) {
 	opts = opts.withDefaults()
+	if !opts.Plan.valid() {
+		return nil, fmt.Errorf("b24test: unknown plan %q", opts.Plan)
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("b24test: listen on %s: %w", opts.Addr, err)
