@@ -43,6 +43,7 @@ type SyncResult struct {
 // client with its own connection pool, as separate processes would), else
 // one in-memory limiter.
 func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	stderr = &lockedWriter{w: stderr} // the clients report from their own goroutines
 	if len(args) > 0 && args[0] == "sync" {
 		args = args[1:]
 	}
@@ -197,3 +198,15 @@ func sharedLimiters(ctx context.Context, url string, n int, rate b24.Rate) ([]b2
 }
 
 func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
