@@ -22,12 +22,13 @@ type Portal struct {
 	bucket bucket
 	op     operating
 
-	mu     sync.Mutex // guards everything below
-	crm    map[int]*entityStore
-	inst   *installation
-	faults Faults
-	rnd    *rand.Rand
-	fmNext int64 // next multifield value id
+	mu      sync.Mutex // guards everything below
+	crm     map[int]*entityStore
+	inst    *installation
+	faults  Faults
+	rnd     *rand.Rand
+	fmNext  int64 // next multifield value id
+	actNext int   // last activity id
 
 	requests   atomic.Int64
 	limited    atomic.Int64
