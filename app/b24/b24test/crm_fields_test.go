@@ -128,7 +128,7 @@ func TestGeneratedRecordsFillTheNewFields(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s %d missing", entity, id)
 			}
-			for _, k := range []string{"WEB", "IM", "ADDRESS_CITY", "UTM_SOURCE", "HONORIFIC", "LAST_ACTIVITY_TIME", "CONTACT_IDS", "COMPANY_IDS"} {
+			for _, k := range []string{"WEB", "IM", "ADDRESS_CITY", "UTM_SOURCE", "HONORIFIC", "LAST_ACTIVITY_TIME"} {
 				if v, ok := r[k]; ok && v != nil && v != "" && fmt.Sprint(v) != "[]" {
 					seen[entity+"."+k] = true
 				}
@@ -137,19 +137,32 @@ func TestGeneratedRecordsFillTheNewFields(t *testing.T) {
 			if entity != "deal" && (r["HAS_IMOL"] == "Y") != strings.Contains(ims, "IMOL") {
 				t.Errorf("%s %d: HAS_IMOL %v with IM %v", entity, id, r["HAS_IMOL"], ims)
 			}
-			if entity == "deal" {
-				ids := fmt.Sprint(r["CONTACT_IDS"])
-				if c := r["CONTACT_ID"]; (c == "0") != (ids == "[]") || c != "0" && ids != "["+fmt.Sprint(c)+"]" {
-					t.Errorf("deal %d: CONTACT_ID %v, CONTACT_IDS %v", id, c, ids)
-				}
+			if _, ok := r["CONTACT_IDS"]; ok {
+				t.Errorf("%s %d: get returns CONTACT_IDS", entity, id)
 			}
 		}
 	}
 	for _, k := range []string{"contact.WEB", "contact.IM", "contact.ADDRESS_CITY", "contact.HONORIFIC", "company.UTM_SOURCE",
-		"lead.ADDRESS_CITY", "deal.LAST_ACTIVITY_TIME", "deal.CONTACT_IDS", "contact.COMPANY_IDS"} {
+		"lead.ADDRESS_CITY", "deal.LAST_ACTIVITY_TIME"} {
 		if !seen[k] {
 			t.Errorf("no generated record has %s", k)
 		}
+	}
+	// crm.item returns the contact list, the deprecated CONTACT_ID is its first.
+	a := mustOK(t, hookCall(t, s, p, "crm.item.list", map[string]any{"entityTypeId": 2, "select": []string{"id", "contactId", "contactIds"}}))
+	linked := 0
+	for _, it := range list(object(a.body["result"])["items"]) {
+		m := object(it)
+		ids := fmt.Sprint(m["contactIds"])
+		if c := fmt.Sprint(m["contactId"]); (c == "0") != (ids == "[]") || c != "0" && ids != "["+c+"]" {
+			t.Errorf("deal %v: contactId %v, contactIds %v", m["id"], c, ids)
+		}
+		if ids != "[]" {
+			linked++
+		}
+	}
+	if linked == 0 {
+		t.Error("no generated deal has contacts")
 	}
 }
 

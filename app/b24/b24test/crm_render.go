@@ -30,7 +30,7 @@ func legacySelect(et *entityType, sel []string) []*field {
 				}
 			}
 		default:
-			if et.byName[s] != nil {
+			if f := et.byName[s]; f != nil && !f.unlisted {
 				want[s] = true
 			}
 		}

@@ -12,6 +12,7 @@ type entityType struct {
 	upper    string // "DEAL", used in event names
 	ufEntity string // "CRM_DEAL"
 	fields   []*field
+	got      []*field          // the fields crm.X.get returns
 	byName   map[string]*field // legacy UPPER_CASE name
 	byItem   map[string]*field // crm.item camelCase name
 	hasFM    bool              // has PHONE, EMAIL, WEB, IM and LINK multifields
@@ -28,6 +29,7 @@ type field struct {
 	readOnly   bool
 	immutable  bool
 	deprecated bool
+	unlisted   bool // described and written, but not returned by get or list
 	parentType int // settings.parentEntityTypeId of a link field
 	required   bool
 	multiple   bool
@@ -107,6 +109,9 @@ func newEntityType(id int, name string, hasFM bool, fields []*field) *entityType
 		if f.item == "" {
 			f.item = itemName(f.name)
 		}
+		if !f.unlisted {
+			et.got = append(et.got, f)
+		}
 		et.byName[f.name] = f
 		et.byItem[f.item] = f
 	}
@@ -147,6 +152,11 @@ func ro(f *field) *field { f.readOnly = true; return f }
 func deprecated(f *field) *field { f.deprecated = true; return f }
 
 func multi(f *field) *field { f.multiple = true; return f }
+
+// links is the multiple link list (CONTACT_IDS, COMPANY_IDS, a company's
+// CONTACT_ID) that crm.X.fields describes and add/update take, but that the
+// crm.X.get examples do not return; crm.item returns it.
+func links(f *field) *field { f.multiple, f.unlisted = true, true; return f }
 
 func parent(f *field, entityTypeID int) *field { f.parentType = entityTypeID; return f }
 
@@ -289,7 +299,7 @@ func dealFields() []*field {
 		fld("TAX_VALUE", "double", "Tax Rate", genTax),
 		parent(fld("COMPANY_ID", "crm_company", "Company", genRef(7, 4)), 4),
 		deprecated(fld("CONTACT_ID", "crm_contact", "Contact", genRef(8, 3))),
-		multi(fld("CONTACT_IDS", "crm_contact", "Contacts", genRefs(8, 3))),
+		links(fld("CONTACT_IDS", "crm_contact", "Contacts", genRefs(8, 3))),
 		parent(ro(fld("QUOTE_ID", "crm_quote", "Estimate", genEmpty)), 7),
 		fld("BEGINDATE", "date", "Start Date", genBeginDate),
 		fld("CLOSEDATE", "date", "Close Date", genCloseDate),
@@ -347,7 +357,7 @@ func leadFields() []*field {
 		ro(fld("MOVED_TIME", "datetime", "MOVED_TIME", genMoved)),
 		parent(fld("COMPANY_ID", "crm_company", "Company", genRef(13, 4)), 4),
 		deprecated(fld("CONTACT_ID", "crm_contact", "Contact", genRef(8, 3))),
-		multi(fld("CONTACT_IDS", "crm_contact", "CONTACT_IDS", genRefs(8, 3))),
+		links(fld("CONTACT_IDS", "crm_contact", "CONTACT_IDS", genRefs(8, 3))),
 		ro(fld("IS_RETURN_CUSTOMER", "char", "Returning Lead", genYN(19, 10))),
 		ro(fld("DATE_CLOSED", "datetime", "Closing Date", genLeadClosed)),
 	)
@@ -383,7 +393,7 @@ func contactFields() []*field {
 	fs = append(fs, created()...)
 	fs = append(fs,
 		deprecated(fld("COMPANY_ID", "crm_company", "Company", genRef(13, 4))),
-		multi(fld("COMPANY_IDS", "crm_company", "COMPANY_IDS", genRefs(13, 4))),
+		links(fld("COMPANY_IDS", "crm_company", "COMPANY_IDS", genRefs(13, 4))),
 		parent(ro(fld("LEAD_ID", "crm_lead", "Lead", genRef(10, 1))), 1),
 	)
 	fs = append(fs, origin()...)
@@ -417,7 +427,7 @@ func companyFields() []*field {
 	fs = append(fs, fld("IS_MY_COMPANY", "char", "My Company", genNo))
 	fs = append(fs, audit("Responsible Person")...)
 	fs = append(fs, created()...)
-	contacts := multi(fld("CONTACT_ID", "crm_contact", "Contact", genNoRefs))
+	contacts := links(fld("CONTACT_ID", "crm_contact", "Contact", genNoRefs))
 	contacts.item = "contactIds"
 	fs = append(fs, contacts, parent(ro(fld("LEAD_ID", "crm_lead", "Lead", genRef(10, 1))), 1))
 	fs = append(fs, origin()...)
