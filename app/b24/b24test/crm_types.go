@@ -30,7 +30,7 @@ type field struct {
 	immutable  bool
 	deprecated bool
 	unlisted   bool // described and written, but not returned by get or list
-	parentType int // settings.parentEntityTypeId of a link field
+	parentType int  // settings.parentEntityTypeId of a link field
 	required   bool
 	multiple   bool
 	uf         bool
