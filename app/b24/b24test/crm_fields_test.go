@@ -229,3 +229,29 @@ func TestEditsMaintainSystemFields(t *testing.T) {
 		t.Errorf("junk lead: STATUS_SEMANTIC_ID %v, DATE_CLOSED %v, MOVED_TIME %v", l["STATUS_SEMANTIC_ID"], l["DATE_CLOSED"], l["MOVED_TIME"])
 	}
 }
+
+// With user_brief every user-reading call, direct or in a batch, returns the
+// documented whitelist only: no EMAIL, LAST_LOGIN or USER_TYPE.
+func TestUserBriefWhitelistEverywhere(t *testing.T) {
+	t.Parallel()
+	s, p, tok := installed(t, Options{}) // the test app has user_brief only
+	check := func(where string, u map[string]any) {
+		if u["NAME"] == nil {
+			t.Errorf("%s: no NAME in %v", where, u)
+		}
+		for k := range u {
+			if !userBriefFields[k] {
+				t.Errorf("%s returns %s", where, k)
+			}
+		}
+	}
+	check("user.current", object(mustOK(t, appCall(t, s, p, tok.AccessToken, "user.current", nil)).body["result"]))
+	b := mustOK(t, appCall(t, s, p, tok.AccessToken, "batch", map[string]any{"cmd": map[string]any{"me": "user.current", "all": "user.get?ID=2"}}))
+	res := object(object(b.body["result"])["result"])
+	check("batch user.current", object(res["me"]))
+	users := list(res["all"])
+	if len(users) != 1 {
+		t.Fatalf("batch user.get = %v", res["all"])
+	}
+	check("batch user.get", object(users[0]))
+}
