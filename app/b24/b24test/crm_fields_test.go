@@ -221,6 +221,13 @@ func TestEditsMaintainSystemFields(t *testing.T) {
 	if c, _ = p.Record("contact", 1); c["COMPANY_ID"] != "3" {
 		t.Errorf("COMPANY_ID = %v after COMPANY_IDS [3 4]", c["COMPANY_ID"])
 	}
+	if err := p.UpdateRecord("contact", 1, user, map[string]any{"POST": "CFO"}); err != nil {
+		t.Fatal(err)
+	}
+	item := object(object(mustOK(t, hookCall(t, s, p, "crm.item.get", map[string]any{"entityTypeId": 3, "id": 1})).body["result"])["item"])
+	if fmt.Sprint(item["companyIds"]) != "[3 4]" {
+		t.Errorf("companyIds = %v after an edit of another field, want [3 4]", item["companyIds"])
+	}
 	if err := p.UpdateRecord("lead", 2, user, map[string]any{"STATUS_ID": "JUNK"}); err != nil {
 		t.Fatal(err)
 	}

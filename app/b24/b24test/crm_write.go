@@ -319,24 +319,25 @@ func fixLinks(rec map[string]any, in *obj, item bool, et *entityType) {
 	if et.byName[list] == nil {
 		return
 	}
-	gotList := false
+	var gotSingle, gotList bool
 	for _, k := range in.keys {
-		if f := et.field(k, item); f != nil && f.name == list {
-			gotList = true
+		if f := et.field(k, item); f != nil {
+			gotSingle = gotSingle || f.name == single
+			gotList = gotList || f.name == list
 		}
 	}
-	if gotList {
+	switch {
+	case gotList:
 		ids, _ := rec[list].([]string)
 		rec[single] = "0"
 		if len(ids) > 0 {
 			rec[single] = ids[0]
 		}
-		return
-	}
-	if v := str(rec[single]); v != "" && v != "0" {
-		rec[list] = []string{v}
-	} else {
+	case gotSingle:
 		rec[list] = []string(nil)
+		if v := str(rec[single]); v != "" && v != "0" {
+			rec[list] = []string{v}
+		}
 	}
 }
 

@@ -22,13 +22,14 @@ type Portal struct {
 	bucket bucket
 	op     operating
 
-	mu      sync.Mutex // guards everything below
-	crm     map[int]*entityStore
-	inst    *installation
-	faults  Faults
-	rnd     *rand.Rand
-	fmNext  int64 // next multifield value id
-	actNext int   // last activity id
+	mu     sync.Mutex // guards everything below
+	crm    map[int]*entityStore
+	inst   *installation
+	faults Faults
+	rnd    *rand.Rand
+	fmNext int64 // next multifield value id
+
+	actNext int // last activity id (guarded by mu)
 
 	requests   atomic.Int64
 	limited    atomic.Int64
