@@ -235,6 +235,10 @@ func TestEditsMaintainSystemFields(t *testing.T) {
 	if l["STATUS_SEMANTIC_ID"] != "F" || l["DATE_CLOSED"] != now || l["MOVED_TIME"] != now {
 		t.Errorf("junk lead: STATUS_SEMANTIC_ID %v, DATE_CLOSED %v, MOVED_TIME %v", l["STATUS_SEMANTIC_ID"], l["DATE_CLOSED"], l["MOVED_TIME"])
 	}
+	lead := object(object(mustOK(t, hookCall(t, s, p, "crm.item.get", map[string]any{"entityTypeId": 1, "id": 2})).body["result"])["item"])
+	if lead["stageSemanticId"] != "F" || lead["dateClosed"] != now {
+		t.Errorf("crm.item lead: stageSemanticId %v, dateClosed %v", lead["stageSemanticId"], lead["dateClosed"])
+	}
 }
 
 // With user_brief every user-reading call, direct or in a batch, returns the

@@ -98,6 +98,8 @@ var itemNames = map[string]string{
 	"BIRTHDATE":      "birthdate",
 	"STATUS_ID":      "stageId",
 	"COMPANY_TYPE":   "typeId",
+
+	"STATUS_SEMANTIC_ID": "stageSemanticId",
 }
 
 func newEntityType(id int, name string, hasFM bool, fields []*field) *entityType {
