@@ -24,8 +24,8 @@ func TestHistoryTabInPortal(t *testing.T) {
 	tab := newTab(t)
 	frame := openFrame(t, tab, s.portalURL(0, "/crm/deal/details/2/?tab=1&user=1"))
 	waitText(t, frame, "#timeline", "Fleet renewal 2027")
-	if txt := frameText(t, frame, "#timeline .entry"); !contains(txt, "48") || !contains(txt, "Name") {
-		t.Errorf("the first entry shows %q; want the name and amount changes", txt)
+	if txt := frameText(t, frame, "#timeline .entry"); !contains(txt, "48") || !contains(txt, "Title") {
+		t.Errorf("the first entry shows %q; want the title and amount changes", txt)
 	}
 	waitFits(t, frame)
 	screenshot(t, tab, frame, "tab")

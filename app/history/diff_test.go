@@ -185,7 +185,7 @@ func TestDiffSkipsSystemFields(t *testing.T) {
 			t.Errorf("%s reported: %s", sf.Name, brief(d))
 		}
 	}
-	for _, name := range []string{"DATE_MODIFY", "MODIFY_BY_ID", "LAST_ACTIVITY_TIME", "LAST_ACTIVITY_BY", "MOVED_TIME", "DATE_CREATE"} {
+	for _, name := range []string{"DATE_MODIFY", "MODIFY_BY_ID", "LAST_ACTIVITY_TIME", "LAST_ACTIVITY_BY", "LAST_COMMUNICATION_TIME", "MOVED_TIME", "DATE_CREATE"} {
 		if !IsSystemField(name) {
 			t.Errorf("%s is not skipped", name)
 		}

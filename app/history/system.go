@@ -29,6 +29,8 @@ var systemFields = map[string]string{
 	"OPPORTUNITY_ACCOUNT": "OPPORTUNITY recomputed in the reporting currency",
 	"TAX_VALUE_ACCOUNT":   "TAX_VALUE recomputed in the reporting currency",
 	"ACCOUNT_CURRENCY_ID": "the portal's reporting currency",
+
+	"LAST_COMMUNICATION_TIME": "follows calls and e-mails with the client (companies), not edits of the record",
 }
 
 // IsSystemField reports whether Diff skips name; see SystemFields.

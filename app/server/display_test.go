@@ -113,7 +113,7 @@ func TestDisplayTimesNamesCSV(t *testing.T) {
 				t.Errorf("CSV cell %q would run as a formula", cell)
 			}
 		}
-		if row[4] == "Name" {
+		if row[4] == "Title" {
 			titles++
 			if row[6] != `'=HYPERLINK("http://evil.example","Open")` {
 				t.Errorf("planted title exported as %q", row[6])

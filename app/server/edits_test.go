@@ -31,12 +31,12 @@ const (
 var (
 	dealFill = map[string]any{
 		"COMMENTS": "filled comment", "PROBABILITY": "40", "OPPORTUNITY": "1234.50", "BEGINDATE": "2026-05-04",
-		"SOURCE_ID": "PARTNER", "COMPANY_ID": "1", "LEAD_ID": "1", "OPENED": "Y",
+		"SOURCE_ID": "PARTNER", "COMPANY_ID": "1", "CONTACT_ID": "1", "OPENED": "Y",
 		dealUFString: "address", dealUFEnum: "46", dealUFDouble: "2.5", dealUFDate: "2026-06-01", dealUFTags: []string{"tag"},
 	}
 	dealClear = map[string]any{
 		"COMMENTS": "", "PROBABILITY": "", "OPPORTUNITY": "", "BEGINDATE": "",
-		"SOURCE_ID": "", "COMPANY_ID": "", "LEAD_ID": "", "OPENED": "N",
+		"SOURCE_ID": "", "COMPANY_ID": "", "CONTACT_ID": "", "OPENED": "N",
 		dealUFString: nil, dealUFEnum: nil, dealUFDouble: nil, dealUFDate: nil, dealUFTags: []string{},
 	}
 )

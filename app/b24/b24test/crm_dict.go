@@ -88,6 +88,7 @@ func statusDictionaries() []statusEntry {
 	all = append(all, simpleStatuses("CONTACT_TYPE", "CLIENT", "Clients", "SUPPLIER", "Suppliers", "PARTNER", "Partners", "OTHER", "Other")...)
 	all = append(all, simpleStatuses("COMPANY_TYPE", "CUSTOMER", "Client", "SUPPLIER", "Supplier", "COMPETITOR", "Competitor", "PARTNER", "Partner", "OTHER", "Other")...)
 	all = append(all, simpleStatuses("INDUSTRY", "IT", "Information Technology", "TELECOM", "Telecommunication", "MANUFACTURING", "Manufacturing", "BANKING", "Banking Services", "CONSULTING", "Consulting", "FINANCE", "Finance", "GOVERNMENT", "Government", "DELIVERY", "Delivery", "ENTERTAINMENT", "Entertainment", "NOTPROFIT", "Not for profit", "OTHER", "Other")...)
+	all = append(all, simpleStatuses("HONORIFIC", "HNR_EN_1", "Mr.", "HNR_EN_2", "Mrs.", "HNR_EN_3", "Ms.", "HNR_EN_4", "Dr.")...)
 	all = append(all, simpleStatuses("EMPLOYEES", "EMPLOYEES_1", "less than 50", "EMPLOYEES_2", "50-250", "EMPLOYEES_3", "250-500", "EMPLOYEES_4", "over 500")...)
 	return all
 }
@@ -119,6 +120,17 @@ func (e statusEntry) obj(id int) *obj {
 		o.set("EXTRA", objOf("SEMANTICS", sem, "COLOR", e.color))
 	}
 	return o
+}
+
+// leadSemantic returns the STATUS_SEMANTIC_ID (P, S, F) of a lead status.
+func leadSemantic(statusID string) string {
+	switch statusID {
+	case "CONVERTED":
+		return "S"
+	case "JUNK":
+		return "F"
+	}
+	return "P"
 }
 
 // stageSemantic returns the STAGE_SEMANTIC_ID (P, S, F) of a deal stage.

@@ -218,19 +218,28 @@ func genEmails(g *genCtx, id int) any {
 	return out
 }
 
+// genHas derives HAS_PHONE, HAS_EMAIL and HAS_IMOL from the generated
+// multifields.
 func genHas(kind string) genFunc {
 	return func(g *genCtx, id int) any {
-		var v any
-		if kind == "PHONE" {
-			v = genPhones(g, id)
-		} else {
-			v = genEmails(g, id)
+		switch kind {
+		case "PHONE":
+			return hasFlag(genPhones(g, id).([]fmValue), "")
+		case "EMAIL":
+			return hasFlag(genEmails(g, id).([]fmValue), "")
 		}
-		if len(v.([]fmValue)) > 0 {
+		return hasFlag(genIMs(g, id).([]fmValue), "IMOL")
+	}
+}
+
+// hasFlag is "Y" when vs holds a value (of valueType, when given).
+func hasFlag(vs []fmValue, valueType string) string {
+	for _, v := range vs {
+		if valueType == "" || v.valueType == valueType {
 			return "Y"
 		}
-		return "N"
 	}
+	return "N"
 }
 
 func genUFString(g *genCtx, id int) any {
@@ -279,3 +288,143 @@ var (
 	streets       = []string{"Main", "Oak", "Elm", "Lake", "Hill", "Park"}
 	tags          = []string{"vip", "repeat", "reseller", "tender", "urgent"}
 )
+
+// addresses are whole postal addresses: street line, city, postal code,
+// province, country, country code.
+var addresses = [][6]string{
+	{"12 Friedrichstrasse", "Berlin", "10117", "Berlin", "Germany", "DE"},
+	{"221B Baker Street", "London", "NW1 6XE", "England", "United Kingdom", "GB"},
+	{"350 Fifth Avenue", "New York", "10118", "NY", "United States", "US"},
+	{"8 Rue de Rivoli", "Paris", "75004", "Ile-de-France", "France", "FR"},
+	{"Via Roma 15", "Milan", "20121", "Lombardy", "Italy", "IT"},
+}
+
+// genAddress fills part i of an ADDRESS block (0 street, 2 city, 3 postal
+// code, 5 province, 6 country, 7 country code, 8 location id); about
+// half the records have an address.
+func genAddress(i int) genFunc {
+	part := map[int]int{0: 0, 2: 1, 3: 2, 5: 3, 6: 4, 7: 5}
+	return func(g *genCtx, id int) any {
+		if g.n(id, 600, 2) == 0 {
+			return ""
+		}
+		if i == 8 {
+			return strconv.Itoa(id*8 + g.et)
+		}
+		k, ok := part[i]
+		if !ok {
+			return ""
+		}
+		return addresses[g.n(id, 601, len(addresses))][k]
+	}
+}
+
+func genNo(_ *genCtx, _ int) any { return "N" }
+
+func genOriginator(g *genCtx, id int) any {
+	if g.n(id, 610, 10) != 0 {
+		return ""
+	}
+	return "1c_exchange"
+}
+
+func genOriginID(g *genCtx, id int) any {
+	if genOriginator(g, id) == "" {
+		return ""
+	}
+	return fmt.Sprintf("EXT-%06d", id)
+}
+
+var utmValues = [5][]string{
+	{"google", "facebook", "newsletter"},
+	{"cpc", "social", "email"},
+	{"spring_sale", "brand", "retargeting"},
+	{"banner_a", "banner_b", "text_ad"},
+	{"crm software", "sales pipeline", "b2b crm"},
+}
+
+// genUTM gives a fifth of the records a campaign; part is the UTM key.
+func genUTM(part int) genFunc {
+	return func(g *genCtx, id int) any {
+		if g.n(id, 620, 5) != 0 {
+			return ""
+		}
+		vs := utmValues[part]
+		return vs[g.n(id, 621, len(vs))]
+	}
+}
+
+// lastActivity lies between creation and the last change, as the last
+// call or e-mail usually does.
+func (g *genCtx) lastActivity(id int) time.Time {
+	c, m := g.created(id), g.modified(id)
+	return c.Add(time.Duration(g.n(id, 630, 1000)) * m.Sub(c) / 1000).Truncate(time.Minute)
+}
+
+func genLastActivity(g *genCtx, id int) any { return g.fmtTime(g.lastActivity(id)) }
+
+// genLastCommunication: a third of the companies never had a call or
+// e-mail.
+func genLastCommunication(g *genCtx, id int) any {
+	if g.n(id, 631, 3) == 0 {
+		return ""
+	}
+	return g.fmtTime(g.lastActivity(id))
+}
+
+var honorifics = []string{"HNR_EN_1", "HNR_EN_2", "HNR_EN_3", "HNR_EN_4"}
+
+func genHonorific(g *genCtx, id int) any {
+	if g.n(id, 640, 3) == 0 {
+		return ""
+	}
+	return honorifics[g.n(id, 641, len(honorifics))]
+}
+
+func genLeadSemantic(g *genCtx, id int) any {
+	return leadSemantic(genPick(11, leadStatusIDs)(g, id).(string))
+}
+
+// genLeadClosed: a lead in a final status closed when it last moved.
+func genLeadClosed(g *genCtx, id int) any {
+	if genLeadSemantic(g, id) == "P" {
+		return ""
+	}
+	return genMoved(g, id)
+}
+
+// genRefs is the multiple form of genRef with the same salt: the linked
+// record of genRef, or none.
+func genRefs(salt uint64, target int) genFunc {
+	one := genRef(salt, target)
+	return func(g *genCtx, id int) any {
+		if v := one(g, id).(string); v != "0" {
+			return []string{v}
+		}
+		return []string(nil)
+	}
+}
+
+func genNoRefs(_ *genCtx, _ int) any { return []string(nil) }
+
+func genFMNone(_ *genCtx, _ int) any { return []fmValue(nil) }
+
+// genWebs and genIMs use value-id slots 5..8 of each record (phones and
+// e-mails use 1..4), so ids stay unique.
+func genWebs(g *genCtx, id int) any {
+	if g.n(id, 650, 3) != 0 {
+		return []fmValue(nil)
+	}
+	host := lowerASCII(companyWords[g.n(id, 651, len(companyWords))])
+	return []fmValue{{id: strconv.Itoa((id*4)*8 + g.et + 4), valueType: "WORK", value: fmt.Sprintf("https://www.%s%d.example.com", host, id), typeID: "WEB"}}
+}
+
+func genIMs(g *genCtx, id int) any {
+	switch g.n(id, 660, 6) {
+	case 0:
+		return []fmValue{{id: strconv.Itoa((id*4+1)*8 + g.et + 4), valueType: "TELEGRAM", value: fmt.Sprintf("@client%d", id), typeID: "IM"}}
+	case 1:
+		return []fmValue{{id: strconv.Itoa((id*4+1)*8 + g.et + 4), valueType: "IMOL", value: fmt.Sprintf("imol|telegrambot|1|%d|%d", 1000+id, id), typeID: "IM"}}
+	}
+	return []fmValue(nil)
+}

@@ -156,7 +156,7 @@ func legacyGet(c *call, et *entityType) (callResult, *apiError) {
 		return callResult{}, errLegacy("Access denied")
 	}
 	c.cost += c.srv.opts.Cost.PerRow
-	return ok(s.legacyObj(id, et.fields))
+	return ok(s.legacyObj(id, et.got))
 }
 
 func legacyAdd(c *call, et *entityType) (callResult, *apiError) {

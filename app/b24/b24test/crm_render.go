@@ -30,7 +30,7 @@ func legacySelect(et *entityType, sel []string) []*field {
 				}
 			}
 		default:
-			if et.byName[s] != nil {
+			if f := et.byName[s]; f != nil && !f.unlisted {
 				want[s] = true
 			}
 		}
@@ -52,7 +52,7 @@ func legacyValue(f *field, v any) any {
 	case nil:
 		return nil
 	case string:
-		if x == "" && (f.uf || f.typ == "crm_lead") {
+		if x == "" && (f.uf || f.typ == "crm_lead" || f.typ == "crm_quote" || f.typ == "location" || f.typ == "file") {
 			return nil
 		}
 		return x
@@ -96,6 +96,14 @@ func itemValue(f *field, v any) any {
 		}
 		return x
 	case []string:
+		if f.numeric() {
+			l := listOf()
+			for _, v := range x {
+				n, _ := strconv.Atoi(v)
+				l.push(n)
+			}
+			return l
+		}
 		return listOf(anySlice(x)...)
 	}
 	return nil
@@ -142,18 +150,10 @@ func (s *entityStore) itemObj(id int, sel itemSelection, originalUF bool) *obj {
 			name = f.name
 		}
 		o.set(name, itemValue(f, s.value(id, f)))
-		if f.name == "CONTACT_ID" && s.et.id == 2 {
-			ids := listOf()
-			if v := firstString(s.value(id, f)); v != "" && v != "0" {
-				n, _ := strconv.Atoi(v)
-				ids.push(n)
-			}
-			o.set("contactIds", ids)
-		}
 	}
 	if sel.fm {
 		l := listOf()
-		for _, name := range []string{"PHONE", "EMAIL"} {
+		for _, name := range multifieldKinds {
 			vs, _ := s.value(id, s.et.byName[name]).([]fmValue)
 			for _, m := range vs {
 				n, _ := strconv.Atoi(m.id)
@@ -184,6 +184,9 @@ func fieldDescription(f *field, item bool) *obj {
 		"isDynamic", f.uf,
 		"title", title,
 	)
+	if f.deprecated {
+		o.set("isDeprecated", true)
+	}
 	if item {
 		o.set("upperName", f.name)
 	}
@@ -196,6 +199,9 @@ func fieldDescription(f *field, item bool) *obj {
 			l.push(objOf("ID", it.id, "VALUE", it.value))
 		}
 		o.set("items", l)
+	}
+	if f.parentType != 0 {
+		o.set("settings", objOf("parentEntityTypeId", f.parentType))
 	}
 	if f.uf {
 		o.set("listLabel", f.label)

@@ -3,6 +3,7 @@ package b24test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -130,8 +131,8 @@ func (p *Portal) applyItemFM(rec map[string]any, in *obj) error {
 			continue
 		}
 		typeID := strings.ToUpper(str(valueCI(m, "typeId")))
-		if typeID != "PHONE" && typeID != "EMAIL" {
-			return fmt.Errorf("fm: typeId must be PHONE or EMAIL")
+		if !slices.Contains(multifieldKinds, typeID) {
+			return fmt.Errorf("fm: typeId must be one of %s", strings.Join(multifieldKinds, ", "))
 		}
 		cur, _ := rec[typeID].([]fmValue)
 		legacy := objOf("VALUE", str(valueCI(m, "value")), "VALUE_TYPE", str(valueCI(m, "valueType")))
@@ -190,7 +191,7 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 			rec[f.name] = ""
 		}
 	}
-	defaults := map[string]string{"OPENED": "Y", "CURRENCY_ID": "USD", "OPPORTUNITY": "0.00", "CATEGORY_ID": "0", "PROBABILITY": "", "CLOSED": "N", "TAX_VALUE": "0.00", "IS_MANUAL_OPPORTUNITY": "N", "STATUS_ID": "NEW", "HAS_PHONE": "N", "HAS_EMAIL": "N"}
+	defaults := map[string]string{"OPENED": "Y", "CURRENCY_ID": "USD", "OPPORTUNITY": "0.00", "CATEGORY_ID": "0", "PROBABILITY": "", "CLOSED": "N", "TAX_VALUE": "0.00", "IS_MANUAL_OPPORTUNITY": "N", "STATUS_ID": "NEW", "IS_RECURRING": "N", "IS_RETURN_CUSTOMER": "N", "IS_REPEATED_APPROACH": "N", "EXPORT": "Y", "IS_MY_COMPANY": "N"}
 	for k, v := range defaults {
 		if _, ok := et.byName[k]; ok {
 			rec[k] = v
@@ -199,6 +200,7 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 	if err := s.applyInput(p, rec, in, item, true); err != nil {
 		return 0, err
 	}
+	fixLinks(rec, in, item, et)
 	if et.byName["TITLE"] != nil && rec["TITLE"] == "" && et.id != 3 {
 		rec["TITLE"] = fmt.Sprintf("%s%s #%d", strings.ToUpper(et.name[:1]), et.name[1:], s.nextID)
 	}
@@ -223,6 +225,10 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 		rec["BEGINDATE"] = nonEmpty(rec["BEGINDATE"], formatDate(p.srv.now().In(p.zone), p.zone))
 		fixStageDerived(rec)
 	}
+	if et.id == 1 {
+		rec["MOVED_BY_ID"], rec["MOVED_TIME"] = strconv.Itoa(who), now
+		fixLeadDerived(rec, nil, now)
+	}
 	fixHas(rec)
 	s.over[id] = rec
 	return id, nil
@@ -232,10 +238,11 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor *user) error {
 	s := p.crm[et.id]
 	rec := s.record(id)
-	oldStage := rec["STAGE_ID"]
+	oldStage, oldStatus := rec["STAGE_ID"], rec["STATUS_ID"]
 	if err := s.applyInput(p, rec, in, item, false); err != nil {
 		return err
 	}
+	fixLinks(rec, in, item, et)
 	who := actorID(actor, rec)
 	now := p.formatTime(p.srv.now())
 	rec["MODIFY_BY_ID"] = strconv.Itoa(who)
@@ -248,6 +255,12 @@ func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor 
 			rec["MOVED_BY_ID"], rec["MOVED_TIME"] = strconv.Itoa(who), now
 		}
 		fixStageDerived(rec)
+	}
+	if et.id == 1 {
+		if rec["STATUS_ID"] != oldStatus {
+			rec["MOVED_BY_ID"], rec["MOVED_TIME"] = strconv.Itoa(who), now
+		}
+		fixLeadDerived(rec, oldStatus, now)
 	}
 	fixHas(rec)
 	s.over[id] = rec
@@ -278,10 +291,62 @@ func fixStageDerived(rec map[string]any) {
 	rec["IS_NEW"] = map[bool]string{true: "Y", false: "N"}[st == "NEW" || strings.HasSuffix(st, ":NEW")]
 }
 
+// fixHas derives HAS_PHONE, HAS_EMAIL and HAS_IMOL (an open-line
+// messenger value) from the multifields.
 func fixHas(rec map[string]any) {
-	for _, k := range []string{"PHONE", "EMAIL"} {
-		if v, ok := rec[k].([]fmValue); ok || rec[k] != nil {
-			rec["HAS_"+k] = map[bool]string{true: "Y", false: "N"}[len(v) > 0]
+	if _, ok := rec["HAS_PHONE"]; !ok {
+		return
+	}
+	phones, _ := rec["PHONE"].([]fmValue)
+	emails, _ := rec["EMAIL"].([]fmValue)
+	ims, _ := rec["IM"].([]fmValue)
+	rec["HAS_PHONE"] = hasFlag(phones, "")
+	rec["HAS_EMAIL"] = hasFlag(emails, "")
+	rec["HAS_IMOL"] = hasFlag(ims, "IMOL")
+}
+
+// fixLeadDerived keeps STATUS_SEMANTIC_ID on the status and DATE_CLOSED
+// on the time the lead reached a final status.
+func fixLeadDerived(rec map[string]any, oldStatus any, now string) {
+	sem := leadSemantic(str(rec["STATUS_ID"]))
+	rec["STATUS_SEMANTIC_ID"] = sem
+	switch {
+	case sem == "P":
+		rec["DATE_CLOSED"] = ""
+	case rec["STATUS_ID"] != oldStatus || str(rec["DATE_CLOSED"]) == "":
+		rec["DATE_CLOSED"] = now
+	}
+}
+
+// fixLinks keeps the deprecated single link (CONTACT_ID of deals and
+// leads, COMPANY_ID of contacts) and its multiple form the same: the
+// single one is the first of the list.
+func fixLinks(rec map[string]any, in *obj, item bool, et *entityType) {
+	single, list := "CONTACT_ID", "CONTACT_IDS"
+	if et.id == 3 {
+		single, list = "COMPANY_ID", "COMPANY_IDS"
+	}
+	if et.byName[list] == nil {
+		return
+	}
+	var gotSingle, gotList bool
+	for _, k := range in.keys {
+		if f := et.field(k, item); f != nil {
+			gotSingle = gotSingle || f.name == single
+			gotList = gotList || f.name == list
+		}
+	}
+	switch {
+	case gotList:
+		ids, _ := rec[list].([]string)
+		rec[single] = "0"
+		if len(ids) > 0 {
+			rec[single] = ids[0]
+		}
+	case gotSingle:
+		rec[list] = []string(nil)
+		if v := str(rec[single]); v != "" && v != "0" {
+			rec[list] = []string{v}
 		}
 	}
 }

@@ -68,7 +68,18 @@
 // portal's zone, the others have their own TIME_ZONE), dates are midnight
 // UTC in that offset (2024-06-18T02:00:00+02:00), multifields have ids, and
 // every type has five UF_CRM_* fields (string, enumeration, double, date,
-// multiple string). crm.category.list names the deal pipelines (the
+// multiple string). The standard fields are those of the crm.X.fields
+// examples with their types, flags and titles (45 for deals, 57 for leads,
+// 49 for contacts, 57 for companies: the example's PARENT_ID_156 belongs
+// to a smart process the portal does not have), generated records fill
+// them (addresses, UTM tags, websites, messengers, open-line chats).
+// System fields move on their own: DATE_MODIFY and MODIFY_BY_ID on every
+// edit, MOVED_* on a stage or status change, HAS_PHONE, HAS_EMAIL and
+// HAS_IMOL (an IM value of type IMOL) with the multifields, a lead's
+// STATUS_SEMANTIC_ID and DATE_CLOSED with its status, and
+// LAST_ACTIVITY_TIME/LAST_ACTIVITY_BY (and a company's
+// LAST_COMMUNICATION_TIME for a call or an e-mail) when crm.activity.add
+// or Portal.AddActivity logs an activity on the record. crm.category.list names the deal pipelines (the
 // default one, 0, too) and crm.currency.list the four currencies in use.
 //
 // # Limits
@@ -173,6 +184,25 @@
 // (id 1) only. Server.OAuthRequests counts every request to the token
 // endpoint, refused ones included.
 //
+// # UNCONFIRMED choices
+//
+// Where the documentation leaves the behaviour open, the emulator does
+// what it documents as most likely:
+//
+//   - Logging an activity moves only LAST_ACTIVITY_TIME, LAST_ACTIVITY_BY
+//     and (companies, calls and e-mails) LAST_COMMUNICATION_TIME: the
+//     record's DATE_MODIFY and MODIFY_BY_ID stay and no ONCRMXUPDATE is
+//     sent. LAST_COMMUNICATION_TIME is written like a datetime field.
+//   - A lead's DATE_CLOSED is set when it reaches a final status and
+//     cleared when it goes back to one in progress; MOVED_* move with
+//     its status.
+//   - The link lists CONTACT_IDS, COMPANY_IDS and a company's CONTACT_ID
+//     are taken by add and update but not returned by crm.X.get or list
+//     (the get examples lack them); the deprecated single link is the
+//     first of the list. crm.item returns the list.
+//   - isRequired is false everywhere: the examples' required names and
+//     titles depend on the portal's form settings.
+//
 // # Deviations and gaps
 //
 //   - Handler URLs on loopback and plain http are accepted (Bitrix24 wants
@@ -185,7 +215,8 @@
 //   - A refresh kills the used refresh token, not the access token issued
 //     with it; unknown or revoked access tokens answer invalid_token.
 //   - crm.item's nested filters with logic OR, SPA (entityTypeId ≥ 128),
-//     quotes, invoices, products, requisites, activities, timeline and
+//     quotes, invoices, products, requisites, activities (beyond
+//     crm.activity.add moving its owner's system fields), timeline and
 //     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
 //   - Only one application can be registered per emulator; app options,

@@ -30,6 +30,8 @@ type Portal struct {
 	rnd    *rand.Rand
 	fmNext int64 // next multifield value id
 
+	actNext int // last activity id (guarded by mu)
+
 	requests   atomic.Int64
 	limited    atomic.Int64
 	refused    atomic.Int64

@@ -140,7 +140,7 @@ func (p *Portal) Record(entity string, id int) (map[string]any, bool) {
 	if !s.exists(id) {
 		return nil, false
 	}
-	b, _ := json.Marshal(s.legacyObj(id, et.fields))
+	b, _ := json.Marshal(s.legacyObj(id, et.got))
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
 	return m, true
