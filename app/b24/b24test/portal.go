@@ -18,6 +18,7 @@ type Portal struct {
 	hookSecret string
 	zone       *time.Location
 	users      []*user
+	lang       atomicString
 
 	bucket bucket
 	op     operating
@@ -58,6 +59,7 @@ func newPortal(s *Server, index int) *Portal {
 		plan:       s.opts.Plan,
 	}
 	p.users = newUsers(r)
+	p.lang.Store(s.opts.Language)
 	p.crm = newCRM(p, s.opts)
 	return p
 }

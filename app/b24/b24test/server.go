@@ -53,6 +53,9 @@ func NewServer(opts Options) (*Server, error) {
 	if !opts.Plan.valid() {
 		return nil, fmt.Errorf("b24test: unknown plan %q", opts.Plan)
 	}
+	if !knownLanguage(opts.Language) {
+		return nil, fmt.Errorf("b24test: unknown language %q (known: %v)", opts.Language, Languages)
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("b24test: listen on %s: %w", opts.Addr, err)
