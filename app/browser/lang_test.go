@@ -12,7 +12,8 @@ import (
 
 // A Russian-speaking user opens a deal's History tab and reads Trail in
 // Russian; a German-speaking one gets English, Trail's fallback, and the
-// portal's own words around the frame follow each user's language.
+// portal's own words around the frame and the tab's title (LANG_ALL) follow
+// each user's language.
 func TestHistoryTabSpeaksTheUsersLanguage(t *testing.T) {
 	s := newStack(t, b24test.Options{Portals: 1, Deals: 5, Contacts: 2, Seed: 11})
 	p := s.Emu.Portals()[0]
@@ -29,10 +30,10 @@ func TestHistoryTabSpeaksTheUsersLanguage(t *testing.T) {
 	trailtest.Eventually(t, "history of the edit", func() bool { return trailtest.ByAuthor(s.History(t, id, crm.Deal, 2), 1) == 1 })
 
 	for _, c := range []struct {
-		user, lang, apply, general string
+		user, lang, apply, general, history string
 	}{
-		{"2", "ru", "Применить", "Общие"},
-		{"3", "en", "Apply", "Allgemein"},
+		{"2", "ru", "Применить", "Общие", "История"},
+		{"3", "en", "Apply", "Allgemein", "History"},
 	} {
 		tab := newTab(t)
 		frame := openFrame(t, tab, s.portalURL(0, "/crm/deal/details/2/?tab=1&user="+c.user))
@@ -41,8 +42,8 @@ func TestHistoryTabSpeaksTheUsersLanguage(t *testing.T) {
 			t.Errorf("user %s: Trail's page is in %q, want %q", c.user, lang, c.lang)
 		}
 		waitText(t, frame, "main", c.apply)
-		if txt := frameText(t, tab, ".tabs"); !contains(txt, c.general) {
-			t.Errorf("user %s: the card's tabs read %q, want %q", c.user, txt, c.general)
+		if txt := frameText(t, tab, ".tabs"); !contains(txt, c.general) || !contains(txt, c.history) {
+			t.Errorf("user %s: the card's tabs read %q, want %q and %q", c.user, txt, c.general, c.history)
 		}
 		screenshot(t, tab, frame, "tab-"+c.lang+"-user"+c.user)
 	}

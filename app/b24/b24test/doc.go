@@ -191,7 +191,8 @@
 // another and a time zone of their own in the portal header's form or
 // through Portal.SetUserLanguage and SetUserTimeZone. The frame's LANG (query
 // and getInitData) is the user's language and the portal pages' few words
-// (menu, card tabs, header) follow it; user.current and user.get report the
+// (menu, card tabs, header) follow it, as does a detail tab's title
+// when placement.bind gave LANG_ALL; user.current and user.get report the
 // zone as TIME_ZONE ("" for the portal's) and no language, as documented.
 //
 // # UNCONFIRMED choices

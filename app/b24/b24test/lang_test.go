@@ -116,3 +116,24 @@ func TestLanguageSwitchInThePortalHeader(t *testing.T) {
 		t.Error("the user still sees Russian after choosing the portal's language")
 	}
 }
+
+// A detail tab bound with LANG_ALL shows each user the title in their
+// language, and TITLE to the others.
+func TestTabTitleFollowsLangAll(t *testing.T) {
+	s, p, tok := installed(t, Options{Deals: 2, Seed: 3})
+	mustOK(t, appCall(t, s, p, tok.AccessToken, "placement.bind", map[string]any{
+		"PLACEMENT": "CRM_DEAL_DETAIL_TAB", "HANDLER": "http://app.example/tab", "TITLE": "History",
+		"LANG_ALL": map[string]any{"en": map[string]any{"TITLE": "History"}, "ru": map[string]any{"TITLE": "История"}},
+	}))
+	if err := p.SetUserLanguage(2, "ru"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetUserLanguage(3, "de"); err != nil {
+		t.Fatal(err)
+	}
+	for user, want := range map[string]string{"1": ">History<", "2": ">История<", "3": ">History<"} {
+		if pg := uiGet(t, s, p, "/crm/deal/details/1/?user="+user); !strings.Contains(pg.body, want) {
+			t.Errorf("user %s: the card's tabs lack %s: %.1500s", user, want, pg.body)
+		}
+	}
+}

@@ -298,7 +298,7 @@ func (ui uiRequest) renderCard(w http.ResponseWriter, r *http.Request, e *uiEnti
 				continue
 			}
 			n++
-			title := pl.Title
+			title := pl.TitleIn(p.languageOf(ui.user))
 			if title == "" {
 				title = word(p.languageOf(ui.user), "Application")
 			}
