@@ -187,7 +187,8 @@
 // # Languages and zones
 //
 // Each portal has a language (Options.Language, trail emulate -lang,
-// Portal.SetLanguage; en unless set) out of Languages; a user may choose
+// Portal.SetLanguage; en unless set) out of Languages, and a time zone
+// (Options.TimeZone, -tz; else a UTC offset of its own); a user may choose
 // another and a time zone of their own in the portal header's form or
 // through Portal.SetUserLanguage and SetUserTimeZone. The frame's LANG (query
 // and getInitData) is the user's language and the portal pages' few words

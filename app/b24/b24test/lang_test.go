@@ -137,3 +137,21 @@ func TestTabTitleFollowsLangAll(t *testing.T) {
 		}
 	}
 }
+
+// Options.TimeZone puts every portal in one named zone: record times carry
+// its offset.
+func TestPortalTimeZoneOption(t *testing.T) {
+	if _, err := NewServer(Options{TimeZone: "Mars/Olympus"}); err == nil {
+		t.Error("a server with zone Mars/Olympus started")
+	}
+	s := NewTestServer(t, Options{Portals: 2, Deals: 1, TimeZone: "Asia/Tokyo"})
+	for _, p := range s.Portals() {
+		rec, ok := p.Record("deal", 1)
+		if !ok {
+			t.Fatal("no deal 1")
+		}
+		if d, _ := rec["DATE_CREATE"].(string); !strings.HasSuffix(d, "+09:00") {
+			t.Errorf("%s: DATE_CREATE = %q, want Tokyo's offset", p.Domain(), d)
+		}
+	}
+}

@@ -46,6 +46,9 @@ type Options struct {
 	// Language is every portal's language at start (Portal.SetLanguage
 	// changes one), one of Languages; default DefaultLanguage.
 	Language string
+	// TimeZone, an IANA zone, is every portal's time zone; default ""
+	// gives the portals different UTC offsets.
+	TimeZone string
 }
 
 func (o Options) withDefaults() Options {

@@ -60,6 +60,11 @@ func newPortal(s *Server, index int) *Portal {
 	}
 	p.users = newUsers(r)
 	p.lang.Store(s.opts.Language)
+	if s.opts.TimeZone != "" {
+		if loc, err := time.LoadLocation(s.opts.TimeZone); err == nil {
+			p.zone = loc
+		}
+	}
 	p.crm = newCRM(p, s.opts)
 	return p
 }
