@@ -134,7 +134,7 @@ func (p *Portal) CompleteInstall() error {
 	if a.InstallHandlerURL != "" {
 		targets = append([]target{{url: a.InstallHandlerURL}}, targets...)
 	}
-	data := [][2]string{{"data[VERSION]", fmt.Sprint(version)}, {"data[ACTIVE]", "Y"}, {"data[INSTALLED]", "Y"}, {"data[LANGUAGE_ID]", "en"}}
+	data := [][2]string{{"data[VERSION]", fmt.Sprint(version)}, {"data[ACTIVE]", "Y"}, {"data[INSTALLED]", "Y"}, {"data[LANGUAGE_ID]", p.languageOf(p.user(adminID))}}
 	for _, t := range targets {
 		p.send(t, "ONAPPINSTALL", data, p.user(adminID), authLifecycle)
 	}
@@ -172,7 +172,7 @@ func (p *Portal) Uninstall(clean bool) error {
 	p.inst = nil
 	p.mu.Unlock()
 	p.srv.revokePortalTokens(p)
-	data := [][2]string{{"data[LANGUAGE_ID]", "en"}, {"data[CLEAN]", map[bool]string{true: "1", false: "0"}[clean]}}
+	data := [][2]string{{"data[LANGUAGE_ID]", p.languageOf(p.user(adminID))}, {"data[CLEAN]", map[bool]string{true: "1", false: "0"}[clean]}}
 	for _, t := range targets {
 		t.authType = 0 // the tokens are gone
 		p.sendAs(t, "ONAPPUNINSTALL", data, nil, authUninstall, inst.appToken)
@@ -201,7 +201,7 @@ func (p *Portal) Update() (string, error) {
 	tok, version := inst.appToken, inst.version
 	targets := p.onlineTargets("ONAPPUPDATE")
 	p.mu.Unlock()
-	data := [][2]string{{"data[VERSION]", fmt.Sprint(version)}, {"data[PREVIOUS_VERSION]", fmt.Sprint(prev)}, {"data[LANGUAGE_ID]", "en"}}
+	data := [][2]string{{"data[VERSION]", fmt.Sprint(version)}, {"data[PREVIOUS_VERSION]", fmt.Sprint(prev)}, {"data[LANGUAGE_ID]", p.languageOf(p.user(adminID))}}
 	for _, t := range targets {
 		p.send(t, "ONAPPUPDATE", data, p.user(adminID), authLifecycle)
 	}
@@ -256,7 +256,7 @@ func methodAppInfo(c *call) (callResult, *apiError) {
 		"INSTALLED", installed,
 		"PAYMENT_EXPIRED", "N",
 		"DAYS", nil,
-		"LANGUAGE_ID", "en",
+		"LANGUAGE_ID", c.portal.Language(),
 		"LICENSE", "en_project",
 		"LICENSE_TYPE", "project",
 		"LICENSE_FAMILY", "project",

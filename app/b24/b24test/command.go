@@ -94,4 +94,6 @@ func (o *Options) PortalFlags(fs *flag.FlagSet, d Options) {
 	fs.IntVar(&o.Contacts, "contacts", d.Contacts, "generated contacts per portal")
 	fs.IntVar(&o.Companies, "companies", d.Companies, "generated companies per portal")
 	fs.Int64Var(&o.Seed, "seed", d.Seed, "seed of the generated data")
+	fs.StringVar(&o.Language, "lang", d.Language, "the portals' language: "+strings.Join(Languages, ", ")+" (default "+DefaultLanguage+")")
+	fs.StringVar(&o.TimeZone, "tz", d.TimeZone, "the portals' IANA time zone (default: a different UTC offset per portal)")
 }

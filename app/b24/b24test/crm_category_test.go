@@ -85,13 +85,13 @@ func TestPortalTimes(t *testing.T) {
 	// Some users keep the portal's zone, others have their own.
 	var own, portal int
 	for _, u := range s.Portals()[0].users {
-		if u.timeZone == "" {
+		if u.timeZone.Load() == "" {
 			portal++
-		} else if _, err := time.LoadLocation(u.timeZone); err == nil {
+		} else if _, err := time.LoadLocation(u.timeZone.Load()); err == nil {
 			own++
 		}
 	}
-	if own == 0 || portal == 0 || s.Portals()[0].user(adminID).timeZone != "" {
+	if own == 0 || portal == 0 || s.Portals()[0].user(adminID).timeZone.Load() != "" {
 		t.Errorf("users with their own zone: %d, with the portal's: %d; the admin must keep the portal's", own, portal)
 	}
 }

@@ -184,11 +184,27 @@
 // (id 1) only. Server.OAuthRequests counts every request to the token
 // endpoint, refused ones included.
 //
+// # Languages and zones
+//
+// Each portal has a language (Options.Language, trail emulate -lang,
+// Portal.SetLanguage; en unless set) out of Languages, and a time zone
+// (Options.TimeZone, -tz; else a UTC offset of its own); a user may choose
+// another and a time zone of their own in the portal header's form or
+// through Portal.SetUserLanguage and SetUserTimeZone. The frame's LANG (query
+// and getInitData) is the user's language and the portal pages' few words
+// (menu, card tabs, header) follow it, as does a detail tab's title
+// when placement.bind gave LANG_ALL; user.current and user.get report the
+// zone as TIME_ZONE ("" for the portal's) and no language, as documented.
+//
 // # UNCONFIRMED choices
 //
 // Where the documentation leaves the behaviour open, the emulator does
 // what it documents as most likely:
 //
+//   - data[LANGUAGE_ID] of ONAPPINSTALL, ONAPPUPDATE and ONAPPUNINSTALL is
+//     the language of the administrator who installs, updates or removes
+//     the app; app.info's LANGUAGE_ID is the portal's language (its LICENSE
+//     stays en_project).
 //   - Logging an activity moves only LAST_ACTIVITY_TIME, LAST_ACTIVITY_BY
 //     and (companies, calls and e-mails) LAST_COMMUNICATION_TIME: the
 //     record's DATE_MODIFY and MODIFY_BY_ID stay and no ONCRMXUPDATE is

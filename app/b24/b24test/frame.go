@@ -87,7 +87,8 @@ func (ui uiRequest) openFrame(handler, placement, options string, install bool) 
 	firstRun := !install && !st.ranOnce[pu]
 	st.mu.Unlock()
 
-	query := url.Values{"DOMAIN": {p.Domain()}, "PROTOCOL": {"0"}, "LANG": {"en"}, "APP_SID": {sid}}
+	lang := p.languageOf(ui.user)
+	query := url.Values{"DOMAIN": {p.Domain()}, "PROTOCOL": {"0"}, "LANG": {lang}, "APP_SID": {sid}}
 	action := handler
 	if strings.Contains(action, "?") {
 		action += "&" + query.Encode()
@@ -119,7 +120,7 @@ func (ui uiRequest) openFrame(handler, placement, options string, install bool) 
 		"DOMAIN":            p.Domain(),
 		"PROTOCOL":          0,
 		"PATH":              "/rest",
-		"LANG":              "en",
+		"LANG":              lang,
 		"AUTH_ID":           tok.AccessToken,
 		"REFRESH_ID":        tok.RefreshToken,
 		"AUTH_EXPIRES":      tok.ExpiresIn,

@@ -43,6 +43,12 @@ type Options struct {
 	// or OAuth instead of the emulator's own portal pages.
 	// PortalFromContext gives it the portal.
 	Pages http.Handler
+	// Language is every portal's language at start (Portal.SetLanguage
+	// changes one), one of Languages; default DefaultLanguage.
+	Language string
+	// TimeZone, an IANA zone, is every portal's time zone; default ""
+	// gives the portals different UTC offsets.
+	TimeZone string
 }
 
 func (o Options) withDefaults() Options {
@@ -63,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.EventWorkers <= 0 {
 		o.EventWorkers = 4
+	}
+	if o.Language == "" {
+		o.Language = DefaultLanguage
 	}
 	if o.Plan == "" {
 		o.Plan = PlanProfessional

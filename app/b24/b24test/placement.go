@@ -19,6 +19,33 @@ type Placement struct {
 	Handler     string
 	Title       string
 	Description string
+	// Titles are LANG_ALL's titles by language.
+	Titles map[string]string
+}
+
+// TitleIn is the placement's title in lang: LANG_ALL's, else TITLE.
+func (pl Placement) TitleIn(lang string) string {
+	if t := pl.Titles[lang]; t != "" {
+		return t
+	}
+	return pl.Title
+}
+
+// langTitles reads the titles out of a LANG_ALL parameter.
+func langTitles(langAll *obj) map[string]string {
+	if langAll == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, k := range langAll.keys {
+		v, _ := langAll.get(k)
+		if o, ok := v.(*obj); ok {
+			if t, ok := o.m["TITLE"].(string); ok {
+				out[k] = t
+			}
+		}
+	}
+	return out
 }
 
 // placementCodes are the placements the emulator accepts.
@@ -146,7 +173,7 @@ func (p *Portal) Placements() []Placement {
 	var out []Placement
 	if p.inst != nil {
 		for _, b := range p.inst.placements {
-			out = append(out, Placement{Code: b.code, Handler: b.handler, Title: b.title, Description: b.description})
+			out = append(out, Placement{Code: b.code, Handler: b.handler, Title: b.title, Description: b.description, Titles: langTitles(b.langAll)})
 		}
 	}
 	return out

@@ -18,6 +18,7 @@ type Portal struct {
 	hookSecret string
 	zone       *time.Location
 	users      []*user
+	lang       atomicString
 
 	bucket bucket
 	op     operating
@@ -58,6 +59,12 @@ func newPortal(s *Server, index int) *Portal {
 		plan:       s.opts.Plan,
 	}
 	p.users = newUsers(r)
+	p.lang.Store(s.opts.Language)
+	if s.opts.TimeZone != "" {
+		if loc, err := time.LoadLocation(s.opts.TimeZone); err == nil {
+			p.zone = loc
+		}
+	}
 	p.crm = newCRM(p, s.opts)
 	return p
 }

@@ -26,6 +26,7 @@ import (
 //	GET  /marketplace/app/1/                 the app (placement DEFAULT) or its installer
 //	POST /marketplace/app/1/install          install the registered app (admin)
 //	POST /_portal/user                       switch the logged-in user (cookie)
+//	POST /_portal/lang                       {lang, zone} of the logged-in user
 //	POST /_portal/refresh-auth               {"app_sid"} → fresh AUTH_ID/REFRESH_ID/AUTH_EXPIRES
 //	POST /_portal/install-finish             {"app_sid"} → completes a pending installation
 //	POST /_portal/option                     {"app_sid","kind":"app|user|install","name","value"}
@@ -67,6 +68,7 @@ func newPortalMux() *http.ServeMux {
 	mux.HandleFunc("GET /marketplace/app/{id}/{$}", serveAppPage)
 	mux.HandleFunc("POST /marketplace/app/{id}/install", installFromPage)
 	mux.HandleFunc("POST /_portal/user", switchUser)
+	mux.HandleFunc("POST /_portal/lang", switchLanguage)
 	mux.HandleFunc("POST /_portal/refresh-auth", frameRefreshAuth)
 	mux.HandleFunc("POST /_portal/install-finish", frameInstallFinish)
 	mux.HandleFunc("POST /_portal/option", frameOption)
@@ -152,7 +154,16 @@ type page struct {
 	Back    string
 	AppMenu *menuLink
 	Content any
+	// Lang is the user's language, Zone their time zone; Languages and
+	// Zones are the choices.
+	Lang, Zone string
+	OwnLang    bool // the user chose Lang rather than following the portal
+	Languages  []string
+	Zones      []string
 }
+
+// W is an English word of the page chrome in the user's language.
+func (pg page) W(en string) string { return word(pg.Lang, en) }
 
 type userChoice struct {
 	ID       int
@@ -167,7 +178,8 @@ type menuLink struct {
 }
 
 func (ui uiRequest) page(r *http.Request, title, section string, content any) page {
-	pg := page{Title: title, Domain: ui.portal.Domain(), Section: section, Back: withoutUser(r.URL), Content: content}
+	pg := page{Title: title, Domain: ui.portal.Domain(), Section: section, Back: withoutUser(r.URL), Content: content,
+		Lang: ui.portal.languageOf(ui.user), Zone: ui.user.timeZone.Load(), OwnLang: ui.user.lang.Load() != "", Languages: Languages, Zones: TimeZones}
 	for _, u := range ui.portal.users {
 		c := userChoice{ID: u.id, Name: u.name + " " + u.last, Selected: u.id == ui.user.id}
 		switch {

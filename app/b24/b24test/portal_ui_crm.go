@@ -290,7 +290,7 @@ func (ui uiRequest) renderCard(w http.ResponseWriter, r *http.Request, e *uiEnti
 		cp.Info = append(cp.Info, infoRow{Label: f.title, Value: v})
 	}
 	tab, _ := strconv.Atoi(r.URL.Query().Get("tab"))
-	cp.Tabs = append(cp.Tabs, tabLink{Title: "General", URL: e.cardPath(id), Active: tab == 0})
+	cp.Tabs = append(cp.Tabs, tabLink{Title: word(p.languageOf(ui.user), "General"), URL: e.cardPath(id), Active: tab == 0})
 	if p.Installed() {
 		n := 0
 		for _, pl := range p.Placements() {
@@ -298,9 +298,9 @@ func (ui uiRequest) renderCard(w http.ResponseWriter, r *http.Request, e *uiEnti
 				continue
 			}
 			n++
-			title := pl.Title
+			title := pl.TitleIn(p.languageOf(ui.user))
 			if title == "" {
-				title = "Application"
+				title = word(p.languageOf(ui.user), "Application")
 			}
 			cp.Tabs = append(cp.Tabs, tabLink{Title: title, URL: fmt.Sprintf("%s?tab=%d", e.cardPath(id), n), Active: n == tab})
 			if n == tab {

@@ -53,6 +53,12 @@ func NewServer(opts Options) (*Server, error) {
 	if !opts.Plan.valid() {
 		return nil, fmt.Errorf("b24test: unknown plan %q", opts.Plan)
 	}
+	if !knownLanguage(opts.Language) {
+		return nil, fmt.Errorf("b24test: unknown language %q (known: %v)", opts.Language, Languages)
+	}
+	if _, err := time.LoadLocation(opts.TimeZone); err != nil {
+		return nil, fmt.Errorf("b24test: unknown time zone %q", opts.TimeZone)
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("b24test: listen on %s: %w", opts.Addr, err)

@@ -27,7 +27,7 @@ func userObj(u *user) *obj {
 		"LAST_LOGIN", "2024-08-05T09:02:13+00:00",
 		"DATE_REGISTER", "2022-01-10T00:00:00+00:00",
 		"IS_ONLINE", "N",
-		"TIME_ZONE", u.timeZone,
+		"TIME_ZONE", u.timeZone.Load(),
 		"PERSONAL_GENDER", u.gender,
 		"PERSONAL_PHOTO", "",
 		"WORK_POSITION", map[bool]string{true: "Administrator", false: "Sales manager"}[u.admin.Load()],
@@ -109,6 +109,6 @@ func methodProfile(c *call) (callResult, *apiError) {
 		"NAME", u.name,
 		"LAST_NAME", u.last,
 		"PERSONAL_GENDER", u.gender,
-		"TIME_ZONE", u.timeZone,
+		"TIME_ZONE", u.timeZone.Load(),
 	))
 }

@@ -14,7 +14,8 @@ type user struct {
 	admin      atomic.Bool // changed by SetAdmin while requests are served
 	ownRecords bool        // CRM read right "own records only"
 	gender     string
-	timeZone   string // "" means the portal's default, as Bitrix24 reports it
+	timeZone   atomicString // "" means the portal's default, as Bitrix24 reports it
+	lang       atomicString // "" means the portal's language
 }
 
 // userZones gives some users a time zone of their own, so that apps can be
@@ -44,9 +45,9 @@ func newUsers(r *rand.Rand) []*user {
 			email:      lowerASCII(first) + "." + lowerASCII(last) + "@example.com",
 			ownRecords: i+1 == ownRecordsUserID,
 			gender:     []string{"F", "M"}[r.IntN(2)],
-			timeZone:   userZones[i%len(userZones)],
 		}
 		users[i].admin.Store(i+1 == adminID)
+		users[i].timeZone.Store(userZones[i%len(userZones)])
 	}
 	return users
 }

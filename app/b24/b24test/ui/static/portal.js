@@ -2,10 +2,12 @@
 (function () {
   'use strict';
   document.addEventListener('DOMContentLoaded', function () {
-    // The user switcher logs the chosen user in at once.
-    var sel = document.getElementById('user-switch');
-    if (sel) {
-      sel.addEventListener('change', function () { sel.form.submit(); });
-    }
+    // The header's switchers (user, language, zone) apply at once.
+    ['user-switch', 'lang-switch', 'zone-switch'].forEach(function (id) {
+      var sel = document.getElementById(id);
+      if (sel) {
+        sel.addEventListener('change', function () { sel.form.submit(); });
+      }
+    });
   });
 })();
