@@ -102,3 +102,13 @@ func (c Cost) fieldsCost(rows int, fields []*field) time.Duration {
 func (c Cost) listCost(returned, skipped, counted int) time.Duration {
 	return time.Duration(returned)*c.PerRow + time.Duration(skipped)*c.PerOffsetRow + time.Duration(counted)*c.PerCountedRow
 }
+
+// LegacyRowCost is what one row of crm.<entity>.list (deal, lead, contact
+// or company) selecting sel costs, for benchmarks that predict a listing.
+func (c Cost) LegacyRowCost(entity string, sel []string) time.Duration {
+	et := entityTypeByName(entity)
+	if et == nil {
+		return c.PerRow
+	}
+	return c.PerRow + c.fieldsCost(1, legacySelect(et, sel))
+}

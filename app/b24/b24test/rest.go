@@ -181,6 +181,7 @@ func (s *Server) invoke(c *caller, name string, params *obj, inBatch bool) (call
 	l := s.opts.Limits
 	if !l.Unlimited && m.name != "batch" {
 		if spent, _ := c.portal.op.state(key, start, l); spent >= l.OperatingBudget {
+			c.portal.opLimited.Add(1)
 			return callResult{start: start}, errOperatingLimit
 		}
 	}
