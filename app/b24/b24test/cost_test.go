@@ -1,8 +1,12 @@
 package b24test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 )
@@ -85,5 +89,42 @@ func TestRequestTimeout(t *testing.T) {
 	}
 	if a := hookCall(t, s, p, "crm.deal.list", nil); a.errCode() != "OPERATION_TIME_LIMIT" {
 		t.Errorf("fourth call = %d %s, want OPERATION_TIME_LIMIT", a.status, a.raw)
+	}
+}
+
+// `trail emulate -cost realistic` serves the realistic model; the -cost-*
+// flags override its figures and an unknown model is refused.
+func TestRunCommandCostModel(t *testing.T) {
+	t.Parallel()
+	if err := RunCommand(context.Background(), []string{"--cost", "costly"}, io.Discard, io.Discard); err == nil {
+		t.Error("an unknown cost model was accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	pr := &lineWriter{lines: make(chan string, 10)}
+	go func() {
+		done <- RunCommand(ctx, []string{"--addr", "127.0.0.1:0", "--portals", "1", "--deals", "100", "--cost", "realistic", "--cost-base", "1ms"}, pr, io.Discard)
+	}()
+	var info PortalInfo
+	if err := json.Unmarshal([]byte(<-pr.lines), &info); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(info.WebhookURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, "127.0.0.1:"+u.Port())
+	}}}
+	a := postJSON(t, client, info.WebhookURL+"crm.item.list", map[string]any{"entityTypeId": 2, "order": map[string]any{"id": "ASC"},
+		"filter": map[string]any{">id": 0}, "select": []string{"id", "title", "createdTime"}, "start": -1})
+	// 1 ms of request plus the documented 68.5 ms page.
+	if got := processing(t, a); got < 0.0695 || got > 0.09 {
+		t.Errorf("processing %v, want about 0.0695: %s", got, a.raw)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
