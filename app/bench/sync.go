@@ -35,8 +35,9 @@ type SyncResult struct {
 }
 
 // RunSync runs `trail bench sync`: it starts the Bitrix24 emulator in this
-// process with its default limits and cost model, lists every deal of one
-// portal through the b24 client, and prints as its last line a JSON SyncResult.
+// process with its default limits and the cost model --cost names (cheap or
+// realistic), lists every deal of one portal through the b24 client, and
+// prints as its last line a JSON SyncResult.
 // Efficiency is LimitSeconds/Seconds: 1 would be a client that wastes
 // nothing the portal's limits allow.
 //
@@ -63,7 +64,7 @@ func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *deals < 1 || *clients < 1 || *parallel < 0 {
-		return errors.New("bench sync: --deals and --clients must be positive")
+		return errors.New("bench sync: --deals and --clients must be positive, --parallel not negative")
 	}
 	cost, ok := b24test.CostModel(*model).Cost()
 	if !ok || *model == string(b24test.CostOff) {
