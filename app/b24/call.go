@@ -50,6 +50,7 @@ type request struct {
 	calls      map[string]int // methods the request runs, for the time budget
 	idempotent bool
 	noWait     bool
+	booked     booking // the pacer's estimate while the request is out
 }
 
 // do sends r until it succeeds, fails for good, or runs out of attempts or
@@ -64,10 +65,12 @@ func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
 		}
 		waited, err := c.reserve(ctx, r)
 		if err != nil {
+			c.pacer.settle(c.portal, r.booked)
 			return nil, orLast(err, last)
 		}
 		endpoint, token, err := c.access(ctx)
 		if err != nil {
+			c.pacer.settle(c.portal, r.booked)
 			return nil, err
 		}
 		body := r.body
@@ -79,6 +82,7 @@ func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
 		}
 		start := c.now()
 		status, env, err := c.post(ctx, endpoint+r.method, body)
+		c.pacer.settle(c.portal, r.booked)
 		ev := Event{Portal: c.portal, Method: r.method, Commands: r.commands, Attempt: attempt,
 			Status: status, Start: start, Duration: c.now().Sub(start), Waited: waited, Paced: paced}
 		if env != nil {
@@ -164,8 +168,9 @@ func orLast(err, last error) error {
 func (c *Client) pace(ctx context.Context, r *request) (time.Duration, error) {
 	var total time.Duration
 	for {
-		d := c.pacer.admit(c.portal, r.calls)
+		d, b := c.pacer.admit(c.portal, r.calls)
 		if d == 0 {
+			r.booked = b
 			return total, nil
 		}
 		if r.noWait || total+d > c.maxWait() || !fitsDeadline(ctx, c.now(), d) {

@@ -39,7 +39,8 @@ type Pacer struct {
 type paceKey struct{ portal, method string }
 
 type paceState struct {
-	operating float64   // seconds spent, as last reported plus estimates sent since
+	operating float64   // seconds spent, as last reported plus estimates answered since
+	inflight  float64   // estimates of admitted requests not answered yet
 	resetAt   time.Time // when the oldest part of the spending expires
 	perCall   float64   // estimated cost of one call of the method, seconds
 	blocked   time.Time // refused with OPERATION_TIME_LIMIT: wait until then
@@ -76,10 +77,16 @@ func (p *Pacer) state(portal, method string) *paceState {
 // probeRetry is how often a request waiting behind a probe looks again.
 const probeRetry = 100 * time.Millisecond
 
+// booking is the estimated cost, per method, of an admitted request.
+type booking map[string]float64
+
 // admit decides whether a request running calls[m] calls of each method m
-// may go now. If so it books their estimated cost and returns 0; otherwise
-// it returns how long to wait before asking again.
-func (p *Pacer) admit(portal string, calls map[string]int) time.Duration {
+// may go now. If so it books their estimated cost as in flight and returns
+// 0 and the booking to settle once answered; otherwise it returns how long
+// to wait before asking again. In-flight estimates are kept apart from the
+// reported spending: a report from one answer must not erase what other
+// requests still running will spend.
+func (p *Pacer) admit(portal string, calls map[string]int) (time.Duration, booking) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -91,7 +98,7 @@ func (p *Pacer) admit(portal string, calls map[string]int) time.Duration {
 			wait = max(wait, s.blocked.Sub(now))
 			continue
 		}
-		if s.resetAt.IsZero() || s.operating+float64(n)*s.perCall < budget {
+		if s.resetAt.IsZero() || s.operating+s.inflight+float64(n)*s.perCall < budget {
 			continue
 		}
 		switch {
@@ -102,16 +109,30 @@ func (p *Pacer) admit(portal string, calls map[string]int) time.Duration {
 		}
 	}
 	if wait > 0 {
-		return wait
+		return wait, nil
 	}
+	b := booking{}
 	for m, n := range calls {
 		s := p.state(portal, m)
-		if !s.resetAt.IsZero() && !now.Before(s.resetAt) && s.operating+float64(n)*s.perCall >= budget {
+		if !s.resetAt.IsZero() && !now.Before(s.resetAt) && s.operating+s.inflight+float64(n)*s.perCall >= budget {
 			s.probing = true
 		}
-		s.operating += float64(n) * s.perCall
+		b[m] = float64(n) * s.perCall
+		s.inflight += b[m]
 	}
-	return 0
+	return 0, b
+}
+
+// settle moves an answered request's booking from in flight to spent,
+// where it stays until the portal's next report replaces it.
+func (p *Pacer) settle(portal string, b booking) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for m, est := range b {
+		s := p.state(portal, m)
+		s.inflight = max(0, s.inflight-est)
+		s.operating += est
+	}
 }
 
 // record takes in what the portal reported for a method after a request

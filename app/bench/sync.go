@@ -27,13 +27,17 @@ type SyncResult struct {
 	Seconds      float64 `json:"seconds"`
 	HTTPRequests int64   `json:"http_requests"`
 	RateLimited  int64   `json:"rate_limited"`
-	LimitSeconds float64 `json:"limit_seconds"`
-	Efficiency   float64 `json:"efficiency"`
+	// OperationLimited counts calls refused with OPERATION_TIME_LIMIT.
+	OperationLimited int64   `json:"operation_limited"`
+	Model            string  `json:"cost_model"`
+	LimitSeconds     float64 `json:"limit_seconds"`
+	Efficiency       float64 `json:"efficiency"`
 }
 
 // RunSync runs `trail bench sync`: it starts the Bitrix24 emulator in this
-// process with its default limits and cost model, lists every deal of one
-// portal through the b24 client, and prints as its last line a JSON SyncResult.
+// process with its default limits and the cost model --cost names (cheap or
+// realistic), lists every deal of one portal through the b24 client, and
+// prints as its last line a JSON SyncResult.
 // Efficiency is LimitSeconds/Seconds: 1 would be a client that wastes
 // nothing the portal's limits allow.
 //
@@ -51,18 +55,29 @@ func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	deals := fs.Int("deals", 200_000, "deals on the emulated portal")
 	clients := fs.Int("clients", 1, "independent clients listing the portal at once")
-	parallel := fs.Int("parallel", 4, "ID ranges each client lists at once (1: one keyset chain)")
+	parallel := fs.Int("parallel", 0, "ID ranges each client lists at once (1: one keyset chain; default 4, 16 under the realistic cost model)")
+	model := fs.String("cost", string(b24test.CostCheap), "emulator cost `model`: cheap or realistic")
 	selectFields := fs.String("select", "*,UF_*", "comma-separated fields to select")
 	dbURL := fs.String("database-url", "", "PostgreSQL URL for a shared rate-limit bucket (default: in-memory)")
 	seed := fs.Int64("seed", 1, "emulator data seed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *deals < 1 || *clients < 1 {
-		return errors.New("bench sync: --deals and --clients must be positive")
+	if *deals < 1 || *clients < 1 || *parallel < 0 {
+		return errors.New("bench sync: --deals and --clients must be positive, --parallel not negative")
 	}
+	cost, ok := b24test.CostModel(*model).Cost()
+	if !ok || *model == string(b24test.CostOff) {
+		return fmt.Errorf("bench sync: unknown cost model %q", *model)
+	}
+	if *parallel == 0 {
+		// Under the realistic model a batch takes seconds: spending the
+		// operating budget before the window slides needs more in flight.
+		*parallel = map[bool]int{true: 16, false: 4}[*model == string(b24test.CostRealistic)]
+	}
+	fields := strings.Split(*selectFields, ",")
 
-	srv, err := b24test.NewServer(b24test.Options{Deals: *deals, Seed: *seed, Cost: b24test.DefaultCost()})
+	srv, err := b24test.NewServer(b24test.Options{Deals: *deals, Seed: *seed, Cost: cost})
 	if err != nil {
 		return fmt.Errorf("bench sync: start emulator: %w", err)
 	}
@@ -76,8 +91,8 @@ func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer cleanup()
 
-	fmt.Fprintf(stderr, "bench sync: %d deals, %d client(s), %d range(s) each, limiter %s\n",
-		*deals, *clients, *parallel, map[bool]string{true: "postgres", false: "memory"}[*dbURL != ""])
+	fmt.Fprintf(stderr, "bench sync: %d deals, %d client(s), %d range(s) each, limiter %s, %s cost\n",
+		*deals, *clients, *parallel, map[bool]string{true: "postgres", false: "memory"}[*dbURL != ""], *model)
 	var items atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, *clients)
@@ -91,7 +106,7 @@ func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		wg.Go(func() {
 			n := 0
 			opts := b24.ListOptions{Method: "crm.deal.list", Parallel: *parallel,
-				Params: b24.Params{"select": strings.Split(*selectFields, ",")}}
+				Params: b24.Params{"select": fields}}
 			for _, err := range c.List(ctx, opts) {
 				if err != nil {
 					errs[i] = fmt.Errorf("client %d: %w", i+1, err)
@@ -109,42 +124,46 @@ func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	stats := portal.Stats()
-	limit := LimitSeconds(*deals, *clients, limits, b24test.DefaultCost())
+	limit := LimitSeconds(*deals, *clients, limits, cost, cost.LegacyRowCost("deal", fields))
 	res := SyncResult{
-		Items:        items.Load(),
-		Seconds:      round3(elapsed),
-		HTTPRequests: stats.Requests,
-		RateLimited:  stats.Limited,
-		LimitSeconds: round3(limit),
-		Efficiency:   round3(limit / elapsed),
+		Items:            items.Load(),
+		Seconds:          round3(elapsed),
+		HTTPRequests:     stats.Requests,
+		RateLimited:      stats.Limited,
+		OperationLimited: stats.OperationLimited,
+		Model:            *model,
+		LimitSeconds:     round3(limit),
+		Efficiency:       round3(limit / elapsed),
 	}
 	return json.NewEncoder(stdout).Encode(res)
 }
 
 // LimitSeconds is the least time the emulator's limits allow for listing
-// deals rows, clients times over, through one portal. A request carries at
-// most a batch of 50 pages of 50 rows, so the listing needs at least
+// deals rows, clients times over, through one portal, when each returned
+// row costs rowCost (Cost.LegacyRowCost). A request carries at most a
+// batch of 50 pages of 50 rows, so the listing needs at least
 // R = clients·⌈deals/2500⌉ requests. Then:
 //
 //   - the leaky bucket starts empty and admits Burst requests at once and
 //     Drain per second after that, so the last request cannot start before
 //     max(0, R − Burst)/Drain seconds;
-//   - the execution-time budget: listing spends pages·PerCall + rows·PerRow
+//   - the execution-time budget: listing spends pages·PerCall + rows·rowCost
 //     of crm.deal.list's budget; every Budget's worth beyond the first must
 //     wait for the window to slide, (⌈spend/Budget⌉ − 1)·Window seconds;
 //   - and the last request takes its own cost in the model, Base +
-//     pages·PerCall + rows·PerRow for the rows it carries.
+//     pages·PerCall + rows·rowCost for the rows it carries.
 //
-// The limit is the later of the first two plus the third. It ignores the
-// emulator's real compute time and the data dependency between keyset
-// pages, so no client can reach it exactly.
-func LimitSeconds(deals, clients int, l b24test.Limits, c b24test.Cost) float64 {
+// The limit is the later of the first two plus the third: whichever of the
+// rate and the operating budget binds. It ignores the emulator's real
+// compute time, the data dependency between keyset pages and how many
+// requests a client keeps in flight, so no client can reach it exactly.
+func LimitSeconds(deals, clients int, l b24test.Limits, c b24test.Cost, rowCost time.Duration) float64 {
 	const perRequest = b24.MaxBatch * b24.PageSize
 	requests := clients * ((deals + perRequest - 1) / perRequest)
 	bucket := math.Max(0, float64(requests-l.Burst)/l.Drain)
 
 	pages := clients * ((deals + b24.PageSize - 1) / b24.PageSize)
-	spend := float64(pages)*c.PerCall.Seconds() + float64(clients*deals)*c.PerRow.Seconds()
+	spend := float64(pages)*c.PerCall.Seconds() + float64(clients*deals)*rowCost.Seconds()
 	budget := l.OperatingBudget.Seconds()
 	operating := 0.0
 	if budget > 0 && spend > budget {
@@ -156,7 +175,7 @@ func LimitSeconds(deals, clients int, l b24test.Limits, c b24test.Cost) float64 
 		lastRows = perRequest
 	}
 	lastPages := (lastRows + b24.PageSize - 1) / b24.PageSize
-	last := c.Base.Seconds() + float64(lastPages)*c.PerCall.Seconds() + float64(lastRows)*c.PerRow.Seconds()
+	last := c.Base.Seconds() + float64(lastPages)*c.PerCall.Seconds() + float64(lastRows)*rowCost.Seconds()
 	return math.Max(bucket, operating) + last
 }
 

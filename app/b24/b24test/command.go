@@ -12,7 +12,8 @@ import (
 
 // RunCommand runs the emulator as `trail emulate`: it starts a Server from
 // the flags, prints one JSON line per portal (PortalInfo) on stdout, and
-// serves until ctx is cancelled. It uses DefaultCost unless -cost=off.
+// serves until ctx is cancelled. It uses DefaultCost unless -cost says
+// otherwise.
 func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -20,11 +21,12 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		opts       Options
 		enterprise bool
 		costOff    bool
+		model      CostModel
 		app        App
 		scopes     string
 		install    bool
 	)
-	def, cost := StandardLimits(), DefaultCost()
+	def := StandardLimits()
 	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:8024", "listen `HOST:PORT`")
 	opts.PortalFlags(fs, Options{Portals: 3, Deals: 1000, Leads: 500, Contacts: 800, Companies: 300, Seed: 1})
 	fs.IntVar(&opts.Limits.Burst, "burst", def.Burst, "leaky bucket size (requests)")
@@ -33,12 +35,17 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.DurationVar(&opts.Limits.OperatingBudget, "operating-budget", def.OperatingBudget, "execution time per method per 10 minutes")
 	fs.StringVar((*string)(&opts.Plan), "plan", string(PlanProfessional), "portal `plan`: basic, standard, professional or enterprise (the first two cannot reserve offline events or pass auth_connector)")
 	fs.BoolVar(&opts.Limits.Unlimited, "unlimited", false, "turn the rate and operating limits off")
-	fs.BoolVar(&costOff, "cost-off", false, "simulate no server cost")
-	fs.DurationVar(&cost.Base, "cost-base", cost.Base, "simulated cost per HTTP request")
-	fs.DurationVar(&cost.PerCall, "cost-call", cost.PerCall, "simulated cost per method call")
-	fs.DurationVar(&cost.PerRow, "cost-row", cost.PerRow, "simulated cost per returned row")
-	fs.DurationVar(&cost.PerOffsetRow, "cost-offset-row", cost.PerOffsetRow, "simulated cost per row skipped to reach start")
-	fs.DurationVar(&cost.PerCountedRow, "cost-count-row", cost.PerCountedRow, "simulated cost per row counted for total")
+	fs.BoolVar(&costOff, "cost-off", false, "simulate no server cost (same as -cost off)")
+	fs.StringVar((*string)(&model), "cost", string(CostCheap), "cost `model`: cheap, realistic (calibrated on the documented page time) or off; the -cost-* flags override its figures")
+	var custom Cost
+	fs.DurationVar(&custom.Base, "cost-base", 0, "simulated cost per HTTP request")
+	fs.DurationVar(&custom.PerCall, "cost-call", 0, "simulated cost per method call")
+	fs.DurationVar(&custom.PerRow, "cost-row", 0, "simulated cost per returned row")
+	fs.DurationVar(&custom.PerField, "cost-field", 0, "simulated cost per selected standard field of a returned row")
+	fs.DurationVar(&custom.PerUserField, "cost-user-field", 0, "simulated cost per selected user field of a returned row")
+	fs.DurationVar(&custom.PerOffsetRow, "cost-offset-row", 0, "simulated cost per row skipped to reach start")
+	fs.DurationVar(&custom.PerCountedRow, "cost-count-row", 0, "simulated cost per row counted for total")
+	fs.DurationVar(&opts.Limits.RequestTimeout, "request-timeout", def.RequestTimeout, "simulated processing after which a request is cut off")
 	fs.DurationVar(&opts.TokenLifetime, "token-lifetime", time.Hour, "access token lifetime")
 	fs.DurationVar(&opts.EventTimeout, "event-timeout", 5*time.Second, "event delivery timeout")
 	fs.StringVar(&app.ClientID, "client-id", "", "application client_id (registers the app when set)")
@@ -57,8 +64,12 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		e := EnterpriseLimits()
 		opts.Limits.Burst, opts.Limits.Drain = e.Burst, e.Drain
 	}
+	cost, ok := model.Cost()
+	if !ok {
+		return fmt.Errorf("emulate: unknown cost model %q", model)
+	}
 	if !costOff {
-		opts.Cost = cost
+		opts.Cost = overrideCost(fs, cost, custom)
 	}
 	if app.ClientID != "" {
 		app.Scopes = strings.Split(scopes, ",")
@@ -96,4 +107,28 @@ func (o *Options) PortalFlags(fs *flag.FlagSet, d Options) {
 	fs.Int64Var(&o.Seed, "seed", d.Seed, "seed of the generated data")
 	fs.StringVar(&o.Language, "lang", d.Language, "the portals' language: "+strings.Join(Languages, ", ")+" (default "+DefaultLanguage+")")
 	fs.StringVar(&o.TimeZone, "tz", d.TimeZone, "the portals' IANA time zone (default: a different UTC offset per portal)")
+}
+
+// overrideCost takes the figures of the -cost-* flags given on the command
+// line over those of the model.
+func overrideCost(fs *flag.FlagSet, c, custom Cost) Cost {
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "cost-base":
+			c.Base = custom.Base
+		case "cost-call":
+			c.PerCall = custom.PerCall
+		case "cost-row":
+			c.PerRow = custom.PerRow
+		case "cost-field":
+			c.PerField = custom.PerField
+		case "cost-user-field":
+			c.PerUserField = custom.PerUserField
+		case "cost-offset-row":
+			c.PerOffsetRow = custom.PerOffsetRow
+		case "cost-count-row":
+			c.PerCountedRow = custom.PerCountedRow
+		}
+	})
+	return c
 }

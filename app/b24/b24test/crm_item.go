@@ -70,6 +70,7 @@ func itemList(c *call) (callResult, *apiError) {
 	}
 	v, _ := c.param("select")
 	sel := itemSelect(et, strList(v))
+	c.cost += c.srv.opts.Cost.fieldsCost(len(res.ids), sel.fields)
 	items := listOf()
 	c.portal.mu.Lock()
 	s := c.portal.crm[et.id]

@@ -120,6 +120,7 @@ func legacyList(c *call, et *entityType) (callResult, *apiError) {
 	}
 	v, _ := c.param("select")
 	fields := legacySelect(et, strList(v))
+	c.cost += c.srv.opts.Cost.fieldsCost(len(res.ids), fields)
 	rows := listOf()
 	c.portal.mu.Lock()
 	s := c.portal.crm[et.id]

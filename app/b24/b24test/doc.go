@@ -97,15 +97,27 @@
 // # Cost model
 //
 // Cost is the simulated server time: Base per HTTP request, PerCall per
-// method call (batch commands included), PerRow per returned row,
+// method call (batch commands included), PerRow per returned row, PerField
+// and PerUserField per selected standard or user field of a returned row,
 // PerOffsetRow per row skipped to reach start, PerCountedRow per matching
 // row counted for total (any start but -1). It is reported as processing
 // and operating, charged to the operating budget and really waited before
-// answering. Options.Cost is zero (off) by default; DefaultCost (used by
-// `trail emulate`) is 30 ms, 2 ms, 20 µs, 2 µs and 2 µs: a 200,000-deal
-// keyset scan in 80 batches of 50 pages costs about 14 s of server time
-// and stays under the standard limits. Limits.MinDuration gives the least
-// wall time the bucket allows for n requests.
+// answering. A request whose simulated time passes Limits.RequestTimeout
+// (60 s) is cut off: after that time it answers 500 INTERNAL_SERVER_ERROR
+// and each of its calls is charged at most the time limit.
+//
+// Options.Cost is zero (off) by default. DefaultCost, the cheap model
+// `trail emulate` uses unless -cost realistic, is 30 ms, 2 ms, 20 µs, no
+// field cost, 2 µs and 2 µs: a 200,000-deal keyset scan in 80 batches of 50
+// pages costs about 14 s of server time and stays under the standard
+// limits. RealisticCost is calibrated on the one measured page in the docs
+// (a 3-field crm.item.list keyset page of 50 rows: 0.0685 s processing,
+// 0.0979 s in all; counting 2,387,743 rows: 49.9 s): 29 ms, 40 ms, 0.4 ms,
+// 57 µs per field, 114 µs per user field, 2 µs and 20.9 µs. A page of every
+// deal field then takes about 0.21 s, a full listing of 200,000 deals about
+// 830 s: the operating budget, not the request rate, bounds it.
+// Limits.MinDuration gives the least wall time the bucket allows for n
+// requests.
 //
 // # Events
 //
@@ -218,6 +230,13 @@
 //     first of the list. crm.item returns the list.
 //   - isRequired is false everywhere: the examples' required names and
 //     titles depend on the portal's form settings.
+//   - A request cut off at the 60 s limit answers HTTP 500
+//     INTERNAL_SERVER_ERROR "Internal server error" (the docs do not say what
+//     the client receives) and is charged 60 s per call, not its full cost.
+//   - The cost of a field beyond the documented 3-field page is a guess: a
+//     standard field costs 57 µs per row, a user field twice that (its
+//     values live in a table of their own); skipping rows to reach an
+//     offset costs 2 µs each. None of these is documented.
 //
 // # Deviations and gaps
 //
@@ -236,8 +255,8 @@
 //     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
 //   - Only one application can be registered per emulator; app options,
-//     REST 3.0, the .xml format, the 302 after a domain change,
-//     PAYMENT_REQUIRED and the 60 s request cut-off are not emulated.
+//     REST 3.0, the .xml format, the 302 after a domain change and
+//     PAYMENT_REQUIRED are not emulated.
 //   - A deleted portal still refreshes tokens.
 //   - Listing 1,000,000 records by any order but ID sorts every match and
 //     takes seconds of real CPU; ID order and keyset pages do not.

@@ -22,13 +22,17 @@ type Limits struct {
 	// OperatingWindow is the budget's sliding window, made of ten equal
 	// buckets. Default 10 minutes.
 	OperatingWindow time.Duration
+	// RequestTimeout cuts off a request whose simulated processing takes
+	// longer: it answers 500 INTERNAL_SERVER_ERROR once that time has
+	// passed. Default 60 s, the cloud's limit; Unlimited leaves it on.
+	RequestTimeout time.Duration
 	// Unlimited turns both limits off.
 	Unlimited bool
 }
 
 // StandardLimits are the limits of every plan but Enterprise.
 func StandardLimits() Limits {
-	return Limits{Burst: 50, Drain: 2, OperatingBudget: 480 * time.Second, OperatingWindow: 10 * time.Minute}
+	return Limits{Burst: 50, Drain: 2, OperatingBudget: 480 * time.Second, OperatingWindow: 10 * time.Minute, RequestTimeout: time.Minute}
 }
 
 // EnterpriseLimits are the Enterprise plan's limits.
@@ -51,6 +55,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.OperatingWindow <= 0 {
 		l.OperatingWindow = d.OperatingWindow
+	}
+	if l.RequestTimeout <= 0 {
+		l.RequestTimeout = d.RequestTimeout
 	}
 	return l
 }

@@ -55,6 +55,9 @@ func TestOperatingLimit(t *testing.T) {
 	}
 	clk.Add(10 * time.Minute)
 	mustOK(t, hookCall(t, s, p, "crm.deal.list", nil))
+	if n := p.Stats().OperationLimited; n != 2 {
+		t.Errorf("OperationLimited = %d, want 2 (one call, one batch command)", n)
+	}
 }
 
 func TestCostIsSleptAndReported(t *testing.T) {

@@ -35,6 +35,7 @@ type Portal struct {
 
 	requests   atomic.Int64
 	limited    atomic.Int64
+	opLimited  atomic.Int64 // calls answered OPERATION_TIME_LIMIT
 	refused    atomic.Int64
 	refreshes  atomic.Int64
 	deliveries deliveryLog
@@ -138,12 +139,15 @@ type Stats struct {
 	// unknown, expired or revoked token; wrong webhook secret).
 	Unauthenticated int64 `json:"unauthenticated"`
 	Refreshes       int64 `json:"refreshes"`
+	// OperationLimited counts method calls, batch commands included,
+	// refused with OPERATION_TIME_LIMIT.
+	OperationLimited int64 `json:"operation_limited"`
 }
 
 // Stats returns the request, rate-limited, unauthenticated and
 // token-refresh counters.
 func (p *Portal) Stats() Stats {
-	return Stats{Requests: p.requests.Load(), Limited: p.limited.Load(), Unauthenticated: p.refused.Load(), Refreshes: p.refreshes.Load()}
+	return Stats{Requests: p.requests.Load(), Limited: p.limited.Load(), Unauthenticated: p.refused.Load(), Refreshes: p.refreshes.Load(), OperationLimited: p.opLimited.Load()}
 }
 
 // Refreshes is how many refresh_token grants succeeded for this portal.

@@ -73,6 +73,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, t restTarget)
 	c.ctx = r.Context()
 	res, aerr := s.invoke(c, method, params, false)
 	simulated := s.opts.Cost.Base + res.processing
+	if timeout := s.opts.Limits.RequestTimeout; simulated > timeout {
+		s.sleep(r.Context(), timeout-time.Since(realStart))
+		writeError(w, errInternal)
+		return
+	}
 	s.sleep(r.Context(), simulated-time.Since(realStart))
 	if aerr != nil {
 		writeError(w, aerr)
@@ -176,6 +181,7 @@ func (s *Server) invoke(c *caller, name string, params *obj, inBatch bool) (call
 	l := s.opts.Limits
 	if !l.Unlimited && m.name != "batch" {
 		if spent, _ := c.portal.op.state(key, start, l); spent >= l.OperatingBudget {
+			c.portal.opLimited.Add(1)
 			return callResult{start: start}, errOperatingLimit
 		}
 	}
@@ -185,7 +191,8 @@ func (s *Server) invoke(c *caller, name string, params *obj, inBatch bool) (call
 	res.processing = call.cost + time.Since(realStart)
 	if m.name != "batch" {
 		if !l.Unlimited {
-			c.portal.op.charge(key, start, res.processing, l)
+			// A call cut off at the request's time limit spent that long.
+			c.portal.op.charge(key, start, min(res.processing, l.RequestTimeout), l)
 		}
 		res.operating, res.resetAt = c.portal.op.state(key, start, l)
 	}
