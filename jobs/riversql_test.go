@@ -7,19 +7,28 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
 )
+
+// insertOnly is a test database with a River client that inserts jobs and
+// works none.
+func insertOnly(t *testing.T) (*db.DB, *Client) {
+	t.Helper()
+	d := dbtest.New(t)
+	rc, err := river.NewClient(riverpgxv5.New(d.Pool), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, rc
+}
 
 // The portal's jobs go with its purge, other portals' stay; the waiting
 // count sees them by queue and state.
 func TestPortalJobsAndWaitingCounts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.New(t)
-	rc, err := river.NewClient(riverpgxv5.New(d.Pool), &river.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, rc := insertOnly(t)
 	insert := func(args river.JobArgs) {
 		t.Helper()
 		if _, err := rc.Insert(ctx, args, nil); err != nil {

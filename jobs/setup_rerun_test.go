@@ -4,11 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-
 	"github.com/trailhq/trail/db"
-	"github.com/trailhq/trail/db/dbtest"
 )
 
 // A setup asked for while one runs is not lost: a rerun follows it, once,
@@ -16,11 +12,7 @@ import (
 func TestSetupAskedWhileOneRunsIsRerun(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.New(t)
-	rc, err := river.NewClient(riverpgxv5.New(d.Pool), &river.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, rc := insertOnly(t)
 	ask := func() {
 		t.Helper()
 		if err := d.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error { return EnqueueSetup(ctx, tx, rc, 7) }); err != nil {
