@@ -25,7 +25,7 @@ func installEvent(lc *lifecycle.Service) fiber.Handler {
 		if e.Name != event.AppInstall {
 			return fiber.NewError(fiber.StatusBadRequest, "expected ONAPPINSTALL")
 		}
-		if _, err := lc.Install(c.UserContext(), e, c.IP()); err != nil {
+		if _, err := lc.Install(c.UserContext(), e, clientOf(c)); err != nil {
 			return lifecycleError(err)
 		}
 		return c.SendString("OK")
@@ -54,7 +54,7 @@ func receiveEvent(lc *lifecycle.Service) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := lc.Receive(c.UserContext(), e, c.IP()); err != nil {
+		if err := lc.Receive(c.UserContext(), e, clientOf(c)); err != nil {
 			return lifecycleError(err)
 		}
 		return c.SendString("OK")

@@ -31,10 +31,10 @@ const (
 // request is counted as it starts, so that a flood in flight cannot pass
 // the limit, and uncounted once it succeeds (or fails on Trail's side).
 // The count lives in this process; each process allows as much.
-func (h *handlers) throttleEntry(clientIPHeader string) fiber.Handler {
+func (h *handlers) throttleEntry() fiber.Handler {
 	t := newThrottle(entryFailures, entryWindow, throttledAddresses, time.Now)
 	return func(c *fiber.Ctx) error {
-		addr := clientAddress(c, clientIPHeader)
+		addr := clientOf(c)
 		if wait := t.begin(addr); wait > 0 {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
 			c.SetUserContext(views.WithLang(c.UserContext(), c.Query("LANG", c.Query("lang"))))
@@ -119,15 +119,29 @@ func (t *throttle) forget(now time.Time) {
 	}
 }
 
-// clientAddress is the client's address: the one the proxy in front of
-// Trail reports in header, else the connection's peer.
-func clientAddress(c *fiber.Ctx, header string) string {
-	if header != "" {
-		if v := strings.TrimSpace(c.Get(header)); v != "" {
-			return strings.Clone(v) // Fiber reuses the header's buffer
+// clientKey is where clientAddress keeps the request's client address.
+const clientKey = "client_address"
+
+// clientAddress notes the client's address for every throttle of the
+// request: the one the proxy in front of Trail reports in header, else the
+// connection's peer.
+func clientAddress(header string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		addr := c.IP()
+		if header != "" {
+			if v := strings.TrimSpace(c.Get(header)); v != "" {
+				addr = strings.Clone(v) // Fiber reuses the header's buffer
+			}
 		}
+		c.Locals(clientKey, addr)
+		return c.Next()
 	}
-	return c.IP()
+}
+
+// clientOf is the address clientAddress noted.
+func clientOf(c *fiber.Ctx) string {
+	addr, _ := c.Locals(clientKey).(string)
+	return addr
 }
 
 // wellFormed answers 400 to a request whose query or form holds a NUL byte

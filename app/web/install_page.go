@@ -19,7 +19,7 @@ import (
 func (h *handlers) installPage(lc *lifecycle.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		c.SetUserContext(views.WithLang(c.UserContext(), c.Query("LANG", c.FormValue("LANG"))))
-		a, err := lc.InstallFromPage(c.UserContext(), c.FormValue("member_id"), c.FormValue("REFRESH_ID"), c.FormValue("APPLICATION_TOKEN"), c.IP())
+		a, err := lc.InstallFromPage(c.UserContext(), c.FormValue("member_id"), c.FormValue("REFRESH_ID"), c.FormValue("APPLICATION_TOKEN"), clientOf(c))
 		switch {
 		case errors.Is(err, event.ErrMalformed):
 			return h.problem(c, fiber.StatusBadRequest, "install.failed")

@@ -15,7 +15,7 @@ const operatorPath = "/ops/riverui"
 
 // routes lists every route of the app in one place.
 func routes(app *fiber.App, d Deps) {
-	app.Use(recoverer(d.Log), requestLog(d.Log), measure(d.Metrics), securityHeaders(d.Config.Env == config.Production))
+	app.Use(recoverer(d.Log), clientAddress(d.Config.ClientIPHeader), requestLog(d.Log), measure(d.Metrics), securityHeaders(d.Config.Env == config.Production))
 
 	app.Get("/healthz", healthz)
 	app.Get("/readyz", readyz(d.Ready))
@@ -50,7 +50,7 @@ func routes(app *fiber.App, d Deps) {
 		// Bitrix24 POSTs into the iframe: a CRM tab, the app's page. These
 		// entry points are open to anybody: throttled per client address
 		// and checked for malformed fields before anything else.
-		throttle := h.throttleEntry(d.Config.ClientIPHeader)
+		throttle := h.throttleEntry()
 		frame.Post(bindings.Tab, throttle, wellFormed, h.enter)
 		frame.Post(bindings.App, throttle, wellFormed, h.enter)
 		frame.Post(bindings.Session, throttle, wellFormed, h.renewSession)
