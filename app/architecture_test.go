@@ -24,7 +24,7 @@ const module = "github.com/trailhq/trail"
 // on the standard library alone, directly or through other packages: the
 // Bitrix24 client and its emulator can be lifted out of Trail, and the
 // history rules and the key ring stay pure.
-var stdOnly = []string{module + "/app/b24", module + "/app/crm", module + "/app/history", module + "/app/secret"}
+var stdOnly = []string{module + "/app/b24", module + "/app/crm", module + "/app/history", module + "/app/refusals", module + "/app/secret"}
 
 // forbidden says which imports a package must not name in its own files.
 var forbidden = []struct {

@@ -1,9 +1,10 @@
 package lifecycle
 
 import (
-	"crypto/sha256"
 	"sync"
 	"time"
+
+	"github.com/trailhq/trail/app/refusals"
 )
 
 // Limits on what installs and updates, whose handlers anybody can reach,
@@ -35,7 +36,8 @@ type guard struct {
 	addrs   map[string]*bucket
 	members map[string]*bucket
 	all     bucket
-	refused map[[32]byte]time.Time
+	refused *refusals.Set // refresh tokens not to trade again, made on first use
+	once    sync.Once
 }
 
 // bucket is a token bucket: at is when it was last full or drawn from.
@@ -109,32 +111,18 @@ func (g *guard) slot(m map[string]*bucket, key string, burst int, every time.Dur
 	return b, true
 }
 
+func (g *guard) refusals() *refusals.Set {
+	g.once.Do(func() { g.refused = refusals.New(refusedFor, guardKeys) })
+	return g.refused
+}
+
 // wasRefused says whether the OAuth server refused this refresh token lately.
 func (g *guard) wasRefused(refreshToken string, now time.Time) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	until, ok := g.refused[sha256.Sum256([]byte(refreshToken))]
-	return ok && now.Before(until)
+	return g.refusals().Has(now, refreshToken)
 }
 
 // refuse remembers a refresh token that must not be traded again: refused
 // by the OAuth server, or already traded (refresh tokens are single-use).
-// Only its hash is kept.
 func (g *guard) refuse(refreshToken string, now time.Time) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.refused == nil {
-		g.refused = map[[32]byte]time.Time{}
-	}
-	if len(g.refused) >= guardKeys {
-		for k, until := range g.refused {
-			if !now.Before(until) {
-				delete(g.refused, k)
-			}
-		}
-		if len(g.refused) >= guardKeys {
-			clear(g.refused) // the buckets still bound the spending
-		}
-	}
-	g.refused[sha256.Sum256([]byte(refreshToken))] = now.Add(refusedFor)
+	g.refusals().Add(now, refreshToken)
 }

@@ -80,8 +80,8 @@ func TestGuardRemembersRefusedTokens(t *testing.T) {
 	for i := range 2 * guardKeys {
 		g.refuse(fmt.Sprint(i), now)
 	}
-	if len(g.refused) > guardKeys {
-		t.Errorf("%d refused tokens kept, bound %d", len(g.refused), guardKeys)
+	if n := g.refusals().Len(); n > guardKeys {
+		t.Errorf("%d refused tokens kept, bound %d", n, guardKeys)
 	}
 }
 

@@ -31,6 +31,12 @@ import (
 // interactiveWait for the portal's bucket, and only then a session starts.
 // https://apidocs.bitrix24.com/api-reference/widgets/crm/detail-tab.html
 
+// Access tokens live an hour; one the portal refused is not accepted later.
+const (
+	refusedTTL = time.Hour
+	refusedMax = 50_000
+)
+
 // interactiveWait is how long a person's request may wait for the portal's
 // rate limit; past it the page says "busy, try again".
 const interactiveWait = 2 * time.Second
@@ -121,12 +127,12 @@ func (h *handlers) admit(ctx context.Context, f entryForm, entity string, id int
 // is named, whether the user may read it: one batch, one HTTP request. A
 // token the portal refused is remembered and refused again without asking.
 func (h *handlers) verify(ctx context.Context, in *db.Installation, authID, lang string, entity string, id int64) (*who, error) {
-	if h.refused.has(in.MemberID, authID) {
+	if h.refused.Has(time.Now(), in.MemberID, authID) {
 		return nil, errBadToken
 	}
 	w, err := h.askPortal(ctx, in, authID, lang, entity, id)
 	if errors.Is(err, errBadToken) {
-		h.refused.add(in.MemberID, authID)
+		h.refused.Add(time.Now(), in.MemberID, authID)
 	}
 	return w, err
 }

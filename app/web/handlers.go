@@ -10,6 +10,7 @@ import (
 	"github.com/trailhq/trail/app/config"
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/portal"
+	"github.com/trailhq/trail/app/refusals"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
@@ -31,7 +32,7 @@ type handlers struct {
 	// administrator holds before settings ask the page to renew its session.
 	AdminRecheck time.Duration
 
-	refused *refusedTokens
+	refused *refusals.Set // AUTH_IDs the portal refused, keyed by member_id and token
 	admin   *admin.Service
 }
 
@@ -39,7 +40,7 @@ func newHandlers(d Deps) *handlers {
 	h := &handlers{
 		DB: d.DB, Sessions: d.Sessions, Clients: d.Clients, Lifecycle: d.Lifecycle, Keys: d.Config.Keys,
 		BaseURL: d.Config.BaseURL.String(), PortalScheme: "https", AdminRecheck: d.Config.AdminRecheck,
-		refused: newRefusedTokens(),
+		refused: refusals.New(refusedTTL, refusedMax),
 		admin:   &admin.Service{DB: d.DB, Jobs: d.Jobs, Portals: d.Clients, BaseURL: d.Config.BaseURL.String()},
 	}
 	if d.Config.Env == config.Development {
