@@ -231,6 +231,7 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 	}
 	fixHas(rec)
 	s.over[id] = rec
+	p.logStage(et, id, nil, rec, p.srv.now())
 	return id, nil
 }
 
@@ -239,6 +240,7 @@ func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor 
 	s := p.crm[et.id]
 	rec := s.record(id)
 	oldStage, oldStatus := rec["STAGE_ID"], rec["STATUS_ID"]
+	was := stagePointOf(rec)
 	if err := s.applyInput(p, rec, in, item, false); err != nil {
 		return err
 	}
@@ -264,6 +266,7 @@ func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor 
 	}
 	fixHas(rec)
 	s.over[id] = rec
+	p.logStage(et, id, &was, rec, p.srv.now())
 	return nil
 }
 
