@@ -425,3 +425,72 @@ func otherStage(p *Portal, id int) string {
 	}
 	return ""
 }
+
+// crm.item.update moves a deal to another pipeline: the deal enters the
+// new pipeline's first stage unless given one of it, a TYPE_ID 5 row is
+// added, only the current pipeline's rows are listed, and the handlers get
+// ONCRMDEALMOVETOCATEGORY with the new pipeline and stage instead of
+// ONCRMDEALUPDATE. The legacy update keeps CATEGORY_ID immutable.
+func TestStageHistoryPipelineMove(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	s, p, tok := installed(t, Options{Deals: 30})
+	for _, ev := range []string{"ONCRMDEALUPDATE", "ONCRMDEALMOVETOCATEGORY"} {
+		mustOK(t, appCall(t, s, p, tok.AccessToken, "event.bind", map[string]any{"event": ev, "handler": h.URL + "/ev"}))
+	}
+	id := -1
+	for n := 1; n <= 30; n++ {
+		if genCategory(&p.crm[2].g, n) == "0" {
+			id = n
+			break
+		}
+	}
+	if id < 0 {
+		t.Fatal("no deal in pipeline 0")
+	}
+	if len(ownerHistory(t, s, p, 2, id)) < 2 {
+		t.Fatal("deal has no generated history")
+	}
+	mustOK(t, hookCall(t, s, p, "crm.deal.update", map[string]any{"id": id, "fields": map[string]any{"CATEGORY_ID": 1}}))
+	if got := ownerHistory(t, s, p, 2, id); num(got[0]["CATEGORY_ID"]) != 0 {
+		t.Errorf("the legacy update moved the deal: %v", got)
+	}
+	d1 := waitN(t, p, 1)[0]
+	if d1.Event != "ONCRMDEALUPDATE" {
+		t.Errorf("legacy update sent %s", d1.Event)
+	}
+
+	a := mustOK(t, appCall(t, s, p, tok.AccessToken, "crm.item.update", map[string]any{"entityTypeId": 2, "id": id, "fields": map[string]any{"categoryId": 1}}))
+	item := object(object(a.body["result"])["item"])
+	if num(item["categoryId"]) != 1 || item["stageId"] != "C1:NEW" {
+		t.Fatalf("moved item = %v", item)
+	}
+	rows := ownerHistory(t, s, p, 2, id)
+	if len(rows) != 1 || num(rows[0]["TYPE_ID"]) != 5 || num(rows[0]["CATEGORY_ID"]) != 1 || rows[0]["STAGE_ID"] != "C1:NEW" || rows[0]["CREATED_TIME"] != item["movedTime"] {
+		t.Errorf("history after the move = %v, want only the pipeline row", rows)
+	}
+	d2 := waitN(t, p, 2)[1]
+	if d2.Event != "ONCRMDEALMOVETOCATEGORY" || d2.Body.Get("data[FIELDS][ID]") != strconv.Itoa(id) ||
+		d2.Body.Get("data[FIELDS][CATEGORY_ID]") != "1" || d2.Body.Get("data[FIELDS][STAGE_ID]") != "C1:NEW" {
+		t.Errorf("pipeline move sent %s %v", d2.Event, d2.Body)
+	}
+
+	// Given a stage of the new pipeline, the deal enters it; one of another
+	// pipeline is refused.
+	bad := appCall(t, s, p, tok.AccessToken, "crm.item.update", map[string]any{"entityTypeId": 2, "id": id, "fields": map[string]any{"categoryId": 2, "stageId": "C1:WON"}})
+	if bad.status != http.StatusBadRequest {
+		t.Errorf("a stage of another pipeline = %d %s", bad.status, bad.raw)
+	}
+	mustOK(t, appCall(t, s, p, tok.AccessToken, "crm.item.update", map[string]any{"entityTypeId": 2, "id": id, "fields": map[string]any{"categoryId": 2, "stageId": "C2:WON"}}))
+	mustOK(t, appCall(t, s, p, tok.AccessToken, "crm.item.update", map[string]any{"entityTypeId": 2, "id": id, "fields": map[string]any{"stageId": "C2:NEGOTIATION"}}))
+	rows = ownerHistory(t, s, p, 2, id)
+	if len(rows) != 2 || num(rows[0]["TYPE_ID"]) != 5 || rows[0]["STAGE_ID"] != "C2:WON" || rows[0]["STAGE_SEMANTIC_ID"] != "S" || num(rows[1]["TYPE_ID"]) != 2 {
+		t.Errorf("history in pipeline 2 = %v", rows)
+	}
+	// Back in pipeline 0, its earlier rows there are listed again.
+	mustOK(t, appCall(t, s, p, tok.AccessToken, "crm.item.update", map[string]any{"entityTypeId": 2, "id": id, "fields": map[string]any{"categoryId": 0}}))
+	rows = ownerHistory(t, s, p, 2, id)
+	if num(rows[0]["TYPE_ID"]) != 1 || rows[len(rows)-1]["STAGE_ID"] != "NEW" || num(rows[len(rows)-1]["TYPE_ID"]) != 5 {
+		t.Errorf("history back in pipeline 0 = %v", rows)
+	}
+}
