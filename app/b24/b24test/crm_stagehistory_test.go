@@ -494,3 +494,34 @@ func TestStageHistoryPipelineMove(t *testing.T) {
 		t.Errorf("history back in pipeline 0 = %v", rows)
 	}
 }
+
+// A user who may read only their own deals gets only those deals' rows.
+func TestStageHistoryFollowsReadRights(t *testing.T) {
+	t.Parallel()
+	s, p, _ := installed(t, Options{Deals: 60})
+	own, err := p.IssueTokens(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := map[int]bool{}
+	deals := mustOK(t, hookCall(t, s, p, "crm.deal.list", map[string]any{"filter": map[string]any{"ASSIGNED_BY_ID": 4}, "select": []string{"ID"}}))
+	for _, d := range list(deals.body["result"]) {
+		mine[num(object(d)["ID"])] = true
+	}
+	want := 0
+	for _, r := range keysetHistory(t, s, p, 2, nil) {
+		if mine[num(r["OWNER_ID"])] {
+			want++
+		}
+	}
+	a := appCall(t, s, p, own.AccessToken, "crm.stagehistory.list", map[string]any{"entityTypeId": 2, "start": 0})
+	rows := historyItems(t, a)
+	if len(mine) == 0 || want == 0 || num(a.body["total"]) != want {
+		t.Fatalf("user 4 sees %v rows, want %d (of %d own deals)", a.body["total"], want, len(mine))
+	}
+	for _, r := range rows {
+		if !mine[num(r["OWNER_ID"])] {
+			t.Errorf("user 4 sees a row of deal %v", r["OWNER_ID"])
+		}
+	}
+}
