@@ -17,22 +17,36 @@ func init() {
 // outcomes (refs). Failures are collected per command (halt=0) or stop the
 // batch (halt=1); the answer itself is always 200. Without a cmd map
 // nothing runs and non-string commands are skipped, as the rest module
-// does.
+// does. Commands past the 50th each fail with ERROR_BATCH_LENGTH_EXCEEDED
+// (https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html).
+// Once the batch's simulated time passes the request's time limit no
+// further command runs: the whole request is cut off (serveREST), and
+// only the commands before have taken effect.
 func methodBatch(c *call) (callResult, *apiError) {
 	cmds := c.obj("cmd")
 	if cmds == nil {
 		cmds = newObj()
 	}
-	if cmds.len() > maxBatch {
-		return callResult{}, errBatchLength
-	}
 	halt := c.str("halt")
 	stop := halt == "1" || halt == "true"
 	r := refs{"result": newObj(), "error": newObj(), "total": newObj(), "next": newObj(), "time": newObj()}
-	for _, key := range cmds.keys {
+	timeout := c.srv.opts.Limits.RequestTimeout
+	for i, key := range cmds.keys {
 		cmd, isText := cmds.m[key].(string)
 		if !isText {
 			continue
+		}
+		if i >= maxBatch {
+			// Commands past the 50th fail one by one; the batch answers.
+			r["error"].set(key, errBatchLength.body())
+			if stop {
+				break
+			}
+			continue
+		}
+		if timeout > 0 && c.srv.opts.Cost.Base+c.cost > timeout {
+			// The request is already cut off: nothing after runs.
+			break
 		}
 		m, query, _ := strings.Cut(cmd, "?")
 		params := decodeForm(query)

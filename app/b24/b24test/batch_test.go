@@ -2,7 +2,6 @@ package b24test
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -57,14 +56,6 @@ func TestBatchLimits(t *testing.T) {
 	t.Parallel()
 	s := NewTestServer(t, Options{})
 	p := s.Portals()[0]
-	cmds := make([]string, 51)
-	for i := range cmds {
-		cmds[i] = "server.time"
-	}
-	a := hookCall(t, s, p, "batch", map[string]any{"cmd": cmds})
-	if a.status != http.StatusBadRequest || a.errCode() != "ERROR_BATCH_LENGTH_EXCEEDED" {
-		t.Errorf("51 commands = %d %s", a.status, a.raw)
-	}
 	n := mustOK(t, hookCall(t, s, p, "batch", map[string]any{"cmd": map[string]any{"x": "batch?cmd[y]=server.time", "z": "no.such.method"}}))
 	errs := object(object(n.body["result"])["result_error"])
 	if object(errs["x"])["error"] != "ERROR_BATCH_METHOD_NOT_ALLOWED" || object(errs["z"])["error"] != "ERROR_METHOD_NOT_FOUND" {

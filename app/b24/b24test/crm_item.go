@@ -149,7 +149,9 @@ func itemUpdate(c *call) (callResult, *apiError) {
 	c.portal.mu.Lock()
 	id, aerr := itemRecord(c, et)
 	var item *obj
+	var was stagePoint
 	if aerr == nil {
+		was = c.portal.standing(et, id)
 		if err := c.portal.updateRecord(et, id, in, true, c.user); err != nil {
 			aerr = newErr(http.StatusBadRequest, "CRM_FIELD_ERROR_VALUE_NOT_VALID", err.Error())
 		} else {
@@ -160,7 +162,8 @@ func itemUpdate(c *call) (callResult, *apiError) {
 	if aerr != nil {
 		return callResult{}, aerr
 	}
-	c.portal.changed(change{et: et, action: "UPDATE", id: id, actor: c.user, byApp: c.app, connector: c.str("auth_connector")})
+	ch := change{et: et, action: "UPDATE", id: id, actor: c.user, byApp: c.app, connector: c.str("auth_connector")}
+	c.portal.changed(c.portal.pipelineChange(ch, was))
 	return ok(objOf("item", item))
 }
 

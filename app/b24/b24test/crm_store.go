@@ -15,6 +15,7 @@ type entityStore struct {
 	over    map[int]map[string]any
 	deleted map[int]struct{}
 	nextID  int
+	stages  *stageLog // stage history rows added by changes
 }
 
 func newCRM(p *Portal, o Options) map[int]*entityStore {

@@ -60,7 +60,7 @@ func (s *entityStore) applyInput(p *Portal, rec map[string]any, in *obj, item, i
 			continue
 		}
 		f := s.et.field(k, item)
-		if f == nil || f.readOnly || (f.immutable && !isAdd) {
+		if f == nil || f.readOnly || (f.immutable && !isAdd && !p.pipelineField(s.et, f, item)) {
 			continue
 		}
 		switch {
@@ -166,6 +166,8 @@ type change struct {
 	byApp bool
 	// connector is the auth_connector of the write, if any.
 	connector string
+	// fields are data[FIELDS] entries after the ID.
+	fields [][2]string
 }
 
 // madeBy reports whether the application itself made the change through
@@ -231,6 +233,7 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 	}
 	fixHas(rec)
 	s.over[id] = rec
+	p.logStage(et, id, nil, rec, p.srv.now())
 	return id, nil
 }
 
@@ -239,10 +242,12 @@ func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor 
 	s := p.crm[et.id]
 	rec := s.record(id)
 	oldStage, oldStatus := rec["STAGE_ID"], rec["STATUS_ID"]
+	was := stagePointOf(rec)
 	if err := s.applyInput(p, rec, in, item, false); err != nil {
 		return err
 	}
 	fixLinks(rec, in, item, et)
+	p.enterPipeline(et, was, rec)
 	who := actorID(actor, rec)
 	now := p.formatTime(p.srv.now())
 	rec["MODIFY_BY_ID"] = strconv.Itoa(who)
@@ -264,6 +269,7 @@ func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor 
 	}
 	fixHas(rec)
 	s.over[id] = rec
+	p.logStage(et, id, &was, rec, p.srv.now())
 	return nil
 }
 

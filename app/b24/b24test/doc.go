@@ -81,6 +81,13 @@
 // LAST_COMMUNICATION_TIME for a call or an e-mail) when crm.activity.add
 // or Portal.AddActivity logs an activity on the record. crm.category.list names the deal pipelines (the
 // default one, 0, too) and crm.currency.list the four currencies in use.
+// crm.stagehistory.list has the stage history of leads and deals: a
+// created row, a row for every stage move (any write path) and for a
+// pipeline move (crm.item.update with categoryId, which sends
+// ONCRMDEALMOVETOCATEGORY instead of ONCRMDEALUPDATE), listed for the
+// deal's current pipeline only. Generated records have a generated past
+// that starts at DATE_CREATE in the pipeline's first stage and ends in
+// their stage at MOVED_TIME, computed on read like the records.
 //
 // # Limits
 //
@@ -237,6 +244,23 @@
 //     standard field costs 57 µs per row, a user field twice that (its
 //     values live in a table of their own); skipping rows to reach an
 //     offset costs 2 µs each. None of these is documented.
+//   - crm.stagehistory.list honours start=-1 (no count), lists only rows
+//     of records the caller may read and none of a deleted record, leaves
+//     unknown select names out and refuses unknown filter and order fields
+//     with crm.item.list's INVALID_ARG_VALUE texts. entityTypeId 5 (old
+//     invoices, not emulated) answers an empty list.
+//   - Generated records' history rows take ids record by record (four ids
+//     each), so their ID order follows the record, not the time; rows of
+//     changes come after all of them, in time order. A deal moved back to
+//     an earlier pipeline lists that pipeline's earlier rows again.
+//   - A pipeline move without a stage of the new pipeline enters its first
+//     stage; its row has TYPE_ID 5 whatever the stage's semantics. The
+//     offline record of ONCRMDEALMOVETOCATEGORY carries only the ID.
+//   - A batch whose simulated time passes the request's time limit is cut
+//     off as one request (HTTP 500 INTERNAL_SERVER_ERROR, no per-command
+//     answer): the docs limit the request, and a batch is one. Its commands
+//     up to the one that crossed the limit have taken effect, those after
+//     it have not run.
 //
 // # Deviations and gaps
 //
@@ -259,7 +283,8 @@
 //     PAYMENT_REQUIRED are not emulated.
 //   - A deleted portal still refreshes tokens.
 //   - Listing 1,000,000 records by any order but ID sorts every match and
-//     takes seconds of real CPU; ID order and keyset pages do not.
+//     takes seconds of real CPU; ID order and keyset pages do not. The
+//     same holds for their stage history.
 //   - event.bind and placement.bind accept http://localhost handlers (a
 //     host without a dot is otherwise ERROR_WRONG_HANDLER_URL).
 //   - The portal pages are a small likeness of Bitrix24's. Frame commands

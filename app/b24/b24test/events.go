@@ -275,7 +275,7 @@ func (p *Portal) changed(ch change) {
 		targets, notify = nil, nil
 	}
 	p.mu.Unlock()
-	data := [][2]string{{"data[FIELDS][ID]", strconv.Itoa(ch.id)}}
+	data := append([][2]string{{"data[FIELDS][ID]", strconv.Itoa(ch.id)}}, ch.fields...)
 	for _, t := range targets {
 		p.send(t, name, data, ch.actor, authEvent)
 	}
