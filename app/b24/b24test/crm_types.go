@@ -298,7 +298,7 @@ func dealFields() []*field {
 		fld("CURRENCY_ID", "crm_currency", "Currency", genCurrency),
 		fld("OPPORTUNITY", "double", "Amount", genMoney(100, 500000)),
 		fld("IS_MANUAL_OPPORTUNITY", "char", "IS_MANUAL_OPPORTUNITY", genYN(6, 30)),
-		fld("TAX_VALUE", "double", "Tax Rate", genTax),
+		fld("TAX_VALUE", "double", "Tax Rate", genRowsTax(genMoney(100, 500000), genYN(6, 30), genTax)),
 		parent(fld("COMPANY_ID", "crm_company", "Company", genRef(7, 4)), 4),
 		deprecated(fld("CONTACT_ID", "crm_contact", "Contact", genRef(8, 3))),
 		links(fld("CONTACT_IDS", "crm_contact", "Contacts", genRefs(8, 3))),
