@@ -580,3 +580,41 @@ func TestProductCatalogue(t *testing.T) {
 		t.Errorf("fields = %v", fields)
 	}
 }
+
+// Rows are read in batch with form-encoded filters, as clients fetch the
+// rows of many deals at once.
+func TestProductRowsInBatch(t *testing.T) {
+	t.Parallel()
+	s := NewTestServer(t, Options{Deals: 30})
+	p := s.Portals()[0]
+	deal := 0
+	var want []map[string]any
+	for id := 1; id <= 30 && len(want) < 2; id++ {
+		deal = id
+		want, _ = p.ProductRows("deal", id)
+	}
+	if len(want) < 2 {
+		t.Fatal("no generated deal with several rows")
+	}
+	form := strings.Join([]string{
+		"halt=0",
+		"cmd[rows]=" + q(fmt.Sprintf("crm.item.productrow.list?%s=D&%s=%d", q("filter[=ownerType]"), q("filter[=ownerId]"), deal)),
+		"cmd[legacy]=" + q(fmt.Sprintf("crm.deal.productrows.get?id=%d", deal)),
+		"cmd[bad]=" + q(fmt.Sprintf("crm.item.productrow.list?%s=C&%s=%d", q("filter[=ownerType]"), q("filter[=ownerId]"), deal)),
+	}, "&")
+	r := object(mustOK(t, postForm(t, s.Client(), p.WebhookURL()+"batch", form)).body["result"])
+	res := object(r["result"])
+	items := list(object(res["rows"])["productRows"])
+	legacy := list(res["legacy"])
+	if len(items) != len(want) || len(legacy) != len(want) || fmt.Sprint(object(r["result_total"])["rows"]) != fmt.Sprint(len(want)) {
+		t.Fatalf("deal %d has %d rows; batch read %d and %d: %v", deal, len(want), len(items), len(legacy), r)
+	}
+	for i, it := range items {
+		if fmt.Sprint(object(it)["id"]) != want[i]["ID"] || object(legacy[i])["ID"] != want[i]["ID"] {
+			t.Errorf("row %d: %v / %v, want id %v", i, it, legacy[i], want[i]["ID"])
+		}
+	}
+	if e := object(object(r["result_error"])["bad"]); e["error"] != "ENTITY_TYPE_NOT_SUPPORTED" {
+		t.Errorf("result_error.bad = %v", e)
+	}
+}
