@@ -116,6 +116,8 @@ func (s *Server) newControl() http.Handler {
 		uid, _ := strconv.Atoi(r.URL.Query().Get("user_id"))
 		ctlDone(w, p.DeleteRecord(r.PathValue("entity"), id, uid))
 	}))
+	mux.HandleFunc("GET /_emulator/portals/{portal}/records/{entity}/{id}/productrows", portal(ctlProductRows))
+	mux.HandleFunc("PUT /_emulator/portals/{portal}/records/{entity}/{id}/productrows", portal(ctlProductRows))
 	mux.HandleFunc("GET /_emulator/portals/{portal}/faults", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
 		writeJSON(w, http.StatusOK, p.currentFaults())
 	}))

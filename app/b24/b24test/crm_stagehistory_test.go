@@ -28,7 +28,7 @@ func historyItems(t *testing.T, a answer) []map[string]any {
 	return out
 }
 
-func num(v any) int {
+func intOf(v any) int {
 	n, _ := strconv.Atoi(fmt.Sprint(v))
 	return n
 }
@@ -55,7 +55,7 @@ func keysetHistory(t *testing.T, s *Server, p *Portal, entityTypeID int, filter 
 		if len(page) < 50 {
 			return all
 		}
-		last = num(page[len(page)-1]["ID"])
+		last = intOf(page[len(page)-1]["ID"])
 	}
 }
 
@@ -159,7 +159,7 @@ func TestStageHistoryGeneratedMatchesRecords(t *testing.T) {
 	} {
 		byOwner := map[int][]map[string]any{}
 		for _, r := range keysetHistory(t, s, p, c.et, nil) {
-			byOwner[num(r["OWNER_ID"])] = append(byOwner[num(r["OWNER_ID"])], r)
+			byOwner[intOf(r["OWNER_ID"])] = append(byOwner[intOf(r["OWNER_ID"])], r)
 		}
 		if len(byOwner) != 300 {
 			t.Fatalf("type %d: %d records have a history, want 300", c.et, len(byOwner))
@@ -169,13 +169,13 @@ func TestStageHistoryGeneratedMatchesRecords(t *testing.T) {
 			a := mustOK(t, hookCall(t, s, p, c.list, map[string]any{"start": start, "select": []string{"ID", "CATEGORY_ID", c.stage, "DATE_CREATE", "MOVED_TIME"}}))
 			for _, rec := range list(a.body["result"]) {
 				r := object(rec)
-				rows := byOwner[num(r["ID"])]
+				rows := byOwner[intOf(r["ID"])]
 				first, last := rows[0], rows[len(rows)-1]
 				firstStage := c.first
 				if c.et == 2 {
-					firstStage = dealCategories[num(r["CATEGORY_ID"])].stages[0].statusID
+					firstStage = dealCategories[intOf(r["CATEGORY_ID"])].stages[0].statusID
 				}
-				if num(first["TYPE_ID"]) != 1 || first[c.stage] != firstStage || first["CREATED_TIME"] != r["DATE_CREATE"] {
+				if intOf(first["TYPE_ID"]) != 1 || first[c.stage] != firstStage || first["CREATED_TIME"] != r["DATE_CREATE"] {
 					t.Errorf("record %v: first row %v, want created in %s at DATE_CREATE", r, first, firstStage)
 				}
 				if last[c.stage] != r[c.stage] || last["CREATED_TIME"] != r["MOVED_TIME"] {
@@ -195,7 +195,7 @@ func TestStageHistoryGeneratedMatchesRecords(t *testing.T) {
 					if row[c.sem] != "P" {
 						want = 3
 					}
-					if i > 0 && num(row["TYPE_ID"]) != want {
+					if i > 0 && intOf(row["TYPE_ID"]) != want {
 						t.Errorf("record %v: row %v has TYPE_ID %v, want %d", r["ID"], row, row["TYPE_ID"], want)
 					}
 					if i > 0 {
@@ -267,7 +267,7 @@ func TestStageHistoryWritePaths(t *testing.T) {
 	}
 	for i, want := range []int{2, 2, 3, 2, 3} {
 		r := added[i]
-		if num(r["TYPE_ID"]) != want || num(r["ID"]) <= 30*genStageSlots || r["CREATED_TIME"] != p.formatTime(newClock().Now().Add(time.Duration(i+1)*time.Minute)) {
+		if intOf(r["TYPE_ID"]) != want || intOf(r["ID"]) <= 30*genStageSlots || r["CREATED_TIME"] != p.formatTime(newClock().Now().Add(time.Duration(i+1)*time.Minute)) {
 			t.Errorf("row %v: want TYPE_ID %d, an id after the generated rows, the time of the move", r, want)
 		}
 	}
@@ -278,8 +278,8 @@ func TestStageHistoryWritePaths(t *testing.T) {
 
 	// Creation: a created row in the first stage; a lead's status moves.
 	add := mustOK(t, hookCall(t, s, p, "crm.item.add", map[string]any{"entityTypeId": 2, "fields": map[string]any{"title": "Fresh", "categoryId": 1}}))
-	added1 := num(object(object(add.body["result"])["item"])["id"])
-	if rows := ownerHistory(t, s, p, 2, added1); len(rows) != 1 || num(rows[0]["TYPE_ID"]) != 1 || rows[0]["STAGE_ID"] != "C1:NEW" || num(rows[0]["CATEGORY_ID"]) != 1 {
+	added1 := intOf(object(object(add.body["result"])["item"])["id"])
+	if rows := ownerHistory(t, s, p, 2, added1); len(rows) != 1 || intOf(rows[0]["TYPE_ID"]) != 1 || rows[0]["STAGE_ID"] != "C1:NEW" || intOf(rows[0]["CATEGORY_ID"]) != 1 {
 		t.Errorf("new deal's history = %v", rows)
 	}
 	leadID, err := p.AddRecord("lead", 2, map[string]any{"TITLE": "Call back"})
@@ -288,7 +288,7 @@ func TestStageHistoryWritePaths(t *testing.T) {
 	}
 	mustOK(t, hookCall(t, s, p, "crm.lead.update", map[string]any{"id": leadID, "fields": map[string]any{"STATUS_ID": "JUNK"}}))
 	lr := ownerHistory(t, s, p, 1, leadID)
-	if len(lr) != 2 || lr[0]["STATUS_ID"] != "NEW" || num(lr[0]["TYPE_ID"]) != 1 || lr[1]["STATUS_ID"] != "JUNK" || lr[1]["STATUS_SEMANTIC_ID"] != "F" || num(lr[1]["TYPE_ID"]) != 3 {
+	if len(lr) != 2 || lr[0]["STATUS_ID"] != "NEW" || intOf(lr[0]["TYPE_ID"]) != 1 || lr[1]["STATUS_ID"] != "JUNK" || lr[1]["STATUS_SEMANTIC_ID"] != "F" || intOf(lr[1]["TYPE_ID"]) != 3 {
 		t.Errorf("lead history = %v", lr)
 	}
 
@@ -317,19 +317,19 @@ func TestStageHistoryFiltersAndPaging(t *testing.T) {
 	}
 	total := func(filter map[string]any) int {
 		a := mustOK(t, stageHistory(t, s, p, map[string]any{"entityTypeId": 2, "filter": filter, "start": 0}))
-		return num(a.body["total"])
+		return intOf(a.body["total"])
 	}
 	cut := fmt.Sprint(all[len(all)/2]["CREATED_TIME"])
 	for name, c := range map[string]struct {
 		filter map[string]any
 		pred   func(map[string]any) bool
 	}{
-		"created":  {map[string]any{"TYPE_ID": 1}, func(r map[string]any) bool { return num(r["TYPE_ID"]) == 1 }},
+		"created":  {map[string]any{"TYPE_ID": 1}, func(r map[string]any) bool { return intOf(r["TYPE_ID"]) == 1 }},
 		"@stage":   {map[string]any{"@STAGE_ID": []string{"WON", "C1:WON"}}, func(r map[string]any) bool { return r["STAGE_ID"] == "WON" || r["STAGE_ID"] == "C1:WON" }},
 		"!@stage":  {map[string]any{"!@STAGE_ID": []string{"NEW", "C1:NEW", "C2:NEW"}}, func(r map[string]any) bool { return !slices.Contains([]any{"NEW", "C1:NEW", "C2:NEW"}, r["STAGE_ID"]) }},
 		">=time":   {map[string]any{">=CREATED_TIME": cut}, func(r map[string]any) bool { return fmt.Sprint(r["CREATED_TIME"]) >= cut }},
-		"semantic": {map[string]any{"STAGE_SEMANTIC_ID": "F", "CATEGORY_ID": 0}, func(r map[string]any) bool { return r["STAGE_SEMANTIC_ID"] == "F" && num(r["CATEGORY_ID"]) == 0 }},
-		"owners":   {map[string]any{">OWNER_ID": 20, "<=OWNER_ID": 40}, func(r map[string]any) bool { return num(r["OWNER_ID"]) > 20 && num(r["OWNER_ID"]) <= 40 }},
+		"semantic": {map[string]any{"STAGE_SEMANTIC_ID": "F", "CATEGORY_ID": 0}, func(r map[string]any) bool { return r["STAGE_SEMANTIC_ID"] == "F" && intOf(r["CATEGORY_ID"]) == 0 }},
+		"owners":   {map[string]any{">OWNER_ID": 20, "<=OWNER_ID": 40}, func(r map[string]any) bool { return intOf(r["OWNER_ID"]) > 20 && intOf(r["OWNER_ID"]) <= 40 }},
 	} {
 		want := count(c.pred)
 		if want == 0 {
@@ -345,14 +345,14 @@ func TestStageHistoryFiltersAndPaging(t *testing.T) {
 	for start := 0; ; {
 		a := mustOK(t, stageHistory(t, s, p, map[string]any{"entityTypeId": 2, "start": start}))
 		paged = append(paged, historyItems(t, a)...)
-		if num(a.body["total"]) != len(all) {
+		if intOf(a.body["total"]) != len(all) {
 			t.Fatalf("total %v, want %d", a.body["total"], len(all))
 		}
 		next, has := a.body["next"]
 		if !has {
 			break
 		}
-		start = num(next)
+		start = intOf(next)
 	}
 	if len(paged) != len(all) || fmt.Sprint(paged) != fmt.Sprint(all) {
 		t.Errorf("offset paging gave %d rows, keyset %d", len(paged), len(all))
@@ -366,7 +366,7 @@ func TestStageHistoryFiltersAndPaging(t *testing.T) {
 		}
 	}
 	desc := historyItems(t, stageHistory(t, s, p, map[string]any{"entityTypeId": 2, "order": map[string]any{"ID": "DESC"}, "start": -1}))
-	if num(desc[0]["ID"]) != num(all[len(all)-1]["ID"]) {
+	if intOf(desc[0]["ID"]) != intOf(all[len(all)-1]["ID"]) {
 		t.Errorf("order ID DESC starts at %v, want %v", desc[0]["ID"], all[len(all)-1]["ID"])
 	}
 }
@@ -384,26 +384,26 @@ func TestStageHistoryKeysetMillion(t *testing.T) {
 		if len(rows) != 50 {
 			t.Fatalf("a keyset page has %d rows", len(rows))
 		}
-		if _, has := a.body["next"]; has || num(a.body["total"]) != 0 {
+		if _, has := a.body["next"]; has || intOf(a.body["total"]) != 0 {
 			t.Errorf("start=-1 answered total %v next %v", a.body["total"], a.body["next"])
 		}
 		for _, r := range rows {
-			if num(r["ID"]) <= last {
+			if intOf(r["ID"]) <= last {
 				t.Fatalf("row %v after ID %d", r, last)
 			}
-			last = num(r["ID"])
+			last = intOf(r["ID"])
 		}
 		seen += len(rows)
 	}
 	tail := historyItems(t, stageHistory(t, s, p, map[string]any{"entityTypeId": 2, "filter": map[string]any{">ID": 999_990 * genStageSlots}, "start": -1}))
-	if len(tail) == 0 || num(tail[len(tail)-1]["OWNER_ID"]) != 1_000_000 {
+	if len(tail) == 0 || intOf(tail[len(tail)-1]["OWNER_ID"]) != 1_000_000 {
 		t.Errorf("the last page ends at %v", tail)
 	}
 	if err := p.UpdateRecord("deal", 5, 1, map[string]any{"STAGE_ID": otherStage(p, 5)}); err != nil {
 		t.Fatal(err)
 	}
 	after := historyItems(t, stageHistory(t, s, p, map[string]any{"entityTypeId": 2, "filter": map[string]any{">ID": 1_000_000 * genStageSlots}, "start": -1}))
-	if len(after) != 1 || num(after[0]["OWNER_ID"]) != 5 {
+	if len(after) != 1 || intOf(after[0]["OWNER_ID"]) != 5 {
 		t.Fatalf("rows after every generated one = %v", after)
 	}
 	deal5 := ownerHistory(t, s, p, 2, 5)
@@ -452,7 +452,7 @@ func TestStageHistoryPipelineMove(t *testing.T) {
 		t.Fatal("deal has no generated history")
 	}
 	mustOK(t, hookCall(t, s, p, "crm.deal.update", map[string]any{"id": id, "fields": map[string]any{"CATEGORY_ID": 1}}))
-	if got := ownerHistory(t, s, p, 2, id); num(got[0]["CATEGORY_ID"]) != 0 {
+	if got := ownerHistory(t, s, p, 2, id); intOf(got[0]["CATEGORY_ID"]) != 0 {
 		t.Errorf("the legacy update moved the deal: %v", got)
 	}
 	d1 := waitN(t, p, 1)[0]
@@ -462,11 +462,11 @@ func TestStageHistoryPipelineMove(t *testing.T) {
 
 	a := mustOK(t, appCall(t, s, p, tok.AccessToken, "crm.item.update", map[string]any{"entityTypeId": 2, "id": id, "fields": map[string]any{"categoryId": 1}}))
 	item := object(object(a.body["result"])["item"])
-	if num(item["categoryId"]) != 1 || item["stageId"] != "C1:NEW" {
+	if intOf(item["categoryId"]) != 1 || item["stageId"] != "C1:NEW" {
 		t.Fatalf("moved item = %v", item)
 	}
 	rows := ownerHistory(t, s, p, 2, id)
-	if len(rows) != 1 || num(rows[0]["TYPE_ID"]) != 5 || num(rows[0]["CATEGORY_ID"]) != 1 || rows[0]["STAGE_ID"] != "C1:NEW" || rows[0]["CREATED_TIME"] != item["movedTime"] {
+	if len(rows) != 1 || intOf(rows[0]["TYPE_ID"]) != 5 || intOf(rows[0]["CATEGORY_ID"]) != 1 || rows[0]["STAGE_ID"] != "C1:NEW" || rows[0]["CREATED_TIME"] != item["movedTime"] {
 		t.Errorf("history after the move = %v, want only the pipeline row", rows)
 	}
 	d2 := waitN(t, p, 2)[1]
@@ -484,13 +484,13 @@ func TestStageHistoryPipelineMove(t *testing.T) {
 	mustOK(t, appCall(t, s, p, tok.AccessToken, "crm.item.update", map[string]any{"entityTypeId": 2, "id": id, "fields": map[string]any{"categoryId": 2, "stageId": "C2:WON"}}))
 	mustOK(t, appCall(t, s, p, tok.AccessToken, "crm.item.update", map[string]any{"entityTypeId": 2, "id": id, "fields": map[string]any{"stageId": "C2:NEGOTIATION"}}))
 	rows = ownerHistory(t, s, p, 2, id)
-	if len(rows) != 2 || num(rows[0]["TYPE_ID"]) != 5 || rows[0]["STAGE_ID"] != "C2:WON" || rows[0]["STAGE_SEMANTIC_ID"] != "S" || num(rows[1]["TYPE_ID"]) != 2 {
+	if len(rows) != 2 || intOf(rows[0]["TYPE_ID"]) != 5 || rows[0]["STAGE_ID"] != "C2:WON" || rows[0]["STAGE_SEMANTIC_ID"] != "S" || intOf(rows[1]["TYPE_ID"]) != 2 {
 		t.Errorf("history in pipeline 2 = %v", rows)
 	}
 	// Back in pipeline 0, its earlier rows there are listed again.
 	mustOK(t, appCall(t, s, p, tok.AccessToken, "crm.item.update", map[string]any{"entityTypeId": 2, "id": id, "fields": map[string]any{"categoryId": 0}}))
 	rows = ownerHistory(t, s, p, 2, id)
-	if num(rows[0]["TYPE_ID"]) != 1 || rows[len(rows)-1]["STAGE_ID"] != "NEW" || num(rows[len(rows)-1]["TYPE_ID"]) != 5 {
+	if intOf(rows[0]["TYPE_ID"]) != 1 || rows[len(rows)-1]["STAGE_ID"] != "NEW" || intOf(rows[len(rows)-1]["TYPE_ID"]) != 5 {
 		t.Errorf("history back in pipeline 0 = %v", rows)
 	}
 }
@@ -506,21 +506,21 @@ func TestStageHistoryFollowsReadRights(t *testing.T) {
 	mine := map[int]bool{}
 	deals := mustOK(t, hookCall(t, s, p, "crm.deal.list", map[string]any{"filter": map[string]any{"ASSIGNED_BY_ID": 4}, "select": []string{"ID"}}))
 	for _, d := range list(deals.body["result"]) {
-		mine[num(object(d)["ID"])] = true
+		mine[intOf(object(d)["ID"])] = true
 	}
 	want := 0
 	for _, r := range keysetHistory(t, s, p, 2, nil) {
-		if mine[num(r["OWNER_ID"])] {
+		if mine[intOf(r["OWNER_ID"])] {
 			want++
 		}
 	}
 	a := appCall(t, s, p, own.AccessToken, "crm.stagehistory.list", map[string]any{"entityTypeId": 2, "start": 0})
 	rows := historyItems(t, a)
-	if len(mine) == 0 || want == 0 || num(a.body["total"]) != want {
+	if len(mine) == 0 || want == 0 || intOf(a.body["total"]) != want {
 		t.Fatalf("user 4 sees %v rows, want %d (of %d own deals)", a.body["total"], want, len(mine))
 	}
 	for _, r := range rows {
-		if !mine[num(r["OWNER_ID"])] {
+		if !mine[intOf(r["OWNER_ID"])] {
 			t.Errorf("user 4 sees a row of deal %v", r["OWNER_ID"])
 		}
 	}

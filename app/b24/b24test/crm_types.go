@@ -283,6 +283,8 @@ func userFields(base string, enumBase int, labels [5]string) []*field {
 // and the lead, contact and company pages), in their order.
 
 func dealFields() []*field {
+	// TAX_VALUE is the tax in the generated product rows, which follow the amount.
+	amount, manual := genMoney(100, 500000), genYN(6, 30)
 	fs := []*field{
 		ro(fld("ID", "integer", "ID", genID)),
 		fld("TITLE", "string", "Title", genDealTitle),
@@ -296,9 +298,9 @@ func dealFields() []*field {
 		fld("IS_REPEATED_APPROACH", "char", "Repeated Approach", genYN(20, 5)),
 		fld("PROBABILITY", "integer", "Probability", genProbability),
 		fld("CURRENCY_ID", "crm_currency", "Currency", genCurrency),
-		fld("OPPORTUNITY", "double", "Amount", genMoney(100, 500000)),
-		fld("IS_MANUAL_OPPORTUNITY", "char", "IS_MANUAL_OPPORTUNITY", genYN(6, 30)),
-		fld("TAX_VALUE", "double", "Tax Rate", genTax),
+		fld("OPPORTUNITY", "double", "Amount", amount),
+		fld("IS_MANUAL_OPPORTUNITY", "char", "IS_MANUAL_OPPORTUNITY", manual),
+		fld("TAX_VALUE", "double", "Tax Rate", genRowsTax(amount, manual, genTax)),
 		parent(fld("COMPANY_ID", "crm_company", "Company", genRef(7, 4)), 4),
 		deprecated(fld("CONTACT_ID", "crm_contact", "Contact", genRef(8, 3))),
 		links(fld("CONTACT_IDS", "crm_contact", "Contacts", genRefs(8, 3))),

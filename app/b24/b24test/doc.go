@@ -48,6 +48,7 @@
 //	POST   /_emulator/portals/{portal}/records/{entity}        {"user_id","fields"} → {"id"}
 //	PATCH  /_emulator/portals/{portal}/records/{entity}/{id}   {"user_id","fields"}
 //	DELETE /_emulator/portals/{portal}/records/{entity}/{id}?user_id=N
+//	PUT    /_emulator/portals/{portal}/records/{entity}/{id}/productrows  {"user_id","rows"} (legacy names; GET reads)
 //	GET    /_emulator/portals/{portal}/faults                  Faults JSON (PUT to set)
 //	GET    /_emulator/portals/{portal}/plan                    {"plan"} (PUT to set)
 //	GET    /_emulator/portals/{portal}/stats                   requests, limited, refreshes
@@ -88,6 +89,12 @@
 // deal's current pipeline only. Generated records have a generated past
 // that starts at DATE_CREATE in the pipeline's first stage and ends in
 // their stage at MOVED_TIME, computed on read like the records.
+// Deals and leads have product rows (crm.item.productrow.*,
+// crm.deal|lead.productrows.*, Portal.SetProductRows) naming products of a
+// fixed catalogue (crm.product.*); a generated record's rows are computed
+// from the seed too (three in ten have none, the others one to four) and,
+// unless its amount is manual, add up to its OPPORTUNITY and TAX_VALUE.
+// Only the rows of an owner whose rows were written are kept.
 //
 // # Limits
 //
@@ -274,7 +281,8 @@
 //   - A refresh kills the used refresh token, not the access token issued
 //     with it; unknown or revoked access tokens answer invalid_token.
 //   - crm.item's nested filters with logic OR, SPA (entityTypeId ≥ 128),
-//     quotes, invoices, products, requisites, activities (beyond
+//     quotes, invoices, products beyond a fixed catalogue (and
+//     crm.item.productrow.getAvailableForPayment), requisites, activities (beyond
 //     crm.activity.add moving its owner's system fields), timeline and
 //     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
@@ -306,4 +314,35 @@
 //     keyset chain over a short page) matches nothing.
 //   - crm.item.list ignores a filter or order that is not an array; it
 //     never answers "Invalid filter: field 'X' has invalid value".
+//   - A product row change (crm.item.productrow.add, update, delete and
+//     set, crm.deal|lead.productrows.set, Portal.SetProductRows) saves its
+//     owner: DATE_MODIFY and MODIFY_BY_ID move, OPPORTUNITY (and a deal's
+//     TAX_VALUE) become the rows' totals unless IS_MANUAL_OPPORTUNITY is
+//     Y, and the owner's ONCRMDEALUPDATE or ONCRMLEADUPDATE fires, also
+//     when the totals stay the same. A write of OPPORTUNITY through the
+//     record's own update is kept as written, rows or not.
+//   - A row's price includes its discount and its tax whether taxIncluded
+//     is Y or N: priceExclusive is price / (1 + taxRate/100), OPPORTUNITY
+//     the sum of price × quantity, TAX_VALUE the sum of (price −
+//     priceExclusive) × quantity; taxIncluded is kept and returned only.
+//     priceAccount is price (no conversion to a report currency), storeId
+//     0, customized Y; the legacy PRICE_EXCLUSIVE, PRICE_NETTO and
+//     PRICE_BRUTTO of a set are ignored (computed from PRICE).
+//   - crm.item.productrow.set and crm.deal|lead.productrows.set give every
+//     row a new id, re-sent or not; a row without sort gets 10 × its place.
+//   - crm.deal|lead.productrows.set without rows (or rows not an array)
+//     removes every row, as rows=[] does.
+//   - crm.item.productrow.add ignores unknown and read-only keys;
+//     crm.item.productrow.update refuses them (and ownerId, ownerType) with
+//     INVALID_ARG_VALUE. A value that is not a number, a discountTypeId
+//     other than 1 or 2 or a discountRate outside 0–100 is
+//     INVALID_ARG_VALUE (ERROR_CORE in the legacy set); a missing required
+//     parameter is code 100.
+//   - Any ownerType that is not L or D (C, CO, unknown codes) answers
+//     ENTITY_TYPE_NOT_SUPPORTED; crm.item.productrow.list of an owner that
+//     does not exist answers no rows, add and set OWNER_NOT_FOUND.
+//   - A row's productId need not be in the catalogue; a row without
+//     productId and productName is named "[{id}]", one with a catalogue
+//     product and no name takes the product's name, unit and type (7 for
+//     services, else 1). crm.product.list filters on ID and NAME only.
 package b24test

@@ -33,6 +33,8 @@ type Portal struct {
 
 	actNext int // last activity id (guarded by mu)
 
+	rows *rowStore // product rows written (guarded by mu; made on first use)
+
 	requests   atomic.Int64
 	limited    atomic.Int64
 	opLimited  atomic.Int64 // calls answered OPERATION_TIME_LIMIT
