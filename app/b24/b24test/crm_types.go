@@ -301,7 +301,7 @@ func dealFields() []*field {
 		fld("TAX_VALUE", "double", "Tax Rate", genTax),
 		parent(fld("COMPANY_ID", "crm_company", "Company", genRef(7, 4)), 4),
 		deprecated(fld("CONTACT_ID", "crm_contact", "Contact", genRef(8, 3))),
-		links(fld("CONTACT_IDS", "crm_contact", "Contacts", genRefs(8, 3))),
+		links(fld("CONTACT_IDS", "crm_contact", "Contacts", genLinks(8, 3))),
 		parent(ro(fld("QUOTE_ID", "crm_quote", "Estimate", genEmpty)), 7),
 		fld("BEGINDATE", "date", "Start Date", genBeginDate),
 		fld("CLOSEDATE", "date", "Close Date", genCloseDate),
@@ -323,7 +323,8 @@ func dealFields() []*field {
 	fs = append(fs, origin()...)
 	fs = append(fs, utm()...)
 	fs = append(fs, lastActivity(true)...)
-	return append(fs, userFields("170000000", 45, [5]string{"Delivery address", "Priority", "Margin", "Contract date", "Tags"})...)
+	fs = append(fs, userFields("170000000", 45, [5]string{"Delivery address", "Priority", "Margin", "Contract date", "Tags"})...)
+	return append(fs, fileFields("170000000", "Signed contract", "Attachments")...)
 }
 
 func leadFields() []*field {
@@ -359,7 +360,7 @@ func leadFields() []*field {
 		ro(fld("MOVED_TIME", "datetime", "MOVED_TIME", genMoved)),
 		parent(fld("COMPANY_ID", "crm_company", "Company", genRef(13, 4)), 4),
 		deprecated(fld("CONTACT_ID", "crm_contact", "Contact", genRef(8, 3))),
-		links(fld("CONTACT_IDS", "crm_contact", "CONTACT_IDS", genRefs(8, 3))),
+		links(fld("CONTACT_IDS", "crm_contact", "CONTACT_IDS", genLinks(8, 3))),
 		ro(fld("IS_RETURN_CUSTOMER", "char", "Returning Lead", genYN(19, 10))),
 		ro(fld("DATE_CLOSED", "datetime", "Closing Date", genLeadClosed)),
 	)
@@ -403,7 +404,8 @@ func contactFields() []*field {
 	fs = append(fs, utm()...)
 	fs = append(fs, lastActivity(true)...)
 	fs = append(fs, multifields()...)
-	return append(fs, userFields("170000020", 65, [5]string{"Preferred channel", "Loyalty", "Lifetime value", "Last meeting", "Hobbies"})...)
+	fs = append(fs, userFields("170000020", 65, [5]string{"Preferred channel", "Loyalty", "Lifetime value", "Last meeting", "Hobbies"})...)
+	return append(fs, fileFields("170000020", "Passport scan", "Documents")...)
 }
 
 func companyFields() []*field {

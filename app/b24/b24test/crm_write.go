@@ -64,6 +64,12 @@ func (s *entityStore) applyInput(p *Portal, rec map[string]any, in *obj, item, i
 			continue
 		}
 		switch {
+		case f.isFile():
+			fv, err := p.fileInput(rec[f.name], f, v, item)
+			if err != nil {
+				return err
+			}
+			rec[f.name] = fv
 		case f.isFM():
 			cur, _ := rec[f.name].([]fmValue)
 			rec[f.name] = p.applyLegacyFM(cur, asObj(v), f.name)

@@ -48,6 +48,8 @@
 //	POST   /_emulator/portals/{portal}/records/{entity}        {"user_id","fields"} → {"id"}
 //	PATCH  /_emulator/portals/{portal}/records/{entity}/{id}   {"user_id","fields"}
 //	DELETE /_emulator/portals/{portal}/records/{entity}/{id}?user_id=N
+//	POST   /_emulator/portals/{portal}/records/{entity}/{id}/files/{field}?user_id=N&name=F
+//	                                                           body = the file's bytes → {"id"}
 //	GET    /_emulator/portals/{portal}/faults                  Faults JSON (PUT to set)
 //	GET    /_emulator/portals/{portal}/plan                    {"plan"} (PUT to set)
 //	GET    /_emulator/portals/{portal}/stats                   requests, limited, refreshes

@@ -33,6 +33,9 @@ type Portal struct {
 
 	actNext int // last activity id (guarded by mu)
 
+	linkSorts linkSorts // SORT values of link lists (guarded by mu)
+	files     fileStore // uploaded files (guarded by mu)
+
 	requests   atomic.Int64
 	limited    atomic.Int64
 	opLimited  atomic.Int64 // calls answered OPERATION_TIME_LIMIT
