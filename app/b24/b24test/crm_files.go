@@ -96,7 +96,7 @@ func seededFile(g *genCtx, fileID int) storedFile {
 
 // file finds a file a record's field holds.
 func (p *Portal) file(s *entityStore, rec int, f *field, fileID int) (storedFile, bool) {
-	if !s.exists(rec) || !slices.Contains(strList(s.value(rec, f)), strconv.Itoa(fileID)) {
+	if !s.exists(rec) || !slices.Contains(storedIDs(s.value(rec, f)), strconv.Itoa(fileID)) {
 		return storedFile{}, false
 	}
 	if fileID >= uploadedBase {
@@ -106,6 +106,20 @@ func (p *Portal) file(s *entityStore, rec int, f *field, fileID int) (storedFile
 	return seededFile(&s.g, fileID), true
 }
 
+// storedIDs reads a stored link or file value: a list, or one id ("" and
+// "0" are none).
+func storedIDs(v any) []string {
+	switch x := v.(type) {
+	case []string:
+		return x
+	case string:
+		if x != "" && x != "0" {
+			return []string{x}
+		}
+	}
+	return nil
+}
+
 var errFileValue = errors.New("invalid file value")
 
 // fileInput applies a file field's input to its current value. crm.item
@@ -113,7 +127,7 @@ var errFileValue = errors.New("invalid file value")
 // to clear; the legacy methods take {"fileData":["name","base64"]} for a
 // new file. A multiple field is set as a whole: files not listed go.
 func (p *Portal) fileInput(cur any, f *field, v any, item bool) (any, error) {
-	keep := strList(cur)
+	keep := storedIDs(cur)
 	if !f.multiple {
 		if v == nil || str(v) == "" && asObj(v) == nil {
 			return "", nil
@@ -186,7 +200,7 @@ func (p *Portal) fileValues(keep []string, v any, item bool) ([]string, error) {
 // a list for a multiple field; nil when a single field is empty (the
 // caller leaves it out).
 func (s *entityStore) legacyFiles(rec int, f *field) any {
-	ids := strList(s.value(rec, f))
+	ids := storedIDs(s.value(rec, f))
 	l := listOf()
 	for _, id := range ids {
 		n, _ := strconv.Atoi(id)
@@ -213,7 +227,7 @@ type fileLinks struct {
 // itemFiles renders a file field for crm.item: {id, url, urlMachine} per
 // file, a list for a multiple field, null for an empty single one.
 func (s *entityStore) itemFiles(rec int, f *field, fl fileLinks) any {
-	ids := strList(s.value(rec, f))
+	ids := storedIDs(s.value(rec, f))
 	l := listOf()
 	for _, id := range ids {
 		n, _ := strconv.Atoi(id)
@@ -343,7 +357,7 @@ func (p *Portal) AttachFile(entity string, id, userID int, fieldName, name strin
 	p.mu.Lock()
 	var before []string
 	if s := crmStore(p, et.id); s.exists(id) {
-		before = strList(s.value(id, f))
+		before = storedIDs(s.value(id, f))
 	}
 	p.mu.Unlock()
 	if f.multiple {
@@ -359,7 +373,7 @@ func (p *Portal) AttachFile(entity string, id, userID int, fieldName, name strin
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, v := range strList(crmStore(p, et.id).value(id, f)) {
+	for _, v := range storedIDs(crmStore(p, et.id).value(id, f)) {
 		if !slices.Contains(before, v) {
 			n, _ := strconv.Atoi(v)
 			return n, nil

@@ -105,7 +105,7 @@ func bindingOwner(c *call, k bindingKind) (*entityStore, int, *apiError) {
 // bindings reads an owner's links, ordered by SORT.
 func (p *Portal) links(k bindingKind, owner int) []link {
 	s := crmStore(p, k.ownerType)
-	ids := strList(s.value(owner, s.et.byName[k.list]))
+	ids := storedIDs(s.value(owner, s.et.byName[k.list]))
 	primary := ""
 	if k.single != "" {
 		primary = str(s.value(owner, s.et.byName[k.single]))
@@ -247,6 +247,9 @@ func bindingItemsSet(c *call, k bindingKind) (callResult, *apiError) {
 			if !slices.ContainsFunc(next, func(n link) bool { return n.id == b.id }) {
 				next = append(next, b)
 			}
+		}
+		if len(next) > 0 && !slices.ContainsFunc(next, func(n link) bool { return n.primary }) {
+			next[0].primary = true // the first given, whatever its SORT
 		}
 		return next, true, nil
 	})
