@@ -132,6 +132,9 @@ func (p *Portal) fileInput(cur any, f *field, v any, item bool) (any, error) {
 		if v == nil || str(v) == "" && asObj(v) == nil {
 			return "", nil
 		}
+		if o := asObj(v); o != nil && o.isList() && o.len() == 1 {
+			v = o.values()[0] // [value] for the field's one value
+		}
 		ids, err := p.fileValues(keep, v, item)
 		if err != nil || len(ids) == 0 {
 			return "", err
@@ -145,8 +148,8 @@ func (p *Portal) fileInput(cur any, f *field, v any, item bool) (any, error) {
 		}
 		return nil, fmt.Errorf("field %s: %w", f.name, errFileValue)
 	}
-	if isFilePair(o) {
-		return p.fileValues(keep, v, item)
+	if isFilePair(o) || !o.isList() {
+		return p.fileValues(keep, v, item) // one value for the whole field
 	}
 	var out []string
 	for _, x := range o.values() {
