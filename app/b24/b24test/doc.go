@@ -229,7 +229,8 @@
 //   - The link lists CONTACT_IDS, COMPANY_IDS and a company's CONTACT_ID
 //     are taken by add and update but not returned by crm.X.get or list
 //     (the get examples lack them); the deprecated single link is the
-//     first of the list. crm.item returns the list.
+//     primary one, the first of a list written whole. crm.item returns the
+//     list.
 //   - isRequired is false everywhere: the examples' required names and
 //     titles depend on the portal's form settings.
 //   - A request cut off at the 60 s limit answers HTTP 500
@@ -256,6 +257,11 @@
 //     crm.activity.add moving its owner's system fields), timeline and
 //     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
+//   - A contact's companies (crm.contact.company.*, COMPANY_IDS) and a
+//     company's contacts (crm.company.contact.*, its CONTACT_ID) are kept
+//     apart, each on its owner; Bitrix24 keeps them as one relation.
+//     Deleting a record leaves the links to it. crm.quote.contact.* waits
+//     for quotes.
 //   - Only one application can be registered per emulator; app options,
 //     REST 3.0, the .xml format, the 302 after a domain change and
 //     PAYMENT_REQUIRED are not emulated.
@@ -283,4 +289,34 @@
 //     keyset chain over a short page) matches nothing.
 //   - crm.item.list ignores a filter or order that is not an array; it
 //     never answers "Invalid filter: field 'X' has invalid value".
+//   - A binding method that changes the links (crm.deal.contact.add,
+//     delete, items.set, items.delete and the others) is an update of the
+//     owner: DATE_MODIFY and MODIFY_BY_ID move and ONCRM{OWNER}UPDATE is
+//     sent. A call that changes nothing (add of a linked record, delete of
+//     an unlinked one, items.delete of none) does neither.
+//   - items.set without IS_PRIMARY "Y" makes the first item given primary,
+//     whatever its SORT; add without SORT puts the record last (the last
+//     SORT + 10); binding a record that does not exist answers "Not found.".
+//   - Writing the link list itself (CONTACT_IDS, contactIds, COMPANY_IDS)
+//     renumbers SORT 10, 20, … and makes the first primary.
+//   - Seeded deals and leads have one contact or none, a fifth of those
+//     with one get one or two more; seeded SORT is 10, 20, …, the first
+//     primary, ROLE_ID 0.
+//   - crm.item shows a single file field as one {id,url,urlMachine} object
+//     (null when empty) and takes ["name","base64"], [that pair] or
+//     {"id":N}.
+//   - The legacy methods set a multiple file field as a whole, as crm.item
+//     does: {"fileData":[…]} adds a file, {"id":N} keeps one, the rest go.
+//     The undocumented del/old_id forms are not emulated.
+//   - Every download address (the legacy downloadUrl and showUrl, crm.item's
+//     url and urlMachine) needs auth= with an access token of the portal:
+//     401 without or with a dead one, 403 when its user may not read the
+//     record, 404 for a file the record no longer holds. The answer has
+//     Content-Type by the name's extension, Content-Length and
+//     Content-Disposition: attachment; filename=…. urlMachine's token=
+//     names the record and file unsigned; a webhook call's urlMachine has an
+//     empty auth=.
+//   - Seeded deals and contacts have a file in their single file field one
+//     time in three and up to two in the multiple one; the bytes are made
+//     from the seed on download.
 package b24test
