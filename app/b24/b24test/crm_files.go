@@ -256,9 +256,9 @@ func callFileLinks(c *call) fileLinks {
 
 // fileRequest is a download request: which file of which record.
 type fileRequest struct {
-	entityTypeID, rec int
-	field             string
-	fileID            int
+	entity      string // an entityTypeId or a type name
+	rec, fileID int
+	field       string
 }
 
 // parseFileURL recognises the three download addresses: the legacy
@@ -269,11 +269,7 @@ func parseFileURL(u *url.URL) (fileRequest, bool) {
 	switch {
 	case strings.HasPrefix(lower, "/bitrix/components/bitrix/crm.") && strings.HasSuffix(lower, ".show/show_file.php"):
 		name := strings.TrimSuffix(strings.TrimPrefix(lower, "/bitrix/components/bitrix/crm."), ".show/show_file.php")
-		et := entityTypeByName(name)
-		if et == nil {
-			return fileRequest{}, true
-		}
-		return fileRequestOf(strconv.Itoa(et.id), q.Get("ownerId"), q.Get("fieldName"), q.Get("fileId")), true
+		return fileRequestOf(name, q.Get("ownerId"), q.Get("fieldName"), q.Get("fileId")), true
 	case lower == "/bitrix/services/main/ajax.php" && q.Get("action") == "crm.controller.item.getFile":
 		return fileRequestOf(q.Get("entityTypeId"), q.Get("id"), q.Get("fieldName"), q.Get("fileId")), true
 	case lower == "/rest/crm.controller.item.getfile.json" || lower == "/rest/crm.controller.item.getfile":
@@ -285,8 +281,7 @@ func parseFileURL(u *url.URL) (fileRequest, bool) {
 }
 
 func fileRequestOf(et, rec, field, fileID string) fileRequest {
-	r := fileRequest{field: field}
-	r.entityTypeID, _ = strconv.Atoi(et)
+	r := fileRequest{entity: et, field: field}
 	r.rec, _ = strconv.Atoi(rec)
 	r.fileID, _ = strconv.Atoi(fileID)
 	return r
@@ -309,7 +304,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, p *Portal, fr
 		return
 	}
 	p.mu.Lock()
-	st := crmStore(p, fr.entityTypeID)
+	st := crmStore(p, fr.entity)
 	var f *field
 	if st != nil {
 		f = st.et.byName[strings.ToUpper(fr.field)]
@@ -347,11 +342,11 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, p *Portal, fr
 // replaces the file of a single field and joins those of a multiple one.
 // It returns the new file's id.
 func (p *Portal) AttachFile(entity string, id, userID int, fieldName, name string, data []byte) (int, error) {
-	et, err := entityByName(entity)
-	if err != nil {
-		return 0, err
+	s := crmStore(p, entity)
+	if s == nil {
+		return 0, fmt.Errorf("b24test: unknown entity %q", entity)
 	}
-	f := et.byName[strings.ToUpper(fieldName)]
+	f := s.et.byName[strings.ToUpper(fieldName)]
 	if f == nil || !f.isFile() {
 		return 0, fmt.Errorf("b24test: %s has no file field %q", entity, fieldName)
 	}
@@ -359,7 +354,7 @@ func (p *Portal) AttachFile(entity string, id, userID int, fieldName, name strin
 	in := objOf(f.name, upload)
 	p.mu.Lock()
 	var before []string
-	if s := crmStore(p, et.id); s.exists(id) {
+	if s.exists(id) {
 		before = storedIDs(s.value(id, f))
 	}
 	p.mu.Unlock()
@@ -376,7 +371,7 @@ func (p *Portal) AttachFile(entity string, id, userID int, fieldName, name strin
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, v := range storedIDs(crmStore(p, et.id).value(id, f)) {
+	for _, v := range storedIDs(s.value(id, f)) {
 		if !slices.Contains(before, v) {
 			n, _ := strconv.Atoi(v)
 			return n, nil

@@ -17,23 +17,31 @@ import (
 
 // bindingKind is one family of binding methods.
 type bindingKind struct {
-	owner, target         string // the type names in the method name
-	ownerType, targetType int    // entityTypeIds
-	key                   string // the item key: CONTACT_ID or COMPANY_ID
-	list                  string // the owner's field holding the linked ids
-	single                string // the owner's deprecated primary link, "" when none
+	owner, target string // the type names in the method name
+	key           string // the item key: CONTACT_ID or COMPANY_ID
+	list          string // the owner's field holding the linked ids
+	single        string // the owner's deprecated primary link, "" when none
 }
 
 var bindingKinds = []bindingKind{
-	{owner: "deal", target: "contact", ownerType: 2, targetType: 3, key: "CONTACT_ID", list: "CONTACT_IDS", single: "CONTACT_ID"},
-	{owner: "lead", target: "contact", ownerType: 1, targetType: 3, key: "CONTACT_ID", list: "CONTACT_IDS", single: "CONTACT_ID"},
-	{owner: "contact", target: "company", ownerType: 3, targetType: 4, key: "COMPANY_ID", list: "COMPANY_IDS", single: "COMPANY_ID"},
-	{owner: "company", target: "contact", ownerType: 4, targetType: 3, key: "CONTACT_ID", list: "CONTACT_ID"},
+	{owner: "deal", target: "contact", key: "CONTACT_ID", list: "CONTACT_IDS", single: "CONTACT_ID"},
+	{owner: "lead", target: "contact", key: "CONTACT_ID", list: "CONTACT_IDS", single: "CONTACT_ID"},
+	{owner: "contact", target: "company", key: "COMPANY_ID", list: "COMPANY_IDS", single: "COMPANY_ID"},
+	{owner: "company", target: "contact", key: "CONTACT_ID", list: "CONTACT_ID"},
 }
 
-// crmStore is the one place links and files ask which store (and so which
-// type) an entityTypeId means on a portal; nil when the portal has none.
-func crmStore(p *Portal, entityTypeID int) *entityStore { return p.crm[entityTypeID] }
+// crmStore is the one place links and files ask which store, and so which
+// type, a key means on a portal: an entityTypeId ("2") or the type's name
+// in method names and addresses ("deal"); nil when the portal has none.
+func crmStore(p *Portal, key string) *entityStore {
+	if id, err := strconv.Atoi(key); err == nil {
+		return p.crm[id]
+	}
+	if et := entityTypeByName(key); et != nil {
+		return p.crm[et.id]
+	}
+	return nil
+}
 
 // link is one linked record as the binding methods show it.
 type link struct {
@@ -92,7 +100,7 @@ func bindingOwner(c *call, k bindingKind) (*entityStore, int, *apiError) {
 	if err != nil || id <= 0 {
 		return nil, 0, errBindingOwner
 	}
-	s := crmStore(c.portal, k.ownerType)
+	s := crmStore(c.portal, k.owner)
 	switch {
 	case s == nil || !s.exists(id):
 		return nil, 0, errBindingGone
@@ -104,7 +112,7 @@ func bindingOwner(c *call, k bindingKind) (*entityStore, int, *apiError) {
 
 // bindings reads an owner's links, ordered by SORT.
 func (p *Portal) links(k bindingKind, owner int) []link {
-	s := crmStore(p, k.ownerType)
+	s := crmStore(p, k.owner)
 	ids := storedIDs(s.value(owner, s.et.byName[k.list]))
 	primary := ""
 	if k.single != "" {
@@ -113,7 +121,7 @@ func (p *Portal) links(k bindingKind, owner int) []link {
 	if !slices.Contains(ids, primary) && len(ids) > 0 {
 		primary = ids[0]
 	}
-	kept := p.linkSorts[linkKey{k.ownerType, owner}]
+	kept := p.linkSorts[linkKey{s.et.id, owner}]
 	same := len(kept) == len(ids)
 	out := make([]link, len(ids))
 	for i, v := range ids {
@@ -143,7 +151,7 @@ func (p *Portal) setBindings(k bindingKind, owner int, bs []link, actor *user) e
 		bs[i].primary = i == primary
 		ids.push(strconv.Itoa(bs[i].id))
 	}
-	s := crmStore(p, k.ownerType)
+	s := crmStore(p, k.owner)
 	if err := p.updateRecord(s.et, owner, objOf(k.list, ids), false, actor); err != nil {
 		return err
 	}
@@ -156,7 +164,7 @@ func (p *Portal) setBindings(k bindingKind, owner int, bs []link, actor *user) e
 	if p.linkSorts == nil {
 		p.linkSorts = linkSorts{}
 	}
-	p.linkSorts[linkKey{k.ownerType, owner}] = bs
+	p.linkSorts[linkKey{s.et.id, owner}] = bs
 	return nil
 }
 
@@ -171,7 +179,7 @@ func (p *Portal) bindingInput(k bindingKind, v any) (b link, sortGiven, primaryG
 	if err != nil || id <= 0 {
 		return link{}, false, false, errBindingFields
 	}
-	if s := crmStore(p, k.targetType); s == nil || !s.exists(id) {
+	if s := crmStore(p, k.target); s == nil || !s.exists(id) {
 		return link{}, false, false, errBindingGone
 	}
 	b.id = id
