@@ -34,8 +34,9 @@ type fileStore struct {
 }
 
 // uploadedBase is the first id of an uploaded file; smaller ids are seeded
-// files, whose id spells the record, field and position.
-const uploadedBase = 1 << 40
+// files, whose id spells the type, record, field and position (below 2^53,
+// so that JSON readers keep them exact).
+const uploadedBase = 1 << 50
 
 func (fs *fileStore) add(name string, data []byte) int {
 	if fs.byID == nil {
@@ -58,8 +59,8 @@ func fileFields(base string, single, multiple string) []*field {
 
 func (f *field) isFile() bool { return f.typ == "file" && f.uf }
 
-// seededFileID spells entity type, record, field slot and position.
-func seededFileID(et, rec, slot, k int) int { return ((rec*4+k)*8+slot)*8 + et }
+// seededFileID spells the entity type, record, position and field slot.
+func seededFileID(et, rec, slot, k int) int { return et<<32 | (rec*4+k)*8 + slot }
 
 // genFiles gives a third of the records a file in a single field and up
 // to two in a multiple one.
@@ -84,11 +85,12 @@ var seededExt = []string{".pdf", ".txt", ".png", ".docx"}
 
 // seededFile makes the name and bytes of a seeded file.
 func seededFile(g *genCtx, fileID int) storedFile {
-	k, rec := fileID/64%4, fileID/256
-	ext := seededExt[g.n(rec, 710+uint64(fileID%64), len(seededExt))]
+	low := fileID & (1<<32 - 1)
+	k, rec := low/8%4, low/32
+	ext := seededExt[g.n(rec, 710+uint64(low%32), len(seededExt))]
 	name := fmt.Sprintf("scan-%d-%d%s", rec, k+1, ext)
 	var b strings.Builder
-	for i := range 20 + g.n(rec, 720+uint64(fileID%256), 200) {
+	for i := range 20 + g.n(rec, 720+uint64(low%32), 200) {
 		fmt.Fprintf(&b, "%s line %d %016x\n", name, i, g.h(rec, uint64(fileID)+uint64(i)))
 	}
 	return storedFile{name: name, data: []byte(b.String())}
