@@ -346,3 +346,103 @@ func genLinks(salt uint64, target int) genFunc {
 		return out
 	}
 }
+
+// A contact's companies and a company's contacts are one relation in
+// Bitrix24, read from both sides: the contact's COMPANY_IDS and the
+// company's CONTACT_ID hold the same pairs.
+var mirrors = []struct{ from, field, to, other string }{
+	{from: "contact", field: "COMPANY_IDS", to: "company", other: "CONTACT_ID"},
+	{from: "company", field: "CONTACT_ID", to: "contact", other: "COMPANY_IDS"},
+}
+
+// mirrorLinks carries a change of one side's list into the records on the
+// other side; it runs before s stores rec for id, so s still holds the
+// old list. The other side's records change silently: no modification
+// date, no event.
+func (p *Portal) mirrorLinks(s *entityStore, id int, rec map[string]any) {
+	for _, m := range mirrors {
+		if crmStore(p, m.from) != s {
+			continue
+		}
+		var old []string
+		if s.exists(id) {
+			old = storedIDs(s.value(id, s.et.byName[m.field]))
+		}
+		now := storedIDs(rec[m.field])
+		other := crmStore(p, m.to)
+		for _, v := range now {
+			if !slices.Contains(old, v) {
+				mirrorOne(other, v, m.other, id, true)
+			}
+		}
+		for _, v := range old {
+			if !slices.Contains(now, v) {
+				mirrorOne(other, v, m.other, id, false)
+			}
+		}
+	}
+}
+
+// mirrorOne adds id to, or removes it from, the list field of record key
+// of s; the record's single link, if it has one, stays on its primary
+// while that remains linked.
+func mirrorOne(s *entityStore, key, field string, id int, add bool) {
+	n, err := strconv.Atoi(key)
+	if err != nil || !s.exists(n) {
+		return
+	}
+	rec := s.record(n)
+	ids := slices.Clone(storedIDs(rec[field]))
+	me := strconv.Itoa(id)
+	i := slices.Index(ids, me)
+	switch {
+	case add && i < 0:
+		ids = append(ids, me)
+	case !add && i >= 0:
+		ids = slices.Delete(ids, i, i+1)
+	default:
+		return
+	}
+	rec[field] = ids
+	for _, k := range bindingKinds {
+		if k.owner == s.et.name && k.list == field && k.single != "" && !slices.Contains(ids, str(rec[k.single])) {
+			rec[k.single] = "0"
+			if len(ids) > 0 {
+				rec[k.single] = ids[0]
+			}
+		}
+	}
+	s.over[n] = rec
+}
+
+// Seeded contact–company pairs are computed from either side: contact c
+// (up to three times the number of companies) belongs to company
+// 1 + (c-1) mod companies, three times in four.
+func genContactCompany(g *genCtx, id int) any {
+	n := g.counts[4]
+	if n == 0 || id > 3*n || g.n(id, 513, 4) == 0 {
+		return "0"
+	}
+	return strconv.Itoa(1 + (id-1)%n)
+}
+
+func genContactCompanies(g *genCtx, id int) any {
+	if v := genContactCompany(g, id).(string); v != "0" {
+		return []string{v}
+	}
+	return []string(nil)
+}
+
+// genCompanyContacts asks the few contacts that can belong to the company.
+func genCompanyContacts(g *genCtx, id int) any {
+	contacts := *g
+	contacts.et, contacts.count = 3, g.counts[3]
+	n := g.counts[4]
+	var out []string
+	for c := id; c <= min(3*n, contacts.count); c += n {
+		if genContactCompany(&contacts, c) == strconv.Itoa(id) {
+			out = append(out, strconv.Itoa(c))
+		}
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package b24test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -206,6 +207,32 @@ func TestContactCompanyBindings(t *testing.T) {
 	if fmt.Sprint(ci["contactIds"]) != "[1 "+contact+"]" {
 		t.Errorf("company contactIds = %v", ci["contactIds"])
 	}
+	// The two sides are one relation.
+	sides := func(contact, company string) (bool, bool) {
+		t.Helper()
+		ct := object(object(call("crm.item.get", map[string]any{"entityTypeId": 3, "id": contact}).body["result"])["item"])
+		co := object(object(call("crm.item.get", map[string]any{"entityTypeId": 4, "id": company}).body["result"])["item"])
+		has := func(l any, id string) bool {
+			return slices.Contains(strings.Fields(strings.Trim(fmt.Sprint(l), "[]")), id)
+		}
+		return has(ct["companyIds"], company), has(co["contactIds"], contact)
+	}
+	for _, pair := range [][2]string{{contact, "3"}, {contact, "2"}, {contact, company}, {"1", company}} {
+		if a, b := sides(pair[0], pair[1]); !a || !b {
+			t.Errorf("contact %s and company %s: contact side %v, company side %v", pair[0], pair[1], a, b)
+		}
+	}
+	call("crm.contact.company.delete", map[string]any{"id": contact, "fields": map[string]any{"COMPANY_ID": company}})
+	call("crm.company.contact.delete", map[string]any{"id": "3", "fields": map[string]any{"CONTACT_ID": contact}})
+	for _, pair := range [][2]string{{contact, company}, {contact, "3"}} {
+		if a, b := sides(pair[0], pair[1]); a || b {
+			t.Errorf("unlinked contact %s and company %s: contact side %v, company side %v", pair[0], pair[1], a, b)
+		}
+	}
+	if got := linkRows(t, appCall(t, s, p, tok.AccessToken, "crm.contact.company.items.get", map[string]any{"id": contact}), "COMPANY_ID"); got != "[2:10:Y]" {
+		t.Errorf("contact's companies after unlinking from both sides = %s", got)
+	}
+
 	lead := fmt.Sprint(call("crm.lead.add", map[string]any{"fields": map[string]any{"TITLE": "lead"}}).body["result"])
 	call("crm.lead.contact.items.set", map[string]any{"id": lead, "items": []any{map[string]any{"CONTACT_ID": 4}, map[string]any{"CONTACT_ID": 5}}})
 	if lr, _ := p.Record("lead", mustAtoi(t, lead)); lr["CONTACT_ID"] != "4" {
@@ -254,4 +281,28 @@ func mustAtoi(t *testing.T, s string) int {
 		t.Fatalf("%q is not a number", s)
 	}
 	return n
+}
+
+// Seeded contacts and companies agree on who belongs to whom.
+func TestSeededContactCompanyPairsAgree(t *testing.T) {
+	t.Parallel()
+	s, p, tok := installed(t, Options{Contacts: 50, Companies: 12, Seed: 3, Limits: Limits{Unlimited: true}})
+	pairs := func(entityTypeID int, field string, flip bool) map[string]bool {
+		out := map[string]bool{}
+		for _, it := range list(object(mustOK(t, appCall(t, s, p, tok.AccessToken, "crm.item.list", map[string]any{"entityTypeId": entityTypeID, "select": []string{"id", field}})).body["result"])["items"]) {
+			m := object(it)
+			for _, v := range list(m[field]) {
+				k := fmt.Sprint(m["id"], "-", v)
+				if flip {
+					k = fmt.Sprint(v, "-", m["id"])
+				}
+				out[k] = true
+			}
+		}
+		return out
+	}
+	fromContacts, fromCompanies := pairs(3, "companyIds", false), pairs(4, "contactIds", true)
+	if len(fromContacts) == 0 || fmt.Sprint(fromContacts) != fmt.Sprint(fromCompanies) {
+		t.Errorf("contacts say %v, companies say %v", fromContacts, fromCompanies)
+	}
 }

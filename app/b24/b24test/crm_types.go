@@ -395,8 +395,8 @@ func contactFields() []*field {
 	fs = append(fs, audit("Responsible Person")...)
 	fs = append(fs, created()...)
 	fs = append(fs,
-		deprecated(fld("COMPANY_ID", "crm_company", "Company", genRef(13, 4))),
-		links(fld("COMPANY_IDS", "crm_company", "COMPANY_IDS", genRefs(13, 4))),
+		deprecated(fld("COMPANY_ID", "crm_company", "Company", genContactCompany)),
+		links(fld("COMPANY_IDS", "crm_company", "COMPANY_IDS", genContactCompanies)),
 		parent(ro(fld("LEAD_ID", "crm_lead", "Lead", genRef(10, 1))), 1),
 	)
 	fs = append(fs, origin()...)
@@ -431,7 +431,7 @@ func companyFields() []*field {
 	fs = append(fs, fld("IS_MY_COMPANY", "char", "My Company", genNo))
 	fs = append(fs, audit("Responsible Person")...)
 	fs = append(fs, created()...)
-	contacts := links(fld("CONTACT_ID", "crm_contact", "Contact", genNoRefs))
+	contacts := links(fld("CONTACT_ID", "crm_contact", "Contact", genCompanyContacts))
 	contacts.item = "contactIds"
 	fs = append(fs, contacts, parent(ro(fld("LEAD_ID", "crm_lead", "Lead", genRef(10, 1))), 1))
 	fs = append(fs, origin()...)

@@ -236,6 +236,7 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 		fixLeadDerived(rec, nil, now)
 	}
 	fixHas(rec)
+	p.mirrorLinks(s, id, rec) // crm_links.go
 	s.over[id] = rec
 	return id, nil
 }
@@ -269,6 +270,7 @@ func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor 
 		fixLeadDerived(rec, oldStatus, now)
 	}
 	fixHas(rec)
+	p.mirrorLinks(s, id, rec) // crm_links.go
 	s.over[id] = rec
 	return nil
 }

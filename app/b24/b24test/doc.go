@@ -257,10 +257,7 @@
 //     crm.activity.add moving its owner's system fields), timeline and
 //     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
-//   - A contact's companies (crm.contact.company.*, COMPANY_IDS) and a
-//     company's contacts (crm.company.contact.*, its CONTACT_ID) are kept
-//     apart, each on its owner; Bitrix24 keeps them as one relation.
-//     Deleting a record leaves the links to it. crm.quote.contact.* waits
+//   - Deleting a record leaves the links to it; crm.quote.contact.* waits
 //     for quotes.
 //   - Only one application can be registered per emulator; app options,
 //     REST 3.0, the .xml format, the 302 after a domain change and
@@ -299,6 +296,12 @@
 //     SORT + 10); binding a record that does not exist answers "Not found.".
 //   - Writing the link list itself (CONTACT_IDS, contactIds, COMPANY_IDS)
 //     renumbers SORT 10, 20, … and makes the first primary.
+//   - A contact's companies (COMPANY_IDS, crm.contact.company.*) and a
+//     company's contacts (its CONTACT_ID, crm.company.contact.*) are one
+//     relation: a change on one side shows on the other, whose records
+//     change silently (no DATE_MODIFY, no event). Each side keeps its own
+//     SORT and primary. Seeded contact c up to three times the number of
+//     companies n belongs to company 1 + (c-1) mod n, three times in four.
 //   - Seeded deals and leads have one contact or none, a fifth of those
 //     with one get one or two more; seeded SORT is 10, 20, …, the first
 //     primary, ROLE_ID 0.
