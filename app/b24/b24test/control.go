@@ -118,6 +118,21 @@ func (s *Server) newControl() http.Handler {
 	}))
 	mux.HandleFunc("GET /_emulator/portals/{portal}/records/{entity}/{id}/productrows", portal(ctlProductRows))
 	mux.HandleFunc("PUT /_emulator/portals/{portal}/records/{entity}/{id}/productrows", portal(ctlProductRows))
+	mux.HandleFunc("POST /_emulator/portals/{portal}/records/{entity}/{id}/files/{field}", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
+		id, _ := strconv.Atoi(r.PathValue("id"))
+		uid, _ := strconv.Atoi(r.URL.Query().Get("user_id"))
+		data, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			ctlError(w, http.StatusBadRequest, err)
+			return
+		}
+		fileID, err := p.AttachFile(r.PathValue("entity"), id, uid, r.PathValue("field"), r.URL.Query().Get("name"), data)
+		if err != nil {
+			ctlError(w, http.StatusBadRequest, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"id": fileID})
+	}))
 	mux.HandleFunc("GET /_emulator/portals/{portal}/faults", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
 		writeJSON(w, http.StatusOK, p.currentFaults())
 	}))

@@ -70,6 +70,7 @@ func itemList(c *call) (callResult, *apiError) {
 	}
 	v, _ := c.param("select")
 	sel := itemSelect(et, strList(v))
+	sel.files = callFileLinks(c)
 	c.cost += c.srv.opts.Cost.fieldsCost(len(res.ids), sel.fields)
 	items := listOf()
 	c.portal.mu.Lock()
@@ -111,7 +112,7 @@ func itemGet(c *call) (callResult, *apiError) {
 		return callResult{}, aerr
 	}
 	c.cost += c.srv.opts.Cost.PerRow
-	return ok(objOf("item", c.portal.crm[et.id].itemObj(id, itemSelect(et, nil), originalUF(c))))
+	return ok(objOf("item", c.portal.crm[et.id].itemObj(id, itemSelectAll(c, et), originalUF(c))))
 }
 
 func itemAdd(c *call) (callResult, *apiError) {
@@ -127,7 +128,7 @@ func itemAdd(c *call) (callResult, *apiError) {
 	id, err := c.portal.addRecord(et, in, true, c.user)
 	var item *obj
 	if err == nil {
-		item = c.portal.crm[et.id].itemObj(id, itemSelect(et, nil), originalUF(c))
+		item = c.portal.crm[et.id].itemObj(id, itemSelectAll(c, et), originalUF(c))
 	}
 	c.portal.mu.Unlock()
 	if err != nil {
@@ -155,7 +156,7 @@ func itemUpdate(c *call) (callResult, *apiError) {
 		if err := c.portal.updateRecord(et, id, in, true, c.user); err != nil {
 			aerr = newErr(http.StatusBadRequest, "CRM_FIELD_ERROR_VALUE_NOT_VALID", err.Error())
 		} else {
-			item = c.portal.crm[et.id].itemObj(id, itemSelect(et, nil), originalUF(c))
+			item = c.portal.crm[et.id].itemObj(id, itemSelectAll(c, et), originalUF(c))
 		}
 	}
 	c.portal.mu.Unlock()
@@ -183,4 +184,11 @@ func itemDelete(c *call) (callResult, *apiError) {
 	}
 	c.portal.changed(change{et: et, action: "DELETE", id: id, actor: c.user, byApp: c.app, connector: c.str("auth_connector")})
 	return ok(listOf())
+}
+
+// itemSelectAll selects every field of an answer to get, add and update.
+func itemSelectAll(c *call, et *entityType) itemSelection {
+	sel := itemSelect(et, nil)
+	sel.files = callFileLinks(c)
+	return sel
 }

@@ -71,6 +71,12 @@ func legacyValue(f *field, v any) any {
 func (s *entityStore) legacyObj(id int, fields []*field) *obj {
 	o := newObj()
 	for _, f := range fields {
+		if f.isFile() {
+			if v := s.legacyFiles(id, f); v != nil {
+				o.set(f.name, v)
+			}
+			continue
+		}
 		o.set(f.name, legacyValue(f, s.value(id, f)))
 	}
 	return o
@@ -113,6 +119,7 @@ func itemValue(f *field, v any) any {
 type itemSelection struct {
 	fields []*field
 	fm     bool
+	files  fileLinks // how file fields link to their files
 }
 
 func itemSelect(et *entityType, sel []string) itemSelection {
@@ -148,6 +155,10 @@ func (s *entityStore) itemObj(id int, sel itemSelection, originalUF bool) *obj {
 		name := f.item
 		if f.uf && originalUF {
 			name = f.name
+		}
+		if f.isFile() {
+			o.set(name, s.itemFiles(id, f, sel.files))
+			continue
 		}
 		o.set(name, itemValue(f, s.value(id, f)))
 	}

@@ -309,7 +309,7 @@ func TestDictionaries(t *testing.T) {
 		t.Errorf("enumeration field = %v", uf)
 	}
 	u := mustOK(t, hookCall(t, s, p, "crm.deal.userfield.list", nil))
-	if got := len(list(u.body["result"])); got != 5 {
+	if got := len(list(u.body["result"])); got != 7 {
 		t.Errorf("crm.deal.userfield.list has %d fields", got)
 	}
 }

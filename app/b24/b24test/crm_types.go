@@ -303,7 +303,7 @@ func dealFields() []*field {
 		fld("TAX_VALUE", "double", "Tax Rate", genRowsTax(amount, manual, genTax)),
 		parent(fld("COMPANY_ID", "crm_company", "Company", genRef(7, 4)), 4),
 		deprecated(fld("CONTACT_ID", "crm_contact", "Contact", genRef(8, 3))),
-		links(fld("CONTACT_IDS", "crm_contact", "Contacts", genRefs(8, 3))),
+		links(fld("CONTACT_IDS", "crm_contact", "Contacts", genLinks(8, 3))),
 		parent(ro(fld("QUOTE_ID", "crm_quote", "Estimate", genEmpty)), 7),
 		fld("BEGINDATE", "date", "Start Date", genBeginDate),
 		fld("CLOSEDATE", "date", "Close Date", genCloseDate),
@@ -325,7 +325,8 @@ func dealFields() []*field {
 	fs = append(fs, origin()...)
 	fs = append(fs, utm()...)
 	fs = append(fs, lastActivity(true)...)
-	return append(fs, userFields("170000000", 45, [5]string{"Delivery address", "Priority", "Margin", "Contract date", "Tags"})...)
+	fs = append(fs, userFields("170000000", 45, [5]string{"Delivery address", "Priority", "Margin", "Contract date", "Tags"})...)
+	return append(fs, fileFields("170000000", "Signed contract", "Attachments")...)
 }
 
 func leadFields() []*field {
@@ -361,7 +362,7 @@ func leadFields() []*field {
 		ro(fld("MOVED_TIME", "datetime", "MOVED_TIME", genMoved)),
 		parent(fld("COMPANY_ID", "crm_company", "Company", genRef(13, 4)), 4),
 		deprecated(fld("CONTACT_ID", "crm_contact", "Contact", genRef(8, 3))),
-		links(fld("CONTACT_IDS", "crm_contact", "CONTACT_IDS", genRefs(8, 3))),
+		links(fld("CONTACT_IDS", "crm_contact", "CONTACT_IDS", genLinks(8, 3))),
 		ro(fld("IS_RETURN_CUSTOMER", "char", "Returning Lead", genYN(19, 10))),
 		ro(fld("DATE_CLOSED", "datetime", "Closing Date", genLeadClosed)),
 	)
@@ -396,8 +397,8 @@ func contactFields() []*field {
 	fs = append(fs, audit("Responsible Person")...)
 	fs = append(fs, created()...)
 	fs = append(fs,
-		deprecated(fld("COMPANY_ID", "crm_company", "Company", genRef(13, 4))),
-		links(fld("COMPANY_IDS", "crm_company", "COMPANY_IDS", genRefs(13, 4))),
+		deprecated(fld("COMPANY_ID", "crm_company", "Company", genContactCompany)),
+		links(fld("COMPANY_IDS", "crm_company", "COMPANY_IDS", genContactCompanies)),
 		parent(ro(fld("LEAD_ID", "crm_lead", "Lead", genRef(10, 1))), 1),
 	)
 	fs = append(fs, origin()...)
@@ -405,7 +406,8 @@ func contactFields() []*field {
 	fs = append(fs, utm()...)
 	fs = append(fs, lastActivity(true)...)
 	fs = append(fs, multifields()...)
-	return append(fs, userFields("170000020", 65, [5]string{"Preferred channel", "Loyalty", "Lifetime value", "Last meeting", "Hobbies"})...)
+	fs = append(fs, userFields("170000020", 65, [5]string{"Preferred channel", "Loyalty", "Lifetime value", "Last meeting", "Hobbies"})...)
+	return append(fs, fileFields("170000020", "Passport scan", "Documents")...)
 }
 
 func companyFields() []*field {
@@ -431,7 +433,7 @@ func companyFields() []*field {
 	fs = append(fs, fld("IS_MY_COMPANY", "char", "My Company", genNo))
 	fs = append(fs, audit("Responsible Person")...)
 	fs = append(fs, created()...)
-	contacts := links(fld("CONTACT_ID", "crm_contact", "Contact", genNoRefs))
+	contacts := links(fld("CONTACT_ID", "crm_contact", "Contact", genCompanyContacts))
 	contacts.item = "contactIds"
 	fs = append(fs, contacts, parent(ro(fld("LEAD_ID", "crm_lead", "Lead", genRef(10, 1))), 1))
 	fs = append(fs, origin()...)

@@ -64,6 +64,12 @@ func (s *entityStore) applyInput(p *Portal, rec map[string]any, in *obj, item, i
 			continue
 		}
 		switch {
+		case f.isFile():
+			fv, err := p.fileInput(rec[f.name], f, v, item)
+			if err != nil {
+				return err
+			}
+			rec[f.name] = fv
 		case f.isFM():
 			cur, _ := rec[f.name].([]fmValue)
 			rec[f.name] = p.applyLegacyFM(cur, asObj(v), f.name)
@@ -232,6 +238,7 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 		fixLeadDerived(rec, nil, now)
 	}
 	fixHas(rec)
+	p.mirrorLinks(s, id, rec) // crm_links.go
 	s.over[id] = rec
 	p.logStage(et, id, nil, rec, p.srv.now())
 	return id, nil
@@ -268,6 +275,7 @@ func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor 
 		fixLeadDerived(rec, oldStatus, now)
 	}
 	fixHas(rec)
+	p.mirrorLinks(s, id, rec) // crm_links.go
 	s.over[id] = rec
 	p.logStage(et, id, &was, rec, p.srv.now())
 	return nil

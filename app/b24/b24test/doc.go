@@ -49,6 +49,8 @@
 //	PATCH  /_emulator/portals/{portal}/records/{entity}/{id}   {"user_id","fields"}
 //	DELETE /_emulator/portals/{portal}/records/{entity}/{id}?user_id=N
 //	PUT    /_emulator/portals/{portal}/records/{entity}/{id}/productrows  {"user_id","rows"} (legacy names; GET reads)
+//	POST   /_emulator/portals/{portal}/records/{entity}/{id}/files/{field}?user_id=N&name=F
+//	                                                           body = the file's bytes → {"id"}
 //	GET    /_emulator/portals/{portal}/faults                  Faults JSON (PUT to set)
 //	GET    /_emulator/portals/{portal}/plan                    {"plan"} (PUT to set)
 //	GET    /_emulator/portals/{portal}/stats                   requests, limited, refreshes
@@ -241,7 +243,8 @@
 //   - The link lists CONTACT_IDS, COMPANY_IDS and a company's CONTACT_ID
 //     are taken by add and update but not returned by crm.X.get or list
 //     (the get examples lack them); the deprecated single link is the
-//     first of the list. crm.item returns the list.
+//     primary one, the first of a list written whole. crm.item returns the
+//     list.
 //   - isRequired is false everywhere: the examples' required names and
 //     titles depend on the portal's form settings.
 //   - A request cut off at the 60 s limit answers HTTP 500
@@ -286,6 +289,8 @@
 //     crm.activity.add moving its owner's system fields), timeline and
 //     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
+//   - Deleting a record leaves the links to it; crm.quote.contact.* waits
+//     for quotes.
 //   - Only one application can be registered per emulator; app options,
 //     REST 3.0, the .xml format, the 302 after a domain change and
 //     PAYMENT_REQUIRED are not emulated.
@@ -345,4 +350,40 @@
 //     productId and productName is named "[{id}]", one with a catalogue
 //     product and no name takes the product's name, unit and type (7 for
 //     services, else 1). crm.product.list filters on ID and NAME only.
+//   - A binding method that changes the links (crm.deal.contact.add,
+//     delete, items.set, items.delete and the others) is an update of the
+//     owner: DATE_MODIFY and MODIFY_BY_ID move and ONCRM{OWNER}UPDATE is
+//     sent. A call that changes nothing (add of a linked record, delete of
+//     an unlinked one, items.delete of none) does neither.
+//   - items.set without IS_PRIMARY "Y" makes the first item given primary,
+//     whatever its SORT; add without SORT puts the record last (the last
+//     SORT + 10); binding a record that does not exist answers "Not found.".
+//   - Writing the link list itself (CONTACT_IDS, contactIds, COMPANY_IDS)
+//     renumbers SORT 10, 20, … and makes the first primary.
+//   - A contact's companies (COMPANY_IDS, crm.contact.company.*) and a
+//     company's contacts (its CONTACT_ID, crm.company.contact.*) are one
+//     relation: a change on one side shows on the other, whose records
+//     change silently (no DATE_MODIFY, no event). Each side keeps its own
+//     SORT and primary. Seeded contact c up to three times the number of
+//     companies n belongs to company 1 + (c-1) mod n, three times in four.
+//   - Seeded deals and leads have one contact or none, a fifth of those
+//     with one get one or two more; seeded SORT is 10, 20, …, the first
+//     primary, ROLE_ID 0.
+//   - crm.item shows a single file field as one {id,url,urlMachine} object
+//     (null when empty) and takes ["name","base64"], [that pair] or
+//     {"id":N}.
+//   - The legacy methods set a multiple file field as a whole, as crm.item
+//     does: {"fileData":[…]} adds a file, {"id":N} keeps one, the rest go.
+//     The undocumented del/old_id forms are not emulated.
+//   - Every download address (the legacy downloadUrl and showUrl, crm.item's
+//     url and urlMachine) needs auth= with an access token of the portal:
+//     401 without or with a dead one, 403 when its user may not read the
+//     record, 404 for a file the record no longer holds. The answer has
+//     Content-Type by the name's extension, Content-Length and
+//     Content-Disposition: attachment; filename=…. urlMachine's token=
+//     names the record and file unsigned; a webhook call's urlMachine has an
+//     empty auth=.
+//   - Seeded deals and contacts have a file in their single file field one
+//     time in three and up to two in the multiple one; the bytes are made
+//     from the seed on download.
 package b24test

@@ -24,6 +24,7 @@ type caller struct {
 	user    *user
 	app     bool   // application context (OAuth token)
 	hookKey string // webhook secret when !app
+	token   string // the access token when app
 }
 
 // opKey keys the operating budget: per method and per application or
@@ -139,7 +140,7 @@ func (s *Server) authenticate(r *http.Request, t restTarget, params *obj) (*call
 	if p.currentFaults().InvalidToken {
 		return nil, p, errInvalidToken
 	}
-	return &caller{portal: p, user: p.user(at.userID), app: true}, p, nil
+	return &caller{portal: p, user: p.user(at.userID), app: true, token: token}, p, nil
 }
 
 // callResult is one method call's outcome and timing.

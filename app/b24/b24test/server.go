@@ -215,6 +215,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.byHost[host]
+	if fr, isFile := parseFileURL(r.URL); isFile && p != nil {
+		s.serveFile(w, r, p, fr) // crm_files.go
+		return
+	}
 	switch {
 	case p != nil && strings.HasPrefix(path, "/rest/"):
 		s.serveREST(w, r, restTarget{portal: p, method: strings.TrimPrefix(path, "/rest/")})
