@@ -149,6 +149,10 @@ func (s *entityStore) itemObj(id int, sel itemSelection, originalUF bool) *obj {
 		if f.uf && originalUF {
 			name = f.name
 		}
+		if f.typ == "file" && f.uf {
+			o.set(name, fileItemValue(s.et, id, f, s.value(id, f)))
+			continue
+		}
 		o.set(name, itemValue(f, s.value(id, f)))
 	}
 	if sel.fm {
