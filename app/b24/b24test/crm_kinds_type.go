@@ -14,7 +14,7 @@ func init() {
 		&method{name: "crm.type.fields", scope: "crm", fn: typeFields},
 		&method{name: "crm.type.list", scope: "crm", fn: typeList},
 		&method{name: "crm.type.get", scope: "crm", fn: typeGet},
-		&method{name: "crm.type.getByEntityTypeId", scope: "crm", fn: typeGetByEntityTypeID},
+		&method{name: "crm.type.getbyentitytypeid", scope: "crm", fn: typeGetByEntityTypeID},
 		&method{name: "crm.type.add", scope: "crm", fn: typeAdd},
 		&method{name: "crm.type.update", scope: "crm", fn: typeUpdate},
 		&method{name: "crm.type.delete", scope: "crm", fn: typeDelete},
@@ -103,7 +103,9 @@ func typeList(c *call) (callResult, *apiError) {
 	if order != nil && order.len() > 0 {
 		key := order.keys[0]
 		desc := strings.EqualFold(str(order.m[key]), "DESC")
-		sort.SliceStable(kept, func(a, b int) bool { return compareLoose(str(kept[a].m[key]), str(kept[b].m[key])) != desc && str(kept[a].m[key]) != str(kept[b].m[key]) })
+		sort.SliceStable(kept, func(a, b int) bool {
+			return compareLoose(str(kept[a].m[key]), str(kept[b].m[key])) != desc && str(kept[a].m[key]) != str(kept[b].m[key])
+		})
 	}
 	start := max(startParam(c, false), 0)
 	out := listOf()
