@@ -5,18 +5,28 @@ import (
 	"strings"
 )
 
-// crmEvent is one event a change fires: its name and whether its data
-// carries ENTITY_TYPE_ID.
+// crmEvent is one event a change fires: its name and what its data
+// carries beyond the record's ID.
 type crmEvent struct {
 	name   string
-	typeID int // ENTITY_TYPE_ID in data[FIELDS]; 0: none
+	typeID int         // ENTITY_TYPE_ID in data[FIELDS]; 0: none
+	extra  [][2]string // more data[FIELDS] keys and values, in order
 }
 
-// data is the event's data[...] pairs for record id.
-func (ev crmEvent) data(id int) [][2]string {
-	d := [][2]string{{"data[FIELDS][ID]", strconv.Itoa(id)}}
+// fields are the event's data[FIELDS] keys and values for record id.
+func (ev crmEvent) fields(id int) [][2]string {
+	d := [][2]string{{"ID", strconv.Itoa(id)}}
 	if ev.typeID != 0 {
-		d = append(d, [2]string{"data[FIELDS][ENTITY_TYPE_ID]", strconv.Itoa(ev.typeID)})
+		d = append(d, [2]string{"ENTITY_TYPE_ID", strconv.Itoa(ev.typeID)})
+	}
+	return append(d, ev.extra...)
+}
+
+// data is the event's form pairs for record id.
+func (ev crmEvent) data(id int) [][2]string {
+	var d [][2]string
+	for _, kv := range ev.fields(id) {
+		d = append(d, [2]string{"data[FIELDS][" + kv[0] + "]", kv[1]})
 	}
 	return d
 }

@@ -266,7 +266,7 @@ func (p *Portal) fire(ev crmEvent, ch change) {
 	queued := false
 	for _, b := range p.inst.bindings {
 		if b.offline && b.event == name && !ch.madeBy(b.connector) {
-			p.inst.offline.put(b.connector, name, ev.typeID, ch, now)
+			p.inst.offline.put(b.connector, ev, ch, now)
 			queued = true
 		}
 	}

@@ -14,7 +14,7 @@ type offlineEvent struct {
 	ts        time.Time
 	name      string
 	entityID  int
-	typeID    int // ENTITY_TYPE_ID the event's data carries; 0: none
+	event     crmEvent // what the event's data carries beyond the ID
 	userID    int
 	connector string
 	processID string
@@ -33,25 +33,25 @@ type offlineQueue struct {
 }
 
 // eventData is EVENT_DATA of a CRM change, ids as strings as online
-// handlers get them; smart-process and smart-invoice events carry
-// ENTITY_TYPE_ID too.
-func eventData(id, typeID int) *obj {
-	fields := objOf("ID", strconv.Itoa(id))
-	if typeID != 0 {
-		fields.set("ENTITY_TYPE_ID", strconv.Itoa(typeID))
+// handlers get them, with the keys the event carries beyond the ID.
+func eventData(id int, ev crmEvent) *obj {
+	fields := newObj()
+	for _, kv := range ev.fields(id) {
+		fields.set(kv[0], kv[1])
 	}
 	return objOf("FIELDS", fields)
 }
 
 // messageID is md5(EVENT_NAME + "|" + json(EVENT_DATA)).
-func messageID(name string, id, typeID int) string {
-	data, _ := eventData(id, typeID).MarshalJSON()
+func messageID(name string, id int, ev crmEvent) string {
+	data, _ := eventData(id, ev).MarshalJSON()
 	sum := md5.Sum([]byte(name + "|" + string(data)))
 	return hex.EncodeToString(sum[:])
 }
 
-func (q *offlineQueue) put(connector, name string, typeID int, ch change, now time.Time) {
-	msg := messageID(name, ch.id, typeID)
+func (q *offlineQueue) put(connector string, ev crmEvent, ch change, now time.Time) {
+	name := ev.name
+	msg := messageID(name, ch.id, ev)
 	uid := 0
 	if ch.actor != nil {
 		uid = ch.actor.id
@@ -63,7 +63,7 @@ func (q *offlineQueue) put(connector, name string, typeID int, ch change, now ti
 		}
 	}
 	q.nextID++
-	q.events = append(q.events, &offlineEvent{id: q.nextID, messageID: msg, ts: now, name: name, entityID: ch.id, typeID: typeID, userID: uid, connector: connector})
+	q.events = append(q.events, &offlineEvent{id: q.nextID, messageID: msg, ts: now, name: name, entityID: ch.id, event: ev, userID: uid, connector: connector})
 }
 
 func init() {
@@ -80,7 +80,7 @@ func (e *offlineEvent) obj(p *Portal, full bool) *obj {
 		"ID", strconv.Itoa(e.id),
 		"TIMESTAMP_X", p.formatTime(e.ts),
 		"EVENT_NAME", e.name,
-		"EVENT_DATA", eventData(e.entityID, e.typeID),
+		"EVENT_DATA", eventData(e.entityID, e.event),
 		"EVENT_ADDITIONAL", objOf("user_id", strconv.Itoa(e.userID)),
 		"MESSAGE_ID", e.messageID,
 	)
