@@ -1,8 +1,10 @@
 package b24test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -39,4 +41,42 @@ func TestDealMoveToCategory(t *testing.T) {
 	if ds := waitN(t, p, 2); ds[1].Event != "ONCRMDEALUPDATE" {
 		t.Errorf("second delivery = %s, want the update that followed (the move sent no update)", ds[1].Event)
 	}
+}
+
+// The portal lists the items of every type and opens the app's detail tab
+// on their cards with PLACEMENT_OPTIONS naming the item.
+func TestTypeCardsHostTheDetailTab(t *testing.T) {
+	t.Parallel()
+	s, p, tok := installed(t, Options{SmartProcesses: 1, SmartProcessItems: 60, Quotes: 3})
+	bindTab(t, s, p, tok.AccessToken, "CRM_DYNAMIC_128_DETAIL_TAB", "http://app.example:8080/tab/spa", "History")
+	bindTab(t, s, p, tok.AccessToken, "CRM_QUOTE_DETAIL_TAB", "http://app.example:8080/tab/quote", "Estimate history")
+
+	list := uiGet(t, s, p, "/crm/type/128/list/category/0/")
+	wantStatus(t, list, http.StatusOK)
+	if ids := rowIDs(list.body); len(ids) != 50 || ids[0] != 60 {
+		t.Errorf("first page rows = %v, want 60 down to 11", ids)
+	}
+	if !strings.Contains(list.body, `href="/crm/type/7/list/category/0/"`) || !strings.Contains(list.body, `href="/crm/type/128/list/category/0/" class="active"`) {
+		t.Errorf("menu lacks the types: %.3000s", list.body)
+	}
+	card := uiGet(t, s, p, "/crm/type/128/details/5/")
+	wantStatus(t, card, http.StatusOK)
+	if !strings.Contains(card.body, `<a href="/crm/type/128/details/5/?tab=1">History</a>`) || strings.Contains(card.body, "Estimate history") {
+		t.Fatalf("card tabs: %.2000s", card.body)
+	}
+	f := parseFrame(t, uiGet(t, s, p, "/crm/type/128/details/5/?tab=1").body)
+	var opts map[string]any
+	if err := json.Unmarshal([]byte(f.field("PLACEMENT_OPTIONS")), &opts); err != nil {
+		t.Fatal(err)
+	}
+	if f.field("PLACEMENT") != "CRM_DYNAMIC_128_DETAIL_TAB" || opts["ID"] != "5" || opts["URI"] != "/crm/type/128/details/5/" || len(opts) != 2 {
+		t.Errorf("PLACEMENT %q, PLACEMENT_OPTIONS %v", f.field("PLACEMENT"), opts)
+	}
+	q := parseFrame(t, uiGet(t, s, p, "/crm/type/7/details/2/?tab=1").body)
+	if q.field("PLACEMENT") != "CRM_QUOTE_DETAIL_TAB" || !strings.Contains(q.field("PLACEMENT_OPTIONS"), `"ID":"2"`) {
+		t.Errorf("estimate tab: PLACEMENT %q, options %q", q.field("PLACEMENT"), q.field("PLACEMENT_OPTIONS"))
+	}
+	wantStatus(t, uiGet(t, s, p, "/crm/type/128/details/61/"), http.StatusNotFound)
+	wantStatus(t, uiGet(t, s, p, "/crm/type/129/list/category/0/"), http.StatusNotFound)
+	wantStatus(t, uiGet(t, s, p, "/crm/type/2/list/category/0/"), http.StatusNotFound)
 }
