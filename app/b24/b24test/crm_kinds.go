@@ -15,7 +15,8 @@ type typeKind struct {
 	title      string // the type's name
 	code       string // crm.type code
 	flags      map[string]bool
-	parents    []int // entityTypeIds this type links to through parentId{N}
+	parents    []int       // entityTypeIds this type links to through parentId{N}
+	ufs        []*ufConfig // user fields of a smart process
 	pipelines  []*pipeline
 	// statusEntity is the one stage dictionary of a type without
 	// pipelines (QUOTE_STATUS).

@@ -14,6 +14,7 @@ type typeSeq struct {
 	entityTypeID int
 	category     int
 	file         int // last uploaded file id
+	uf           int // last user field or list item id
 }
 
 // firstSPACategory is the first pipeline id of smart processes; deals and
@@ -46,7 +47,7 @@ var seedSPAFlags = map[string]bool{
 // smart processes to a new portal's CRM, with their generated counts.
 func (p *Portal) seedKinds(o Options, crm map[int]*entityStore, counts map[int]int) {
 	p.spas = map[int]*entityType{}
-	p.seq = typeSeq{settingsID: 1, entityTypeID: 128, category: firstSPACategory}
+	p.seq = typeSeq{settingsID: 1, entityTypeID: 128, category: firstSPACategory, uf: 50000}
 	counts[typeQuote], counts[typeSmartInvoice] = o.Quotes, o.SmartInvoices
 	var spas []*entityType
 	for range o.SmartProcesses {
@@ -102,6 +103,10 @@ func (p *Portal) newSPA(k *typeKind, entityTypeID int, title string, withUF bool
 	var ufs []*field
 	if withUF {
 		ufs = spaUserFields(k.settingsID)
+	}
+	for i, f := range ufs {
+		p.seq.uf++
+		k.ufs = append(k.ufs, &ufConfig{id: p.seq.uf, f: f, sort: (i + 1) * 100})
 	}
 	et := newSPAType(entityTypeID, k, ufs)
 	p.spas[entityTypeID] = et

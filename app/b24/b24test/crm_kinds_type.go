@@ -280,15 +280,7 @@ func typeUpdate(c *call) (callResult, *apiError) {
 	k := old.kind
 	applyTypeFields(p, k, in)
 	k.updatedBy, k.updatedTime = c.user.id, p.formatTime(p.srv.now())
-	var ufs []*field
-	for _, f := range old.fields {
-		if f.uf {
-			ufs = append(ufs, f)
-		}
-	}
-	et := newSPAType(old.id, k, ufs)
-	p.spas[et.id] = et
-	p.crm[et.id].et = et
+	et := p.rebuildSPA(old)
 	out := typeObj(et, true)
 	p.mu.Unlock()
 	p.typeChanged("UPDATE", id, c)

@@ -2,7 +2,9 @@ package b24test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,4 +81,76 @@ func TestTypeCardsHostTheDetailTab(t *testing.T) {
 	wantStatus(t, uiGet(t, s, p, "/crm/type/128/details/61/"), http.StatusNotFound)
 	wantStatus(t, uiGet(t, s, p, "/crm/type/129/list/category/0/"), http.StatusNotFound)
 	wantStatus(t, uiGet(t, s, p, "/crm/type/2/list/category/0/"), http.StatusNotFound)
+}
+
+// A smart process's user fields are added, changed and deleted through
+// userfieldconfig.*, each change firing ONCRMTYPEUSERFIELD* with the field's
+// id, object and name; crm.item follows the field set.
+func TestSmartProcessUserFieldEvents(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	app := testApp()
+	app.Scopes = append(app.Scopes, "userfieldconfig")
+	s, p, tok := installed(t, Options{App: app})
+	call := func(m string, params map[string]any) answer {
+		t.Helper()
+		return appCall(t, s, p, tok.AccessToken, m, params)
+	}
+	for _, e := range []string{"ONCRMTYPEUSERFIELDADD", "ONCRMTYPEUSERFIELDUPDATE", "ONCRMTYPEUSERFIELDDELETE", "ONCRMTYPEUSERFIELDSETENUMVALUES"} {
+		mustOK(t, call("event.bind", map[string]any{"event": e, "handler": h.URL}))
+	}
+	mustOK(t, call("crm.type.add", map[string]any{"fields": map[string]any{"title": "Orders"}}))
+	if a := call("userfieldconfig.add", map[string]any{"field": map[string]any{"entityId": "CRM_1"}}); a.status != http.StatusBadRequest || a.errCode() != "" {
+		t.Errorf("without moduleId = %d %s", a.status, a.raw)
+	}
+	if a := call("userfieldconfig.add", map[string]any{"moduleId": "crm", "field": map[string]any{"entityId": "CRM_128", "fieldName": "UF_CRM_128_X", "userTypeId": "string"}}); a.status != http.StatusBadRequest {
+		t.Errorf("CRM_{entityTypeId} instead of CRM_{id} = %d %s", a.status, a.raw)
+	}
+	added := object(result(t, call("userfieldconfig.add", map[string]any{"moduleId": "crm", "field": map[string]any{
+		"entityId": "CRM_1", "fieldName": "UF_CRM_1_COLOR", "userTypeId": "enumeration", "editFormLabel": map[string]any{"en": "Colour"},
+		"enum": []any{map[string]any{"value": "Red"}, map[string]any{"value": "Blue"}},
+	}}))["field"])
+	fid := fmt.Sprint(added["id"])
+	enum := list(added["enum"])
+	if added["fieldName"] != "UF_CRM_1_COLOR" || len(enum) != 2 {
+		t.Fatalf("userfieldconfig.add = %v", added)
+	}
+	check := func(ds []Delivery, want ...string) {
+		t.Helper()
+		var got []string
+		for _, d := range ds {
+			got = append(got, d.Event)
+			if d.Body.Get("data[FIELDS][ID]") != fid || d.Body.Get("data[FIELDS][ENTITY_ID]") != "CRM_1" || d.Body.Get("data[FIELDS][FIELD_NAME]") != "UF_CRM_1_COLOR" {
+				t.Errorf("%s data = %v", d.Event, d.Body)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("events %v, want %v", got, want)
+		}
+	}
+	check(waitN(t, p, 2), "ONCRMTYPEUSERFIELDADD", "ONCRMTYPEUSERFIELDSETENUMVALUES")
+
+	red := object(enum[0])["id"]
+	item := object(result(t, call("crm.item.add", map[string]any{"entityTypeId": 128, "fields": map[string]any{"ufCrm1Color": red}}))["item"])
+	if fmt.Sprint(item["ufCrm1Color"]) != fmt.Sprint(red) {
+		t.Errorf("item = %v, want ufCrm1Color %v", item, red)
+	}
+	mustOK(t, call("userfieldconfig.update", map[string]any{"moduleId": "crm", "id": fid, "field": map[string]any{"enum": []any{map[string]any{"value": "Green"}}}}))
+	check(waitN(t, p, 3)[2:], "ONCRMTYPEUSERFIELDSETENUMVALUES")
+	mustOK(t, call("userfieldconfig.update", map[string]any{"moduleId": "crm", "id": fid, "field": map[string]any{"sort": 300}}))
+	check(waitN(t, p, 4)[3:], "ONCRMTYPEUSERFIELDUPDATE")
+	got := object(result(t, call("userfieldconfig.get", map[string]any{"moduleId": "crm", "id": fid}))["field"])
+	if fmt.Sprint(got["sort"]) != "300" || len(list(got["enum"])) != 1 {
+		t.Errorf("userfieldconfig.get = %v", got)
+	}
+	mustOK(t, call("userfieldconfig.delete", map[string]any{"moduleId": "crm", "id": fid}))
+	check(waitN(t, p, 5)[4:], "ONCRMTYPEUSERFIELDDELETE")
+	if a := call("userfieldconfig.get", map[string]any{"moduleId": "crm", "id": fid}); a.status != http.StatusBadRequest || a.errCode() != "" {
+		t.Errorf("get after delete = %d %s", a.status, a.raw)
+	}
+	fields := object(result(t, call("crm.item.fields", map[string]any{"entityTypeId": 128}))["fields"])
+	if _, ok := fields["ufCrm1Color"]; ok {
+		t.Error("crm.item.fields still describes the deleted field")
+	}
 }
