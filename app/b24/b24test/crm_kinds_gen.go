@@ -73,7 +73,7 @@ func genUFCRM(g *genCtx, id int) any {
 	if n == 0 || g.n(id, 710, 3) != 0 {
 		return ""
 	}
-	return "D_" + strconv.Itoa(1+g.n(id, 711, n))
+	return shortCode(2) + "_" + strconv.Itoa(1+g.n(id, 711, n))
 }
 
 func genQuoteTitle(g *genCtx, id int) any {

@@ -412,3 +412,13 @@ func TestSmartProcessFileField(t *testing.T) {
 		t.Errorf("bad base64 = %d %s", a.status, a.raw)
 	}
 }
+
+// Short codes name every type as ownerType and CRM-link values do.
+func TestShortCodes(t *testing.T) {
+	t.Parallel()
+	for id, want := range map[int]string{1: "L", 2: "D", 3: "C", 4: "CO", 7: "Q", 31: "SI", 128: "T80", 156: "T9c", 1038: "T40e"} {
+		if got := shortCode(id); got != want {
+			t.Errorf("shortCode(%d) = %s, want %s", id, got, want)
+		}
+	}
+}
