@@ -111,8 +111,8 @@ func statusEntityTypes(c *call) (callResult, *apiError) {
 	out.push(objOf("ID", "QUOTE_STATUS", "NAME", "Estimate statuses", "SEMANTIC_INFO", semanticInfo("DRAFT", "APPROVED", "DECLAINED"), "ENTITY_TYPE_ID", typeQuote))
 	types := []*entityType{universalTypes[typeSmartInvoice]}
 	c.portal.mu.Lock()
+	defer c.portal.mu.Unlock()
 	types = append(types, c.portal.sortedSPAs()...)
-	c.portal.mu.Unlock()
 	for _, et := range types {
 		if !et.kind.flags[flagStages] {
 			continue

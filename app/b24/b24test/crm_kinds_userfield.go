@@ -198,6 +198,8 @@ func ufConfigUpdate(c *call) (callResult, *apiError) {
 		p.mu.Unlock()
 		return callResult{}, errUFView
 	}
+	f := *u.f // the current type's field is read unlocked
+	u.f = &f
 	settings := false
 	for _, k := range in.keys {
 		v := in.m[k]
@@ -271,10 +273,13 @@ func (p *Portal) spaByUFEntity(entity string) *entityType {
 }
 
 // rebuildSPA remakes a smart process's fields from its switches and user
-// fields, and points its store at it; p.mu held.
+// fields, and points its store at it; p.mu held. The fields are copies:
+// calls that still hold the old type read the old ones unlocked.
 func (p *Portal) rebuildSPA(old *entityType) *entityType {
 	ufs := make([]*field, len(old.kind.ufs))
 	for i, u := range old.kind.ufs {
+		f := *u.f
+		u.f = &f
 		ufs[i] = u.f
 	}
 	et := newSPAType(old.id, old.kind, ufs)

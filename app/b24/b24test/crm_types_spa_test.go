@@ -422,3 +422,30 @@ func TestShortCodes(t *testing.T) {
 		}
 	}
 }
+
+// Types and their user fields change while other calls read the items
+// (run with -race): every read answers.
+func TestTypeChangesWhileItemsAreRead(t *testing.T) {
+	t.Parallel()
+	app := testApp()
+	app.Scopes = append(app.Scopes, "userfieldconfig")
+	s, p, tok := installed(t, Options{App: app, SmartProcesses: 1, SmartProcessItems: 100, Limits: Limits{Unlimited: true}})
+	call := func(m string, params map[string]any) answer { return appCall(t, s, p, tok.AccessToken, m, params) }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 20 {
+			call("crm.type.update", map[string]any{"id": 1, "fields": map[string]any{"title": fmt.Sprint("T", i), "isObserversEnabled": i%2 == 0}})
+			call("userfieldconfig.update", map[string]any{"moduleId": "crm", "id": 50001, "field": map[string]any{"editFormLabel": map[string]any{"en": fmt.Sprint("L", i)}}})
+		}
+	}()
+	for range 20 {
+		for _, m := range []string{"crm.item.list", "crm.item.fields", "crm.status.entity.types", "crm.category.list"} {
+			if a := call(m, map[string]any{"entityTypeId": 128}); a.status != http.StatusOK {
+				t.Errorf("%s = %d %s", m, a.status, a.raw)
+			}
+		}
+		wantStatus(t, uiGet(t, s, p, "/crm/type/128/list/category/0/"), http.StatusOK)
+	}
+	<-done
+}

@@ -21,8 +21,8 @@ type typeMenuLink struct {
 func (p *Portal) typeMenu(section string) []typeMenuLink {
 	types := []*entityType{universalTypes[typeQuote], universalTypes[typeSmartInvoice]}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	types = append(types, p.sortedSPAs()...)
-	p.mu.Unlock()
 	out := make([]typeMenuLink, len(types))
 	for i, et := range types {
 		out[i] = typeMenuLink{Title: et.kind.title, URL: typeListPath(et.id), Active: section == typeSection(et.id)}
@@ -88,9 +88,10 @@ func serveTypeList(w http.ResponseWriter, r *http.Request) {
 	}
 	pageNo, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	pageNo = max(pageNo, 1)
-	lp := listPage{Entity: typeSection(et.id), Plural: et.kind.title, StageTitle: "Stage", HasAmount: et.byName["OPPORTUNITY"] != nil, Page: pageNo}
+	lp := listPage{Entity: typeSection(et.id), StageTitle: "Stage", HasAmount: et.byName["OPPORTUNITY"] != nil, Page: pageNo}
 	p := ui.portal
 	p.mu.Lock()
+	lp.Plural = et.kind.title
 	s := p.crm[et.id]
 	q := listQuery{conds: ownCond(et, ui.user), order: []orderKey{{f: et.byName["ID"], desc: true}}, start: (pageNo - 1) * uiPageSize}
 	res := s.list(q, uiPageSize)
@@ -112,7 +113,7 @@ func serveTypeList(w http.ResponseWriter, r *http.Request) {
 	if pageNo < lp.Last {
 		lp.NextURL = fmt.Sprintf("?page=%d", pageNo+1)
 	}
-	render(w, http.StatusOK, "list", ui.page(r, et.kind.title, lp.Entity, lp))
+	render(w, http.StatusOK, "list", ui.page(r, lp.Plural, lp.Entity, lp))
 }
 
 // serveTypeCard shows an item's fields and the app's detail tabs; a tab's
@@ -126,6 +127,7 @@ func serveTypeCard(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.Atoi(r.PathValue("id"))
 	p := ui.portal
 	p.mu.Lock()
+	title := et.kind.title
 	s := p.crm[et.id]
 	exists := id > 0 && s.exists(id)
 	readable := exists && canRead(s, id, ui.user)
@@ -136,14 +138,14 @@ func serveTypeCard(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	switch {
 	case !exists:
-		ui.message(w, r, http.StatusNotFound, "Not found", fmt.Sprintf("%s item %d was not found.", et.kind.title, id))
+		ui.message(w, r, http.StatusNotFound, "Not found", fmt.Sprintf("%s item %d was not found.", title, id))
 		return
 	case !readable:
-		ui.message(w, r, http.StatusForbidden, "Access denied", fmt.Sprintf("You may not view %s item %d.", et.kind.title, id))
+		ui.message(w, r, http.StatusForbidden, "Access denied", fmt.Sprintf("You may not view %s item %d.", title, id))
 		return
 	}
 	path := typeCardPath(et.id, id)
-	cp := cardPage{Entity: typeSection(et.id), Single: et.kind.title, ID: id, Title: str(rec["TITLE"]), Action: path}
+	cp := cardPage{Entity: typeSection(et.id), Single: title, ID: id, Title: str(rec["TITLE"]), Action: path}
 	cp.Stage, cp.Color = kindStageName(et, rec)
 	for _, f := range et.got {
 		v := str(rec[f.name])
