@@ -97,6 +97,25 @@ func shortCode(entityTypeID int) string {
 	return "T" + strconv.FormatInt(int64(entityTypeID), 16)
 }
 
+// crmTypeByCode finds a type by its short code (ownerType of product rows,
+// the prefix of CRM-link values: D, Q, SI, T80); p.mu must be held.
+func (p *Portal) crmTypeByCode(code string) *entityType {
+	for _, id := range []int{1, 2, 3, 4, typeQuote, typeSmartInvoice} {
+		if shortCode(id) == code {
+			return p.crmType(id)
+		}
+	}
+	hex, ok := strings.CutPrefix(code, "T")
+	if !ok || hex != strings.ToLower(hex) {
+		return nil
+	}
+	id, err := strconv.ParseInt(hex, 16, 32)
+	if err != nil || shortCode(int(id)) != code {
+		return nil
+	}
+	return p.crmType(int(id))
+}
+
 // typeName is entityTypeName: LEAD … QUOTE, SMART_INVOICE, DYNAMIC_{id}.
 func typeName(et *entityType) string {
 	if et.kind != nil && et.kind.settingsID != 0 {

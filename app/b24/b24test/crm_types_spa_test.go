@@ -421,6 +421,18 @@ func TestShortCodes(t *testing.T) {
 			t.Errorf("shortCode(%d) = %s, want %s", id, got, want)
 		}
 	}
+	_, p, _ := spaCaller(t, Options{SmartProcesses: 1})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for code, want := range map[string]int{"D": 2, "CO": 4, "Q": 7, "SI": 31, "T80": 128, "T81": 0, "T080": 0, "TG": 0, "X": 0, "I": 0} {
+		got := 0
+		if et := p.crmTypeByCode(code); et != nil {
+			got = et.id
+		}
+		if got != want {
+			t.Errorf("crmTypeByCode(%s) = %d, want %d", code, got, want)
+		}
+	}
 }
 
 // Types and their user fields change while other calls read the items
