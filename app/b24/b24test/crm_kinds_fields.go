@@ -62,24 +62,23 @@ func as(item string, f *field) *field { f.item = item; return f }
 
 // Flags of a smart process (crm.type is*Enabled) that shape its fields.
 const (
-	flagCategories   = "isCategoriesEnabled"
-	flagStages       = "isStagesEnabled"
-	flagDates        = "isBeginCloseDatesEnabled"
-	flagClient       = "isClientEnabled"
-	flagProducts     = "isLinkWithProductsEnabled"
-	flagMyCompany    = "isMycompanyEnabled"
-	flagSource       = "isSourceEnabled"
-	flagObservers    = "isObserversEnabled"
-	flagUseInUF      = "isUseInUserfieldEnabled"
-	flagDocuments    = "isDocumentsEnabled"
-	flagRecycle      = "isRecyclebinEnabled"
-	flagAutomation   = "isAutomationEnabled"
-	flagBizProc      = "isBizProcEnabled"
-	flagOpenPerms    = "isSetOpenPermissions"
-	flagPayments     = "isPaymentsEnabled"
-	flagCounters     = "isCountersEnabled"
-	stageFieldTitle  = "Stage"
-	parentFieldTitle = "Parent"
+	flagCategories  = "isCategoriesEnabled"
+	flagStages      = "isStagesEnabled"
+	flagDates       = "isBeginCloseDatesEnabled"
+	flagClient      = "isClientEnabled"
+	flagProducts    = "isLinkWithProductsEnabled"
+	flagMyCompany   = "isMycompanyEnabled"
+	flagSource      = "isSourceEnabled"
+	flagObservers   = "isObserversEnabled"
+	flagUseInUF     = "isUseInUserfieldEnabled"
+	flagDocuments   = "isDocumentsEnabled"
+	flagRecycle     = "isRecyclebinEnabled"
+	flagAutomation  = "isAutomationEnabled"
+	flagBizProc     = "isBizProcEnabled"
+	flagOpenPerms   = "isSetOpenPermissions"
+	flagPayments    = "isPaymentsEnabled"
+	flagCounters    = "isCountersEnabled"
+	stageFieldTitle = "Stage"
 )
 
 // typeFlags are the is*Enabled switches in the order crm.type lists them.
@@ -147,10 +146,18 @@ func dynamicFields(etID int, k *typeKind) []*field {
 		as("lastActivityTime", ro(fld("LAST_ACTIVITY_TIME", "datetime", "Last activity", genLastActivity))),
 	)
 	for i, pt := range k.parents {
-		f := fld("PARENT_ID_"+strconv.Itoa(pt), "crm_entity", parentFieldTitle, genRef(700+uint64(i), pt))
+		f := fld("PARENT_ID_"+strconv.Itoa(pt), "crm_entity", parentTitle(pt), genRef(700+uint64(i), pt))
 		fs = append(fs, as("parentId"+strconv.Itoa(pt), parent(f, pt)))
 	}
 	return fs
+}
+
+// parentTitle is the title of a parentId{N} field: the parent type's name.
+func parentTitle(entityTypeID int) string {
+	if t, ok := map[int]string{1: "Lead", 2: "Deal", 3: "Contact", 4: "Company", typeQuote: "Estimate", typeSmartInvoice: "Invoice"}[entityTypeID]; ok {
+		return t
+	}
+	return "Parent"
 }
 
 func defaultPipelineOf(k *typeKind) *pipeline {
