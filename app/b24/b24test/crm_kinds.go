@@ -1,6 +1,7 @@
 package b24test
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,6 +96,29 @@ func shortCode(entityTypeID int) string {
 		return "SI"
 	}
 	return "T" + strconv.FormatInt(int64(entityTypeID), 16)
+}
+
+// entityByName finds a type by the name the Go and control API take:
+// deal, lead, contact, company, quote, smart_invoice, dynamic_{entityTypeId},
+// or an entityTypeId.
+func (p *Portal) entityByName(entity string) (*entityType, error) {
+	if et := entityTypeByName(entity); et != nil {
+		return et, nil
+	}
+	id, err := strconv.Atoi(strings.TrimPrefix(entity, "dynamic_"))
+	if err != nil {
+		for n, et := range universalTypes {
+			if et.name == entity {
+				id = n
+			}
+		}
+	}
+	et := p.crmTypeLocked(id)
+	spa := et != nil && et.kind != nil && et.kind.settingsID != 0
+	if et != nil && (spa || !strings.HasPrefix(entity, "dynamic_")) {
+		return et, nil
+	}
+	return nil, fmt.Errorf("b24test: unknown entity %q (want deal, lead, contact, company, quote, smart_invoice or dynamic_{entityTypeId})", entity)
 }
 
 // crmTypeByCode finds a type by its short code (ownerType of product rows,

@@ -154,3 +154,33 @@ func TestSmartProcessUserFieldEvents(t *testing.T) {
 		t.Error("crm.item.fields still describes the deleted field")
 	}
 }
+
+// The control API changes smart-process items as a person would, with the
+// type's events.
+func TestControlAPIChangesSmartProcessItems(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	s, p, call := spaCaller(t, Options{SmartProcesses: 1, SmartProcessItems: 2})
+	mustOK(t, call("event.bind", map[string]any{"event": "ONCRMDYNAMICITEMADD_128", "handler": h.URL}))
+	base := s.URL + "/_emulator/portals/" + p.MemberID() + "/records/"
+	a := postJSON(t, s.Client(), base+"dynamic_128", map[string]any{"user_id": 3, "fields": map[string]any{"TITLE": "By hand", "ufCrm1Contract": "C-1"}})
+	if a.status != http.StatusOK || fmt.Sprint(a.body["id"]) != "3" {
+		t.Fatalf("add = %d %s", a.status, a.raw)
+	}
+	d := waitN(t, p, 1)[0]
+	if d.Body.Get("data[FIELDS][ENTITY_TYPE_ID]") != "128" || tokenUser(t, s, p, d.Body) != "3" {
+		t.Errorf("delivery = %v, want user 3's tokens", d.Body)
+	}
+	rec, ok := p.Record("dynamic_128", 3)
+	if !ok || rec["TITLE"] != "By hand" || rec["UF_CRM_1_CONTRACT"] != "C-1" || rec["CREATED_BY"] != "3" {
+		t.Errorf("record = %v", rec)
+	}
+	for _, bad := range []string{"dynamic_7", "dynamic_129", "invoice"} {
+		if _, err := p.entityByName(bad); err == nil {
+			t.Errorf("%s names a type", bad)
+		}
+	}
+	if et, err := p.entityByName("smart_invoice"); err != nil || et.id != 31 {
+		t.Errorf("smart_invoice = %v, %v", et, err)
+	}
+}
