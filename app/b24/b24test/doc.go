@@ -104,7 +104,9 @@
 // and CRM_DYNAMIC_{id}_* placements bind, and the portal pages list the
 // items under /crm/type/{id}/ and open the detail tab on their cards.
 // Portal.MoveDeal (and its control endpoint) moves a deal to another
-// pipeline with ONCRMDEALMOVETOCATEGORY.
+// pipeline with ONCRMDEALMOVETOCATEGORY. AddRecord, UpdateRecord,
+// DeleteRecord and Record (and /records/{entity}) take quote,
+// smart_invoice and dynamic_{entityTypeId} too.
 //
 // # Limits
 //
