@@ -168,6 +168,7 @@ func (s *Server) newControl() http.Handler {
 	mux.HandleFunc("GET /_emulator/portals/{portal}/deliveries", portal(func(w http.ResponseWriter, r *http.Request, p *Portal) {
 		writeJSON(w, http.StatusOK, p.Deliveries())
 	}))
+	kindControl(mux, portal)
 	return mux
 }
 

@@ -63,9 +63,10 @@ func (p *Portal) addActivity(et *entityType, ownerID, typeID int, actor *user) (
 
 // AddActivity adds a call, e-mail or other activity (typeID as
 // crm.activity.add takes it) to a record, as a person (userID) would in the
-// record's timeline. entity is deal, lead, contact or company.
+// record's timeline. entity is deal, lead, contact,
+// company, quote, smart_invoice or dynamic_{entityTypeId}.
 func (p *Portal) AddActivity(entity string, id, userID, typeID int) (int, error) {
-	et, err := entityByName(entity)
+	et, err := p.entityByName(entity)
 	if err != nil {
 		return 0, err
 	}

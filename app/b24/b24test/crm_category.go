@@ -21,20 +21,28 @@ func categoryList(c *call) (callResult, *apiError) {
 	if err != nil {
 		return callResult{}, newErr(http.StatusBadRequest, "INVALID_ARG_VALUE", "entityTypeId is required")
 	}
-	et := entityTypes[n]
+	et := c.portal.crmTypeLocked(n)
 	if et == nil {
 		return callResult{}, newErr(http.StatusBadRequest, "NOT_FOUND", "Smart process not found")
 	}
 	out := listOf()
-	switch et.id {
-	case 2:
+	switch {
+	case et.kind != nil:
+		pls, aerr := kindPipelines(et)
+		if aerr != nil {
+			return callResult{}, aerr
+		}
+		for _, pl := range pls {
+			out.push(kindCategory(et, pl))
+		}
+	case et.id == 2:
 		for _, cat := range dealCategories {
 			o := category(et.id, cat.id, cat.name)
 			o.set("originId", "")
 			o.set("originatorId", "")
 			out.push(o)
 		}
-	case 3, 4:
+	case et.id == 3 || et.id == 4:
 		out.push(category(et.id, 0, "General"))
 	default:
 		return callResult{}, newErr(http.StatusBadRequest, "ENTITY_TYPE_NOT_SUPPORTED", "Entity type `"+et.upper+"` is not supported")

@@ -105,7 +105,7 @@ func (e statusEntry) obj(id int) *obj {
 		"SORT", strconv.Itoa(e.sort),
 		"SYSTEM", map[bool]string{true: "Y", false: "N"}[e.system],
 	)
-	if e.entityID == "DEAL_STAGE" || len(e.entityID) > len("DEAL_STAGE") && e.entityID[:11] == "DEAL_STAGE_" {
+	if isStageEntity(e.entityID) {
 		sem := e.semantics
 		if sem == "" {
 			sem = "process"

@@ -393,6 +393,18 @@ func genLeadClosed(g *genCtx, id int) any {
 	return genMoved(g, id)
 }
 
+func genRefs(salt uint64, target int) genFunc {
+	one := genRef(salt, target)
+	return func(g *genCtx, id int) any {
+		if v := one(g, id).(string); v != "0" {
+			return []string{v}
+		}
+		return []string(nil)
+	}
+}
+
+func genNoRefs(_ *genCtx, _ int) any { return []string(nil) }
+
 func genFMNone(_ *genCtx, _ int) any { return []fmValue(nil) }
 
 // genWebs and genIMs use value-id slots 5..8 of each record (phones and

@@ -28,7 +28,10 @@ func itemType(c *call) (*entityType, *apiError) {
 	if err != nil {
 		return nil, newErr(http.StatusBadRequest, "INVALID_ARG_VALUE", "entityTypeId is required")
 	}
-	et := entityTypes[n]
+	if n == 5 {
+		return nil, errTypeNotSupported("INVOICE")
+	}
+	et := c.portal.crmTypeLocked(n)
 	if et == nil {
 		return nil, newErr(http.StatusBadRequest, "NOT_FOUND", "SPA not found")
 	}

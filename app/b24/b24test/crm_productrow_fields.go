@@ -215,13 +215,6 @@ func optFloat(p *float64) any {
 	return *p
 }
 
-func yn(b bool) string {
-	if b {
-		return "Y"
-	}
-	return "N"
-}
-
 func nullIfEmpty(s string) any {
 	if s == "" {
 		return nil

@@ -78,7 +78,7 @@ func legacyRowsSet(c *call, code string) (callResult, *apiError) {
 
 // rowsOf resolves a deal or lead for the Go and control API. Guarded by p.mu.
 func (p *Portal) rowsOf(entity string, id int) (*entityStore, error) {
-	et, err := entityByName(entity)
+	et, err := p.entityByName(entity)
 	if err != nil {
 		return nil, err
 	}

@@ -173,6 +173,9 @@ func (s *entityStore) itemObj(id int, sel itemSelection, originalUF bool) *obj {
 		}
 		o.set("fm", l)
 	}
+	if s.et.kind != nil {
+		o.set("entityTypeId", s.et.id)
+	}
 	return o
 }
 

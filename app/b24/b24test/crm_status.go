@@ -19,7 +19,10 @@ func init() {
 func statusList(c *call) (callResult, *apiError) {
 	filter := c.obj("filter")
 	rows := []*obj{}
-	for i, e := range allStatuses {
+	c.portal.mu.Lock()
+	all := c.portal.portalStatuses()
+	c.portal.mu.Unlock()
+	for i, e := range all {
 		o := e.obj(i + 1)
 		if statusMatches(o, filter) {
 			rows = append(rows, o)

@@ -30,6 +30,7 @@ func newCRM(p *Portal, o Options) map[int]*entityStore {
 			nextID:  counts[id] + 1,
 		}
 	}
+	p.seedKinds(o, crm, counts)
 	return crm
 }
 

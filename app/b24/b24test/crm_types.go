@@ -16,6 +16,7 @@ type entityType struct {
 	byName   map[string]*field // legacy UPPER_CASE name
 	byItem   map[string]*field // crm.item camelCase name
 	hasFM    bool              // has PHONE, EMAIL, WEB, IM and LINK multifields
+	kind     *typeKind         // estimates, smart invoices, smart processes; nil for the legacy four
 }
 
 // field describes one field; values are held in the legacy form (strings,
@@ -57,7 +58,7 @@ type fmValue struct {
 // typed reports whether crm.item returns the field as a number.
 func (f *field) numeric() bool {
 	switch f.typ {
-	case "integer", "user", "crm_category", "crm_company", "crm_contact", "crm_lead", "crm_quote", "double":
+	case "integer", "user", "crm_category", "crm_company", "crm_contact", "crm_lead", "crm_quote", "double", "crm_deal", "crm_entity":
 		return true
 	case "enumeration":
 		return true

@@ -187,6 +187,9 @@ func (ch change) madeBy(connector string) bool {
 // addRecord creates a record. actor nil means automation acting for the
 // responsible user.
 func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int, error) {
+	if et.kind != nil {
+		return p.addKindItem(et, in, actor)
+	}
 	s := p.crm[et.id]
 	rec := map[string]any{}
 	for _, f := range et.fields {
@@ -246,6 +249,9 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 
 // updateRecord changes a record; the record must exist.
 func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor *user) error {
+	if et.kind != nil {
+		return p.updateKindItem(et, id, in, actor)
+	}
 	s := p.crm[et.id]
 	rec := s.record(id)
 	oldStage, oldStatus := rec["STAGE_ID"], rec["STATUS_ID"]

@@ -55,6 +55,7 @@
 //	GET    /_emulator/portals/{portal}/plan                    {"plan"} (PUT to set)
 //	GET    /_emulator/portals/{portal}/stats                   requests, limited, refreshes
 //	GET    /_emulator/portals/{portal}/deliveries              Delivery list
+//	POST   /_emulator/portals/{portal}/deals/{id}/move         {"user_id","category_id","stage_id"}: ONCRMDEALMOVETOCATEGORY
 //
 // # Data
 //
@@ -97,6 +98,31 @@
 // from the seed too (three in ten have none, the others one to four) and,
 // unless its amount is manual, add up to its OPPORTUNITY and TAX_VALUE.
 // Only the rows of an owner whose rows were written are kept.
+//
+// # Estimates, smart invoices and smart processes
+//
+// crm.item.* serves every type by entityTypeId through one lookup
+// (Portal.crmType): the legacy four, estimates (7) and smart invoices (31)
+// are the same for every portal, smart processes belong to one. A portal
+// starts with Options.SmartProcesses of them (`trail emulate -spa`), each
+// with two pipelines, a parent link to deals (parentId2), user fields of
+// every kind (string, double, enumeration, money, date, multiple, file,
+// crm link) and Options.SmartProcessItems generated items (-spa-items);
+// Options.Quotes and SmartInvoices (-quotes, -invoices) generate those.
+// Generated items are computed on read like deals. crm.type.* adds,
+// changes and deletes smart processes (settings key id vs entityTypeId),
+// userfieldconfig.* their user fields; crm.category.list/get/fields and
+// crm.status.list/entity.types cover every pipeline and stage dictionary
+// (DYNAMIC_{id}_STAGE_{cat}, SMART_INVOICE_STAGE_{cat}, QUOTE_STATUS).
+// Changes fire ONCRMQUOTE*, ONCRMDYNAMICITEM* with ENTITY_TYPE_ID (and
+// ONCRMDYNAMICITEM*_{id} for a smart process), ONCRMTYPE* and
+// ONCRMTYPEUSERFIELD*, online and offline; CRM_QUOTE_*, CRM_SMART_INVOICE_*
+// and CRM_DYNAMIC_{id}_* placements bind, and the portal pages list the
+// items under /crm/type/{id}/ and open the detail tab on their cards.
+// Portal.MoveDeal (and its control endpoint) moves a deal to another
+// pipeline with ONCRMDEALMOVETOCATEGORY. AddRecord, UpdateRecord,
+// DeleteRecord and Record (and /records/{entity}) take quote,
+// smart_invoice and dynamic_{entityTypeId} too.
 //
 // # Limits
 //
@@ -288,6 +314,16 @@
 //     crm.item.productrow.getAvailableForPayment), requisites, activities (beyond
 //     crm.activity.add moving its owner's system fields), timeline and
 //     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
+//   - crm.item's nested filters with logic OR, products, requisites,
+//     activities (beyond crm.activity.add moving its owner's system
+//     fields), timeline, the legacy crm.quote.* and crm.X.userfield
+//     add/update are not emulated; crm.item booleans stay "Y"/"N".
+//   - Items of the legacy four carry no entityTypeId key in crm.item (as
+//     before; other types' items do), and crm.item.update keeps a deal's
+//     pipeline: only Portal.MoveDeal moves it.
+//   - The list page's Add link and the cards of estimates, smart invoices
+//     and smart processes are read-only; file urls are portal paths that
+//     serve nothing.
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
 //   - Deleting a record leaves the links to it; crm.quote.contact.* waits
 //     for quotes.
@@ -386,4 +422,22 @@
 //   - Seeded deals and contacts have a file in their single file field one
 //     time in three and up to two in the multiple one; the bytes are made
 //     from the seed on download.
+//   - ONCRMDYNAMICITEM{ADD|UPDATE|DELETE}_{entityTypeId} exist for smart
+//     processes only, not for smart invoices; with both the generic and the
+//     per-type event bound, both are delivered.
+//   - Moving a smart-process item or smart invoice to another pipeline
+//     (crm.item.update with categoryId) fires ONCRMDYNAMICITEMUPDATE; a
+//     stage of the old pipeline becomes the new pipeline's first stage.
+//   - Smart-invoice user fields are named UF_CRM_SMART_INVOICE_{POSTFIX}
+//     (camelCase by the simplified rule).
+//   - New smart processes get entityTypeIds from 128 to 191, then from
+//     1030; crm.type.add accepts an entityTypeId only in those ranges.
+//   - Pipeline ids are shared by every type: deals 0–2, smart invoices 3,
+//     smart processes from 10. Smart-process stages are NEW, PREPARATION,
+//     CLIENT, SUCCESS, FAIL; smart-invoice stages N, S, P (success), D
+//     (failure); estimate statuses DRAFT, SENT, RECEIVED, APPROVED,
+//     DECLAINED. crm.status.list numbers their rows after the shared ones.
+//   - userfieldconfig.add/update/delete by a non-administrator answer
+//     "No settings for UserFieldAccess" with an empty code; a field of
+//     another type's object (CRM_{entityTypeId}) is refused the same way.
 package b24test

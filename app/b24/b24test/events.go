@@ -114,7 +114,7 @@ func eventBind(c *call) (callResult, *apiError) {
 	if !admin && authType != 0 && authType != c.user.id {
 		return callResult{}, errAuthTypeAdmin
 	}
-	scope, known := knownEvents[name]
+	scope, known := c.portal.knownEvent(name)
 	if !known || !c.hasScope(scope) {
 		return callResult{}, errEventNotFound
 	}
@@ -218,7 +218,7 @@ func eventGet(c *call) (callResult, *apiError) {
 
 func eventsList(c *call) (callResult, *apiError) {
 	var names []string
-	for n, scope := range knownEvents {
+	for n, scope := range c.portal.portalEvents() {
 		if c.str("full") != "" || c.hasScope(scope) {
 			names = append(names, n)
 		}
@@ -247,7 +247,14 @@ func (p *Portal) onlineTargets(event string) []target {
 // own writes skip the bindings with the connector they were made with.
 // Nothing happens until the installation is complete.
 func (p *Portal) changed(ch change) {
-	name := "ONCRM" + ch.et.upper + ch.action
+	for _, ev := range itemEvents(ch) {
+		p.fire(ev, ch)
+	}
+}
+
+// fire delivers one event of a change as changed describes.
+func (p *Portal) fire(ev crmEvent, ch change) {
+	name := ev.name
 	now := p.srv.now()
 	p.mu.Lock()
 	if p.inst == nil || !p.inst.complete {
@@ -259,7 +266,7 @@ func (p *Portal) changed(ch change) {
 	queued := false
 	for _, b := range p.inst.bindings {
 		if b.offline && b.event == name && !ch.madeBy(b.connector) {
-			p.inst.offline.put(b.connector, name, ch, now)
+			p.inst.offline.put(b.connector, ev, ch, now)
 			queued = true
 		}
 	}
@@ -275,7 +282,7 @@ func (p *Portal) changed(ch change) {
 		targets, notify = nil, nil
 	}
 	p.mu.Unlock()
-	data := append([][2]string{{"data[FIELDS][ID]", strconv.Itoa(ch.id)}}, ch.fields...)
+	data := append(ev.data(ch.id), ch.fields...)
 	for _, t := range targets {
 		p.send(t, name, data, ch.actor, authEvent)
 	}

@@ -14,6 +14,7 @@ type offlineEvent struct {
 	ts        time.Time
 	name      string
 	entityID  int
+	event     crmEvent // what the event's data carries beyond the ID
 	userID    int
 	connector string
 	processID string
@@ -32,17 +33,25 @@ type offlineQueue struct {
 }
 
 // eventData is EVENT_DATA of a CRM change, ids as strings as online
-// handlers get them.
-func eventData(id int) *obj { return objOf("FIELDS", objOf("ID", strconv.Itoa(id))) }
+// handlers get them, with the keys the event carries beyond the ID.
+func eventData(id int, ev crmEvent) *obj {
+	fields := newObj()
+	for _, kv := range ev.fields(id) {
+		fields.set(kv[0], kv[1])
+	}
+	return objOf("FIELDS", fields)
+}
 
 // messageID is md5(EVENT_NAME + "|" + json(EVENT_DATA)).
-func messageID(name string, id int) string {
-	sum := md5.Sum([]byte(name + `|{"FIELDS":{"ID":"` + strconv.Itoa(id) + `"}}`))
+func messageID(name string, id int, ev crmEvent) string {
+	data, _ := eventData(id, ev).MarshalJSON()
+	sum := md5.Sum([]byte(name + "|" + string(data)))
 	return hex.EncodeToString(sum[:])
 }
 
-func (q *offlineQueue) put(connector, name string, ch change, now time.Time) {
-	msg := messageID(name, ch.id)
+func (q *offlineQueue) put(connector string, ev crmEvent, ch change, now time.Time) {
+	name := ev.name
+	msg := messageID(name, ch.id, ev)
 	uid := 0
 	if ch.actor != nil {
 		uid = ch.actor.id
@@ -54,7 +63,7 @@ func (q *offlineQueue) put(connector, name string, ch change, now time.Time) {
 		}
 	}
 	q.nextID++
-	q.events = append(q.events, &offlineEvent{id: q.nextID, messageID: msg, ts: now, name: name, entityID: ch.id, userID: uid, connector: connector})
+	q.events = append(q.events, &offlineEvent{id: q.nextID, messageID: msg, ts: now, name: name, entityID: ch.id, event: ev, userID: uid, connector: connector})
 }
 
 func init() {
@@ -71,7 +80,7 @@ func (e *offlineEvent) obj(p *Portal, full bool) *obj {
 		"ID", strconv.Itoa(e.id),
 		"TIMESTAMP_X", p.formatTime(e.ts),
 		"EVENT_NAME", e.name,
-		"EVENT_DATA", eventData(e.entityID),
+		"EVENT_DATA", eventData(e.entityID, e.event),
 		"EVENT_ADDITIONAL", objOf("user_id", strconv.Itoa(e.userID)),
 		"MESSAGE_ID", e.messageID,
 	)

@@ -16,6 +16,12 @@ type Options struct {
 	// Deals, Leads, Contacts and Companies are the generated record counts
 	// per portal; default 0 (an empty CRM).
 	Deals, Leads, Contacts, Companies int
+	// Quotes and SmartInvoices are the generated estimates (entityTypeId 7)
+	// and smart invoices (31) per portal; default 0.
+	Quotes, SmartInvoices int
+	// SmartProcesses is how many smart processes each portal has at start,
+	// each with SmartProcessItems generated items; default 0.
+	SmartProcesses, SmartProcessItems int
 	// Seed makes the generated data (names, stages, amounts, dates, webhook
 	// secrets, member ids) reproducible.
 	Seed int64

@@ -70,7 +70,7 @@ func knownPlacement(code string, c *call) bool {
 			return !strings.HasPrefix(code, "CRM_") || c.hasScope("crm")
 		}
 	}
-	return false
+	return c.portal.typePlacement(code) && c.hasScope("crm")
 }
 
 func placementBind(c *call) (callResult, *apiError) {
@@ -158,7 +158,7 @@ func placementGet(c *call) (callResult, *apiError) {
 
 func placementList(c *call) (callResult, *apiError) {
 	out := listOf()
-	for _, code := range placementCodes {
+	for _, code := range append(placementCodes, c.portal.typePlacements()...) {
 		if knownPlacement(code, c) {
 			out.push(code)
 		}

@@ -25,6 +25,8 @@ type Portal struct {
 
 	mu     sync.Mutex // guards everything below
 	crm    map[int]*entityStore
+	spas   map[int]*entityType // the portal's smart processes by entityTypeId
+	seq    typeSeq             // next smart-process ids
 	inst   *installation
 	faults Faults
 	plan   Plan

@@ -35,16 +35,10 @@ func (p *Portal) actor(userID int) (*user, error) {
 	return u, nil
 }
 
-func entityByName(entity string) (*entityType, error) {
-	if et := entityTypeByName(entity); et != nil {
-		return et, nil
-	}
-	return nil, fmt.Errorf("b24test: unknown entity %q (want deal, lead, contact or company)", entity)
-}
-
 // AddRecord creates a record as a person (userID) or an automation
 // (Automation) would in the portal UI, with legacy field names, and fires
-// the events. entity is deal, lead, contact or company.
+// the events. entity is deal, lead, contact,
+// company, quote, smart_invoice or dynamic_{entityTypeId}.
 func (p *Portal) AddRecord(entity string, userID int, fields map[string]any) (int, error) {
 	in, err := toObj(fields)
 	if err != nil {
@@ -54,7 +48,7 @@ func (p *Portal) AddRecord(entity string, userID int, fields map[string]any) (in
 }
 
 func (p *Portal) addRecordObj(entity string, userID int, in *obj) (int, error) {
-	et, err := entityByName(entity)
+	et, err := p.entityByName(entity)
 	if err != nil {
 		return 0, err
 	}
@@ -83,7 +77,7 @@ func (p *Portal) UpdateRecord(entity string, id, userID int, fields map[string]a
 }
 
 func (p *Portal) updateRecordObj(entity string, id, userID int, in *obj) error {
-	et, err := entityByName(entity)
+	et, err := p.entityByName(entity)
 	if err != nil {
 		return err
 	}
@@ -107,7 +101,7 @@ func (p *Portal) updateRecordObj(entity string, id, userID int, in *obj) error {
 
 // DeleteRecord deletes a record and fires the events.
 func (p *Portal) DeleteRecord(entity string, id, userID int) error {
-	et, err := entityByName(entity)
+	et, err := p.entityByName(entity)
 	if err != nil {
 		return err
 	}
@@ -130,8 +124,8 @@ func (p *Portal) DeleteRecord(entity string, id, userID int) error {
 // Record returns a record's fields in the legacy form (as crm.X.get), or
 // false when it does not exist.
 func (p *Portal) Record(entity string, id int) (map[string]any, bool) {
-	et := entityTypeByName(entity)
-	if et == nil {
+	et, err := p.entityByName(entity)
+	if err != nil {
 		return nil, false
 	}
 	p.mu.Lock()

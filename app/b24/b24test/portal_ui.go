@@ -41,7 +41,7 @@ var uiFiles embed.FS
 const userCookie = "B24_EMU_USER"
 
 // pageTemplates are the pages, each parsed together with the layout.
-var pageTemplates = parsePages("list", "card", "app", "message")
+var pageTemplates = parsePages("list", "card", "app", "message", "typecard")
 
 func parsePages(names ...string) map[string]*template.Template {
 	funcs := template.FuncMap{"add": func(a, b int) int { return a + b }}
@@ -65,6 +65,8 @@ func newPortalMux() *http.ServeMux {
 	mux.HandleFunc("GET /crm/{entity}/details/{id}/{$}", serveCard)
 	mux.HandleFunc("POST /crm/{entity}/details/{id}/{$}", saveCard)
 	mux.HandleFunc("POST /crm/{entity}/details/{id}/delete", deleteCard)
+	mux.HandleFunc("GET /crm/type/{type}/list/category/{category}/{$}", serveTypeList)
+	mux.HandleFunc("GET /crm/type/{type}/details/{id}/{$}", serveTypeCard)
 	mux.HandleFunc("GET /marketplace/app/{id}/{$}", serveAppPage)
 	mux.HandleFunc("POST /marketplace/app/{id}/install", installFromPage)
 	mux.HandleFunc("POST /_portal/user", switchUser)
@@ -153,7 +155,10 @@ type page struct {
 	User    userChoice
 	Back    string
 	AppMenu *menuLink
-	Content any
+	// TypeMenu links the lists of estimates, smart invoices and smart
+	// processes.
+	TypeMenu []typeMenuLink
+	Content  any
 	// Lang is the user's language, Zone their time zone; Languages and
 	// Zones are the choices.
 	Lang, Zone string
@@ -193,6 +198,7 @@ func (ui uiRequest) page(r *http.Request, title, section string, content any) pa
 			pg.User = c
 		}
 	}
+	pg.TypeMenu = ui.portal.typeMenu(section)
 	if a := ui.srv.registeredApp(); a != nil {
 		pg.AppMenu = &menuLink{Title: appTitle(a), URL: appPagePath}
 	}
