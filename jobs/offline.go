@@ -141,7 +141,7 @@ func crmEventKind(name string) (crm.Type, db.InboxKind, bool) {
 	}
 	for _, k := range []db.InboxKind{db.InboxAdd, db.InboxUpdate, db.InboxDelete} {
 		if up, found := strings.CutSuffix(rest, strings.ToUpper(string(k))); found {
-			if t, ok := crm.TypeOfUpper(up); ok {
+			if t, ok := crm.TypeOfUpper(up); ok && t.Known() {
 				return t, k, true
 			}
 		}

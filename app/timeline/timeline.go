@@ -149,7 +149,7 @@ func recordRef(f history.Field, v string) (string, int64, bool) {
 	if f.Type == history.TypeCRM { // "D_12", "CO_5"
 		prefix, rest, ok := strings.Cut(v, "_")
 		t, known := crm.TypeOfShort(prefix)
-		if !ok || !known {
+		if !ok || !known || !t.Known() {
 			return "", 0, false
 		}
 		entity, id = t.String(), rest
