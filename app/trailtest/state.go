@@ -277,11 +277,7 @@ func (s *Stack) Snapshots(tb testing.TB, portalID int64, types ...crm.Type) int 
 	tb.Helper()
 	q := s.DB.Bun.NewSelect().Model((*db.Snapshot)(nil)).Where("portal_id = ?", portalID)
 	if len(types) > 0 {
-		names := make([]string, len(types))
-		for i, t := range types {
-			names[i] = t.String()
-		}
-		q = q.Where("entity IN (?)", bun.List(names))
+		q = q.Where("entity IN (?)", bun.List(types))
 	}
 	n, err := q.Count(context.Background())
 	if err != nil {
