@@ -66,7 +66,7 @@ func (s *Stack) History(tb testing.TB, portalID int64, t crm.Type, id int64) []d
 	tb.Helper()
 	var rows []db.HistoryRow
 	err := s.DB.Bun.NewSelect().Model(&rows).
-		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t.String(), id).
+		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t, id).
 		Order("id").Scan(context.Background())
 	if err != nil {
 		tb.Fatalf("history of %s %d: %v", t, id, err)
@@ -92,7 +92,7 @@ func (s *Stack) Snapshot(tb testing.TB, portalID int64, t crm.Type, id int64) *d
 	tb.Helper()
 	var snaps []db.Snapshot
 	err := s.DB.Bun.NewSelect().Model(&snaps).
-		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t.String(), id).Scan(context.Background())
+		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t, id).Scan(context.Background())
 	if err != nil {
 		tb.Fatalf("snapshot of %s %d: %v", t, id, err)
 	}
