@@ -94,6 +94,9 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 	if err := labels.LoadLinks(ctx, h.DB.Bun, v.PortalID, timeline.Refs(rows, labels)); err != nil {
 		return views.TimelinePage{}, err
 	}
+	if err := labels.LoadCurrencies(ctx, h.DB.Bun, v.PortalID, entity, id, rows); err != nil {
+		return views.TimelinePage{}, err
+	}
 	entries := timeline.Build(rows, labels, printer(c, v))
 	p := views.TimelinePage{First: after == nil}
 	if len(entries) > pageChanges {
@@ -254,6 +257,9 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 		return err
 	}
 	if err := labels.LoadLinks(ctx, h.DB.Bun, v.PortalID, timeline.Refs(rows, labels)); err != nil {
+		return err
+	}
+	if err := labels.LoadCurrencies(ctx, h.DB.Bun, v.PortalID, entity, id, rows); err != nil {
 		return err
 	}
 	p := printer(c, v)
