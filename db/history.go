@@ -306,3 +306,16 @@ func HistoryAuthors(ctx context.Context, q bun.IDB, portalID int64, entity crm.T
 		portalID, entity, id).Scan(ctx, &out)
 	return out, err
 }
+
+// FieldHistory returns a record's rows of the given fields, oldest first.
+func FieldHistory(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id int64, fields []string) ([]HistoryRow, error) {
+	var rows []HistoryRow
+	err := q.NewSelect().Model(&rows).
+		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
+		Where("field IN (?)", bun.List(fields)).
+		OrderExpr("changed_at, change_id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("field history: %w", err)
+	}
+	return rows, nil
+}

@@ -101,7 +101,7 @@ func QueueInbox(b *pgx.Batch, rows []InboxRow) {
 	n := len(rows)
 	var (
 		portals   = make([]int64, n)
-		entities  = make([]string, n)
+		entities  = make([]int32, n)
 		ids       = make([]int64, n)
 		kinds     = make([]string, n)
 		origins   = make([]string, n)
@@ -110,11 +110,11 @@ func QueueInbox(b *pgx.Batch, rows []InboxRow) {
 		actors    = make([]*int64, n)
 	)
 	for i, r := range rows {
-		portals[i], entities[i], ids[i], kinds[i], origins[i] = r.PortalID, r.Entity.String(), r.EntityID, string(r.Kind), string(r.Origin)
+		portals[i], entities[i], ids[i], kinds[i], origins[i] = r.PortalID, int32(r.Entity), r.EntityID, string(r.Kind), string(r.Origin)
 		userAuth[i], connector[i], actors[i] = r.UserAuth, r.AuthConnector, r.ActorID
 	}
 	b.Queue(`INSERT INTO inbox (portal_id, entity, entity_id, kind, origin, user_auth, auth_connector, actor_id)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::bigint[])`,
+		SELECT * FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::bigint[])`,
 		portals, entities, ids, kinds, origins, userAuth, connector, actors)
 }
 

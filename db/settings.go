@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -12,51 +13,60 @@ import (
 	"github.com/trailhq/trail/app/crm"
 )
 
-// Settings are what a portal's admin chose. The CRM types are stored by
-// name (crm.Type.String()); the accessors speak crm.Type.
+// Settings are what a portal's admin chose. CRM types are stored by
+// entityTypeId, in the arrays and as ignored_fields' keys ("2").
 type Settings struct {
 	bun.BaseModel `bun:"table:portal_settings"`
 
 	PortalID      int64               `bun:"portal_id,pk"`
-	Entities      []string            `bun:"entities,array"`
+	Entities      []crm.Type          `bun:"entities,array"`
 	IgnoredFields map[string][]string `bun:"ignored_fields,type:jsonb"`
-	Tabs          []string            `bun:"tabs,array"`
+	Tabs          []crm.Type          `bun:"tabs,array"`
 	RetentionDays int                 `bun:"retention_days"`
 	UpdatedAt     time.Time           `bun:"updated_at,nullzero,default:now()"`
 }
 
 // Tracks reports whether changes of t are recorded.
-func (s *Settings) Tracks(t crm.Type) bool { return slices.Contains(s.Entities, t.String()) }
+func (s *Settings) Tracks(t crm.Type) bool { return slices.Contains(s.Entities, t) }
 
 // Tracked are the types whose changes are recorded, in display order.
-func (s *Settings) Tracked() []crm.Type { return TypesNamed(s.Entities) }
+func (s *Settings) Tracked() []crm.Type { return inOrder(s.Entities) }
 
 // TabTypes are the types whose records show the History tab, in display
 // order.
-func (s *Settings) TabTypes() []crm.Type { return TypesNamed(s.Tabs) }
+func (s *Settings) TabTypes() []crm.Type { return inOrder(s.Tabs) }
+
+// HasTab reports whether t's records show the History tab.
+func (s *Settings) HasTab(t crm.Type) bool { return slices.Contains(s.Tabs, t) }
 
 // Ignores reports whether an admin chose not to track field of t.
 func (s *Settings) Ignores(t crm.Type, field string) bool {
-	return slices.Contains(s.IgnoredFields[t.String()], field)
+	return slices.Contains(s.IgnoredFields[ignoredKey(t)], field)
 }
 
-// TypesNamed are the types named in names, in display order; unknown
-// names are passed over.
-func TypesNamed(names []string) []crm.Type {
+// IgnoredOf are the fields of t an admin chose not to track.
+func (s *Settings) IgnoredOf(t crm.Type) []string { return s.IgnoredFields[ignoredKey(t)] }
+
+// SetIgnored replaces the fields of t an admin chose not to track.
+func (s *Settings) SetIgnored(t crm.Type, fields []string) {
+	if len(fields) == 0 {
+		delete(s.IgnoredFields, ignoredKey(t))
+		return
+	}
+	s.IgnoredFields[ignoredKey(t)] = fields
+}
+
+// ignoredKey is t's key in ignored_fields: its entityTypeId.
+func ignoredKey(t crm.Type) string { return strconv.Itoa(int(t)) }
+
+// inOrder are the types Trail records among types, in display order;
+// others are passed over.
+func inOrder(types []crm.Type) []crm.Type {
 	var out []crm.Type
 	for _, t := range crm.Types {
-		if slices.Contains(names, t.String()) {
+		if slices.Contains(types, t) {
 			out = append(out, t)
 		}
-	}
-	return out
-}
-
-// TypeNames are the stored names of types.
-func TypeNames(types []crm.Type) []string {
-	out := make([]string, len(types))
-	for i, t := range types {
-		out[i] = t.String()
 	}
 	return out
 }
@@ -65,7 +75,7 @@ func TypeNames(types []crm.Type) []string {
 // tracked, with its tab.
 func DefaultSettings(portalID int64) *Settings {
 	return &Settings{
-		PortalID: portalID, Entities: TypeNames(crm.Types), Tabs: TypeNames(crm.Types),
+		PortalID: portalID, Entities: slices.Clone(crm.Types), Tabs: slices.Clone(crm.Types),
 		IgnoredFields: map[string][]string{}, RetentionDays: 730,
 	}
 }
@@ -88,6 +98,12 @@ func LoadSettings(ctx context.Context, q bun.IDB, portalID int64) (*Settings, er
 
 // SaveSettings stores the portal's settings.
 func SaveSettings(ctx context.Context, q bun.IDB, s *Settings) error {
+	if s.Entities == nil {
+		s.Entities = []crm.Type{}
+	}
+	if s.Tabs == nil {
+		s.Tabs = []crm.Type{}
+	}
 	_, err := q.NewInsert().Model(s).ExcludeColumn("updated_at").
 		On("CONFLICT (portal_id) DO UPDATE").
 		Set("entities = EXCLUDED.entities, ignored_fields = EXCLUDED.ignored_fields, tabs = EXCLUDED.tabs").
@@ -107,11 +123,11 @@ const (
 )
 
 // MetaFields is the kind under which a type's *.fields answer is kept.
-func MetaFields(t crm.Type) string { return "fields:" + t.String() }
+func MetaFields(t crm.Type) string { return "fields:" + strconv.Itoa(int(t)) }
 
 // MetaCategories is the kind under which a type's pipelines
 // (crm.category.list) are kept.
-func MetaCategories(t crm.Type) string { return "categories:" + t.String() }
+func MetaCategories(t crm.Type) string { return "categories:" + strconv.Itoa(int(t)) }
 
 // SaveMeta stores a piece of the portal's metadata as read from the portal.
 func SaveMeta(ctx context.Context, q bun.IDB, portalID int64, kind string, data json.RawMessage) error {

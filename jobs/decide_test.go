@@ -125,7 +125,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name:     "an ignored field: only the others make history",
-			set:      settings(func(s *db.Settings) { s.IgnoredFields = map[string][]string{"deal": {"TITLE"}} }),
+			set:      settings(func(s *db.Settings) { s.SetIgnored(crm.Deal, []string{"TITLE"}) }),
 			p:        fetched("update", state(`"TITLE":"Shed","STAGE_ID":"WON"`)),
 			stored:   stored(history.FormatFull, `"TITLE":"Roof","STAGE_ID":"NEW"`, false),
 			want:     []row{{action: "updated", field: "STAGE_ID", kind: "changed", old: "NEW", new: "WON", source: "person", author: 7, at: time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)}},
@@ -133,7 +133,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name:   "only an ignored field changed: no history",
-			set:    settings(func(s *db.Settings) { s.IgnoredFields = map[string][]string{"deal": {"TITLE"}} }),
+			set:    settings(func(s *db.Settings) { s.SetIgnored(crm.Deal, []string{"TITLE"}) }),
 			p:      fetched("update", state(`"TITLE":"Shed"`)),
 			stored: stored(history.FormatFull, `"TITLE":"Roof"`, false), snapshot: true,
 		},
@@ -173,7 +173,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name: "a creation of an ignored type: nothing",
-			set:  settings(func(s *db.Settings) { s.Entities = []string{"lead"} }),
+			set:  settings(func(s *db.Settings) { s.Entities = []crm.Type{crm.Lead} }),
 			p:    fetched("add", state(`"TITLE":"Roof"`)),
 		},
 		{

@@ -97,7 +97,7 @@ func TestDrainRecordsWhatThePortalConfirms(t *testing.T) {
 		{Entity: crm.Lead, EntityID: 1, Kind: db.InboxAdd, Origin: db.OriginOnline}, // leads untracked below
 	}
 	set := db.DefaultSettings(b.portal)
-	set.Entities = []string{"deal"}
+	set.Entities = []crm.Type{crm.Deal}
 	if err := db.SaveSettings(b.ctx, b.d.Bun, set); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestDrainRecordsWhatThePortalConfirms(t *testing.T) {
 	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND action = 'created'`, b.portal, id); n == 0 {
 		t.Error("the new deal's creation is not recorded")
 	}
-	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 'lead'`, b.portal); n != 0 {
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 1`, b.portal); n != 0 {
 		t.Errorf("%d history rows of an untracked type", n)
 	}
 }

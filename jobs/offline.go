@@ -101,18 +101,20 @@ func (w *OfflineWorker) Work(ctx context.Context, job *river.Job[OfflineArgs]) e
 func offlineRows(events []b24.OfflineEvent) []db.InboxRow {
 	var rows []db.InboxRow
 	for _, e := range events {
-		entity, kind, ok := crmEventKind(e.Event)
-		if !ok {
-			continue
-		}
 		var data struct {
 			Fields struct {
-				ID json.Number `json:"ID"`
+				ID           json.Number `json:"ID"`
+				EntityTypeID json.Number `json:"ENTITY_TYPE_ID"`
 			} `json:"FIELDS"`
 		}
 		if json.Unmarshal(e.Data, &data) != nil {
 			continue
 		}
+		entity, action, ok := crm.TypeOfEvent(strings.ToUpper(e.Event), data.Fields.EntityTypeID.String())
+		if !ok || !entity.Known() {
+			continue
+		}
+		kind := db.InboxKind(strings.ToLower(action))
 		id, err := strconv.ParseInt(data.Fields.ID.String(), 10, 64)
 		if err != nil || id <= 0 {
 			continue
@@ -131,20 +133,4 @@ func offlineRows(events []b24.OfflineEvent) []db.InboxRow {
 		rows = append(rows, row)
 	}
 	return rows
-}
-
-// crmEventKind reads ONCRMDEALUPDATE as (crm.Deal, db.InboxUpdate).
-func crmEventKind(name string) (crm.Type, db.InboxKind, bool) {
-	rest, found := strings.CutPrefix(strings.ToUpper(name), "ONCRM")
-	if !found {
-		return 0, "", false
-	}
-	for _, k := range []db.InboxKind{db.InboxAdd, db.InboxUpdate, db.InboxDelete} {
-		if up, found := strings.CutSuffix(rest, strings.ToUpper(string(k))); found {
-			if t, ok := crm.TypeOfUpper(up); ok {
-				return t, k, true
-			}
-		}
-	}
-	return 0, "", false
 }

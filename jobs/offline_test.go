@@ -44,13 +44,16 @@ func TestOfflinePullsTheQueueIntoHistory(t *testing.T) {
 	}
 }
 
-// TestOfflineRows: queued events of CRM types become inbox rows naming the
-// user; others, and records without an ID, are passed over.
+// TestOfflineRows: queued events of the CRM types Trail records become inbox
+// rows naming the user; others (quotes, smart processes not yet), and
+// records without an ID, are passed over.
 func TestOfflineRows(t *testing.T) {
 	rows := offlineRows([]b24.OfflineEvent{
 		{Event: "ONCRMDEALUPDATE", Data: []byte(`{"FIELDS":{"ID":"7"}}`), Additional: []byte(`{"user_id":"3","auth_connector":"x"}`)},
 		{Event: "ONCRMLEADDELETE", Data: []byte(`{"FIELDS":{"ID":8}}`)},
 		{Event: "ONCRMQUOTEUPDATE", Data: []byte(`{"FIELDS":{"ID":"9"}}`)},
+		{Event: "ONCRMDYNAMICITEMUPDATE", Data: []byte(`{"FIELDS":{"ID":"10","ENTITY_TYPE_ID":"156"}}`)},
+		{Event: "ONCRMDYNAMICITEMUPDATE", Data: []byte(`{"FIELDS":{"ID":"11","ENTITY_TYPE_ID":"2"}}`)},
 		{Event: "ONCRMDEALADD", Data: []byte(`{"FIELDS":{}}`)},
 		{Event: "ONAPPUPDATE"},
 	})

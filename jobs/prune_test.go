@@ -33,7 +33,7 @@ func TestPruneKeepsWhatIsWithinRetention(t *testing.T) {
 		exec(`INSERT INTO api_calls (portal_id, at, method, duration_ms) VALUES ($1, $2, 'crm.deal.get', 1)`, portal, at)
 	}
 	for _, at := range []time.Time{now.Add(-40 * 24 * time.Hour), now.Add(-20 * 24 * time.Hour)} {
-		exec(`INSERT INTO history (portal_id, entity, entity_id, change_id, action, changed_at) VALUES ($1, 'deal', 1, 1, 'updated', $2)`, portal, at)
+		exec(`INSERT INTO history (portal_id, entity, entity_id, change_id, action, changed_at) VALUES ($1, 2, 1, 1, 'updated', $2)`, portal, at)
 	}
 	exec(`INSERT INTO sessions (token, data, expiry) VALUES ('old', '\x00', now() - interval '1 hour'), ('live', '\x00', now() + interval '1 hour')`)
 

@@ -15,7 +15,7 @@ func TestReconcileFindsAMissedChange(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, b24test.Options{Deals: 3})
 	set := db.DefaultSettings(b.portal)
-	set.Entities = []string{"deal"}
+	set.Entities = []crm.Type{crm.Deal}
 	if err := db.SaveSettings(b.ctx, b.d.Bun, set); err != nil {
 		t.Fatal(err)
 	}

@@ -43,14 +43,14 @@ func TestSetupMakesThePortalReady(t *testing.T) {
 	if tabs := b.p.Placements(); len(tabs) != 4 {
 		t.Errorf("tabs %+v, want the four detail tabs", tabs)
 	}
-	if n := b.count(t, `SELECT count(*) FROM portal_meta WHERE portal_id = $1 AND kind IN ('fields:deal', 'users', 'statuses')`, b.portal); n != 3 {
+	if n := b.count(t, `SELECT count(*) FROM portal_meta WHERE portal_id = $1 AND kind IN ('fields:2', 'users', 'statuses')`, b.portal); n != 3 {
 		t.Errorf("%d of deal fields, users and statuses stored", n)
 	}
 	rivertest.RequireManyInserted(b.ctx, t, riverpgxv5.New(b.d.Pool), []rivertest.ExpectedJob{
 		{Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}},
 	})
 	b.completed(t, SyncArgs{}.Kind(), `"deal"`)
-	if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal'`, b.portal); n != 3 {
+	if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 2`, b.portal); n != 3 {
 		t.Errorf("%d deals in the baseline, want 3", n)
 	}
 

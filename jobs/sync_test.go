@@ -47,7 +47,7 @@ func TestSyncCopiesTheBaseline(t *testing.T) {
 	b.done(t, SyncArgs{PortalID: b.portal, Entity: crm.Deal})
 	check := func() {
 		t.Helper()
-		if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 'deal' AND format = 2`, b.portal); n != 30 {
+		if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 2 AND format = 2`, b.portal); n != 30 {
 			t.Errorf("%d snapshots, want 30", n)
 		}
 		if n := b.count(t, `SELECT count(*) FROM history`); n != 0 {

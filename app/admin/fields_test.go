@@ -78,7 +78,7 @@ func TestSaveFieldsIgnoresTheFieldsLeftOut(t *testing.T) {
 	if _, err := f.svc.SaveFields(ctx, f.in.ID, crm.Deal, append(keep, "TITLE")); err != nil {
 		t.Fatal(err)
 	}
-	if set := f.settings(t); len(set.IgnoredFields["deal"]) != 0 {
+	if set := f.settings(t); len(set.IgnoredOf(crm.Deal)) != 0 {
 		t.Errorf("still ignored: %v", set.IgnoredFields)
 	}
 }
@@ -96,7 +96,7 @@ func TestSaveFieldsRefusesWhatThePortalDoesNotName(t *testing.T) {
 	if !errors.As(err, &unknown) || unknown.Code != "UF_NOT_THERE" {
 		t.Errorf("unknown field: %v, want UnknownFieldError naming UF_NOT_THERE", err)
 	}
-	if set := f.settings(t); len(set.IgnoredFields["lead"]) != 0 {
+	if set := f.settings(t); len(set.IgnoredOf(crm.Lead)) != 0 {
 		t.Errorf("a refused save stored %v", set.IgnoredFields)
 	}
 }

@@ -44,7 +44,7 @@ func TestHealthFromTheDatabase(t *testing.T) {
 	if _, err := f.DB.Bun.ExecContext(ctx, "UPDATE installations SET last_event_at = ? WHERE id = ?", at, f.in.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, reconciled_at) VALUES (?, 'deal', 'done', ?), (?, 'lead', 'done', ?)",
+	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, reconciled_at) VALUES (?, 2, 'done', ?), (?, 1, 'done', ?)",
 		f.in.ID, at.Add(-time.Hour), f.in.ID, at); err != nil {
 		t.Fatal(err)
 	}

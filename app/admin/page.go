@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -53,7 +52,7 @@ func trackingForm(ctx context.Context, set *db.Settings) views.TrackingForm {
 	f := views.TrackingForm{RetentionDays: set.RetentionDays, MinRetention: MinRetention, MaxRetention: MaxRetention}
 	for _, t := range crm.Types {
 		f.Entities = append(f.Entities, views.EntityChoice{
-			Name: t.String(), Label: TypeLabel(ctx, t), Tracked: set.Tracks(t), Tab: slices.Contains(set.Tabs, t.String()),
+			Name: t.String(), Label: TypeLabel(ctx, t), Tracked: set.Tracks(t), Tab: set.HasTab(t),
 		})
 	}
 	return f

@@ -22,7 +22,7 @@ func TestPageShowsTheSettingsFeedAndChart(t *testing.T) {
 	// One change of two fields, one creation, and another portal's change.
 	at := time.Now().Add(-time.Hour).UTC()
 	if _, err := f.DB.Bun.ExecContext(ctx, `INSERT INTO history (portal_id, entity, entity_id, change_id, action, field, author_id, changed_at) VALUES
-		(?, 'deal', 1, 10, 'updated', 'TITLE', 1, ?), (?, 'deal', 1, 10, 'updated', 'OPPORTUNITY', 1, ?), (?, 'deal', 2, 11, 'created', '', NULL, ?)`,
+		(?, 2, 1, 10, 'updated', 'TITLE', 1, ?), (?, 2, 1, 10, 'updated', 'OPPORTUNITY', 1, ?), (?, 2, 2, 11, 'created', '', NULL, ?)`,
 		f.in.ID, at, f.in.ID, at, f.in.ID, at.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func TestProgressShowsTrackedTypesPendingUntilTheirBaselineRuns(t *testing.T) {
 	if _, err := f.svc.SaveTracking(ctx, f.in, Tracking{Types: []crm.Type{crm.Lead, crm.Deal}, RetentionDays: 30}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 'lead', 'running', 4, 10)", f.in.ID); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 1, 'running', 4, 10)", f.in.ID); err != nil {
 		t.Fatal(err)
 	}
 	p, err := f.svc.Progress(ctx, f.in)
@@ -43,7 +43,7 @@ func TestResyncEnqueuesEveryTrackedTypeAndResetsItsProgress(t *testing.T) {
 	if _, err := f.svc.SaveTracking(ctx, f.in, Tracking{Types: []crm.Type{crm.Deal, crm.Contact}, RetentionDays: 30}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 'deal', 'done', 10, 10)", f.in.ID); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 2, 'done', 10, 10)", f.in.ID); err != nil {
 		t.Fatal(err)
 	}
 	p, err := f.svc.Resync(ctx, f.in)
@@ -76,7 +76,7 @@ func TestResyncLeavesARunningBaselineAlone(t *testing.T) {
 	if _, err := f.DB.Bun.ExecContext(ctx, "UPDATE river_job SET state = 'running', attempted_at = now(), attempt = 1 WHERE kind = 'sync_entity'"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 'deal', 'running', 6, 10)", f.in.ID); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, "INSERT INTO sync_state (portal_id, entity, state, done, total) VALUES (?, 2, 'running', 6, 10)", f.in.ID); err != nil {
 		t.Fatal(err)
 	}
 	p, err := f.svc.Resync(ctx, f.in)

@@ -72,7 +72,7 @@ func (s *Service) SaveTracking(ctx context.Context, in *db.Installation, t Track
 			return err
 		}
 		setup = slices.ContainsFunc(t.Types, func(c crm.Type) bool { return !set.Tracks(c) })
-		set.Entities, set.Tabs, set.RetentionDays = db.TypeNames(t.Types), db.TypeNames(t.Tabs), t.RetentionDays
+		set.Entities, set.Tabs, set.RetentionDays = t.Types, t.Tabs, t.RetentionDays
 		if err := db.SaveSettings(ctx, tx, set); err != nil {
 			return err
 		}
@@ -175,11 +175,7 @@ func (s *Service) SaveFields(ctx context.Context, portalID int64, t crm.Type, tr
 		if err != nil {
 			return err
 		}
-		if len(ignored) == 0 {
-			delete(set.IgnoredFields, t.String())
-		} else {
-			set.IgnoredFields[t.String()] = ignored
-		}
+		set.SetIgnored(t, ignored)
 		return db.SaveSettings(ctx, tx, set)
 	})
 	return len(fields), err

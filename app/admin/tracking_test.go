@@ -27,7 +27,7 @@ func TestSaveTrackingTurningATypeOnEnqueuesSetup(t *testing.T) {
 		t.Errorf("%d setup jobs, want 1", n)
 	}
 	set := f.settings(t)
-	if !slices.Equal(set.Entities, []string{"deal", "company"}) || len(set.Tabs) != 0 || set.RetentionDays != 90 {
+	if !slices.Equal(set.Entities, []crm.Type{crm.Deal, crm.Company}) || len(set.Tabs) != 0 || set.RetentionDays != 90 {
 		t.Errorf("stored %v tabs %v retention %d", set.Entities, set.Tabs, set.RetentionDays)
 	}
 }

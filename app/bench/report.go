@@ -41,7 +41,7 @@ func awaitHistory(ctx context.Context, s *stack, r *sent, timeout time.Duration,
 	for {
 		var n int
 		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM history
-			WHERE entity = 'deal' AND field = 'TITLE' AND new_value->>'text' LIKE 'bench-%'`).Scan(&n); err != nil {
+			WHERE entity = 2 AND field = 'TITLE' AND new_value->>'text' LIKE 'bench-%'`).Scan(&n); err != nil {
 			return err
 		}
 		if n >= want || time.Now().After(deadline) {
@@ -63,7 +63,7 @@ func awaitHistory(ctx context.Context, s *stack, r *sent, timeout time.Duration,
 // recorded_at is its drain transaction's start, a little before it commits.
 func (r *sent) lags(ctx context.Context, s *stack, res *Result) error {
 	rows, err := s.db.Pool.Query(ctx, `SELECT new_value->>'text', recorded_at FROM history
-		WHERE entity = 'deal' AND field = 'TITLE' AND new_value->>'text' LIKE 'bench-%'`)
+		WHERE entity = 2 AND field = 'TITLE' AND new_value->>'text' LIKE 'bench-%'`)
 	if err != nil {
 		return err
 	}

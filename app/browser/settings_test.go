@@ -1,13 +1,13 @@
 package browser
 
 import (
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/trailtest"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
@@ -138,7 +138,7 @@ func TestSettingsPageInPortal(t *testing.T) {
 	click(t, frame, `form.tracking input[name=tab][value=lead]`)
 	click(t, frame, `form.tracking button[type=submit]`)
 	waitText(t, frame, "form.tracking .form-status", "Saved")
-	if st := s.Settings(t, id); st.RetentionDays != 365 || slices.Contains(st.Tabs, "lead") || !slices.Contains(st.Tabs, "deal") {
+	if st := s.Settings(t, id); st.RetentionDays != 365 || st.HasTab(crm.Lead) || !st.HasTab(crm.Deal) {
 		t.Error("the settings were not stored")
 	}
 	trailtest.Eventually(t, "the lead tab unbound in the portal", func() bool {

@@ -44,7 +44,7 @@ func demoChanges(ctx context.Context, d *db.DB, emu *b24test.Server) error {
 			}
 		}
 		if err := waitFor(ctx, d, len(emu.Portals()), `SELECT count(DISTINCT portal_id) FROM history
-			WHERE entity = 'deal' AND entity_id = $1 AND author_id = $2`, e.deal, e.user); err != nil {
+			WHERE entity = 2 AND entity_id = $1 AND author_id = $2`, e.deal, e.user); err != nil {
 			return fmt.Errorf("devstack: demo change of deal %d: %w", e.deal, err)
 		}
 	}

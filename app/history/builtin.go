@@ -90,3 +90,24 @@ func builtinField(name string) Field {
 	}
 	return Field{Name: name}
 }
+
+// amountCurrencies name, for each standard amount field, the field holding
+// its currency: a deal's or lead's OPPORTUNITY and TAX_VALUE are in the
+// record's CURRENCY_ID, a company's REVENUE too, the *_ACCOUNT copies in the
+// portal's reporting currency.
+// https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html
+var amountCurrencies = map[string]string{
+	"OPPORTUNITY":         "CURRENCY_ID",
+	"TAX_VALUE":           "CURRENCY_ID",
+	"REVENUE":             "CURRENCY_ID",
+	"OPPORTUNITY_ACCOUNT": "ACCOUNT_CURRENCY_ID",
+	"TAX_VALUE_ACCOUNT":   "ACCOUNT_CURRENCY_ID",
+}
+
+// CurrencyField is the field that holds the currency of the amount field
+// name, or "" when name is not an amount in a currency of the record's.
+// Money user fields carry their own ("100|USD").
+func CurrencyField(name string) string { return amountCurrencies[name] }
+
+// CurrencyFields are the fields that hold the currencies of amounts.
+func CurrencyFields() []string { return []string{"CURRENCY_ID", "ACCOUNT_CURRENCY_ID"} }

@@ -158,7 +158,7 @@ func TestReceiveQueuesCRMChangesSignedByThePortal(t *testing.T) {
 	if err := deliver(t, env, withRecord(eventForm(p, "ONCRMDEALUPDATE", p.ApplicationToken()), 3)); err != nil {
 		t.Fatal(err)
 	}
-	if n := env.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = ? AND entity = 'deal' AND entity_id = 3", in.ID); n != 1 {
+	if n := env.Count(t, "SELECT count(*) FROM inbox WHERE portal_id = ? AND entity = 2 AND entity_id = 3", in.ID); n != 1 {
 		t.Errorf("%d inbox rows, want 1", n)
 	}
 	if n := env.Count(t, "SELECT count(*) FROM river_job WHERE kind = 'drain_inbox'"); n != 1 {

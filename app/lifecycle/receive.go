@@ -66,7 +66,7 @@ func (s *Service) receive(ctx context.Context, e *event.Event, from string) (ign
 // returns it, and Trail's own clock.
 func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *event.Event, c event.CRM) error {
 	t, ok := crm.ParseType(c.Entity)
-	if !ok {
+	if !ok || !t.Known() {
 		return fmt.Errorf("enqueue change: unknown type %q", c.Entity)
 	}
 	row := db.InboxRow{

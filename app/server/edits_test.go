@@ -215,12 +215,12 @@ func TestFilledInFieldsRecorded(t *testing.T) {
 			// marks its rows format 1. Multiple user fields were not
 			// listed by UF_*, so theirs is not known.
 			before: func(t *testing.T) {
-				e.exec(t, "UPDATE snapshots SET data = jsonb_strip_nulls(data), format = 1 WHERE portal_id = $1 AND entity = 'deal' AND entity_id = 5", e.id)
+				e.exec(t, "UPDATE snapshots SET data = jsonb_strip_nulls(data), format = 1 WHERE portal_id = $1 AND entity = 2 AND entity_id = 5", e.id)
 			},
 			unknown: []string{dealUFTags}},
 		{name: "field added after the snapshot", entity: "deal", id: 6, fill: dealFill,
 			before: func(t *testing.T) {
-				e.exec(t, "UPDATE snapshots SET data = data - $2 WHERE portal_id = $1 AND entity = 'deal' AND entity_id = 6", e.id, unknownUF)
+				e.exec(t, "UPDATE snapshots SET data = data - $2 WHERE portal_id = $1 AND entity = 2 AND entity_id = 6", e.id, unknownUF)
 			},
 			unknown: []string{unknownUF}},
 		{name: "multi-fields online", entity: "contact", id: 1, fill: map[string]any{
@@ -373,7 +373,7 @@ func TestForgedDeletions(t *testing.T) {
 
 	t.Run("deal marked deleted by an earlier release", func(t *testing.T) {
 		// The previous release took a forged delete event at its word.
-		e.exec(t, "UPDATE snapshots SET deleted_at = now() WHERE portal_id = $1 AND entity = 'deal' AND entity_id = 7", e.id)
+		e.exec(t, "UPDATE snapshots SET deleted_at = now() WHERE portal_id = $1 AND entity = 2 AND entity_id = 7", e.id)
 		if err := e.p.UpdateRecord("deal", 7, editor, map[string]any{"TITLE": "Never gone"}); err != nil {
 			t.Fatal(err)
 		}

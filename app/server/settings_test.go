@@ -232,7 +232,7 @@ func TestSettingsTabsOffUnbindOnBind(t *testing.T) {
 	if !tabs["CRM_DEAL_DETAIL_TAB"] || !tabs["CRM_LEAD_DETAIL_TAB"] || tabs["CRM_CONTACT_DETAIL_TAB"] || tabs["CRM_COMPANY_DETAIL_TAB"] {
 		t.Errorf("after turning contact and company tabs off, bound tabs = %v", tabs)
 	}
-	if st := e.settings(t); st.RetentionDays != 365 || !slices.Equal(st.Tabs, []string{"deal", "lead"}) {
+	if st := e.settings(t); st.RetentionDays != 365 || !slices.Equal(st.Tabs, []crm.Type{crm.Deal, crm.Lead}) {
 		t.Errorf("stored settings = %+v", st)
 	}
 	e.admin.Must(200, "POST", "/settings/tracking", url.Values{"entity": allTypes, "tab": allTypes, "retention_days": {"365"}})

@@ -33,6 +33,7 @@ type Labels struct {
 	categories map[string]string // the entity's pipelines: "0" -> "General"
 	currencies map[string]string // "USD" -> "US Dollar"
 	links      map[string]string // "company:5" -> title
+	record     *currencyTrail    // the record's currencies over time (LoadCurrencies)
 }
 
 // LoadLabels reads the metadata of one entity of a portal.

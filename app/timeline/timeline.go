@@ -96,11 +96,16 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 			continue
 		}
 		e := &out[len(out)-1]
-		e.Changes = append(e.Changes, FieldChange{
+		fc := FieldChange{
 			Field: r.Field, Title: l.Title(r.Field), Kind: r.ChangeKind,
 			Old: l.Display(r.Field, r.OldValue, rp), New: l.Display(r.Field, r.NewValue, rp),
 			OldUnknown: decode(r.OldValue).Kind == history.KindUnknown,
-		})
+		}
+		if cf := history.CurrencyField(r.Field); cf != "" {
+			before, after := l.record.around(cf, r.ChangedAt, r.ChangeID)
+			fc.Old, fc.New = withCurrency(fc.Old, r.OldValue, before), withCurrency(fc.New, r.NewValue, after)
+		}
+		e.Changes = append(e.Changes, fc)
 	}
 	return out
 }
@@ -149,7 +154,7 @@ func recordRef(f history.Field, v string) (string, int64, bool) {
 	if f.Type == history.TypeCRM { // "D_12", "CO_5"
 		prefix, rest, ok := strings.Cut(v, "_")
 		t, known := crm.TypeOfShort(prefix)
-		if !ok || !known {
+		if !ok || !known || !t.Known() {
 			return "", 0, false
 		}
 		entity, id = t.String(), rest

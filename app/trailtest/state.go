@@ -66,7 +66,7 @@ func (s *Stack) History(tb testing.TB, portalID int64, t crm.Type, id int64) []d
 	tb.Helper()
 	var rows []db.HistoryRow
 	err := s.DB.Bun.NewSelect().Model(&rows).
-		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t.String(), id).
+		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t, id).
 		Order("id").Scan(context.Background())
 	if err != nil {
 		tb.Fatalf("history of %s %d: %v", t, id, err)
@@ -92,7 +92,7 @@ func (s *Stack) Snapshot(tb testing.TB, portalID int64, t crm.Type, id int64) *d
 	tb.Helper()
 	var snaps []db.Snapshot
 	err := s.DB.Bun.NewSelect().Model(&snaps).
-		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t.String(), id).Scan(context.Background())
+		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t, id).Scan(context.Background())
 	if err != nil {
 		tb.Fatalf("snapshot of %s %d: %v", t, id, err)
 	}
@@ -277,11 +277,7 @@ func (s *Stack) Snapshots(tb testing.TB, portalID int64, types ...crm.Type) int 
 	tb.Helper()
 	q := s.DB.Bun.NewSelect().Model((*db.Snapshot)(nil)).Where("portal_id = ?", portalID)
 	if len(types) > 0 {
-		names := make([]string, len(types))
-		for i, t := range types {
-			names[i] = t.String()
-		}
-		q = q.Where("entity IN (?)", bun.List(names))
+		q = q.Where("entity IN (?)", bun.List(types))
 	}
 	n, err := q.Count(context.Background())
 	if err != nil {

@@ -190,7 +190,7 @@ func portalOffset(record json.RawMessage) *int32 {
 // entityOfPlacement maps CRM_DEAL_DETAIL_TAB to deal; "" for a placement
 // that is not a detail tab of a type Trail records.
 func entityOfPlacement(code string) string {
-	if t, ok := crm.TypeOfDetailTab(code); ok {
+	if t, ok := crm.TypeOfDetailTab(code); ok && t.Known() {
 		return t.String()
 	}
 	return ""
@@ -297,7 +297,7 @@ func parseContext(s string) (string, int64) {
 	if err != nil || id <= 0 {
 		return "", 0
 	}
-	if t, ok := crm.ParseType(e); ok {
+	if t, ok := crm.ParseType(e); ok && t.Known() {
 		return t.String(), id
 	}
 	return "", 0

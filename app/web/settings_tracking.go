@@ -36,7 +36,7 @@ func crmTypesOf(names []string) ([]crm.Type, bool) {
 	var posted []crm.Type
 	for _, n := range names {
 		t, ok := crm.ParseType(n)
-		if !ok {
+		if !ok || !t.Known() {
 			return nil, false
 		}
 		posted = append(posted, t)
@@ -92,7 +92,7 @@ func (h *handlers) saveTracking(c *fiber.Ctx) error {
 func (h *handlers) saveFields(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	t, ok := crm.ParseType(c.Params("entity"))
-	if !ok {
+	if !ok || !t.Known() {
 		return badForm(c, "settings.error.entity")
 	}
 	tracked := formValues(c, "field")

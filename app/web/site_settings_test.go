@@ -81,7 +81,7 @@ func TestSaveFieldsForm(t *testing.T) {
 	s.do(t, "POST", "/settings/fields/deal", token, url.Values{"field": {"TITLE"}}).want(t, 200)
 	set, _ := db.LoadSettings(context.Background(), s.DB.Bun, s.in.ID)
 	if set.Ignores(crm.Deal, "TITLE") || !set.Ignores(crm.Deal, "OPPORTUNITY") {
-		t.Errorf("ignored %v: want every deal field but TITLE", set.IgnoredFields["deal"])
+		t.Errorf("ignored %v: want every deal field but TITLE", set.IgnoredOf(crm.Deal))
 	}
 }
 

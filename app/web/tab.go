@@ -76,7 +76,7 @@ func (h *handlers) readableRecord(c *fiber.Ctx) (viewer, crm.Type, int64, error)
 	v := viewerOf(c)
 	t, ok := crm.ParseType(c.Params("entity"))
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 || !ok {
+	if err != nil || id <= 0 || !ok || !t.Known() {
 		return v, 0, 0, fiber.ErrNotFound
 	}
 	if !mayRead(h.Sessions, c.UserContext(), t.String(), id) {
@@ -92,6 +92,9 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 		return views.TimelinePage{}, err
 	}
 	if err := labels.LoadLinks(ctx, h.DB.Bun, v.PortalID, timeline.Refs(rows, labels)); err != nil {
+		return views.TimelinePage{}, err
+	}
+	if err := labels.LoadCurrencies(ctx, h.DB.Bun, v.PortalID, entity, id, rows); err != nil {
 		return views.TimelinePage{}, err
 	}
 	entries := timeline.Build(rows, labels, printer(c, v))
@@ -254,6 +257,9 @@ func (h *handlers) tabExport(c *fiber.Ctx) error {
 		return err
 	}
 	if err := labels.LoadLinks(ctx, h.DB.Bun, v.PortalID, timeline.Refs(rows, labels)); err != nil {
+		return err
+	}
+	if err := labels.LoadCurrencies(ctx, h.DB.Bun, v.PortalID, entity, id, rows); err != nil {
 		return err
 	}
 	p := printer(c, v)
