@@ -13,7 +13,6 @@ type typeSeq struct {
 	settingsID   int
 	entityTypeID int
 	category     int
-	file         int // last uploaded file id
 	uf           int // last user field or list item id
 }
 
