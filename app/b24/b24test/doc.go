@@ -120,7 +120,8 @@
 // and CRM_DYNAMIC_{id}_* placements bind, and the portal pages list the
 // items under /crm/type/{id}/ and open the detail tab on their cards.
 // Portal.MoveDeal (and its control endpoint) moves a deal to another
-// pipeline with ONCRMDEALMOVETOCATEGORY. AddRecord, UpdateRecord,
+// pipeline as crm.item.update with categoryId does: the same record
+// changes, stage-history row and ONCRMDEALMOVETOCATEGORY. AddRecord, UpdateRecord,
 // DeleteRecord and Record (and /records/{entity}) take quote,
 // smart_invoice and dynamic_{entityTypeId} too.
 //
@@ -319,8 +320,7 @@
 //     fields), timeline, the legacy crm.quote.* and crm.X.userfield
 //     add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - Items of the legacy four carry no entityTypeId key in crm.item (as
-//     before; other types' items do), and crm.item.update keeps a deal's
-//     pipeline: only Portal.MoveDeal moves it.
+//     before; other types' items do).
 //   - The list page's Add link and the cards of estimates, smart invoices
 //     and smart processes are read-only; file urls are portal paths that
 //     serve nothing.
