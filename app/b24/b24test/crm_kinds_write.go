@@ -56,6 +56,7 @@ func (p *Portal) addKindItem(et *entityType, in *obj, actor *user) (int, error) 
 		rec["QUOTE_NUMBER"] = strconv.Itoa(id)
 	}
 	s.over[id] = rec
+	p.logStage(et, id, nil, rec, p.srv.now())
 	return id, nil
 }
 
@@ -64,6 +65,7 @@ func (p *Portal) updateKindItem(et *entityType, id int, in *obj, actor *user) er
 	s := p.crm[et.id]
 	rec := s.record(id)
 	old := map[string]any{"STAGE_ID": rec["STAGE_ID"], "CATEGORY_ID": rec["CATEGORY_ID"], "STATUS_ID": rec["STATUS_ID"]}
+	was := stagePointOf(rec)
 	if err := p.applyKindInput(et, rec, in, false); err != nil {
 		return err
 	}
@@ -80,6 +82,7 @@ func (p *Portal) updateKindItem(et *entityType, id int, in *obj, actor *user) er
 		setPresent(rec, now, "MOVED_TIME")
 	}
 	s.over[id] = rec
+	p.logStage(et, id, &was, rec, p.srv.now())
 	return nil
 }
 

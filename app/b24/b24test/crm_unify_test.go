@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // dealsInPipeline are the first n seeded deals of a pipeline.
@@ -138,5 +139,87 @@ func TestLegacyDealUpdateIgnoresCategory(t *testing.T) {
 	}
 	if d := waitN(t, p, 1)[0]; d.Event != "ONCRMDEALUPDATE" {
 		t.Errorf("legacy update sent %s", d.Event)
+	}
+}
+
+// readItem reads one crm.item of any type with the admin's token.
+func readItem(t *testing.T, call func(string, map[string]any) answer, entityTypeID, id int) map[string]any {
+	t.Helper()
+	return object(result(t, call("crm.item.get", map[string]any{"entityTypeId": entityTypeID, "id": id}))["item"])
+}
+
+// Seeded smart-process items and smart invoices have a generated past like
+// deals: created in the first stage of their pipeline, ending in their
+// stage at their movedTime.
+func TestStageHistoryOfSeededKinds(t *testing.T) {
+	t.Parallel()
+	s, p, call := spaCaller(t, Options{SmartProcesses: 1, SmartProcessItems: 40, SmartInvoices: 40, Limits: Limits{Unlimited: true}})
+	for _, typeID := range []int{128, typeSmartInvoice} {
+		p.mu.Lock()
+		et := p.crmType(typeID)
+		p.mu.Unlock()
+		moved := 0
+		for id := 1; id <= 40; id++ {
+			item := readItem(t, call, typeID, id)
+			rows := ownerHistory(t, s, p, typeID, id)
+			if len(rows) == 0 {
+				t.Fatalf("type %d item %d has no history", typeID, id)
+			}
+			pl, _ := pipelineOf(et, intOf(item["categoryId"]))
+			first, last := rows[0], rows[len(rows)-1]
+			if intOf(first["TYPE_ID"]) != stageCreated || first["STAGE_ID"] != pl.stages[0].statusID || first["CREATED_TIME"] != item["createdTime"] {
+				t.Errorf("type %d item %d: first row %v, item created %v in pipeline %d", typeID, id, first, item["createdTime"], pl.id)
+			}
+			if last["STAGE_ID"] != item["stageId"] || intOf(last["CATEGORY_ID"]) != intOf(item["categoryId"]) || last["STAGE_SEMANTIC_ID"] != kindSemantic(et, str(item["stageId"])) {
+				t.Errorf("type %d item %d: last row %v, item in %v/%v", typeID, id, last, item["categoryId"], item["stageId"])
+			}
+			if len(rows) > 1 {
+				moved++
+				if last["CREATED_TIME"] != item["movedTime"] {
+					t.Errorf("type %d item %d: last move at %v, movedTime %v", typeID, id, last["CREATED_TIME"], item["movedTime"])
+				}
+			}
+		}
+		if moved == 0 {
+			t.Errorf("no seeded item of type %d ever moved", typeID)
+		}
+	}
+	if a := hookCall(t, s, p, "crm.stagehistory.list", map[string]any{"entityTypeId": typeQuote}); a.errCode() != "ENTITY_TYPE_NOT_SUPPORTED" {
+		t.Errorf("estimates' history = %d %s", a.status, a.raw)
+	}
+}
+
+// A smart-process item's history follows its writes: created, moved to a
+// stage, moved to another pipeline (only that pipeline's rows are listed
+// then), and the move is an ONCRMDYNAMICITEMUPDATE.
+func TestStageHistoryOfSmartProcessItem(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	clk := newClock()
+	s, p, call := spaCaller(t, Options{SmartProcesses: 1, Now: clk.Now})
+	mustOK(t, call("event.bind", map[string]any{"event": "ONCRMDYNAMICITEMUPDATE", "handler": h.URL}))
+	item := object(result(t, call("crm.item.add", map[string]any{"entityTypeId": 128, "fields": map[string]any{"title": "walks"}}))["item"])
+	id := intOf(item["id"])
+	if rows := ownerHistory(t, s, p, 128, id); len(rows) != 1 || intOf(rows[0]["TYPE_ID"]) != stageCreated || rows[0]["STAGE_ID"] != "DT128_10:NEW" {
+		t.Fatalf("history of a new item = %v", rows)
+	}
+	clk.Add(time.Minute)
+	mustOK(t, call("crm.item.update", map[string]any{"entityTypeId": 128, "id": id, "fields": map[string]any{"stageId": "DT128_10:PREPARATION"}}))
+	clk.Add(time.Minute)
+	mustOK(t, call("crm.item.update", map[string]any{"entityTypeId": 128, "id": id, "fields": map[string]any{"title": "no move"}}))
+	mustOK(t, call("crm.item.update", map[string]any{"entityTypeId": 128, "id": id, "fields": map[string]any{"stageId": "DT128_10:SUCCESS"}}))
+	rows := ownerHistory(t, s, p, 128, id)
+	if got := []int{intOf(rows[0]["TYPE_ID"]), intOf(rows[1]["TYPE_ID"]), intOf(rows[2]["TYPE_ID"])}; len(rows) != 3 || !slices.Equal(got, []int{stageCreated, stageMoved, stageFinal}) || rows[2]["STAGE_SEMANTIC_ID"] != "S" {
+		t.Errorf("history in pipeline 10 = %v", rows)
+	}
+	mustOK(t, call("crm.item.update", map[string]any{"entityTypeId": 128, "id": id, "fields": map[string]any{"categoryId": 11}}))
+	moved := readItem(t, call, 128, id)
+	rows = ownerHistory(t, s, p, 128, id)
+	if len(rows) != 1 || intOf(rows[0]["TYPE_ID"]) != stagePipeline || intOf(rows[0]["CATEGORY_ID"]) != 11 || rows[0]["STAGE_ID"] != "DT128_11:NEW" || rows[0]["CREATED_TIME"] != moved["movedTime"] {
+		t.Errorf("history after the pipeline move = %v (item %v %v)", rows, moved["stageId"], moved["movedTime"])
+	}
+	ds := waitN(t, p, 4)
+	if ds[3].Event != "ONCRMDYNAMICITEMUPDATE" || ds[3].Body.Get("data[FIELDS][ENTITY_TYPE_ID]") != "128" {
+		t.Errorf("the move sent %s %v", ds[3].Event, ds[3].Body)
 	}
 }

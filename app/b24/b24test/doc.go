@@ -85,7 +85,8 @@
 // LAST_COMMUNICATION_TIME for a call or an e-mail) when crm.activity.add
 // or Portal.AddActivity logs an activity on the record. crm.category.list names the deal pipelines (the
 // default one, 0, too) and crm.currency.list the four currencies in use.
-// crm.stagehistory.list has the stage history of leads and deals: a
+// crm.stagehistory.list has the stage history of leads, deals, smart
+// invoices and smart processes (their own pipelines and stages): a
 // created row, a row for every stage move (any write path) and for a
 // pipeline move (crm.item.update with categoryId, which sends
 // ONCRMDEALMOVETOCATEGORY instead of ONCRMDEALUPDATE), listed for the
