@@ -91,3 +91,11 @@ func genQuoteClosed(g *genCtx, id int) any {
 	}
 	return "N"
 }
+
+// The amounts of estimates, smart invoices and smart processes; their
+// generated product rows add up to them unless the amount is manual.
+var (
+	kindAmount  = genMoney(100, 200000)
+	quoteAmount = genMoney(100, 100000)
+	kindManual  = genYN(6, 30)
+)

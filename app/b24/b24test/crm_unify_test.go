@@ -223,3 +223,120 @@ func TestStageHistoryOfSmartProcessItem(t *testing.T) {
 		t.Errorf("the move sent %s %v", ds[3].Event, ds[3].Body)
 	}
 }
+
+// Estimates, smart invoices and smart-process items carry product rows
+// like deals: a row change recomputes the owner's amount and saves it, and
+// fires the owner's own update event (ONCRMQUOTEUPDATE,
+// ONCRMDYNAMICITEMUPDATE with _{entityTypeId} for a smart process).
+func TestProductRowsOnEveryType(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	h := newHandler(t)
+	_, p, call := spaCaller(t, Options{SmartProcesses: 1, Now: clk.Now})
+	for _, ev := range []string{"ONCRMQUOTEUPDATE", "ONCRMDYNAMICITEMUPDATE", "ONCRMDYNAMICITEMUPDATE_128"} {
+		mustOK(t, call("event.bind", map[string]any{"event": ev, "handler": h.URL}))
+	}
+	cases := []struct {
+		typeID int
+		code   string
+		events []string
+	}{
+		{typeQuote, "Q", []string{"ONCRMQUOTEUPDATE"}},
+		{typeSmartInvoice, "SI", []string{"ONCRMDYNAMICITEMUPDATE"}},
+		{128, "T80", []string{"ONCRMDYNAMICITEMUPDATE", "ONCRMDYNAMICITEMUPDATE_128"}},
+	}
+	seen := 0
+	for _, c := range cases {
+		id := intOf(object(result(t, call("crm.item.add", map[string]any{"entityTypeId": c.typeID, "fields": map[string]any{"title": "with rows"}}))["item"])["id"])
+		clk.Add(time.Minute)
+		row := rowResult(mustOK(t, call("crm.item.productrow.add", map[string]any{"fields": map[string]any{
+			"ownerType": c.code, "ownerId": id, "productName": "Support", "price": 120, "quantity": 2, "taxRate": 20, "taxIncluded": "Y",
+		}})), "productRow")
+		if row["ownerType"] != c.code || intOf(row["ownerId"]) != id {
+			t.Errorf("type %d: row = %v", c.typeID, row)
+		}
+		mustOK(t, call("crm.item.productrow.add", map[string]any{"fields": map[string]any{"ownerType": c.code, "ownerId": id, "productName": "Setup", "price": 10}}))
+		item := readItem(t, call, c.typeID, id)
+		if num(t, item["opportunity"]) != 250 || num(t, item["taxValue"]) != 40 || item["updatedTime"] != p.formatTime(clk.Now()) {
+			t.Errorf("type %d after two rows: opportunity %v taxValue %v updatedTime %v", c.typeID, item["opportunity"], item["taxValue"], item["updatedTime"])
+		}
+		listed := rowsResult(mustOK(t, call("crm.item.productrow.list", map[string]any{"filter": map[string]any{"=ownerType": c.code, "=ownerId": id}})))
+		if len(listed) != 2 {
+			t.Errorf("type %d lists %d rows", c.typeID, len(listed))
+		}
+		got := rowResult(mustOK(t, call("crm.item.productrow.get", map[string]any{"id": row["id"]})), "productRow")
+		if got["productName"] != "Support" || got["ownerType"] != c.code {
+			t.Errorf("type %d: get of its row = %v", c.typeID, got)
+		}
+		mustOK(t, call("crm.item.productrow.delete", map[string]any{"id": row["id"]}))
+		if item := readItem(t, call, c.typeID, id); num(t, item["opportunity"]) != 10 || num(t, item["taxValue"]) != 0 {
+			t.Errorf("type %d after the delete: opportunity %v taxValue %v", c.typeID, item["opportunity"], item["taxValue"])
+		}
+		seen += 3 * len(c.events)
+		ds := waitN(t, p, seen)
+		var names []string
+		for _, d := range ds[seen-3*len(c.events):] {
+			if d.Body.Get("data[FIELDS][ID]") != strconv.Itoa(id) {
+				t.Errorf("type %d: %s names item %s", c.typeID, d.Event, d.Body.Get("data[FIELDS][ID]"))
+			}
+			if !slices.Contains(names, d.Event) {
+				names = append(names, d.Event)
+			}
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, c.events) {
+			t.Errorf("type %d: row changes fired %v, want %v", c.typeID, names, c.events)
+		}
+	}
+}
+
+// Seeded estimates, smart invoices and smart-process items have generated
+// rows that add up to their amount unless it is manual; their ids lead
+// back to them, and a smart process without products has none.
+func TestGeneratedRowsOfEveryType(t *testing.T) {
+	t.Parallel()
+	_, _, call := spaCaller(t, Options{SmartProcesses: 2, SmartProcessItems: 30, Quotes: 30, SmartInvoices: 30, Deals: 30, Limits: Limits{Unlimited: true}})
+	for _, c := range []struct {
+		typeID int
+		code   string
+	}{{typeQuote, "Q"}, {typeSmartInvoice, "SI"}, {128, "T80"}, {129, "T81"}, {2, "D"}} {
+		withRows := 0
+		for id := 1; id <= 30; id++ {
+			rows := rowsResult(mustOK(t, call("crm.item.productrow.list", map[string]any{"filter": map[string]any{"=ownerType": c.code, "=ownerId": id}})))
+			if len(rows) == 0 {
+				continue
+			}
+			withRows++
+			item := readItem(t, call, c.typeID, id)
+			sum, tax := 0.0, 0.0
+			for _, r := range rows {
+				r := object(r)
+				sum += num(t, r["price"]) * num(t, r["quantity"])
+				tax += (num(t, r["price"]) - num(t, r["priceExclusive"])) * num(t, r["quantity"])
+				again := rowResult(mustOK(t, call("crm.item.productrow.get", map[string]any{"id": r["id"]})), "productRow")
+				if again["ownerType"] != c.code || intOf(again["ownerId"]) != id || !reflect.DeepEqual(again, r) {
+					t.Errorf("type %d item %d: row %v reads back as %v", c.typeID, id, r, again)
+				}
+			}
+			if item["isManualOpportunity"] == "Y" {
+				continue
+			}
+			if diff := sum - num(t, item["opportunity"]); diff > 0.005 || diff < -0.005 {
+				t.Errorf("type %d item %d: rows add up to %.2f, opportunity %v", c.typeID, id, sum, item["opportunity"])
+			}
+			if diff := tax - num(t, item["taxValue"]); diff > 0.05 || diff < -0.05 {
+				t.Errorf("type %d item %d: rows' tax %.2f, taxValue %v", c.typeID, id, tax, item["taxValue"])
+			}
+		}
+		if withRows == 0 {
+			t.Errorf("no seeded item of type %d has rows", c.typeID)
+		}
+	}
+	// A smart process without products: its items carry no rows.
+	typ := object(result(t, call("crm.type.add", map[string]any{"fields": map[string]any{"title": "No products", "isLinkWithProductsEnabled": "N"}}))["type"])
+	code := shortCode(intOf(typ["entityTypeId"]))
+	a := call("crm.item.productrow.list", map[string]any{"filter": map[string]any{"=ownerType": code, "=ownerId": 1}})
+	if a.errCode() != "ENTITY_TYPE_NOT_SUPPORTED" {
+		t.Errorf("rows of a smart process without products = %d %s", a.status, a.raw)
+	}
+}

@@ -93,7 +93,8 @@
 // deal's current pipeline only. Generated records have a generated past
 // that starts at DATE_CREATE in the pipeline's first stage and ends in
 // their stage at MOVED_TIME, computed on read like the records.
-// Deals and leads have product rows (crm.item.productrow.*,
+// Deals, leads, estimates, smart invoices and smart processes with
+// products have product rows (crm.item.productrow.*, the legacy
 // crm.deal|lead.productrows.*, Portal.SetProductRows) naming products of a
 // fixed catalogue (crm.product.*); a generated record's rows are computed
 // from the seed too (three in ten have none, the others one to four) and,
@@ -380,7 +381,8 @@
 //     other than 1 or 2 or a discountRate outside 0–100 is
 //     INVALID_ARG_VALUE (ERROR_CORE in the legacy set); a missing required
 //     parameter is code 100.
-//   - Any ownerType that is not L or D (C, CO, unknown codes) answers
+//   - An ownerType of a type without rows (C, CO, a smart process without
+//     isLinkWithProductsEnabled, unknown codes) answers
 //     ENTITY_TYPE_NOT_SUPPORTED; crm.item.productrow.list of an owner that
 //     does not exist answers no rows, add and set OWNER_NOT_FOUND.
 //   - A row's productId need not be in the catalogue; a row without
@@ -441,4 +443,10 @@
 //   - userfieldconfig.add/update/delete by a non-administrator answer
 //     "No settings for UserFieldAccess" with an empty code; a field of
 //     another type's object (CRM_{entityTypeId}) is refused the same way.
+//   - A product row change of an estimate, smart invoice or smart-process
+//     item saves it as one of a deal (UPDATED_BY, UPDATED_TIME, amounts)
+//     and fires its own update event: ONCRMQUOTEUPDATE, or
+//     ONCRMDYNAMICITEMUPDATE (and _{entityTypeId} for a smart process).
+//     Seeded items of smart processes from entityTypeId 1030 have no
+//     generated rows (generated row ids name the type in 7 bits).
 package b24test
