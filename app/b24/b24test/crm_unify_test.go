@@ -1,7 +1,9 @@
 package b24test
 
 import (
+	"fmt"
 	"maps"
+	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
@@ -338,5 +340,172 @@ func TestGeneratedRowsOfEveryType(t *testing.T) {
 	a := call("crm.item.productrow.list", map[string]any{"filter": map[string]any{"=ownerType": code, "=ownerId": 1}})
 	if a.errCode() != "ENTITY_TYPE_NOT_SUPPORTED" {
 		t.Errorf("rows of a smart process without products = %d %s", a.status, a.raw)
+	}
+}
+
+// crm.quote.contact.* bind contacts to an estimate as the deal's methods
+// do: the estimate's contactIds and contactId follow, and a change is an
+// update of the estimate (ONCRMQUOTEUPDATE).
+func TestQuoteContactBindings(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	_, p, call := spaCaller(t, Options{Contacts: 10, Quotes: 3})
+	mustOK(t, call("event.bind", map[string]any{"event": "ONCRMQUOTEUPDATE", "handler": h.URL}))
+	quote := intOf(object(result(t, call("crm.item.add", map[string]any{"entityTypeId": typeQuote, "fields": map[string]any{"title": "links"}}))["item"])["id"])
+	items := func() string {
+		return linkRows(t, call("crm.quote.contact.items.get", map[string]any{"id": quote}), "CONTACT_ID")
+	}
+	if got := items(); got != "[]" {
+		t.Fatalf("a new estimate has contacts %s", got)
+	}
+	fields := result(t, call("crm.quote.contact.fields", nil))
+	if object(fields["CONTACT_ID"])["isRequired"] != true {
+		t.Errorf("crm.quote.contact.fields = %v", fields)
+	}
+	mustOK(t, call("crm.quote.contact.add", map[string]any{"id": quote, "fields": map[string]any{"CONTACT_ID": 3}}))
+	mustOK(t, call("crm.quote.contact.add", map[string]any{"id": quote, "fields": map[string]any{"CONTACT_ID": 5, "IS_PRIMARY": "Y"}}))
+	if got := items(); got != "[3:10:N 5:20:Y]" {
+		t.Errorf("after two adds: %s", got)
+	}
+	item := readItem(t, call, typeQuote, quote)
+	if fmt.Sprint(item["contactIds"]) != "[3 5]" || intOf(item["contactId"]) != 5 {
+		t.Errorf("estimate contactIds %v contactId %v", item["contactIds"], item["contactId"])
+	}
+	mustOK(t, call("crm.quote.contact.items.set", map[string]any{"id": quote, "items": []any{map[string]any{"CONTACT_ID": 7}}}))
+	if got := items(); got != "[7:10:Y]" {
+		t.Errorf("after items.set: %s", got)
+	}
+	mustOK(t, call("crm.quote.contact.delete", map[string]any{"id": quote, "fields": map[string]any{"CONTACT_ID": 7}}))
+	if got := items(); got != "[]" {
+		t.Errorf("after delete: %s", got)
+	}
+	if a := call("crm.quote.contact.items.get", map[string]any{"id": 999}); a.status != http.StatusBadRequest {
+		t.Errorf("items.get of a missing estimate = %d %s", a.status, a.raw)
+	}
+	ds := waitN(t, p, 4)
+	for _, d := range ds {
+		if d.Event != "ONCRMQUOTEUPDATE" || d.Body.Get("data[FIELDS][ID]") != strconv.Itoa(quote) {
+			t.Errorf("binding change sent %s %v", d.Event, d.Body)
+		}
+	}
+}
+
+// A smart process's parentId2 is one value whichever way it is read:
+// crm.item.get, crm.item.list's filter and select, and the legacy form of
+// the Go API; it names an existing deal or is null.
+func TestSmartProcessParentLinks(t *testing.T) {
+	t.Parallel()
+	_, p, call := spaCaller(t, Options{Deals: 8, SmartProcesses: 1, SmartProcessItems: 40, SmartInvoices: 10, Limits: Limits{Unlimited: true}})
+	fields := object(result(t, call("crm.item.fields", map[string]any{"entityTypeId": 128}))["fields"])
+	if f := object(fields["parentId2"]); f["upperName"] != "PARENT_ID_2" || f["type"] != "crm_entity" || fmt.Sprint(object(f["settings"])["parentEntityTypeId"]) != "2" {
+		t.Errorf("parentId2 = %v", f)
+	}
+	byParent := map[int][]int{}
+	for id := 1; id <= 40; id++ {
+		item := readItem(t, call, 128, id)
+		v := item["parentId2"]
+		if v == nil {
+			continue
+		}
+		deal := intOf(v)
+		if deal < 1 || deal > 8 {
+			t.Errorf("item %d: parentId2 = %v", id, v)
+		}
+		byParent[deal] = append(byParent[deal], id)
+		if rec, _ := p.Record("dynamic_128", id); rec["PARENT_ID_2"] != strconv.Itoa(deal) {
+			t.Errorf("item %d: legacy PARENT_ID_2 = %v, crm.item %v", id, rec["PARENT_ID_2"], deal)
+		}
+	}
+	if len(byParent) == 0 {
+		t.Fatal("no seeded item has a parent deal")
+	}
+	for deal, want := range byParent {
+		var got []int
+		for _, it := range list(result(t, call("crm.item.list", map[string]any{"entityTypeId": 128, "filter": map[string]any{"parentId2": deal}, "select": []string{"id", "parentId2"}}))["items"]) {
+			got = append(got, intOf(object(it)["id"]))
+			if intOf(object(it)["parentId2"]) != deal {
+				t.Errorf("filter parentId2=%d listed %v", deal, it)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("filter parentId2=%d lists %v, get says %v", deal, got, want)
+		}
+	}
+	item := object(result(t, call("crm.item.update", map[string]any{"entityTypeId": 128, "id": 1, "fields": map[string]any{"parentId2": 8}}))["item"])
+	if intOf(item["parentId2"]) != 8 || intOf(readItem(t, call, 128, 1)["parentId2"]) != 8 {
+		t.Errorf("parentId2 after the update = %v", item["parentId2"])
+	}
+	inv := readItem(t, call, typeSmartInvoice, 1)
+	for _, k := range []string{"parentId2", "parentId7"} {
+		if _, ok := inv[k]; !ok {
+			t.Errorf("a smart invoice lacks %s: %v", k, inv)
+		}
+	}
+}
+
+// A smart process's file field is served by the deals' download code:
+// uploaded and seeded files download with an access token of the portal,
+// not without one, and not for a user who may not read the item; the
+// control API attaches files to it by type name.
+func TestSmartProcessFileDownload(t *testing.T) {
+	t.Parallel()
+	s, p, tok := installed(t, Options{SmartProcesses: 1, SmartProcessItems: 60, Limits: Limits{Unlimited: true}})
+	call := func(m string, params map[string]any) answer { return appCall(t, s, p, tok.AccessToken, m, params) }
+	item := object(result(t, call("crm.item.update", map[string]any{"entityTypeId": 128, "id": 2, "fields": map[string]any{"ufCrm_1_FILE1": []string{"plan.txt", b64("the plan")}}}))["item"])
+	file := object(item["ufCrm_1_FILE1"])
+	for _, k := range []string{"url", "urlMachine"} {
+		u := str(file[k])
+		if k == "url" {
+			u = withAuth(u, tok.AccessToken)
+		}
+		status, body, hdr := download(t, s, u)
+		if status != http.StatusOK || body != "the plan" || hdr.Get("Content-Type") != "text/plain; charset=utf-8" {
+			t.Errorf("%s: %d %q %v", k, status, body, hdr)
+		}
+	}
+	if status, _, _ := download(t, s, str(file["url"])); status != http.StatusUnauthorized {
+		t.Errorf("url without auth = %d", status)
+	}
+	// User 4 reads only items assigned to them.
+	other, err := p.IssueTokens(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if assigned := intOf(item["assignedById"]); assigned != 4 {
+		if status, _, _ := download(t, s, withAuth(str(file["url"]), other.AccessToken)); status != http.StatusForbidden {
+			t.Errorf("a user who may not read the item downloads with %d", status)
+		}
+	}
+
+	// A seeded item's file is made from the seed, the same on every read.
+	seeded := 0
+	for id := 3; id <= 60; id++ {
+		f := readItem(t, call, 128, id)["ufCrm_1_FILE1"]
+		if f == nil {
+			continue
+		}
+		seeded++
+		u := withAuth(str(object(f)["url"]), tok.AccessToken)
+		status, body, _ := download(t, s, u)
+		_, again, _ := download(t, s, u)
+		if status != http.StatusOK || body == "" || body != again {
+			t.Errorf("seeded file of item %d: %d, %d bytes, stable %v", id, status, len(body), body == again)
+		}
+	}
+	if seeded == 0 {
+		t.Error("no seeded item has a file")
+	}
+
+	fileID, err := p.AttachFile("dynamic_128", 2, p.AdminID(), "UF_CRM_1_FILE1", "note.txt", []byte("attached"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := object(readItem(t, call, 128, 2)["ufCrm_1_FILE1"])
+	if intOf(got["id"]) != fileID {
+		t.Errorf("after AttachFile the field holds %v, want %d", got["id"], fileID)
+	}
+	if status, body, _ := download(t, s, withAuth(str(got["url"]), tok.AccessToken)); status != http.StatusOK || body != "attached" {
+		t.Errorf("attached file: %d %q", status, body)
 	}
 }

@@ -327,8 +327,7 @@
 //     and smart processes are read-only; file urls are portal paths that
 //     serve nothing.
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
-//   - Deleting a record leaves the links to it; crm.quote.contact.* waits
-//     for quotes.
+//   - Deleting a record leaves the links to it.
 //   - Only one application can be registered per emulator; app options,
 //     REST 3.0, the .xml format, the 302 after a domain change and
 //     PAYMENT_REQUIRED are not emulated.
@@ -449,4 +448,11 @@
 //     ONCRMDYNAMICITEMUPDATE (and _{entityTypeId} for a smart process).
 //     Seeded items of smart processes from entityTypeId 1030 have no
 //     generated rows (generated row ids name the type in 7 bits).
+//   - crm.quote.contact.* are the deal's binding methods for estimates
+//     (same shapes, errors and ONCRMQUOTEUPDATE); smart processes and
+//     smart invoices have none (crm.item.update with contactIds).
+//   - A parentId{N} without a parent is null in crm.item and "0" in the
+//     legacy form of the Go API; Portal.UpdateRecord and AttachFile take a
+//     smart-process or smart-invoice file field in the legacy form
+//     ({"fileData":[name, base64]}), as they do a deal's.
 package b24test
