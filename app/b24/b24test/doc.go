@@ -312,11 +312,6 @@
 //   - Filter dates without an offset are read in the portal's zone.
 //   - A refresh kills the used refresh token, not the access token issued
 //     with it; unknown or revoked access tokens answer invalid_token.
-//   - crm.item's nested filters with logic OR, SPA (entityTypeId ≥ 128),
-//     quotes, invoices, products beyond a fixed catalogue (and
-//     crm.item.productrow.getAvailableForPayment), requisites, activities (beyond
-//     crm.activity.add moving its owner's system fields), timeline and
-//     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - crm.item's nested filters with logic OR, products, requisites,
 //     activities (beyond crm.activity.add moving its owner's system
 //     fields), timeline, the legacy crm.quote.* and crm.X.userfield
@@ -455,4 +450,9 @@
 //     legacy form of the Go API; Portal.UpdateRecord and AttachFile take a
 //     smart-process or smart-invoice file field in the legacy form
 //     ({"fileData":[name, base64]}), as they do a deal's.
+//   - A smart process without stages (isStagesEnabled N) has no stage
+//     history: crm.stagehistory.list answers ENTITY_TYPE_NOT_SUPPORTED.
+//     A seeded smart-process item's or smart invoice's generated past is
+//     a deal's: created in its pipeline's first stage, ending in its stage
+//     at its movedTime.
 package b24test
