@@ -243,6 +243,7 @@ func newSmartInvoiceType() *entityType {
 		as("accountNumber", fld("ACCOUNT_NUMBER", "string", "Invoice #", genInvoiceNumber)),
 		as("comments", fld("COMMENTS", "string", "Comment", genComment)),
 		&field{name: "UF_CRM_SMART_INVOICE_1700000050", typ: "string", uf: true, label: "PO number", gen: genUFString},
+		&field{name: "UF_CRM_SMART_INVOICE_1700000051", typ: "file", uf: true, label: "Signed invoice", gen: genUFFile},
 	)
 	return newKindType(typeSmartInvoice, "smart_invoice", k, fs)
 }

@@ -509,3 +509,34 @@ func TestSmartProcessFileDownload(t *testing.T) {
 		t.Errorf("attached file: %d %q", status, body)
 	}
 }
+
+// A smart invoice's file field downloads as a deal's does, seeded and
+// uploaded files alike.
+func TestSmartInvoiceFileDownload(t *testing.T) {
+	t.Parallel()
+	s, p, tok := installed(t, Options{SmartInvoices: 40, Limits: Limits{Unlimited: true}})
+	call := func(m string, params map[string]any) answer { return appCall(t, s, p, tok.AccessToken, m, params) }
+	const name = "ufCrm_SMART_INVOICE_1700000051"
+	item := object(result(t, call("crm.item.update", map[string]any{"entityTypeId": typeSmartInvoice, "id": 1, "fields": map[string]any{name: []string{"signed.pdf", b64("%PDF-1.4")}}}))["item"])
+	file := object(item[name])
+	if status, body, hdr := download(t, s, str(file["urlMachine"])); status != http.StatusOK || body != "%PDF-1.4" || hdr.Get("Content-Type") != "application/pdf" {
+		t.Errorf("uploaded invoice file: %d %q %v", status, body, hdr)
+	}
+	if status, _, _ := download(t, s, str(file["url"])); status != http.StatusUnauthorized {
+		t.Errorf("url without auth = %d", status)
+	}
+	seeded := 0
+	for id := 2; id <= 40; id++ {
+		f := readItem(t, call, typeSmartInvoice, id)[name]
+		if f == nil {
+			continue
+		}
+		seeded++
+		if status, body, _ := download(t, s, withAuth(str(object(f)["url"]), tok.AccessToken)); status != http.StatusOK || body == "" {
+			t.Errorf("seeded file of invoice %d: %d, %d bytes", id, status, len(body))
+		}
+	}
+	if seeded == 0 {
+		t.Error("no seeded invoice has a file")
+	}
+}

@@ -449,7 +449,9 @@
 //   - A parentId{N} without a parent is null in crm.item and "0" in the
 //     legacy form of the Go API; Portal.UpdateRecord and AttachFile take a
 //     smart-process or smart-invoice file field in the legacy form
-//     ({"fileData":[name, base64]}), as they do a deal's.
+//     ({"fileData":[name, base64]}), as they do a deal's. Smart invoices
+//     have a single file field (UF_CRM_SMART_INVOICE_1700000051), a tenth
+//     of the seeded ones with a file, as smart processes do.
 //   - A smart process without stages (isStagesEnabled N) has no stage
 //     history: crm.stagehistory.list answers ENTITY_TYPE_NOT_SUPPORTED.
 //     A seeded smart-process item's or smart invoice's generated past is
