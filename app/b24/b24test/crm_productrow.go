@@ -314,7 +314,7 @@ func (pr *product) rowType() int {
 func genRowsTax(amountGen, manualGen, other genFunc) genFunc {
 	return func(g *genCtx, id int) any {
 		rows := genRows(g, shortCode(g.et), id, amountGen, manualGen)
-		if len(rows) == 0 || manualGen(g, id) == "Y" {
+		if len(rows) == 0 || manualGen(g, id) == "Y" || rowSlot(g.et) == 0 {
 			return other(g, id)
 		}
 		_, tax := rowTotals(rows)
