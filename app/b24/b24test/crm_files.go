@@ -344,7 +344,9 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, p *Portal, fr
 // replaces the file of a single field and joins those of a multiple one.
 // It returns the new file's id.
 func (p *Portal) AttachFile(entity string, id, userID int, fieldName, name string, data []byte) (int, error) {
+	p.mu.Lock()
 	s := crmStore(p, entity)
+	p.mu.Unlock()
 	if s == nil {
 		return 0, fmt.Errorf("b24test: unknown entity %q", entity)
 	}

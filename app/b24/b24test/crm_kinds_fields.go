@@ -124,9 +124,9 @@ func dynamicFields(etID int, k *typeKind) []*field {
 	}
 	if on(flagProducts) {
 		fs = append(fs,
-			as("opportunity", fld("OPPORTUNITY", "double", "Amount", genMoney(100, 200000))),
-			as("isManualOpportunity", fld("IS_MANUAL_OPPORTUNITY", "char", "Manual amount", genYN(6, 30))),
-			as("taxValue", fld("TAX_VALUE", "double", "Tax", genTax)),
+			as("opportunity", fld("OPPORTUNITY", "double", "Amount", kindAmount)),
+			as("isManualOpportunity", fld("IS_MANUAL_OPPORTUNITY", "char", "Manual amount", kindManual)),
+			as("taxValue", fld("TAX_VALUE", "double", "Tax", genRowsTax(kindAmount, kindManual, genTax))),
 			as("currencyId", fld("CURRENCY_ID", "crm_currency", "Currency", genCurrency)),
 		)
 	}
@@ -198,9 +198,9 @@ func newQuoteType() *entityType {
 		fld("TITLE", "string", "Name", genQuoteTitle),
 		as("number", fld("QUOTE_NUMBER", "string", "Estimate #", genQuoteNumber)),
 		as("stageId", status("STATUS_ID", "QUOTE_STATUS", "Status", genPick(80, quoteStatusIDs))),
-		fld("OPPORTUNITY", "double", "Amount", genMoney(100, 100000)),
-		fld("IS_MANUAL_OPPORTUNITY", "char", "Manual amount", genYN(6, 30)),
-		fld("TAX_VALUE", "double", "Tax", genTax),
+		fld("OPPORTUNITY", "double", "Amount", quoteAmount),
+		fld("IS_MANUAL_OPPORTUNITY", "char", "Manual amount", kindManual),
+		fld("TAX_VALUE", "double", "Tax", genRowsTax(quoteAmount, kindManual, genTax)),
 		fld("CURRENCY_ID", "crm_currency", "Currency", genCurrency),
 		parent(fld("COMPANY_ID", "crm_company", "Company", genRef(7, 4)), 4),
 		deprecated(fld("CONTACT_ID", "crm_contact", "Contact", genRef(8, 3))),
@@ -243,6 +243,7 @@ func newSmartInvoiceType() *entityType {
 		as("accountNumber", fld("ACCOUNT_NUMBER", "string", "Invoice #", genInvoiceNumber)),
 		as("comments", fld("COMMENTS", "string", "Comment", genComment)),
 		&field{name: "UF_CRM_SMART_INVOICE_1700000050", typ: "string", uf: true, label: "PO number", gen: genUFString},
+		&field{name: "UF_CRM_SMART_INVOICE_1700000051", typ: "file", uf: true, label: "Signed invoice", gen: genUFFile},
 	)
 	return newKindType(typeSmartInvoice, "smart_invoice", k, fs)
 }

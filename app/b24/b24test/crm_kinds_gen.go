@@ -57,13 +57,14 @@ func genUFMoney(g *genCtx, id int) any {
 	return fmt.Sprintf("%d|%s", 100*(1+g.n(id, 707, 500)), currencies[g.n(id, 708, len(currencies))])
 }
 
-// genUFFile gives a tenth of the items a file; the file id is derived from
-// the item so it is stable.
+// genUFFile gives a tenth of the items a file; its id is a seeded file's
+// (seededFileID), so it is stable and its bytes are made on download as a
+// deal's are.
 func genUFFile(g *genCtx, id int) any {
 	if g.n(id, 709, 10) != 0 {
 		return ""
 	}
-	return strconv.Itoa(id*16 + g.et%16 + 1)
+	return strconv.Itoa(seededFileID(g.et, id, 1, 0))
 }
 
 // genUFCRM links a third of the items to a deal, as a CRM-binding user
@@ -91,3 +92,11 @@ func genQuoteClosed(g *genCtx, id int) any {
 	}
 	return "N"
 }
+
+// The amounts of estimates, smart invoices and smart processes; their
+// generated product rows add up to them unless the amount is manual.
+var (
+	kindAmount  = genMoney(100, 200000)
+	quoteAmount = genMoney(100, 100000)
+	kindManual  = genYN(6, 30)
+)

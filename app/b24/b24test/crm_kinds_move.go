@@ -8,8 +8,9 @@ import (
 
 // MoveDeal moves a deal to another pipeline as a person (userID) or an
 // automation (Automation) does on the deal's card: the deal starts at
-// stageID, or at the pipeline's first stage when stageID is "". It fires
-// ONCRMDEALMOVETOCATEGORY with the new pipeline and stage, and no
+// stageID, or at the pipeline's first stage when stageID is "". It is
+// crm.item.update with categoryId (and stageId): the same record changes,
+// the same stage-history row and the same ONCRMDEALMOVETOCATEGORY, with no
 // ONCRMDEALUPDATE
 // (https://apidocs.bitrix24.com/api-reference/crm/deals/events/on-crm-deal-move-to-category.html).
 func (p *Portal) MoveDeal(id, category int, stageID string, userID int) error {
@@ -17,36 +18,30 @@ func (p *Portal) MoveDeal(id, category int, stageID string, userID int) error {
 	if err != nil {
 		return err
 	}
-	cat := strconv.Itoa(category)
 	if category < 0 || category >= len(dealCategories) {
 		return fmt.Errorf("b24test: no deal pipeline %d", category)
 	}
-	if stageID == "" {
-		stageID = firstStage(cat)
-	}
-	if !stageInCategory(stageID, cat) {
-		return fmt.Errorf("b24test: stage %q is not in pipeline %d", stageID, category)
+	in := objOf("categoryId", strconv.Itoa(category))
+	if stageID != "" {
+		in.set("stageId", stageID)
 	}
 	p.mu.Lock()
-	s := p.crm[2]
-	if !s.exists(id) {
+	et := p.crmType(2)
+	if !p.crm[2].exists(id) {
 		p.mu.Unlock()
 		return fmt.Errorf("b24test: deal %d not found", id)
 	}
-	rec := s.record(id)
-	if rec["CATEGORY_ID"] == cat {
+	was := p.standing(et, id)
+	if was.category == strconv.Itoa(category) {
 		p.mu.Unlock()
 		return fmt.Errorf("b24test: deal %d is in pipeline %d already", id, category)
 	}
-	who, now := strconv.Itoa(actorID(u, rec)), p.formatTime(p.srv.now())
-	rec["CATEGORY_ID"], rec["STAGE_ID"] = cat, stageID
-	rec["MOVED_BY_ID"], rec["MOVED_TIME"] = who, now
-	rec["MODIFY_BY_ID"], rec["DATE_MODIFY"] = who, now
-	fixStageDerived(rec)
-	s.over[id] = rec
+	err = p.updateRecord(et, id, in, true, u)
 	p.mu.Unlock()
-	ev := crmEvent{name: "ONCRMDEALMOVETOCATEGORY", extra: [][2]string{{"CATEGORY_ID", cat}, {"STAGE_ID", stageID}}}
-	p.fire(ev, change{et: entityTypes[2], action: "MOVETOCATEGORY", id: id, actor: u})
+	if err != nil {
+		return fmt.Errorf("b24test: move deal %d: %w", id, err)
+	}
+	p.changed(p.pipelineChange(change{et: et, action: "UPDATE", id: id, actor: u}, was))
 	return nil
 }
 

@@ -18,7 +18,7 @@ var kindDefaults = map[string]string{"OPENED": "Y", "CURRENCY_ID": "USD", "OPPOR
 
 // addKindItem creates an item of a type with a kind (crm.item.add); p.mu
 // held.
-func (p *Portal) addKindItem(et *entityType, in *obj, actor *user) (int, error) {
+func (p *Portal) addKindItem(et *entityType, in *obj, item bool, actor *user) (int, error) {
 	s := p.crm[et.id]
 	rec := map[string]any{}
 	for _, f := range et.fields {
@@ -33,7 +33,7 @@ func (p *Portal) addKindItem(et *entityType, in *obj, actor *user) (int, error) 
 	if pl := defaultPipeline(et); pl != nil {
 		rec["CATEGORY_ID"] = strconv.Itoa(pl.id)
 	}
-	if err := p.applyKindInput(et, rec, in, true); err != nil {
+	if err := p.applyKindInput(et, rec, in, item, true); err != nil {
 		return 0, err
 	}
 	id := s.nextID
@@ -56,15 +56,17 @@ func (p *Portal) addKindItem(et *entityType, in *obj, actor *user) (int, error) 
 		rec["QUOTE_NUMBER"] = strconv.Itoa(id)
 	}
 	s.over[id] = rec
+	p.logStage(et, id, nil, rec, p.srv.now())
 	return id, nil
 }
 
 // updateKindItem changes an existing item (crm.item.update); p.mu held.
-func (p *Portal) updateKindItem(et *entityType, id int, in *obj, actor *user) error {
+func (p *Portal) updateKindItem(et *entityType, id int, in *obj, item bool, actor *user) error {
 	s := p.crm[et.id]
 	rec := s.record(id)
 	old := map[string]any{"STAGE_ID": rec["STAGE_ID"], "CATEGORY_ID": rec["CATEGORY_ID"], "STATUS_ID": rec["STATUS_ID"]}
-	if err := p.applyKindInput(et, rec, in, false); err != nil {
+	was := stagePointOf(rec)
+	if err := p.applyKindInput(et, rec, in, item, false); err != nil {
 		return err
 	}
 	if err := fixKindStage(et, rec, old); err != nil {
@@ -80,12 +82,14 @@ func (p *Portal) updateKindItem(et *entityType, id int, in *obj, actor *user) er
 		setPresent(rec, now, "MOVED_TIME")
 	}
 	s.over[id] = rec
+	p.logStage(et, id, &was, rec, p.srv.now())
 	return nil
 }
 
 // applyKindInput writes crm.item fields: file fields by the rules of
-// fileInput, the rest as every type writes them.
-func (p *Portal) applyKindInput(et *entityType, rec map[string]any, in *obj, isAdd bool) error {
+// fileInput (item false: the legacy form the Go and control API take), the
+// rest as every type writes them.
+func (p *Portal) applyKindInput(et *entityType, rec map[string]any, in *obj, item, isAdd bool) error {
 	rest := newObj()
 	for _, k := range in.keys {
 		f := et.field(k, true)
@@ -93,7 +97,7 @@ func (p *Portal) applyKindInput(et *entityType, rec map[string]any, in *obj, isA
 			rest.set(k, in.m[k])
 			continue
 		}
-		v, err := p.fileInput(rec[f.name], f, in.m[k], true)
+		v, err := p.fileInput(rec[f.name], f, in.m[k], item)
 		if err != nil {
 			return err
 		}

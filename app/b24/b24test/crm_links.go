@@ -4,12 +4,13 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Binding methods: crm.{owner}.{target}.fields, add, delete, items.get,
 // items.set and items.delete
 // (https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/index.html
-// and the lead, contact and company pages). The owner's link list field
+// and the lead, estimate, contact and company pages). The owner's link list field
 // (CONTACT_IDS, COMPANY_IDS, a company's CONTACT_ID) holds the linked ids
 // ordered by SORT and its deprecated single link (CONTACT_ID, COMPANY_ID)
 // the primary one, so crm.X.get, crm.item and the binding methods read one
@@ -26,21 +27,34 @@ type bindingKind struct {
 var bindingKinds = []bindingKind{
 	{owner: "deal", target: "contact", key: "CONTACT_ID", list: "CONTACT_IDS", single: "CONTACT_ID"},
 	{owner: "lead", target: "contact", key: "CONTACT_ID", list: "CONTACT_IDS", single: "CONTACT_ID"},
+	{owner: "quote", target: "contact", key: "CONTACT_ID", list: "CONTACT_IDS", single: "CONTACT_ID"},
 	{owner: "contact", target: "company", key: "COMPANY_ID", list: "COMPANY_IDS", single: "COMPANY_ID"},
 	{owner: "company", target: "contact", key: "CONTACT_ID", list: "CONTACT_ID"},
 }
 
 // crmStore is the one place links and files ask which store, and so which
-// type, a key means on a portal: an entityTypeId ("2") or the type's name
-// in method names and addresses ("deal"); nil when the portal has none.
+// type, a key means on a portal: an entityTypeId ("2", "128") or the
+// type's name in method names and addresses ("deal", "quote",
+// "smart_invoice", "dynamic_128"), found through Portal.crmType; nil when
+// the portal has none. p.mu must be held.
 func crmStore(p *Portal, key string) *entityStore {
-	if id, err := strconv.Atoi(key); err == nil {
-		return p.crm[id]
+	id, err := strconv.Atoi(strings.TrimPrefix(key, "dynamic_"))
+	if err != nil {
+		id = 0
+		if et := entityTypeByName(key); et != nil {
+			id = et.id
+		}
+		for n, et := range universalTypes {
+			if et.name == key {
+				id = n
+			}
+		}
 	}
-	if et := entityTypeByName(key); et != nil {
-		return p.crm[et.id]
+	et := p.crmType(id)
+	if et == nil || strings.HasPrefix(key, "dynamic_") && (et.kind == nil || et.kind.settingsID == 0) {
+		return nil
 	}
-	return nil
+	return p.crm[et.id]
 }
 
 // link is one linked record as the binding methods show it.

@@ -7,12 +7,12 @@ import (
 	"strings"
 )
 
-// productRow is one product row of a lead or deal as stored
+// productRow is one product row of an item as stored
 // (https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/index.html);
 // the prices without discount or tax are derived by figures.
 type productRow struct {
 	id           int
-	ownerType    string // short code: "D", "L"
+	ownerType    string // short code: "D", "L", "Q", "SI", "T80"
 	ownerID      int
 	productID    int // 0: a free-text row
 	productName  string
@@ -87,21 +87,33 @@ func rowTotals(rows []productRow) (amount, tax int64) {
 	return amount, tax
 }
 
-// rowOwnerCodes are the short codes (ownerType) of the types whose records
-// carry product rows, by entityTypeId
-// (https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type).
+// hasRows reports whether a type's items carry product rows: leads, deals,
+// estimates, smart invoices and smart processes with
+// isLinkWithProductsEnabled
+// (https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/index.html).
 // Contacts and companies carry none.
-var rowOwnerCodes = map[int]string{1: "L", 2: "D"}
+func hasRows(et *entityType) bool {
+	switch {
+	case et == nil || et.id == 3 || et.id == 4:
+		return false
+	case et.id == 1 || et.id == 2 || et.id == typeQuote:
+		return true
+	}
+	return et.kind != nil && et.kind.flags[flagProducts]
+}
 
 // rowOwner is the one place that knows which records carry rows: the
-// store of the type an ownerType names, or nil when that type has no rows.
+// store of the type an ownerType names (crmTypeByCode; the legacy codes in
+// any case), or nil when that type has no rows. p.mu must be held.
 func (p *Portal) rowOwner(code string) *entityStore {
-	for id, c := range rowOwnerCodes {
-		if strings.EqualFold(c, code) {
-			return p.crm[id]
-		}
+	et := p.crmTypeByCode(code)
+	if et == nil {
+		et = p.crmTypeByCode(strings.ToUpper(code))
 	}
-	return nil
+	if !hasRows(et) {
+		return nil
+	}
+	return p.crm[et.id]
 }
 
 // rowStore holds the rows of the owners whose rows were written, whole;
@@ -119,21 +131,48 @@ type rowKey struct {
 }
 
 // genRowSlots is the most rows a generated owner has; a generated row's id
-// encodes its owner, its place and its owner's type, so it is found again
-// without being stored.
+// encodes its owner, its place and its owner's type (rowSlot), so it is
+// found again without being stored.
 const genRowSlots = 4
 
-func genRowID(typeID, owner, k int) int { return (owner*genRowSlots+k)*8 + typeID }
+// genRowRadix bounds rowSlot: the type's share of a generated row id.
+const genRowRadix = 128
+
+// rowSlot packs the entityTypeId of a type with generated items into a
+// generated row id: the built-in types below 64 as they are, smart
+// processes 128–191 as 64–127; 0 when it does not fit (smart processes
+// from 1030, whose generated items then have no rows).
+func rowSlot(entityTypeID int) int {
+	switch {
+	case entityTypeID > 0 && entityTypeID < 64:
+		return entityTypeID
+	case entityTypeID >= 128 && entityTypeID < 192:
+		return entityTypeID - 64
+	}
+	return 0
+}
+
+// slotType is the entityTypeId rowSlot packed.
+func slotType(slot int) int {
+	if slot < 64 {
+		return slot
+	}
+	return slot + 64
+}
+
+func genRowID(typeID, owner, k int) int { return (owner*genRowSlots+k)*genRowRadix + rowSlot(typeID) }
 
 // productRows returns the portal's row store, made on first use. Guarded
 // by p.mu.
 func (p *Portal) productRows() *rowStore {
 	if p.rows == nil {
 		top := 0
-		for id := range rowOwnerCodes {
-			top = max(top, p.crm[id].g.count)
+		for _, s := range p.crm {
+			if hasRows(s.et) {
+				top = max(top, s.g.count)
+			}
 		}
-		first := genRowID(0, top+1, 0)
+		first := (top + 1) * genRowSlots * genRowRadix
 		p.rows = &rowStore{owners: map[rowKey][]productRow{}, byID: map[int]rowKey{}, genTop: first, nextID: first}
 	}
 	return p.rows
@@ -141,14 +180,15 @@ func (p *Portal) productRows() *rowStore {
 
 // ownerRows returns the rows of an existing owner ordered by sort, then id.
 func (p *Portal) ownerRows(s *entityStore, id int) []productRow {
-	code := rowOwnerCodes[s.et.id]
+	code := shortCode(s.et.id)
 	if rows, ok := p.productRows().owners[rowKey{code, id}]; ok {
 		return slices.Clone(rows)
 	}
-	if id > s.g.count {
+	amount, manual := s.et.byName["OPPORTUNITY"], s.et.byName["IS_MANUAL_OPPORTUNITY"]
+	if id > s.g.count || amount == nil || manual == nil || rowSlot(s.et.id) == 0 {
 		return nil
 	}
-	return genRows(&s.g, code, id, s.et.byName["OPPORTUNITY"].gen, s.et.byName["IS_MANUAL_OPPORTUNITY"].gen)
+	return genRows(&s.g, code, id, amount.gen, manual.gen)
 }
 
 // findRow finds a row of an existing owner by id.
@@ -159,11 +199,11 @@ func (p *Portal) findRow(id int) (productRow, *entityStore, bool) {
 		if id <= 0 || id >= rs.genTop {
 			return productRow{}, nil, false
 		}
-		rest := id / 8
-		key = rowKey{rowOwnerCodes[id%8], rest / genRowSlots}
+		rest := id / genRowRadix
+		key = rowKey{shortCode(slotType(id % genRowRadix)), rest / genRowSlots}
 	}
 	s := p.rowOwner(key.code)
-	if key.code == "" || s == nil || !s.exists(key.id) {
+	if s == nil || !s.exists(key.id) {
 		return productRow{}, nil, false
 	}
 	for _, r := range p.ownerRows(s, key.id) {
@@ -177,7 +217,7 @@ func (p *Portal) findRow(id int) (productRow, *entityStore, bool) {
 // putRows makes rows the owner's whole list, giving new rows (id 0) ids.
 func (p *Portal) putRows(s *entityStore, owner int, rows []productRow) []productRow {
 	rs := p.productRows()
-	key := rowKey{rowOwnerCodes[s.et.id], owner}
+	key := rowKey{shortCode(s.et.id), owner}
 	for _, r := range rs.owners[key] {
 		delete(rs.byID, r.id)
 	}
@@ -209,8 +249,8 @@ func (p *Portal) putRows(s *entityStore, owner int, rows []productRow) []product
 // owner's update event.
 func (p *Portal) rowsSaved(s *entityStore, owner int, rows []productRow, actor *user) {
 	rec := s.record(owner)
-	rec["MODIFY_BY_ID"] = strconv.Itoa(actorID(actor, rec))
-	rec["DATE_MODIFY"] = p.formatTime(p.srv.now())
+	setPresent(rec, strconv.Itoa(actorID(actor, rec)), "MODIFY_BY_ID", "UPDATED_BY")
+	setPresent(rec, p.formatTime(p.srv.now()), "DATE_MODIFY", "UPDATED_TIME")
 	if rec["IS_MANUAL_OPPORTUNITY"] != "Y" {
 		amount, tax := rowTotals(rows)
 		rec["OPPORTUNITY"] = formatCents(amount)
@@ -273,8 +313,8 @@ func (pr *product) rowType() int {
 // they make its amount, else other's value.
 func genRowsTax(amountGen, manualGen, other genFunc) genFunc {
 	return func(g *genCtx, id int) any {
-		rows := genRows(g, rowOwnerCodes[g.et], id, amountGen, manualGen)
-		if len(rows) == 0 || manualGen(g, id) == "Y" {
+		rows := genRows(g, shortCode(g.et), id, amountGen, manualGen)
+		if len(rows) == 0 || manualGen(g, id) == "Y" || rowSlot(g.et) == 0 {
 			return other(g, id)
 		}
 		_, tax := rowTotals(rows)

@@ -11,7 +11,8 @@ import (
 // deprecated form of the same rows, with UPPER_CASE names and legacy errors
 // (https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-productrows-set.html).
 func init() {
-	for typeID, code := range rowOwnerCodes {
+	for _, typeID := range []int{1, 2} {
+		code := shortCode(typeID)
 		prefix := "crm." + entityTypes[typeID].name + ".productrows."
 		register(
 			&method{name: prefix + "get", scope: "crm", fn: func(c *call) (callResult, *apiError) { return legacyRowsGet(c, code) }},
@@ -82,7 +83,7 @@ func (p *Portal) rowsOf(entity string, id int) (*entityStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := p.rowOwner(rowOwnerCodes[et.id])
+	s := p.rowOwner(shortCode(et.id))
 	if s == nil {
 		return nil, fmt.Errorf("b24test: a %s has no product rows", entity)
 	}

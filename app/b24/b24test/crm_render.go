@@ -89,7 +89,7 @@ func itemValue(f *field, v any) any {
 	case nil:
 		return nil
 	case string:
-		if x == "" {
+		if x == "" || f.typ == "crm_entity" && x == "0" { // a parentId{N} without a parent is null
 			return nil
 		}
 		if f.numeric() {

@@ -74,7 +74,22 @@ func stageKindOf(p *Portal, entityTypeID int) *stageKind {
 	case 2:
 		return &stageKind{store: p.crm[2], stageField: "STAGE_ID", categoryField: "CATEGORY_ID", stages: dealStages, rowType: stageHistoryType}
 	}
-	return nil
+	et := p.crmType(entityTypeID)
+	if et == nil || et.kind == nil || !et.kind.dynamic(et.id) || et.byName["STAGE_ID"] == nil || et.byName["CATEGORY_ID"] == nil {
+		return nil
+	}
+	return &stageKind{store: p.crm[et.id], stageField: "STAGE_ID", categoryField: "CATEGORY_ID", stages: pipelineStages(et), rowType: stageHistoryType}
+}
+
+// pipelineStages lists the stages of a pipeline of a smart invoice or smart
+// process, read from the type's own pipelines.
+func pipelineStages(et *entityType) func(category int) []statusEntry {
+	return func(category int) []statusEntry {
+		if pl, ok := pipelineOf(et, category); ok {
+			return pl.stages
+		}
+		return nil
+	}
 }
 
 func dealStages(category int) []statusEntry {
@@ -168,9 +183,12 @@ func (k *stageKind) genStageRows(id int) []stageRow {
 	g := &k.store.g
 	category := 0
 	if k.categoryField != "" {
-		category, _ = strconv.Atoi(genCategory(g, id).(string))
+		category, _ = strconv.Atoi(str(k.store.et.byName[k.categoryField].gen(g, id)))
 	}
 	stages := k.stages(category)
+	if len(stages) == 0 {
+		return nil
+	}
 	cur := str(k.store.et.byName[k.stageField].gen(g, id))
 	idx := slices.IndexFunc(stages, func(e statusEntry) bool { return e.statusID == cur })
 	created, modified := g.created(id), g.modified(id)

@@ -217,7 +217,7 @@ var (
 
 // entityTypeNames are the symbolic names of the types without a stage
 // history, for the error text.
-var entityTypeNames = map[int]string{3: "CONTACT", 4: "COMPANY", 7: "QUOTE", 8: "REQUISITE", 14: "ORDER", 31: "SMART_INVOICE", 36: "SMART_DOCUMENT"}
+var entityTypeNames = map[int]string{3: "CONTACT", 4: "COMPANY", 7: "QUOTE", 8: "REQUISITE", 14: "ORDER", 36: "SMART_DOCUMENT"}
 
 func errStageHistoryType(n int) *apiError {
 	name := entityTypeNames[n]

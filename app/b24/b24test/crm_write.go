@@ -188,7 +188,7 @@ func (ch change) madeBy(connector string) bool {
 // responsible user.
 func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int, error) {
 	if et.kind != nil {
-		return p.addKindItem(et, in, actor)
+		return p.addKindItem(et, in, item, actor)
 	}
 	s := p.crm[et.id]
 	rec := map[string]any{}
@@ -250,7 +250,7 @@ func (p *Portal) addRecord(et *entityType, in *obj, item bool, actor *user) (int
 // updateRecord changes a record; the record must exist.
 func (p *Portal) updateRecord(et *entityType, id int, in *obj, item bool, actor *user) error {
 	if et.kind != nil {
-		return p.updateKindItem(et, id, in, actor)
+		return p.updateKindItem(et, id, in, item, actor)
 	}
 	s := p.crm[et.id]
 	rec := s.record(id)

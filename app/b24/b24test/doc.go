@@ -85,14 +85,16 @@
 // LAST_COMMUNICATION_TIME for a call or an e-mail) when crm.activity.add
 // or Portal.AddActivity logs an activity on the record. crm.category.list names the deal pipelines (the
 // default one, 0, too) and crm.currency.list the four currencies in use.
-// crm.stagehistory.list has the stage history of leads and deals: a
+// crm.stagehistory.list has the stage history of leads, deals, smart
+// invoices and smart processes (their own pipelines and stages): a
 // created row, a row for every stage move (any write path) and for a
 // pipeline move (crm.item.update with categoryId, which sends
 // ONCRMDEALMOVETOCATEGORY instead of ONCRMDEALUPDATE), listed for the
 // deal's current pipeline only. Generated records have a generated past
 // that starts at DATE_CREATE in the pipeline's first stage and ends in
 // their stage at MOVED_TIME, computed on read like the records.
-// Deals and leads have product rows (crm.item.productrow.*,
+// Deals, leads, estimates, smart invoices and smart processes with
+// products have product rows (crm.item.productrow.*, the legacy
 // crm.deal|lead.productrows.*, Portal.SetProductRows) naming products of a
 // fixed catalogue (crm.product.*); a generated record's rows are computed
 // from the seed too (three in ten have none, the others one to four) and,
@@ -120,7 +122,8 @@
 // and CRM_DYNAMIC_{id}_* placements bind, and the portal pages list the
 // items under /crm/type/{id}/ and open the detail tab on their cards.
 // Portal.MoveDeal (and its control endpoint) moves a deal to another
-// pipeline with ONCRMDEALMOVETOCATEGORY. AddRecord, UpdateRecord,
+// pipeline as crm.item.update with categoryId does: the same record
+// changes, stage-history row and ONCRMDEALMOVETOCATEGORY. AddRecord, UpdateRecord,
 // DeleteRecord and Record (and /records/{entity}) take quote,
 // smart_invoice and dynamic_{entityTypeId} too.
 //
@@ -309,24 +312,17 @@
 //   - Filter dates without an offset are read in the portal's zone.
 //   - A refresh kills the used refresh token, not the access token issued
 //     with it; unknown or revoked access tokens answer invalid_token.
-//   - crm.item's nested filters with logic OR, SPA (entityTypeId ≥ 128),
-//     quotes, invoices, products beyond a fixed catalogue (and
-//     crm.item.productrow.getAvailableForPayment), requisites, activities (beyond
-//     crm.activity.add moving its owner's system fields), timeline and
-//     userfield add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - crm.item's nested filters with logic OR, products, requisites,
 //     activities (beyond crm.activity.add moving its owner's system
 //     fields), timeline, the legacy crm.quote.* and crm.X.userfield
 //     add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - Items of the legacy four carry no entityTypeId key in crm.item (as
-//     before; other types' items do), and crm.item.update keeps a deal's
-//     pipeline: only Portal.MoveDeal moves it.
+//     before; other types' items do).
 //   - The list page's Add link and the cards of estimates, smart invoices
 //     and smart processes are read-only; file urls are portal paths that
 //     serve nothing.
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
-//   - Deleting a record leaves the links to it; crm.quote.contact.* waits
-//     for quotes.
+//   - Deleting a record leaves the links to it.
 //   - Only one application can be registered per emulator; app options,
 //     REST 3.0, the .xml format, the 302 after a domain change and
 //     PAYMENT_REQUIRED are not emulated.
@@ -379,7 +375,8 @@
 //     other than 1 or 2 or a discountRate outside 0–100 is
 //     INVALID_ARG_VALUE (ERROR_CORE in the legacy set); a missing required
 //     parameter is code 100.
-//   - Any ownerType that is not L or D (C, CO, unknown codes) answers
+//   - An ownerType of a type without rows (C, CO, a smart process without
+//     isLinkWithProductsEnabled, unknown codes) answers
 //     ENTITY_TYPE_NOT_SUPPORTED; crm.item.productrow.list of an owner that
 //     does not exist answers no rows, add and set OWNER_NOT_FOUND.
 //   - A row's productId need not be in the catalogue; a row without
@@ -440,4 +437,24 @@
 //   - userfieldconfig.add/update/delete by a non-administrator answer
 //     "No settings for UserFieldAccess" with an empty code; a field of
 //     another type's object (CRM_{entityTypeId}) is refused the same way.
+//   - A product row change of an estimate, smart invoice or smart-process
+//     item saves it as one of a deal (UPDATED_BY, UPDATED_TIME, amounts)
+//     and fires its own update event: ONCRMQUOTEUPDATE, or
+//     ONCRMDYNAMICITEMUPDATE (and _{entityTypeId} for a smart process).
+//     Seeded items of smart processes from entityTypeId 1030 have no
+//     generated rows (generated row ids name the type in 7 bits).
+//   - crm.quote.contact.* are the deal's binding methods for estimates
+//     (same shapes, errors and ONCRMQUOTEUPDATE); smart processes and
+//     smart invoices have none (crm.item.update with contactIds).
+//   - A parentId{N} without a parent is null in crm.item and "0" in the
+//     legacy form of the Go API; Portal.UpdateRecord and AttachFile take a
+//     smart-process or smart-invoice file field in the legacy form
+//     ({"fileData":[name, base64]}), as they do a deal's. Smart invoices
+//     have a single file field (UF_CRM_SMART_INVOICE_1700000051), a tenth
+//     of the seeded ones with a file, as smart processes do.
+//   - A smart process without stages (isStagesEnabled N) has no stage
+//     history: crm.stagehistory.list answers ENTITY_TYPE_NOT_SUPPORTED.
+//     A seeded smart-process item's or smart invoice's generated past is
+//     a deal's: created in its pipeline's first stage, ending in its stage
+//     at its movedTime.
 package b24test
