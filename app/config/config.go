@@ -75,6 +75,12 @@ type Needs struct {
 	App      bool // B24_CLIENT_ID, B24_CLIENT_SECRET, ENCRYPTION_KEY, BASE_URL
 }
 
+// Pooled reports whether DATABASE_URL goes through a pooler in transaction
+// mode, which a DIRECT_DATABASE_URL of its own says: that pool then keeps
+// no session state, and what needs a session (migrations' advisory lock,
+// River's LISTEN) takes the direct URL.
+func (c *Config) Pooled() bool { return c.DirectDatabaseURL != c.DatabaseURL }
+
 // Load reads and validates the environment through getenv. It returns the
 // first problem found, so the program stops with one clear line.
 func Load(getenv func(string) string, needs Needs) (*Config, error) {
