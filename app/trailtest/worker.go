@@ -50,7 +50,8 @@ func (s *Stack) StartWorker(tb testing.TB, id string) *Worker {
 	tb.Helper()
 	cmd := exec.Command(trailBinary(tb), "work")
 	cmd.Env = append(os.Environ(),
-		"APP_ENV=development", "DATABASE_URL="+s.Config.DatabaseURL, "BASE_URL="+s.Base,
+		"APP_ENV=development", "DATABASE_URL="+s.Config.DatabaseURL,
+		"DIRECT_DATABASE_URL="+s.Config.DirectDatabaseURL, "BASE_URL="+s.Base,
 		"B24_CLIENT_ID="+s.Config.ClientID, "B24_CLIENT_SECRET="+s.Config.ClientSecret, "B24_OAUTH_URL="+s.Config.OAuthURL,
 		"ENCRYPTION_KEY="+s.Key, "WORKER_ID="+id, "LOG_FORMAT=text", "LOG_LEVEL=warn", "DB_MAX_CONNS=10",
 	)
