@@ -16,8 +16,9 @@ var (
 	trailErr  error
 )
 
-// trailBinary builds the trail command once per test binary.
-func trailBinary(tb testing.TB) string {
+// Binary builds the trail command once per test binary and returns its
+// path, for tests that run Trail in processes of its own.
+func Binary(tb testing.TB) string {
 	tb.Helper()
 	trailOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "trail-bin-")
@@ -48,7 +49,7 @@ type Worker struct {
 // the test ends.
 func (s *Stack) StartWorker(tb testing.TB, id string) *Worker {
 	tb.Helper()
-	cmd := exec.Command(trailBinary(tb), "work")
+	cmd := exec.Command(Binary(tb), "work")
 	cmd.Env = append(os.Environ(),
 		"APP_ENV=development", "DATABASE_URL="+s.Config.DatabaseURL,
 		"DIRECT_DATABASE_URL="+s.Config.DirectDatabaseURL, "BASE_URL="+s.Base,
