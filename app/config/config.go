@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/trailhq/trail/app/secret"
 )
 
@@ -220,6 +222,11 @@ func (p *parser) postgresURL(name string, required bool) string {
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 		// Never echo the value: it may hold a password.
 		p.fail(name, "is malformed: expected a PostgreSQL URL such as postgres://user:pass@host:5432/trail")
+		return ""
+	}
+	if _, err := pgx.ParseConfig(v); err != nil {
+		// The driver's message quotes the URL; say what to look at instead.
+		p.fail(name, "has a value the PostgreSQL driver refuses: check its port and parameters (sslmode, default_query_exec_mode, ...)")
 		return ""
 	}
 	return v
