@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,8 +38,10 @@ func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 // mode (PgBouncer), where a server connection is this process's only for
 // one transaction. Named prepared statements would outlive it, so pgx
 // caches only what a statement takes and returns, and runs each query as
-// the unnamed statement in one round trip. Session state (advisory locks,
-// SET, LISTEN) must not be used on such a pool.
+// the unnamed statement in one round trip, unless url names a mode itself
+// (PgBouncer 1.21 and later with max_prepared_statements set can keep
+// pgx's statement cache). Session state (advisory locks, SET, LISTEN) must
+// not be used on such a pool.
 // https://www.pgbouncer.org/features.html
 func OpenPooled(ctx context.Context, url string, maxConns int32) (*DB, error) {
 	return open(ctx, url, maxConns, true)
@@ -52,7 +55,7 @@ func open(ctx context.Context, url string, maxConns int32, pooled bool) (*DB, er
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
-	if pooled {
+	if pooled && !strings.Contains(url, "default_query_exec_mode") {
 		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
 	}
 	// Managed Postgres (and PgBouncer in front of it) recycles idle and old
