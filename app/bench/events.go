@@ -24,6 +24,7 @@ type options struct {
 	keep        bool          // keep the database
 	cpuProfile  string
 	processes   processes
+	pooler      string // host:port of a transaction-mode pooler in front of DATABASE_URL's server
 }
 
 // recordsPerPortal gives every event its own record, so each accepted
@@ -74,6 +75,7 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&o.keep, "keep", false, "keep the database")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sending phase to this file")
 	procs := fs.String("processes", "one", `how Trail runs: "one" process of the bench's own, or "serve+Nwork": one trail serve and N trail work child processes`)
+	fs.StringVar(&o.pooler, "pooler", "", "host:port of PgBouncer (transaction mode) in front of DATABASE_URL's server: Trail's pool goes through it, River's listener direct")
 	bin := fs.String("trail", "", "the trail command the child processes run (default: this one)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -62,6 +62,15 @@ func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*
 		return fail(err)
 	}
 	cfg.DBMaxConns, cfg.LogLevel = int32(o.dbConns), "error"
+	if o.pooler != "" {
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			ln.Close()
+			return fail(err)
+		}
+		u.Host = o.pooler
+		cfg.DatabaseURL = u.String()
+	}
 	dc := devstack.Config{Trail: cfg, Listener: ln, Log: log,
 		Emulator: b24test.Options{Portals: o.portals, Deals: o.recordsPerPortal(), Seed: 1}}
 	if o.processes.work > 0 {
