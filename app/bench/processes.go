@@ -78,6 +78,7 @@ func (p processes) runner(key string, logw io.Writer) func(context.Context, *con
 			name string
 			err  error
 		}
+		logw := &lockedWriter{w: logw} // the children share it
 		exits := make(chan exit, len(cmds))
 		started := 0
 		var err error
