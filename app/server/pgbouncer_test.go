@@ -137,9 +137,11 @@ func watchConnections(t *testing.T, pooled, direct string) (peak func() (servers
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
+	var mu sync.Mutex // the connections and the peaks, for the watcher and peak
 	var servers, directs int
 	sample := func() error {
+		mu.Lock()
+		defer mu.Unlock()
 		sv, err := bouncerServers(ctx, bouncer, name)
 		if err != nil {
 			return err
@@ -148,17 +150,18 @@ func watchConnections(t *testing.T, pooled, direct string) (peak func() (servers
 		if err := pg.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'trail-direct'`, name).Scan(&dc); err != nil {
 			return err
 		}
-		mu.Lock()
 		servers, directs = max(servers, sv), max(directs, dc)
-		mu.Unlock()
 		return nil
 	}
 	done := make(chan error, 1)
 	go func() {
-		tick := time.NewTicker(20 * time.Millisecond)
+		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
 		for {
 			if err := sample(); err != nil {
+				if ctx.Err() != nil {
+					err = nil // the test has ended
+				}
 				done <- err
 				return
 			}
@@ -172,7 +175,7 @@ func watchConnections(t *testing.T, pooled, direct string) (peak func() (servers
 	}()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil && ctx.Err() == nil {
+		if err := <-done; err != nil {
 			t.Errorf("watching connections: %v", err)
 		}
 		_ = bouncer.Close(context.Background())
