@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
@@ -119,9 +120,30 @@ func NewClient(d Deps, opts Options) (*Client, error) {
 	if d.Metrics != nil {
 		cfg.Middleware = []rivertype.Middleware{d.Metrics.JobMiddleware()}
 	}
-	c, err := river.NewClient(riverpgxv5.New(d.DB.Pool), cfg)
+	c, err := river.NewClient(driver(d.DB), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: new client: %w", err)
 	}
 	return c, nil
+}
+
+// driver is River's pgx driver on the shared pool. With a Listen pool
+// (the shared one goes through a transaction-mode pooler), River's LISTEN
+// connection comes from there; every other query, the leader election and
+// NOTIFY included, works per transaction.
+func driver(d *db.DB) riverdriver.Driver[pgx.Tx] {
+	shared := riverpgxv5.New(d.Pool)
+	if d.Listen == nil {
+		return shared
+	}
+	return listenApart{Driver: shared, listen: riverpgxv5.New(d.Listen)}
+}
+
+type listenApart struct {
+	*riverpgxv5.Driver
+	listen *riverpgxv5.Driver
+}
+
+func (l listenApart) GetListener(params *riverdriver.GetListenenerParams) riverdriver.Listener {
+	return l.listen.GetListener(params)
 }

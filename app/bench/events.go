@@ -23,6 +23,8 @@ type options struct {
 	timeout     time.Duration // for the drains to catch up after the last event
 	keep        bool          // keep the database
 	cpuProfile  string
+	processes   processes
+	pooler      string // host:port of a transaction-mode pooler in front of DATABASE_URL's server
 }
 
 // recordsPerPortal gives every event its own record, so each accepted
@@ -72,8 +74,20 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long to wait for history after the last event")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sending phase to this file")
+	procs := fs.String("processes", "one", `how Trail runs: "one" process of the bench's own, or "serve+Nwork": one trail serve and N trail work child processes`)
+	fs.StringVar(&o.pooler, "pooler", "", "host:port of PgBouncer (transaction mode) in front of DATABASE_URL's server: Trail's pool goes through it, River's listener direct")
+	bin := fs.String("trail", "", "the trail command the child processes run (default: this one)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var err error
+	if o.processes, err = parseProcesses(*procs); err != nil {
+		return fmt.Errorf("bench events: %w", err)
+	}
+	if o.processes.work > 0 {
+		if o.processes.bin, err = trailBinary(*bin); err != nil {
+			return fmt.Errorf("bench events: %w", err)
+		}
 	}
 	if o.portals < 1 || o.events < 1 || o.concurrency < 1 {
 		return errors.New("bench events: --portals, --events and --concurrency must be positive")

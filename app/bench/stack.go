@@ -14,8 +14,9 @@ import (
 	"github.com/trailhq/trail/migrations"
 )
 
-// stack is one Trail process (HTTP and workers) with its own fresh
-// database, and the emulator whose portals install it.
+// stack is Trail (one process with HTTP and workers, or the processes
+// --processes names) with its own fresh database, and the emulator whose
+// portals install it.
 type stack struct {
 	emu    *b24test.Server
 	db     *db.DB
@@ -55,14 +56,27 @@ func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*
 		return fail(err)
 	}
 	base, _ := url.Parse("http://" + ln.Addr().String())
-	cfg, _, err := devstack.LocalConfig(base, dbURL)
+	cfg, key, err := devstack.LocalConfig(base, dbURL)
 	if err != nil {
 		ln.Close()
 		return fail(err)
 	}
 	cfg.DBMaxConns, cfg.LogLevel = int32(o.dbConns), "error"
-	dev, err := devstack.Start(ctx, devstack.Config{Trail: cfg, Listener: ln, Log: log,
-		Emulator: b24test.Options{Portals: o.portals, Deals: o.recordsPerPortal(), Seed: 1}})
+	if o.pooler != "" {
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			ln.Close()
+			return fail(err)
+		}
+		u.Host = o.pooler
+		cfg.DatabaseURL = u.String()
+	}
+	dc := devstack.Config{Trail: cfg, Listener: ln, Log: log,
+		Emulator: b24test.Options{Portals: o.portals, Deals: o.recordsPerPortal(), Seed: 1}}
+	if o.processes.work > 0 {
+		dc.Run = o.processes.runner(key, logw)
+	}
+	dev, err := devstack.Start(ctx, dc)
 	if err != nil {
 		return fail(err)
 	}

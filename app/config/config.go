@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/trailhq/trail/app/secret"
 )
 
@@ -74,6 +76,12 @@ type Needs struct {
 	Database bool // DATABASE_URL
 	App      bool // B24_CLIENT_ID, B24_CLIENT_SECRET, ENCRYPTION_KEY, BASE_URL
 }
+
+// Pooled reports whether DATABASE_URL goes through a pooler in transaction
+// mode, which a DIRECT_DATABASE_URL of its own says: that pool then keeps
+// no session state, and what needs a session (migrations' advisory lock,
+// River's LISTEN) takes the direct URL.
+func (c *Config) Pooled() bool { return c.DirectDatabaseURL != c.DatabaseURL }
 
 // Load reads and validates the environment through getenv. It returns the
 // first problem found, so the program stops with one clear line.
@@ -214,6 +222,11 @@ func (p *parser) postgresURL(name string, required bool) string {
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 		// Never echo the value: it may hold a password.
 		p.fail(name, "is malformed: expected a PostgreSQL URL such as postgres://user:pass@host:5432/trail")
+		return ""
+	}
+	if _, err := pgx.ParseConfig(v); err != nil {
+		// The driver's message quotes the URL; say what to look at instead.
+		p.fail(name, "has a value the PostgreSQL driver refuses: check its port and parameters (sslmode, default_query_exec_mode, ...)")
 		return ""
 	}
 	return v

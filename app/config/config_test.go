@@ -38,6 +38,21 @@ func TestLoadValid(t *testing.T) {
 	}
 }
 
+// DIRECT_DATABASE_URL apart from DATABASE_URL says the latter goes through
+// a pooler in transaction mode.
+func TestLoadPooled(t *testing.T) {
+	kv := full()
+	c, err := Load(env(kv), Needs{Database: true})
+	if err != nil || c.Pooled() {
+		t.Fatalf("without DIRECT_DATABASE_URL: pooled %v, %v", c != nil && c.Pooled(), err)
+	}
+	kv["DATABASE_URL"], kv["DIRECT_DATABASE_URL"] = "postgres://trail:pw@pgbouncer:6432/trail", "postgres://trail:pw@db:5432/trail"
+	c, err = Load(env(kv), Needs{Database: true})
+	if err != nil || !c.Pooled() || c.DirectDatabaseURL != kv["DIRECT_DATABASE_URL"] {
+		t.Fatalf("with DIRECT_DATABASE_URL: %+v, %v", c, err)
+	}
+}
+
 func TestLoadPrivateMetricsAndProxy(t *testing.T) {
 	kv := full()
 	kv["METRICS_PORT"], kv["CLIENT_IP_HEADER"], kv["ADMIN_RECHECK"] = "9091", "Fly-Client-IP", "2m"
@@ -74,6 +89,9 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"missing database", map[string]string{"DATABASE_URL": ""}, Needs{Database: true}, "DATABASE_URL", "is required"},
 		{"mysql url", map[string]string{"DATABASE_URL": "mysql://x@y/z"}, Needs{Database: true}, "DATABASE_URL", "is malformed"},
+		{"direct url", map[string]string{"DIRECT_DATABASE_URL": "pgbouncer:6432"}, Needs{Database: true}, "DIRECT_DATABASE_URL", "is malformed"},
+		{"direct url parameter", map[string]string{"DIRECT_DATABASE_URL": "postgres://trail:pw@db:5432/trail?sslmode=sometimes"}, Needs{Database: true}, "DIRECT_DATABASE_URL", "driver refuses"},
+		{"pooled url exec mode", map[string]string{"DATABASE_URL": "postgres://trail:pw@db:6432/trail?default_query_exec_mode=fast"}, Needs{Database: true}, "DATABASE_URL", "driver refuses"},
 		{"port text", map[string]string{"PORT": "eighty"}, Needs{}, "PORT", "whole number from 1 to 65535"},
 		{"port range", map[string]string{"PORT": "70000"}, Needs{}, "PORT", "whole number"},
 		{"base url relative", map[string]string{"BASE_URL": "trail.example.com"}, Needs{App: true}, "BASE_URL", "absolute http(s) URL"},

@@ -43,6 +43,9 @@ type Config struct {
 	// elsewhere (another process, or a test working jobs itself).
 	NoWorkers bool
 	Log       *slog.Logger
+	// Run runs Trail with cfg on ln until ctx ends; default server.Run in
+	// this process (a benchmark runs Trail as processes of its own).
+	Run func(ctx context.Context, cfg *config.Config, ln net.Listener) error
 }
 
 // Stack is a running emulator with Trail registered and running.
@@ -117,8 +120,14 @@ func Start(ctx context.Context, c Config) (*Stack, error) {
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Stack{Emu: emu, Base: base, Trail: &cfg, cancel: cancel, stopped: make(chan struct{})}
+	run := c.Run
+	if run == nil {
+		run = func(ctx context.Context, cfg *config.Config, ln net.Listener) error {
+			return server.Run(ctx, cfg, c.Log, server.Mode{HTTP: true, Workers: !c.NoWorkers}, ln)
+		}
+	}
 	go func() {
-		s.err = server.Run(runCtx, &cfg, c.Log, server.Mode{HTTP: true, Workers: !c.NoWorkers}, ln)
+		s.err = run(runCtx, &cfg, ln)
 		close(s.stopped)
 	}()
 	return s, nil

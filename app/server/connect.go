@@ -15,7 +15,7 @@ import (
 // Connect registers a local integration (incoming + outgoing webhook) as
 // an installation: `trail connect`.
 func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger, w lifecycle.Webhook) (*db.Installation, error) {
-	d, err := db.Open(ctx, cfg.DatabaseURL, 4)
+	d, err := openDB(ctx, cfg, 4)
 	if err != nil {
 		return nil, err
 	}

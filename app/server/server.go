@@ -39,17 +39,16 @@ type Mode struct {
 // them when the shutdown timeout runs out). ln may be nil, to listen on the
 // configured port.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, ln net.Listener) error {
-	dbURL := cfg.DatabaseURL
-	if mode.Workers && !mode.HTTP {
-		// River's listener and advisory locks want a session, not a
-		// transaction-mode pooler.
-		dbURL = cfg.DirectDatabaseURL
-	}
-	d, err := db.Open(ctx, dbURL, cfg.DBMaxConns)
+	d, err := openDB(ctx, cfg, cfg.DBMaxConns)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	if mode.Workers && cfg.Pooled() {
+		if err := d.OpenListen(ctx, cfg.DirectDatabaseURL); err != nil {
+			return err
+		}
+	}
 
 	m := metrics.New()
 	m.WatchPool(d.Pool)
@@ -161,6 +160,15 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 		stopJobs(rc, cfg.ShutdownTimeout, log)
 	}
 	return runErr
+}
+
+// openDB opens the process's pool on DATABASE_URL, in the pooler's terms
+// when DIRECT_DATABASE_URL says it goes through one.
+func openDB(ctx context.Context, cfg *config.Config, maxConns int32) (*db.DB, error) {
+	if cfg.Pooled() {
+		return db.OpenPooled(ctx, cfg.DatabaseURL, maxConns)
+	}
+	return db.Open(ctx, cfg.DatabaseURL, maxConns)
 }
 
 // serveMetrics serves /metrics on a port of its own, which the platform

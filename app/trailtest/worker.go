@@ -16,8 +16,9 @@ var (
 	trailErr  error
 )
 
-// trailBinary builds the trail command once per test binary.
-func trailBinary(tb testing.TB) string {
+// Binary builds the trail command once per test binary and returns its
+// path, for tests that run Trail in processes of its own.
+func Binary(tb testing.TB) string {
 	tb.Helper()
 	trailOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "trail-bin-")
@@ -48,9 +49,10 @@ type Worker struct {
 // the test ends.
 func (s *Stack) StartWorker(tb testing.TB, id string) *Worker {
 	tb.Helper()
-	cmd := exec.Command(trailBinary(tb), "work")
+	cmd := exec.Command(Binary(tb), "work")
 	cmd.Env = append(os.Environ(),
-		"APP_ENV=development", "DATABASE_URL="+s.Config.DatabaseURL, "BASE_URL="+s.Base,
+		"APP_ENV=development", "DATABASE_URL="+s.Config.DatabaseURL,
+		"DIRECT_DATABASE_URL="+s.Config.DirectDatabaseURL, "BASE_URL="+s.Base,
 		"B24_CLIENT_ID="+s.Config.ClientID, "B24_CLIENT_SECRET="+s.Config.ClientSecret, "B24_OAUTH_URL="+s.Config.OAuthURL,
 		"ENCRYPTION_KEY="+s.Key, "WORKER_ID="+id, "LOG_FORMAT=text", "LOG_LEVEL=warn", "DB_MAX_CONNS=10",
 	)
