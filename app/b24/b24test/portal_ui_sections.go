@@ -68,7 +68,7 @@ func recordAction(act func(ui uiRequest, r *http.Request, rr recordRef) (string,
 		p := ui.portal
 		p.mu.Lock()
 		var s *entityStore
-		if err1 == nil && err2 == nil && p.crmTypeLocked(typeID) != nil {
+		if err1 == nil && err2 == nil && p.crmType(typeID) != nil {
 			s = p.crm[typeID]
 		}
 		exists := s != nil && id > 0 && s.exists(id)
