@@ -119,6 +119,10 @@
 // ONCRMTYPEUSERFIELD*, online and offline; CRM_QUOTE_*, CRM_SMART_INVOICE_*
 // and CRM_DYNAMIC_{id}_* placements bind, and the portal pages list the
 // items under /crm/type/{id}/ and open the detail tab on their cards.
+// Every card's form edits its type's fields; under it a card edits the
+// record's product rows, linked contacts and files, moves a deal to another
+// pipeline and shows the stage history, each through the write path of
+// the matching REST method (portal_ui_sections.go).
 // Portal.MoveDeal (and its control endpoint) moves a deal to another
 // pipeline with ONCRMDEALMOVETOCATEGORY. AddRecord, UpdateRecord,
 // DeleteRecord and Record (and /records/{entity}) take quote,
@@ -321,9 +325,6 @@
 //   - Items of the legacy four carry no entityTypeId key in crm.item (as
 //     before; other types' items do), and crm.item.update keeps a deal's
 //     pipeline: only Portal.MoveDeal moves it.
-//   - The list page's Add link and the cards of estimates, smart invoices
-//     and smart processes are read-only; file urls are portal paths that
-//     serve nothing.
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
 //   - Deleting a record leaves the links to it; crm.quote.contact.* waits
 //     for quotes.

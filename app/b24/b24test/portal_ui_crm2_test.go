@@ -165,6 +165,12 @@ func TestPortalQuoteAndInvoiceForms(t *testing.T) {
 		t.Errorf("quote event = %v", ev)
 	}
 
+	quote := uiPost(t, s, p, "/crm/type/7/details/0/", url.Values{"TITLE": {"Estimate for deal 1"}, "STATUS_ID": {"SENT"}, "DEAL_ID": {"1"}, "OPPORTUNITY": {"880"}, "BEGINDATE": {"2026-02-02"}})
+	wantRedirect(t, quote, "/crm/type/7/details/4/?saved=1")
+	if q := mustRecord(t, p, "quote", 4); q["TITLE"] != "Estimate for deal 1" || q["STATUS_ID"] != "SENT" || q["DEAL_ID"] != "1" || q["OPPORTUNITY"] != "880.00" {
+		t.Errorf("added quote = %v", q)
+	}
+
 	add := uiPost(t, s, p, "/crm/type/31/details/0/", url.Values{"TITLE": {"Invoice for deal 2"}, "STAGE_ID": {"DT31_3:S"}, "PARENT_ID_2": {"2"}, "ACCOUNT_NUMBER": {"INV-77"}})
 	wantRedirect(t, add, "/crm/type/31/details/3/?saved=1")
 	if inv := mustRecord(t, p, "smart_invoice", 3); inv["TITLE"] != "Invoice for deal 2" || inv["STAGE_ID"] != "DT31_3:S" || inv["PARENT_ID_2"] != "2" || inv["ACCOUNT_NUMBER"] != "INV-77" {
@@ -465,7 +471,7 @@ func TestPortalSectionsAreLocalised(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := uiGet(t, s, p, "/crm/deal/details/1/").body
-	for _, w := range []string{"<h2>Produkte</h2>", "<h2>Kontakte</h2>", "<h2>Phasenverlauf</h2>", "<h2>Pipeline</h2>"} {
+	for _, w := range []string{"<h2>Produkte</h2>", "<h2>Kontakte</h2>", "<h2>Phasenverlauf</h2>", "<h2>Pipeline</h2>", "<td>Erstellt</td>"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("German card lacks %s", w)
 		}

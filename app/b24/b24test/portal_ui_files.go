@@ -14,7 +14,8 @@ import (
 
 // The file fields of a record's card: upload a file (a single field's file
 // is replaced, a multiple field gains one), remove one, download one. The
-// field is written as REST writes it, so the update event fires.
+// field is written as crm.item.update writes it, and the update event
+// fires.
 
 // maxUpload is the largest file the pages take.
 const maxUpload = 8 << 20
@@ -81,18 +82,27 @@ func uploadFile(ui uiRequest, r *http.Request, rr recordRef) (string, error) {
 	if err != nil || name == "" || name == "." || name == "/" {
 		return "", fmt.Errorf("the file could not be read")
 	}
-	if rr.et.kind == nil {
-		_, err = ui.portal.AttachFile(rr.et.name, rr.id, ui.user.id, f.name, name, data)
-		return "", err
-	}
-	// Smart-process items take crm.item.update's form of a new file.
 	upload := listOf(name, base64.StdEncoding.EncodeToString(data))
 	if !f.multiple {
-		return "", ui.portal.updateRecordObj(rr.et.name, rr.id, ui.user.id, objOf(f.name, upload))
+		return "", ui.writeItem(rr, objOf(f.name, upload))
 	}
 	l := ui.keptFiles(rr, f, "")
 	l.push(upload)
-	return "", ui.portal.updateRecordObj(rr.et.name, rr.id, ui.user.id, objOf(f.name, l))
+	return "", ui.writeItem(rr, objOf(f.name, l))
+}
+
+// writeItem changes the record as crm.item.update does, whose file values
+// read the same for every type, and fires its update event.
+func (ui uiRequest) writeItem(rr recordRef, in *obj) error {
+	p := ui.portal
+	p.mu.Lock()
+	err := p.updateRecord(rr.et, rr.id, in, true, ui.user)
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	p.changed(change{et: rr.et, action: "UPDATE", id: rr.id, actor: ui.user})
+	return nil
 }
 
 // keptFiles is a multiple field's files less drop, as {"id": N} values.
@@ -130,7 +140,7 @@ func removeFile(ui uiRequest, r *http.Request, rr recordRef) (string, error) {
 			v = l
 		}
 	}
-	return "", p.updateRecordObj(rr.et.name, rr.id, ui.user.id, objOf(f.name, v))
+	return "", ui.writeItem(rr, objOf(f.name, v))
 }
 
 // serveDownload sends a file the record's field holds to a user who may

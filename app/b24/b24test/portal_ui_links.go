@@ -7,8 +7,9 @@ import (
 	"strconv"
 )
 
-// The linked contacts of a deal, a lead or a company on its card, changed
-// as crm.deal.contact.add/delete change them: the owner is saved and its
+// The linked contacts of a record on its card (deals, leads, companies:
+// the owners of a binding family with contacts), changed as
+// crm.deal.contact.add/delete change them: the owner is saved and its
 // update event fires.
 
 type linksSection struct {
@@ -26,7 +27,7 @@ type linkLine struct {
 // the type; false when the type has none.
 func contactBinding(et *entityType) (bindingKind, bool) {
 	i := slices.IndexFunc(bindingKinds, func(k bindingKind) bool { return k.owner == et.name && k.target == "contact" })
-	if i < 0 || et.kind != nil {
+	if i < 0 {
 		return bindingKind{}, false
 	}
 	return bindingKinds[i], true

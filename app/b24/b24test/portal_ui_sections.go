@@ -132,12 +132,14 @@ var sectionWords = map[string]map[string]string{
 		"Move": "Переместить", "Add": "Добавить", "Remove": "Удалить", "Upload": "Загрузить", "Save": "Сохранить",
 		"Product": "Товар", "Price": "Цена", "Quantity": "Количество", "Discount, %": "Скидка, %", "Sum": "Сумма",
 		"Stage": "Стадия", "Date": "Дата", "Event": "Событие", "Contact ID": "ID контакта",
+		"Created": "Создан", "Moved": "Перемещён", "Closed": "Закрыт", "Moved to another pipeline": "Перемещён в другую воронку",
 	},
 	"de": {
 		"Products": "Produkte", "Files": "Dateien", "Stage history": "Phasenverlauf", "Pipeline": "Pipeline",
 		"Move": "Verschieben", "Add": "Hinzufügen", "Remove": "Entfernen", "Upload": "Hochladen", "Save": "Speichern",
 		"Product": "Produkt", "Price": "Preis", "Quantity": "Menge", "Discount, %": "Rabatt, %", "Sum": "Summe",
 		"Stage": "Phase", "Date": "Datum", "Event": "Ereignis", "Contact ID": "Kontakt-ID",
+		"Created": "Erstellt", "Moved": "Verschoben", "Closed": "Abgeschlossen", "Moved to another pipeline": "In andere Pipeline verschoben",
 	},
 }
 
