@@ -99,6 +99,9 @@ func TestPortalSmartProcessItemFormAddsEditsAndDeletes(t *testing.T) {
 		t.Errorf("saved card: %.300s", card.body)
 	}
 	edit := shownForm(t, card.body)
+	if edit.Get("OBSERVERS") != "" || len(edit["OBSERVERS"]) != 3 {
+		t.Fatalf("the form posts OBSERVERS as %q, want its marker and the two chosen", edit["OBSERVERS"])
+	}
 	edit.Set("TITLE", "Desk order, revised")
 	edit["UF_CRM_1_TAGS"] = []string{"b2b"}
 	wantRedirect(t, uiPost(t, s, p, "/crm/type/128/details/6/?user=2", edit), "/crm/type/128/details/6/?saved=1")
@@ -113,6 +116,12 @@ func TestPortalSmartProcessItemFormAddsEditsAndDeletes(t *testing.T) {
 	}
 	if ev := rc.wait(t, "ONCRMDYNAMICITEMUPDATE"); ev.Get("data[FIELDS][ID]") != "6" {
 		t.Errorf("update event = %v", ev)
+	}
+
+	// A post that leaves fields out leaves them as they are.
+	wantRedirect(t, uiPost(t, s, p, "/crm/type/128/details/6/", url.Values{"TITLE": {"Desk order, final"}}), "/crm/type/128/details/6/?saved=1")
+	if final := mustRecord(t, p, "dynamic_128", 6); final["TITLE"] != "Desk order, final" || !reflect.DeepEqual(final["CONTACT_IDS"], after["CONTACT_IDS"]) || !reflect.DeepEqual(final["OBSERVERS"], after["OBSERVERS"]) || !reflect.DeepEqual(final["UF_CRM_1_TAGS"], after["UF_CRM_1_TAGS"]) {
+		t.Errorf("a title-only post changed more: %v", final)
 	}
 
 	wantRedirect(t, uiPost(t, s, p, "/crm/type/128/details/2/delete", nil), "/crm/type/128/list/category/0/")

@@ -74,6 +74,9 @@ func (ui uiRequest) kindInput(et *entityType, f *field, rec map[string]any) form
 	}
 	in := ui.input(f, rec)
 	in.Label = label
+	if in.Kind == "select" && !slices.ContainsFunc(in.Options, func(o selectOption) bool { return o.Selected }) {
+		in.Options = append([]selectOption{{Value: "", Label: "(not set)", Selected: true}}, in.Options...)
+	}
 	return in
 }
 
@@ -110,7 +113,7 @@ func formChanges(inputs []formInput, fields []*field, rec map[string]any, form u
 	for i, f := range fields {
 		ctl := inputs[i]
 		vals, sent := form[f.name]
-		if !sent && ctl.Kind != "multi" && !ctl.Multiple {
+		if !sent { // a field the form did not send stays as it is
 			continue
 		}
 		if ctl.Kind == "multi" || ctl.Multiple {
