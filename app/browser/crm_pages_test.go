@@ -11,8 +11,8 @@ import (
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/crm"
-	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/db"
 )
 
 // A person adds a product to a deal, attaches a file to it and moves it to
