@@ -57,6 +57,9 @@ func mustRecord(t *testing.T, p *Portal, entity string, id int) map[string]any {
 func TestPortalSmartProcessItemFormAddsEditsAndDeletes(t *testing.T) {
 	s, p, rc := pagesApp(t, Options{SmartProcesses: 1, SmartProcessItems: 5, Deals: 3, Companies: 2, Contacts: 3},
 		"ONCRMDYNAMICITEMADD", "ONCRMDYNAMICITEMUPDATE", "ONCRMDYNAMICITEMDELETE")
+	if !strings.Contains(uiGet(t, s, p, "/crm/type/128/list/category/0/").body, `href="/crm/type/128/details/0/">Add</a>`) {
+		t.Error("the list has no Add link")
+	}
 	blank := uiGet(t, s, p, "/crm/type/128/details/0/?user=3")
 	wantStatus(t, blank, http.StatusOK)
 	for _, want := range []string{`name="TITLE"`, `name="UF_CRM_1_PRIORITY"`, `name="UF_CRM_1_DUE_DATE" type="date"`, `name="UF_CRM_1_TAGS" type="text"`, `name="OBSERVERS" multiple`, `<option value="3" selected>`} {
