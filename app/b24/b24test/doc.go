@@ -441,4 +441,8 @@
 //   - userfieldconfig.add/update/delete by a non-administrator answer
 //     "No settings for UserFieldAccess" with an empty code; a field of
 //     another type's object (CRM_{entityTypeId}) is refused the same way.
+//   - A card's product-row, contact and file changes on the portal pages
+//     save the record and fire its update event, as the REST changes do;
+//     a row changed on the card keeps its id, as crm.item.productrow.update
+//     keeps it.
 package b24test
