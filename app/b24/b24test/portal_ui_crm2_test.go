@@ -497,3 +497,23 @@ func idText(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// Changes on the card's sections are queued for event.offline.get as REST
+// changes are, with the person who made them.
+func TestPortalSectionChangesReachTheOfflineQueue(t *testing.T) {
+	s, p, call := offlineCaller(t, Options{Deals: 2, Contacts: 4}, "ONCRMDEALUPDATE", "ONCRMDEALMOVETOCATEGORY")
+	wantRedirect(t, uiPost(t, s, p, "/crm/record/2/1/rows?user=2", url.Values{"op": {"add"}, "product": {"401"}, "quantity": {"1"}}), "/crm/deal/details/1/?saved=1")
+	got := records(t, call("event.offline.get", map[string]any{"clear": 0}))
+	if len(got) != 1 || got[0]["EVENT_NAME"] != "ONCRMDEALUPDATE" || fmt.Sprint(object(object(got[0]["EVENT_DATA"])["FIELDS"])["ID"]) != "1" || fmt.Sprint(object(got[0]["EVENT_ADDITIONAL"])["user_id"]) != "2" {
+		t.Errorf("offline records = %v", got)
+	}
+	target := "1"
+	if mustRecord(t, p, "deal", 1)["CATEGORY_ID"] == "1" {
+		target = "2"
+	}
+	wantRedirect(t, uiPost(t, s, p, "/crm/record/2/1/move?user=3", url.Values{"category": {target}}), "/crm/deal/details/1/?saved=1")
+	got = records(t, call("event.offline.get", map[string]any{"clear": 0})) // the first is reserved already
+	if len(got) != 1 || got[0]["EVENT_NAME"] != "ONCRMDEALMOVETOCATEGORY" || fmt.Sprint(object(got[0]["EVENT_ADDITIONAL"])["user_id"]) != "3" {
+		t.Errorf("offline records after the move = %v", got)
+	}
+}
