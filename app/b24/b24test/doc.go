@@ -121,6 +121,10 @@
 // ONCRMTYPEUSERFIELD*, online and offline; CRM_QUOTE_*, CRM_SMART_INVOICE_*
 // and CRM_DYNAMIC_{id}_* placements bind, and the portal pages list the
 // items under /crm/type/{id}/ and open the detail tab on their cards.
+// Every card's form edits its type's fields; under it a card edits the
+// record's product rows, linked contacts and files, moves a deal to another
+// pipeline and shows the stage history, each through the write path of
+// the matching REST method (portal_ui_sections.go).
 // Portal.MoveDeal (and its control endpoint) moves a deal to another
 // pipeline as crm.item.update with categoryId does: the same record
 // changes, stage-history row and ONCRMDEALMOVETOCATEGORY. AddRecord, UpdateRecord,
@@ -318,9 +322,6 @@
 //     add/update are not emulated; crm.item booleans stay "Y"/"N".
 //   - Items of the legacy four carry no entityTypeId key in crm.item (as
 //     before; other types' items do).
-//   - The list page's Add link and the cards of estimates, smart invoices
-//     and smart processes are read-only; file urls are portal paths that
-//     serve nothing.
 //   - user.get filters only by ID, NAME, LAST_NAME, EMAIL, ACTIVE.
 //   - Deleting a record leaves the links to it.
 //   - Only one application can be registered per emulator; app options,
@@ -457,4 +458,8 @@
 //     A seeded smart-process item's or smart invoice's generated past is
 //     a deal's: created in its pipeline's first stage, ending in its stage
 //     at its movedTime.
+//   - A card's product-row, contact and file changes on the portal pages
+//     save the record and fire its update event, as the REST changes do;
+//     a row changed on the card keeps its id, as crm.item.productrow.update
+//     keeps it.
 package b24test

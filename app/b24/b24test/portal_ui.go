@@ -23,6 +23,11 @@ import (
 //	                                         id 0 is the form for a new record
 //	POST /crm/{entity}/details/{id}/         save the edit form (fires the events); id 0 adds
 //	POST /crm/{entity}/details/{id}/delete   delete the record (fires the events)
+//	GET  /crm/type/{type}/list/category/0/   items of an estimate, smart invoice or smart process
+//	GET  /crm/type/{type}/details/{id}/      an item's card; id 0 is the form for a new item
+//	POST /crm/type/{type}/details/{id}/      save the item's form; …/delete deletes it
+//	     /crm/record/{type}/{id}/…           a card's sections: rows, contacts, files, move
+//	                                         (portal_ui_sections.go)
 //	GET  /marketplace/app/1/                 the app (placement DEFAULT) or its installer
 //	POST /marketplace/app/1/install          install the registered app (admin)
 //	POST /_portal/user                       switch the logged-in user (cookie)
@@ -41,13 +46,13 @@ var uiFiles embed.FS
 const userCookie = "B24_EMU_USER"
 
 // pageTemplates are the pages, each parsed together with the layout.
-var pageTemplates = parsePages("list", "card", "app", "message", "typecard")
+var pageTemplates = parsePages("list", "card", "app", "message")
 
 func parsePages(names ...string) map[string]*template.Template {
 	funcs := template.FuncMap{"add": func(a, b int) int { return a + b }}
 	out := map[string]*template.Template{}
 	for _, n := range names {
-		out[n] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(uiFiles, "ui/layout.html", "ui/frame.html", "ui/"+n+".html"))
+		out[n] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(uiFiles, "ui/layout.html", "ui/frame.html", "ui/sections.html", "ui/"+n+".html"))
 	}
 	return out
 }
@@ -67,6 +72,9 @@ func newPortalMux() *http.ServeMux {
 	mux.HandleFunc("POST /crm/{entity}/details/{id}/delete", deleteCard)
 	mux.HandleFunc("GET /crm/type/{type}/list/category/{category}/{$}", serveTypeList)
 	mux.HandleFunc("GET /crm/type/{type}/details/{id}/{$}", serveTypeCard)
+	mux.HandleFunc("POST /crm/type/{type}/details/{id}/{$}", saveTypeCard)
+	mux.HandleFunc("POST /crm/type/{type}/details/{id}/delete", deleteTypeCard)
+	sectionRoutes(mux)
 	mux.HandleFunc("GET /marketplace/app/{id}/{$}", serveAppPage)
 	mux.HandleFunc("POST /marketplace/app/{id}/install", installFromPage)
 	mux.HandleFunc("POST /_portal/user", switchUser)

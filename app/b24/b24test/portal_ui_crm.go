@@ -189,14 +189,20 @@ type cardPage struct {
 	Tabs     []tabLink
 	Frame    *frameView
 	TabTitle string
+	ListURL  string
+	// Sections are the card's products, contacts, files, pipeline and
+	// stage history; nil on a new record and on an app's tab.
+	Sections *cardSections
 }
 
 type formInput struct {
-	Name    string
-	Label   string
-	Kind    string // text, number, textarea, select
-	Value   string
-	Options []selectOption
+	Name     string
+	Label    string
+	Kind     string // text, number, textarea, select, date, multi
+	Value    string
+	Options  []selectOption
+	Values   []string // a multi control's values
+	Multiple bool     // a select of several values
 }
 
 type selectOption struct {
@@ -256,7 +262,7 @@ func (ui uiRequest) renderCard(w http.ResponseWriter, r *http.Request, e *uiEnti
 		rec = p.crm[e.et.id].record(id)
 		p.mu.Unlock()
 	}
-	cp := cardPage{Entity: e.et.name, Single: e.single, ID: id, Title: recordTitle(e, rec), Action: e.cardPath(id), Saved: saved, Error: errText}
+	cp := cardPage{Entity: e.et.name, Single: e.single, ID: id, Title: recordTitle(e, rec), Action: e.cardPath(id), Saved: saved, Error: errText, ListURL: "/crm/" + e.et.name + "/list/"}
 	cp.Stage, cp.Color = stageName(e, rec)
 	if id == 0 {
 		cp.Title, cp.Stage = "New "+strings.ToLower(e.single), ""
@@ -291,6 +297,9 @@ func (ui uiRequest) renderCard(w http.ResponseWriter, r *http.Request, e *uiEnti
 	}
 	tab, _ := strconv.Atoi(r.URL.Query().Get("tab"))
 	cp.Tabs = append(cp.Tabs, tabLink{Title: word(p.languageOf(ui.user), "General"), URL: e.cardPath(id), Active: tab == 0})
+	if tab == 0 {
+		cp.Sections = ui.sections(r, e.et, id, rec)
+	}
 	if p.Installed() {
 		n := 0
 		for _, pl := range p.Placements() {

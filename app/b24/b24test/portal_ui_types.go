@@ -3,6 +3,7 @@ package b24test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -116,57 +117,59 @@ func serveTypeList(w http.ResponseWriter, r *http.Request) {
 	render(w, http.StatusOK, "list", ui.page(r, lp.Plural, lp.Entity, lp))
 }
 
-// serveTypeCard shows an item's fields and the app's detail tabs; a tab's
-// frame gets PLACEMENT_OPTIONS with the item's id.
+// serveTypeCard shows an item's edit form, its sections and the app's
+// detail tabs; a tab's frame gets PLACEMENT_OPTIONS with the item's id.
+// Item 0 is the form for a new item.
 func serveTypeCard(w http.ResponseWriter, r *http.Request) {
 	ui := uiFrom(r)
-	et := ui.uiType(w, r)
-	if et == nil {
+	tc, ok := ui.typeCardOf(w, r)
+	if !ok {
 		return
 	}
-	id, _ := strconv.Atoi(r.PathValue("id"))
-	p := ui.portal
+	ui.renderTypeCard(w, r, tc, http.StatusOK, "", nil)
+}
+
+// renderTypeCard shows the card; failed holds the rejected form input.
+func (ui uiRequest) renderTypeCard(w http.ResponseWriter, r *http.Request, tc typeCard, status int, errText string, failed url.Values) {
+	et, id, rec, p := tc.et, tc.id, tc.rec, ui.portal
+	path := typeCardPath(et.id, id)
 	p.mu.Lock()
 	title := et.kind.title
-	s := p.crm[et.id]
-	exists := id > 0 && s.exists(id)
-	readable := exists && canRead(s, id, ui.user)
-	var rec map[string]any
-	if readable {
-		rec = s.record(id)
-	}
 	p.mu.Unlock()
-	switch {
-	case !exists:
-		ui.message(w, r, http.StatusNotFound, "Not found", fmt.Sprintf("%s item %d was not found.", title, id))
-		return
-	case !readable:
-		ui.message(w, r, http.StatusForbidden, "Access denied", fmt.Sprintf("You may not view %s item %d.", title, id))
+	cp := cardPage{Entity: typeSection(et.id), Single: title, ID: id, Title: str(rec["TITLE"]), Action: path, ListURL: typeListPath(et.id),
+		Saved: r.URL.Query().Get("saved") == "1", Error: errText, Inputs: tc.inputs(ui)}
+	cp.Stage, cp.Color = kindStageName(et, rec)
+	if failed != nil {
+		refill(cp.Inputs, failed)
+	}
+	if id == 0 {
+		cp.Title, cp.Stage = "New item: "+title, ""
+		render(w, status, "card", ui.page(r, cp.Title, cp.Entity, cp))
 		return
 	}
-	path := typeCardPath(et.id, id)
-	cp := cardPage{Entity: typeSection(et.id), Single: title, ID: id, Title: str(rec["TITLE"]), Action: path}
-	cp.Stage, cp.Color = kindStageName(et, rec)
-	for _, f := range et.got {
-		v := str(rec[f.name])
-		if v == "" || f.isFM() {
+	if cp.Title == "" {
+		cp.Title = fmt.Sprintf("%s #%d", title, id)
+	}
+	for _, name := range []string{"ID", "CREATED_BY", "CREATED_BY_ID", "CREATED_TIME", "DATE_CREATE", "UPDATED_BY", "MODIFY_BY_ID", "UPDATED_TIME", "DATE_MODIFY"} {
+		f := et.byName[name]
+		if f == nil {
 			continue
 		}
+		v := str(rec[name])
 		if f.typ == "user" {
 			v = p.userName(v)
 		}
 		if t, err := time.Parse(time.RFC3339, v); err == nil && f.isTime() {
 			v = t.Format("02.01.2006 15:04")
 		}
-		label := f.title
-		if f.uf {
-			label = f.label
-		}
-		cp.Info = append(cp.Info, infoRow{Label: label, Value: v})
+		cp.Info = append(cp.Info, infoRow{Label: f.title, Value: v})
 	}
 	lang := p.languageOf(ui.user)
 	tab, _ := strconv.Atoi(r.URL.Query().Get("tab"))
 	cp.Tabs = append(cp.Tabs, tabLink{Title: word(lang, "General"), URL: path, Active: tab == 0})
+	if tab == 0 {
+		cp.Sections = ui.sections(r, et, id, rec)
+	}
 	if p.Installed() {
 		n := 0
 		for _, pl := range p.Placements() {
@@ -189,5 +192,5 @@ func serveTypeCard(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	render(w, http.StatusOK, "typecard", ui.page(r, cp.Title, cp.Entity, cp))
+	render(w, status, "card", ui.page(r, cp.Title, cp.Entity, cp))
 }
