@@ -77,12 +77,10 @@ func legacyRowsSet(c *call, code string) (callResult, *apiError) {
 	return ok(true)
 }
 
-// rowsOf resolves a deal or lead for the Go and control API. Guarded by p.mu.
-func (p *Portal) rowsOf(entity string, id int) (*entityStore, error) {
-	et, err := p.entityByName(entity)
-	if err != nil {
-		return nil, err
-	}
+// rowsOf resolves a record with rows for the Go and control API; the type
+// is resolved before p.mu is taken (entityByName takes it), the rest is
+// guarded by p.mu.
+func (p *Portal) rowsOf(et *entityType, entity string, id int) (*entityStore, error) {
 	s := p.rowOwner(shortCode(et.id))
 	if s == nil {
 		return nil, fmt.Errorf("b24test: a %s has no product rows", entity)
@@ -93,7 +91,8 @@ func (p *Portal) rowsOf(entity string, id int) (*entityStore, error) {
 	return s, nil
 }
 
-// SetProductRows replaces the product rows of a deal or lead as a person
+// SetProductRows replaces the product rows of a record (a deal, lead,
+// quote, smart invoice or smart-process item) as a person
 // (userID) or an automation (Automation) would in its card, with the
 // field names of crm.deal.productrows.set. The record is saved as a row
 // change through REST saves it, and its update event fires.
@@ -122,8 +121,12 @@ func (p *Portal) setRowsObj(entity string, id, userID int, list *obj) error {
 	if err != nil {
 		return fmt.Errorf("b24test: rows of %s %d: %w", entity, id, err)
 	}
+	et, err := p.entityByName(entity)
+	if err != nil {
+		return err
+	}
 	p.mu.Lock()
-	s, err := p.rowsOf(entity, id)
+	s, err := p.rowsOf(et, entity, id)
 	if err == nil {
 		p.saveRows(s, id, rows, u)
 	}
@@ -135,11 +138,15 @@ func (p *Portal) setRowsObj(entity string, id, userID int, list *obj) error {
 	return nil
 }
 
-// ProductRows returns the product rows of a deal or lead as
+// ProductRows returns the product rows of a record as
 // crm.deal.productrows.get renders them, or false when it does not exist.
 func (p *Portal) ProductRows(entity string, id int) ([]map[string]any, bool) {
+	et, err := p.entityByName(entity)
+	if err != nil {
+		return nil, false
+	}
 	p.mu.Lock()
-	s, err := p.rowsOf(entity, id)
+	s, err := p.rowsOf(et, entity, id)
 	var l *obj
 	if err == nil {
 		l = listOf()

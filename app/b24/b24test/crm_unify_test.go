@@ -548,3 +548,33 @@ func TestSmartInvoiceFileDownload(t *testing.T) {
 		t.Error("no seeded invoice has a file")
 	}
 }
+
+// The Go API reads and writes the rows of every type that has them, not
+// only deals and leads, without locking itself out.
+func TestGoAPIProductRowsOfEveryType(t *testing.T) {
+	t.Parallel()
+	_, p, _ := spaCaller(t, Options{Quotes: 2, SmartInvoices: 2, SmartProcesses: 1, SmartProcessItems: 2})
+	for _, entity := range []string{"quote", "smart_invoice", "dynamic_128"} {
+		done := make(chan error, 1)
+		go func() {
+			if err := p.SetProductRows(entity, 1, p.AdminID(), []map[string]any{{"PRODUCT_NAME": "Desk", "PRICE": 5, "QUANTITY": 2}}); err != nil {
+				done <- err
+				return
+			}
+			rows, ok := p.ProductRows(entity, 1)
+			if !ok || len(rows) != 1 || rows[0]["PRODUCT_NAME"] != "Desk" {
+				done <- fmt.Errorf("rows = %v, %v", rows, ok)
+				return
+			}
+			done <- nil
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%s: %v", entity, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the Go API's row methods never returned (the portal's lock is taken twice)", entity)
+		}
+	}
+}

@@ -316,7 +316,7 @@
 //   - Filter dates without an offset are read in the portal's zone.
 //   - A refresh kills the used refresh token, not the access token issued
 //     with it; unknown or revoked access tokens answer invalid_token.
-//   - crm.item's nested filters with logic OR, products, requisites,
+//   - crm.item's nested filters with logic OR, requisites,
 //     activities (beyond crm.activity.add moving its owner's system
 //     fields), timeline, the legacy crm.quote.* and crm.X.userfield
 //     add/update are not emulated; crm.item booleans stay "Y"/"N".
