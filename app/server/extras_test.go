@@ -1,12 +1,18 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/jobs"
 )
 
 // A deal moved to another pipeline fires ONCRMDEALMOVETOCATEGORY and no
@@ -73,5 +79,156 @@ func TestDealPipelineMove(t *testing.T) {
 				t.Errorf("the move's entry shows %q, want %q in it", what, w)
 			}
 		}
+	}
+}
+
+// hook calls a REST method through the portal administrator's incoming
+// webhook, as an integration would, and returns the result.
+func hook(t *testing.T, s *stack, p *b24test.Portal, method string, params map[string]any) json.RawMessage {
+	t.Helper()
+	body, err := json.Marshal(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.Emu.Client().Post(p.WebhookURL()+method+".json", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Result json.RawMessage `json:"result"`
+		Error  string          `json:"error_description"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%s: %d %v %s", method, resp.StatusCode, err, out.Error)
+	}
+	return out.Result
+}
+
+// rowChanges are the product-row changes of a record's history, as "kind
+// name" ("added Sofa").
+func rowChanges(t *testing.T, e *edits, id int64, source string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range e.History(t, e.id, crm.Deal, id) {
+		if r.Field != history.ProductRows || source != "" && r.Source != source {
+			continue
+		}
+		raw := r.NewValue
+		if r.ChangeKind == "removed" {
+			raw = r.OldValue
+		}
+		var v history.Value
+		_ = json.Unmarshal(raw, &v)
+		row, _ := history.ParseRow(v)
+		out = append(out, r.ChangeKind+" "+row.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A deal's product rows are part of its state: the baseline reads them,
+// and rows added, changed and removed are recorded from the deal's update
+// event and, when that is lost, by reconciliation, each named by its
+// product.
+func TestProductRowsRecorded(t *testing.T) {
+	t.Parallel()
+	e := newEdits(t, nil, nil)
+	const deal = 1
+	seeded, _ := e.p.ProductRows("deal", deal)
+	if snap := e.Snapshot(t, e.id, crm.Deal, deal); snap == nil || !strings.Contains(string(snap.Data), `"PRODUCT_ROWS"`) ||
+		len(seeded) > 0 && !strings.Contains(string(snap.Data), `"productName"`) {
+		t.Fatalf("the baseline lacks the deal's %d product rows", len(seeded))
+	}
+
+	// Rows replaced from the card: the old ones removed, the new added.
+	err := e.p.SetProductRows("deal", deal, 2, []map[string]any{
+		{"PRODUCT_NAME": "Sofa", "PRICE": 100, "QUANTITY": 2},
+		{"PRODUCT_NAME": "Chair", "PRICE": 40, "QUANTITY": 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trailtest.Eventually(t, "the rows added", func() bool {
+		return slices.Contains(rowChanges(t, e, deal, "person"), "added Sofa")
+	})
+	if got := rowChanges(t, e, deal, ""); len(got) != 2+len(seeded) || !slices.Contains(got, "added Chair") {
+		t.Errorf("row changes %q, want Sofa and Chair added and the %d seeded rows removed", got, len(seeded))
+	}
+	rows, _ := e.p.ProductRows("deal", deal)
+	ids := map[string]any{}
+	for _, r := range rows {
+		ids[r["PRODUCT_NAME"].(string)] = r["ID"]
+	}
+
+	// One row edited in place, another removed: one change each.
+	e.quiet(t)
+	hook(t, e.stack, e.p, "crm.item.productrow.update", map[string]any{"id": ids["Sofa"], "fields": map[string]any{"quantity": 3}})
+	trailtest.Eventually(t, "the quantity change", func() bool {
+		return slices.Contains(rowChanges(t, e, deal, ""), "item_changed Sofa")
+	})
+	hook(t, e.stack, e.p, "crm.item.productrow.delete", map[string]any{"id": ids["Chair"]})
+	trailtest.Eventually(t, "the removal", func() bool {
+		return slices.Contains(rowChanges(t, e, deal, ""), "removed Chair")
+	})
+	_, status, body := e.OpenTab(t, e.p, e.p.AdminID(), "CRM_DEAL_DETAIL_TAB", "1")
+	if status != 200 {
+		t.Fatalf("tab = %d", status)
+	}
+	var changed string
+	for _, tr := range strings.Split(body, `<tr data-field="PRODUCT_ROWS">`)[1:] {
+		if strings.Contains(tr, "Product: Sofa") && strings.Contains(tr, `class="old"`) {
+			changed = tr[:strings.Index(tr, "</tr>")]
+			break
+		}
+	}
+	if !strings.Contains(changed, "quantity 2") || !strings.Contains(changed, "quantity 3") || strings.Contains(changed, "price") {
+		t.Errorf("the quantity change shows %q, want Product: Sofa, quantity 2 → quantity 3 and nothing else", changed)
+	}
+
+	// The update event lost: reconciliation finds the deal's DATE_MODIFY moved.
+	e.nextSecond(t, "deal", deal)
+	e.p.SetFaults(b24test.Faults{LoseDeliveries: true})
+	hook(t, e.stack, e.p, "crm.item.productrow.update", map[string]any{"id": ids["Sofa"], "fields": map[string]any{"price": 90}})
+	e.run(t, jobs.ReconcileArgs{PortalID: e.id})
+	e.p.SetFaults(b24test.Faults{})
+	if got := rowChanges(t, e, deal, "unknown"); !slices.Equal(got, []string{"item_changed Sofa"}) {
+		t.Errorf("reconciliation recorded %q, want the Sofa's change", got)
+	}
+}
+
+// The contacts linked to a deal are part of its state: a contact linked
+// and unlinked is recorded, and shown by name.
+func TestDealContactsLinked(t *testing.T) {
+	t.Parallel()
+	e := newEdits(t, nil, nil)
+	const deal = 2
+	linked := func() []string {
+		var out []string
+		for _, r := range e.History(t, e.id, crm.Deal, deal) {
+			if r.Field == "CONTACT_IDS" {
+				raw := r.NewValue
+				if r.ChangeKind == "removed" {
+					raw = r.OldValue
+				}
+				out = append(out, r.ChangeKind+" "+trailtest.Text(raw))
+			}
+		}
+		return out
+	}
+	e.quiet(t)
+	if string(hook(t, e.stack, e.p, "crm.deal.contact.add", map[string]any{"id": deal, "fields": map[string]any{"CONTACT_ID": 4}})) != "true" {
+		t.Fatal("contact 4 was linked already")
+	}
+	trailtest.Eventually(t, "the link recorded", func() bool { return slices.Equal(linked(), []string{"added 4"}) })
+	hook(t, e.stack, e.p, "crm.deal.contact.delete", map[string]any{"id": deal, "fields": map[string]any{"CONTACT_ID": 4}})
+	trailtest.Eventually(t, "the unlink recorded", func() bool { return slices.Equal(linked(), []string{"added 4", "removed 4"}) })
+
+	contact, _ := e.p.Record("contact", 4)
+	name := strings.TrimSpace(fmt.Sprint(contact["NAME"], " ", contact["LAST_NAME"]))
+	_, _, body := e.OpenTab(t, e.p, e.p.AdminID(), "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
+	row := trailtest.Between(body, `data-field="CONTACT_IDS"`, "</tr>")
+	if !strings.Contains(row, name) {
+		t.Errorf("the link shows %q, want the contact's name %q", row, name)
 	}
 }

@@ -49,6 +49,7 @@ type Printer struct {
 	// Records names entities in the viewer's language ("company" ->
 	// "Company"), for records shown by number.
 	Records    map[string]string
+	Rows       RowWords // English when empty
 	DateLayout string
 	TimeLayout string
 }
@@ -100,6 +101,9 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 			Field: r.Field, Title: l.Title(r.Field), Kind: r.ChangeKind,
 			Old: l.Display(r.Field, r.OldValue, rp), New: l.Display(r.Field, r.NewValue, rp),
 			OldUnknown: decode(r.OldValue).Kind == history.KindUnknown,
+		}
+		if r.Field == history.ProductRows {
+			rowChange(&fc, r.OldValue, r.NewValue, rp)
 		}
 		if cf := history.CurrencyField(r.Field); cf != "" {
 			before, after := l.record.around(cf, r.ChangedAt, r.ChangeID)
