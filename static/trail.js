@@ -121,13 +121,17 @@
       if (zone) h[ZONE] = zone;
       return fetch(a.getAttribute("href"), { headers: h, credentials: "omit" });
     };
+    var name = a.dataset.download;
     get().then(function (r) { return r.status === 401 ? renew().then(get) : r; }).then(function (r) {
       if (!r.ok) throw new Error("download failed: " + r.status);
+      // A file's name comes with it (Content-Disposition).
+      var m = /filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "");
+      if (!name && m) name = m[1];
       return r.blob();
     }).then(function (blob) {
       var url = URL.createObjectURL(blob);
       var tmp = document.createElement("a");
-      tmp.href = url; tmp.download = a.dataset.download;
+      tmp.href = url; tmp.download = name || "file";
       document.body.appendChild(tmp); tmp.click(); tmp.remove();
       setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
     }).catch(function () { body.classList.add("download-failed"); });

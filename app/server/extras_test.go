@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -230,5 +232,94 @@ func TestDealContactsLinked(t *testing.T) {
 	row := trailtest.Between(body, `data-field="CONTACT_IDS"`, "</tr>")
 	if !strings.Contains(row, name) {
 		t.Errorf("the link shows %q, want the contact's name %q", row, name)
+	}
+}
+
+// A file replaced in a deal's file field shows as a change of files, each
+// opened through Trail: an administrator gets the file, with its name, as
+// an attachment; a user who may not read the deal and another portal's
+// session get nothing.
+func TestFileReplacedAndOpened(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 2, Deals: 20, Seed: 13}})
+	p, other := s.Emu.Portals()[0], s.Emu.Portals()[1]
+	for _, q := range []*b24test.Portal{p, other} {
+		if _, err := q.Install(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	portalID := s.Installed(t, p)
+	s.Installed(t, other)
+	ownOnly := p.OwnRecordsUserID()
+	deal, own := 0, 0
+	for id := 1; id <= 20; id++ {
+		rec, _ := p.Record("deal", id)
+		switch {
+		case rec["ASSIGNED_BY_ID"] == itoaInt(ownOnly) && own == 0:
+			own = id
+		case rec["ASSIGNED_BY_ID"] != itoaInt(ownOnly) && deal == 0:
+			deal = id
+		}
+	}
+	if deal == 0 || own == 0 {
+		t.Fatal("the check needs a deal of the own-records user and one of another")
+	}
+	const field = "UF_CRM_1700000006" // the deal's single file field
+	first, err := p.AttachFile("deal", deal, 2, field, "contract-v1.pdf", []byte("%PDF first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trailtest.Eventually(t, "the first file recorded", func() bool {
+		snap := s.Snapshot(t, portalID, crm.Deal, int64(deal))
+		return snap != nil && strings.Contains(string(snap.Data), strconv.Itoa(first))
+	})
+	e := &edits{stack: s, p: p, id: portalID}
+	e.quiet(t)
+	second, err := p.AttachFile("deal", deal, 2, field, "contract-v2.pdf", []byte("%PDF second"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trailtest.Eventually(t, "the replacement recorded", func() bool { return trailtest.ByField(s.History(t, portalID, crm.Deal, int64(deal)), field) > 0 })
+
+	f, status, body := s.OpenTab(t, p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
+	if status != 200 {
+		t.Fatalf("tab = %d", status)
+	}
+	href := fmt.Sprintf("/tab/deal/%d/file/%s/%d", deal, field, second)
+	row := trailtest.Between(body, `data-field="`+field+`"`, "</tr>")
+	if !strings.Contains(row, `href="`+href+`"`) || !strings.Contains(row, fmt.Sprintf(`file/%s/%d"`, field, first)) {
+		t.Fatalf("the replacement does not link both files through Trail: %s", row)
+	}
+	resp, got := s.Do(t, "GET", href, nil, http.Header{"X-Session-Token": {f.Session}})
+	if resp.StatusCode != 200 || got != "%PDF second" {
+		t.Fatalf("the administrator opening the file = %d %q", resp.StatusCode, got)
+	}
+	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename=contract-v2.pdf` {
+		t.Errorf("Content-Disposition = %q, want the file's name as an attachment", cd)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/pdf" {
+		t.Errorf("Content-Type = %q, want the portal's", ct)
+	}
+
+	// A user who may read only their own deals has a session for theirs,
+	// which does not open another's files.
+	mine, status, _ := s.OpenTab(t, p, ownOnly, "CRM_DEAL_DETAIL_TAB", itoaInt(own))
+	if status != 200 {
+		t.Fatalf("the own-records user's tab = %d", status)
+	}
+	if resp, got := s.Do(t, "GET", href, nil, http.Header{"X-Session-Token": {mine.Session}}); resp.StatusCode == 200 || strings.Contains(got, "PDF") {
+		t.Errorf("a user without read rights opened the file: %d %q", resp.StatusCode, got)
+	}
+	// Another portal's administrator, on the deal of the same number there.
+	theirs, status, _ := s.OpenTab(t, other, other.AdminID(), "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
+	if status != 200 {
+		t.Fatalf("the other portal's tab = %d", status)
+	}
+	if resp, got := s.Do(t, "GET", href, nil, http.Header{"X-Session-Token": {theirs.Session}}); resp.StatusCode == 200 || strings.Contains(got, "PDF") {
+		t.Errorf("another portal's session opened the file: %d %q", resp.StatusCode, got)
+	}
+	// Not a file field, or not a file id: 404 before any call.
+	if resp, _ := s.Do(t, "GET", fmt.Sprintf("/tab/deal/%d/file/TITLE/%d", deal, second), nil, http.Header{"X-Session-Token": {f.Session}}); resp.StatusCode != 404 {
+		t.Errorf("a file of TITLE = %d, want 404", resp.StatusCode)
 	}
 }

@@ -31,6 +31,8 @@ type FieldChange struct {
 	// OldUnknown: Trail never saw the earlier value (a field added to the
 	// portal after the record's state was stored); Old then says so.
 	OldUnknown bool
+	// OldFiles and NewFiles are the files Old and New name, to open.
+	OldFiles, NewFiles []FileLink
 }
 
 // Printer renders values for one viewer: language words and time zone.
@@ -102,6 +104,7 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 			Old: l.Display(r.Field, r.OldValue, rp), New: l.Display(r.Field, r.NewValue, rp),
 			OldUnknown: decode(r.OldValue).Kind == history.KindUnknown,
 		}
+		fc.OldFiles, fc.NewFiles = fileLinks(r.Entity, r.EntityID, r.Field, r.OldValue), fileLinks(r.Entity, r.EntityID, r.Field, r.NewValue)
 		if r.Field == history.ProductRows {
 			rowChange(&fc, r.OldValue, r.NewValue, rp)
 		}
