@@ -45,13 +45,12 @@ func companions(t crm.Type) []companion {
 	return out
 }
 
-// hasProductRows reports whether records of t carry product rows:
-// leads, deals, estimates, smart invoices and smart processes (those with
-// products turned on answer an empty list otherwise).
+// hasProductRows reports whether Trail reads the product rows of t's
+// records. Estimates, smart invoices and smart processes with products
+// turned on (isLinkWithProductsEnabled) have rows too, read the same way by
+// their short code; they join here when Trail records their items.
 // https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/index.html
-func hasProductRows(t crm.Type) bool {
-	return t == crm.Lead || t == crm.Deal || t == crm.Quote || t == crm.SmartInvoice || t.Dynamic()
-}
+func hasProductRows(t crm.Type) bool { return t == crm.Lead || t == crm.Deal }
 
 // links reads the records of kind target linked to a record of t
 // (crm.deal.contact.items.get) into field, as a list of their ids.

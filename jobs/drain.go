@@ -15,8 +15,9 @@ import (
 	"github.com/trailhq/trail/db"
 )
 
-// Drain limits: records per round (one round = one batch fetch of up to
-// two HTTP requests, then one transaction), and how long one job may keep
+// Drain limits: records per round (one round = one batch fetch of the
+// records and their companions, 50 commands per HTTP request, then one
+// transaction), and how long one job may keep
 // its worker before it snoozes to let other portals run.
 const (
 	drainRecords = 100
