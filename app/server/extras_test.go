@@ -279,7 +279,14 @@ func TestFileReplacedAndOpened(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trailtest.Eventually(t, "the replacement recorded", func() bool { return trailtest.ByField(s.History(t, portalID, crm.Deal, int64(deal)), field) > 0 })
+	trailtest.Eventually(t, "the replacement recorded", func() bool {
+		for _, r := range s.History(t, portalID, crm.Deal, int64(deal)) {
+			if r.Field == field && trailtest.Text(r.OldValue) == strconv.Itoa(first) && trailtest.Text(r.NewValue) == strconv.Itoa(second) {
+				return true
+			}
+		}
+		return false
+	})
 
 	f, status, body := s.OpenTab(t, p, p.AdminID(), "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
 	if status != 200 {
