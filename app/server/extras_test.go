@@ -197,6 +197,27 @@ func TestProductRowsRecorded(t *testing.T) {
 	if got := rowChanges(t, e, deal, "unknown"); !slices.Equal(got, []string{"item_changed Sofa"}) {
 		t.Errorf("reconciliation recorded %q, want the Sofa's change", got)
 	}
+
+	// More rows than one page of the list: every one is read.
+	many := make([]map[string]any, 120)
+	for i := range many {
+		many[i] = map[string]any{"PRODUCT_NAME": fmt.Sprintf("Part %03d", i), "PRICE": 1, "QUANTITY": 1}
+	}
+	if err := e.p.SetProductRows("deal", deal, 2, many); err != nil {
+		t.Fatal(err)
+	}
+	trailtest.Eventually(t, "every row added", func() bool {
+		return slices.Contains(rowChanges(t, e, deal, ""), "added Part 119")
+	})
+	added := 0
+	for _, c := range rowChanges(t, e, deal, "") {
+		if strings.HasPrefix(c, "added Part ") {
+			added++
+		}
+	}
+	if added != len(many) {
+		t.Errorf("%d of %d rows recorded as added", added, len(many))
+	}
 }
 
 // The contacts linked to a deal are part of its state: a contact linked
