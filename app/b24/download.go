@@ -29,8 +29,8 @@ var ErrFileTooLarge = errors.New("b24: file too large")
 // (https://apidocs.bitrix24.com/api-reference/files/how-to-update-files.html).
 // Only the portal's own origin is called and no redirect is followed, so
 // the token goes nowhere else; it never appears in errors. A file the
-// portal says is larger than limit is refused with ErrFileTooLarge; the
-// body is cut at limit bytes whatever it says.
+// portal says is larger than limit is refused with ErrFileTooLarge, and a
+// body that grows past limit fails with it when read.
 func (c *Client) Download(ctx context.Context, ref string, limit int64) (*File, error) {
 	const method = "download"
 	o, ok := c.creds.(OAuth)
@@ -79,10 +79,7 @@ func (c *Client) Download(ctx context.Context, ref string, limit int64) (*File, 
 		return nil, ErrFileTooLarge
 	}
 	f := &File{ContentType: res.Header.Get("Content-Type"), Size: res.ContentLength,
-		Body: struct {
-			io.Reader
-			io.Closer
-		}{io.LimitReader(res.Body, limit), res.Body}}
+		Body: &capped{body: res.Body, left: limit}}
 	if _, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition")); err == nil {
 		f.Name = params["filename"]
 	}
@@ -104,3 +101,28 @@ func (c *Client) get(ctx context.Context, target *url.URL) (*http.Response, erro
 	}
 	return res, nil
 }
+
+// capped reads a body up to a limit, and fails with ErrFileTooLarge past
+// it rather than ending as if the file were whole.
+type capped struct {
+	body io.ReadCloser
+	left int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := c.body.Read(one[:]); n > 0 {
+			return 0, ErrFileTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.body.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+func (c *capped) Close() error { return c.body.Close() }
