@@ -137,6 +137,31 @@
     }).catch(function () { body.classList.add("download-failed"); });
   });
 
+  // File links name their files: Trail keeps only ids, so each name and
+  // size is asked for (HEAD) when the link is shown.
+  function nameFiles() {
+    var links = document.querySelectorAll("a.file:not([data-named])");
+    Array.prototype.forEach.call(links, function (a) {
+      a.dataset.named = "1";
+      var h = {}; h[HEADER] = token();
+      fetch(a.getAttribute("href"), { method: "HEAD", headers: h, credentials: "omit" }).then(function (r) {
+        if (!r.ok) return;
+        var m = /filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "");
+        if (!m) return;
+        var size = Number(r.headers.get("Content-Length") || -1);
+        a.dataset.download = m[1];
+        a.textContent = size >= 0 ? m[1] + " (" + sizeText(size) + ")" : m[1];
+      }).catch(function () {});
+    });
+  }
+  function sizeText(n) {
+    if (n < 1024) return n + " B";
+    if (n < 1024 * 1024) return (n / 1024).toFixed(1) + " KB";
+    return (n / 1024 / 1024).toFixed(1) + " MB";
+  }
+  document.addEventListener("htmx:afterSettle", nameFiles);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", nameFiles); else nameFiles();
+
   // Reset empties the filters and reloads the list.
   document.addEventListener("click", function (e) {
     var r = e.target.closest("[data-reset-filters]");

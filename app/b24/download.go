@@ -32,7 +32,42 @@ var ErrFileTooLarge = errors.New("b24: file too large")
 // portal says is larger than limit is refused with ErrFileTooLarge, and a
 // body that grows past limit fails with it when read.
 func (c *Client) Download(ctx context.Context, ref string, limit int64) (*File, error) {
-	const method = "download"
+	res, err := c.fetchFile(ctx, http.MethodGet, ref)
+	if err != nil {
+		return nil, err
+	}
+	if res.ContentLength > limit {
+		res.Body.Close()
+		return nil, ErrFileTooLarge
+	}
+	f := fileOf(res)
+	f.Body = &capped{body: res.Body, left: limit}
+	return f, nil
+}
+
+// FileInfo asks the portal for a file's name, type and size without its
+// body (a HEAD request at the address Download takes).
+func (c *Client) FileInfo(ctx context.Context, ref string) (*File, error) {
+	res, err := c.fetchFile(ctx, http.MethodHead, ref)
+	if err != nil {
+		return nil, err
+	}
+	res.Body.Close()
+	return fileOf(res), nil
+}
+
+func fileOf(res *http.Response) *File {
+	f := &File{ContentType: res.Header.Get("Content-Type"), Size: res.ContentLength}
+	if _, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition")); err == nil {
+		f.Name = params["filename"]
+	}
+	return f
+}
+
+// fetchFile requests a file address of the portal with the client's
+// token, renewing a token the portal refuses once; any answer but 200 is
+// an *Error.
+func (c *Client) fetchFile(ctx context.Context, method, ref string) (*http.Response, error) {
 	o, ok := c.creds.(OAuth)
 	if !ok {
 		return nil, fmt.Errorf("b24: downloads need an application's grant, not %T", c.creds)
@@ -43,7 +78,7 @@ func (c *Client) Download(ctx context.Context, ref string, limit int64) (*File, 
 	}
 	base, err := url.Parse(endpoint)
 	if err != nil {
-		return nil, transportError(method, 0, err)
+		return nil, transportError("download", 0, err)
 	}
 	rel, err := url.Parse(ref)
 	if err != nil || rel.IsAbs() || rel.Host != "" || !strings.HasPrefix(rel.Path, "/") {
@@ -53,7 +88,7 @@ func (c *Client) Download(ctx context.Context, ref string, limit int64) (*File, 
 	q := target.Query()
 	q.Set("auth", token)
 	target.RawQuery = q.Encode()
-	res, err := c.get(ctx, target)
+	res, err := c.get(ctx, method, target)
 	if err != nil {
 		return nil, err
 	}
@@ -66,30 +101,21 @@ func (c *Client) Download(ctx context.Context, ref string, limit int64) (*File, 
 		}
 		q.Set("auth", t.AccessToken)
 		target.RawQuery = q.Encode()
-		if res, err = c.get(ctx, target); err != nil {
+		if res, err = c.get(ctx, method, target); err != nil {
 			return nil, err
 		}
 	}
 	if res.StatusCode != http.StatusOK {
 		res.Body.Close()
-		return nil, newError(method, res.StatusCode, "", "")
+		return nil, newError("download", res.StatusCode, "", "")
 	}
-	if res.ContentLength > limit {
-		res.Body.Close()
-		return nil, ErrFileTooLarge
-	}
-	f := &File{ContentType: res.Header.Get("Content-Type"), Size: res.ContentLength,
-		Body: &capped{body: res.Body, left: limit}}
-	if _, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition")); err == nil {
-		f.Name = params["filename"]
-	}
-	return f, nil
+	return res, nil
 }
 
-// get sends a GET without following redirects (the client's http.Client
-// never does).
-func (c *Client) get(ctx context.Context, target *url.URL) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
+// get sends a GET or HEAD without following redirects (the client's
+// http.Client never does).
+func (c *Client) get(ctx context.Context, method string, target *url.URL) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, target.String(), nil)
 	if err != nil {
 		return nil, transportError("download", 0, err)
 	}

@@ -328,6 +328,11 @@ func TestFileReplacedAndOpened(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "application/pdf" {
 		t.Errorf("Content-Type = %q, want the portal's", ct)
 	}
+	// The tab names its file links: a HEAD answers the name and size alone.
+	resp, got = s.Do(t, "HEAD", href, nil, http.Header{"X-Session-Token": {f.Session}})
+	if resp.StatusCode != 200 || got != "" || resp.Header.Get("Content-Disposition") != `attachment; filename=contract-v2.pdf` || resp.ContentLength != int64(len("%PDF second")) {
+		t.Errorf("HEAD of the file = %d %q %q %d, want its name and size only", resp.StatusCode, got, resp.Header.Get("Content-Disposition"), resp.ContentLength)
+	}
 
 	// A user who may read only their own deals has a session for theirs,
 	// which does not open another's files.

@@ -22,7 +22,8 @@ var userField = regexp.MustCompile(`^UF_[A-Z0-9_]{1,60}$`)
 // may read the record (Bitrix24 said so, asked with the user's own token,
 // when the tab was opened): Trail asks the portal for it with its own
 // grant, at the record's own download address, so the portal checks that
-// the file belongs to that record and field. Nothing is stored.
+// the file belongs to that record and field. Nothing is stored. A HEAD
+// request answers the file's name and size only.
 func (h *handlers) tabFile(c *fiber.Ctx) error {
 	v, entity, id, err := h.readableRecord(c)
 	if err != nil {
@@ -46,7 +47,12 @@ func (h *handlers) tabFile(c *fiber.Ctx) error {
 	// (https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
 	ref := "/bitrix/components/bitrix/crm." + entity.String() + ".show/show_file.php?ownerId=" + strconv.FormatInt(id, 10) +
 		"&fieldName=" + field + "&dynamic=Y&fileId=" + strconv.FormatInt(fileID, 10)
-	f, err := client.Download(ctx, ref, maxFile)
+	var f *b24.File
+	if c.Method() == fiber.MethodHead {
+		f, err = client.FileInfo(ctx, ref) // the tab asks for names and sizes
+	} else {
+		f, err = client.Download(ctx, ref, maxFile)
+	}
 	var be *b24.Error
 	switch {
 	case errors.Is(err, b24.ErrFileTooLarge):
@@ -67,5 +73,11 @@ func (h *handlers) tabFile(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, typ)
 	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	c.Set("X-Content-Type-Options", "nosniff")
+	if f.Body == nil {
+		if f.Size >= 0 {
+			c.Response().Header.SetContentLength(int(f.Size))
+		}
+		return nil
+	}
 	return c.SendStream(f.Body, int(f.Size))
 }
