@@ -15,8 +15,9 @@ import (
 	"github.com/trailhq/trail/db"
 )
 
-// Drain limits: records per round (one round = one batch fetch of up to
-// two HTTP requests, then one transaction), and how long one job may keep
+// Drain limits: records per round (one round = one batch fetch of the
+// records and their companions, 50 commands per HTTP request, then one
+// transaction), and how long one job may keep
 // its worker before it snoozes to let other portals run.
 const (
 	drainRecords = 100
@@ -248,13 +249,16 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 	return out
 }
 
-// fetch reads the current state of every record, 50 per HTTP request,
-// through Trail's own grant. Only the portal's not-found makes a record
+// fetch reads the current state of every record, with its companions (product
+// rows, link lists), 50 commands per HTTP request, through Trail's own grant. Only the portal's not-found makes a record
 // deleted: a delete event is a hint to look, since anyone holding the
 // application token (which every app frame of the portal can see) can
 // send one.
 func (d *drain) fetch(ctx context.Context, recs []*pending) error {
-	var b b24.Batch
+	var (
+		b     b24.Batch
+		extra companionReads
+	)
 	names := map[string]*pending{}
 	for _, p := range recs {
 		if !d.set.Tracks(p.entity) {
@@ -264,6 +268,7 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 		name := fmt.Sprintf("%s_%d", p.entity, p.id)
 		b.Add(name, p.entity.Method("get"), b24.Params{"id": p.id})
 		names[name] = p
+		extra.add(&b, p)
 	}
 	if b.Len() == 0 {
 		return nil
@@ -290,7 +295,7 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 			}
 		}
 	}
-	return nil
+	return extra.complete(fctx, d.c, res, b24.NoWait())
 }
 
 // written is what a round's write did: the inbox rows it consumed, and

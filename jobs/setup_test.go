@@ -36,8 +36,9 @@ func TestSetupMakesThePortalReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Three app events, and each CRM event of four types online and offline.
-	if want := 3 + 4*3*2; len(handlers) != want {
+	// Three app events, each CRM event of four types online and offline,
+	// and a deal's pipeline move online and offline.
+	if want := 3 + 4*3*2 + 2; len(handlers) != want {
 		t.Errorf("%d event handlers bound, want %d", len(handlers), want)
 	}
 	if tabs := b.p.Placements(); len(tabs) != 4 {

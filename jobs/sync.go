@@ -143,10 +143,15 @@ func fieldSchema(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type
 func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState) (bool, error) {
 	start := time.Now()
 	chunk := make([]*db.Snapshot, 0, syncChunk)
+	states := make([]history.Snapshot, 0, syncChunk)
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
+		if err := completeStates(ctx, c, st.Entity, chunk, states); err != nil {
+			return err
+		}
+		states = states[:0]
 		err := w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 			if _, err := db.SeedSnapshots(ctx, tx, chunk); err != nil {
 				return err
@@ -176,15 +181,11 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 		if err != nil {
 			return false, err
 		}
-		data, err := snap.Encode()
-		if err != nil {
-			return false, err
-		}
-		s := &db.Snapshot{PortalID: in.ID, Entity: st.Entity, EntityID: id, Data: data, Format: int16(history.FormatFull)}
+		s := &db.Snapshot{PortalID: in.ID, Entity: st.Entity, EntityID: id, Format: int16(history.FormatFull)}
 		if t, ok := history.When(snap); ok {
 			s.ModifiedAt = &t
 		}
-		chunk = append(chunk, s)
+		chunk, states = append(chunk, s), append(states, snap)
 		if len(chunk) == syncChunk {
 			if err := flush(); err != nil {
 				return false, err

@@ -121,17 +121,46 @@
       if (zone) h[ZONE] = zone;
       return fetch(a.getAttribute("href"), { headers: h, credentials: "omit" });
     };
+    var name = a.dataset.download;
     get().then(function (r) { return r.status === 401 ? renew().then(get) : r; }).then(function (r) {
       if (!r.ok) throw new Error("download failed: " + r.status);
+      // A file's name comes with it (Content-Disposition).
+      var m = /filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "");
+      if (!name && m) name = m[1];
       return r.blob();
     }).then(function (blob) {
       var url = URL.createObjectURL(blob);
       var tmp = document.createElement("a");
-      tmp.href = url; tmp.download = a.dataset.download;
+      tmp.href = url; tmp.download = name || "file";
       document.body.appendChild(tmp); tmp.click(); tmp.remove();
       setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
     }).catch(function () { body.classList.add("download-failed"); });
   });
+
+  // File links name their files: Trail keeps only ids, so each name and
+  // size is asked for (HEAD) when the link is shown.
+  function nameFiles() {
+    var links = document.querySelectorAll("a.file:not([data-named])");
+    Array.prototype.forEach.call(links, function (a) {
+      a.dataset.named = "1";
+      var h = {}; h[HEADER] = token();
+      fetch(a.getAttribute("href"), { method: "HEAD", headers: h, credentials: "omit" }).then(function (r) {
+        if (!r.ok) return;
+        var m = /filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "");
+        if (!m) return;
+        var size = Number(r.headers.get("Content-Length") || -1);
+        a.dataset.download = m[1];
+        a.textContent = size >= 0 ? m[1] + " (" + sizeText(size) + ")" : m[1];
+      }).catch(function () {});
+    });
+  }
+  function sizeText(n) {
+    if (n < 1024) return n + " B";
+    if (n < 1024 * 1024) return (n / 1024).toFixed(1) + " KB";
+    return (n / 1024 / 1024).toFixed(1) + " MB";
+  }
+  document.addEventListener("htmx:afterSettle", nameFiles);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", nameFiles); else nameFiles();
 
   // Reset empties the filters and reloads the list.
   document.addEventListener("click", function (e) {

@@ -38,7 +38,8 @@ var crmActions = []string{"ADD", "UPDATE", "DELETE"}
 
 // WantedEvents are the event bindings a portal needs when Trail tracks
 // types: the app's own events online, and each type's record events both
-// online (for speed) and offline (the durable queue Trail reads back).
+// online (for speed) and offline (the durable queue Trail reads back), and
+// the pipeline moves that fire no update event.
 func WantedEvents(baseURL string, tracked []crm.Type) []b24.EventHandler {
 	events := baseURL + Events
 	want := []b24.EventHandler{
@@ -49,6 +50,9 @@ func WantedEvents(baseURL string, tracked []crm.Type) []b24.EventHandler {
 	for _, t := range tracked {
 		for _, a := range crmActions {
 			name := t.Event(a)
+			want = append(want, b24.EventHandler{Event: name, Handler: events}, b24.EventHandler{Event: name, Offline: true})
+		}
+		if name := t.MoveEvent(); name != "" {
 			want = append(want, b24.EventHandler{Event: name, Handler: events}, b24.EventHandler{Event: name, Offline: true})
 		}
 	}

@@ -236,8 +236,12 @@ var actions = []string{"ADD", "UPDATE", "DELETE"}
 // TypeOfEvent reads the type and action (ADD, UPDATE, DELETE) of an item
 // event's name. entityTypeID is the event's data[FIELDS][ENTITY_TYPE_ID]:
 // the generic ONCRMDYNAMICITEM* events name their type only there, and a
-// per-type event that names another is not believed.
+// per-type event that names another is not believed. A pipeline move
+// (MoveEvent) reads as an update.
 func TypeOfEvent(name, entityTypeID string) (Type, string, bool) {
+	if t, action, ok := typeOfMove(name); ok {
+		return t, action, true
+	}
 	rest, ok := strings.CutPrefix(name, "ONCRM")
 	if !ok {
 		return 0, "", false

@@ -100,7 +100,8 @@ func TestItemEvents(t *testing.T) {
 		{"ONCRMDYNAMICITEMMOVE", "156", 0, "", false},
 		{"ONCRMSMART_INVOICEUPDATE", "", 0, "", false},
 		{"ONCRMDYNAMIC_156UPDATE", "", 0, "", false},
-		{"ONCRMDEALMOVETOCATEGORY", "", 0, "", false},
+		{"ONCRMDEALMOVETOCATEGORY", "", Deal, "UPDATE", true},
+		{"ONCRMLEADMOVETOCATEGORY", "", 0, "", false},
 		{"ONCRMDEALUSERFIELDUPDATE", "", 0, "", false},
 		{"ONCRMTYPEADD", "", 0, "", false},
 		{"ONCRMINVOICEUPDATE", "", 0, "", false},
@@ -111,7 +112,7 @@ func TestItemEvents(t *testing.T) {
 		if typ != tc.t || action != tc.action || ok != tc.ok {
 			t.Errorf("TypeOfEvent(%q, %q) = %v, %q, %v; want %v, %q, %v", tc.name, tc.entityTypeID, typ, action, ok, tc.t, tc.action, tc.ok)
 		}
-		if ok && typ.Event(action) != tc.name && typ.TypeEvent(action) != tc.name {
+		if ok && typ.Event(action) != tc.name && typ.TypeEvent(action) != tc.name && typ.MoveEvent() != tc.name {
 			t.Errorf("%s: written back as %q", tc.name, typ.Event(action))
 		}
 	}

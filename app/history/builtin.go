@@ -71,6 +71,8 @@ var builtinTypes = map[string]Type{
 // builtinMultiple are the standard fields whose value is a list.
 var builtinMultiple = map[string]Type{
 	"CONTACT_IDS": TypeContact,
+	"COMPANY_IDS": TypeCompany,
+	ProductRows:   TypeProductRow,
 	"PHONE":       TypeMultifield,
 	"EMAIL":       TypeMultifield,
 	"WEB":         TypeMultifield,

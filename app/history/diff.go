@@ -17,7 +17,7 @@ const (
 	FieldChanged ChangeKind = iota // the value was set, cleared or replaced
 	ItemAdded                      // a value joined a multiple field
 	ItemRemoved                    // a value left a multiple field
-	ItemChanged                    // a multi-field item kept its ID but changed VALUE or VALUE_TYPE
+	ItemChanged                    // a multi-field item or a product row kept its ID but changed its content
 )
 
 var changeKindNames = [...]string{"changed", "added", "removed", "item_changed"}
@@ -162,12 +162,12 @@ func appendListChanges(out []Change, name string, old, cur []Value) []Change {
 }
 
 func pair(o Value, cur []Value, used []bool) int {
-	byID := o.Kind == KindItem && o.ID != ""
+	byID := o.keyedByID()
 	for j, n := range cur {
 		if used[j] {
 			continue
 		}
-		if byID && n.Kind == KindItem && n.ID == o.ID || !byID && o.Equal(n) {
+		if byID && n.Kind == o.Kind && n.ID == o.ID || !byID && o.Equal(n) {
 			return j
 		}
 	}

@@ -108,6 +108,8 @@ func normalizeScalar(t Type, v any) Value {
 		return multifieldItem(v)
 	case TypeFile:
 		return fileValue(v)
+	case TypeProductRow:
+		return productRowValue(v)
 	}
 	s, ok := scalarString(v)
 	if !ok {

@@ -24,9 +24,10 @@ const (
 	KindList                 // several values, in List
 	KindJSON                 // any other structure, as canonical JSON
 	KindUnknown              // not known: the old value of a field the stored state did not hold
+	KindRow                  // one product row: ID = the row's id, Text = its ProductRow as JSON
 )
 
-var kindNames = [...]string{"empty", "text", "number", "money", "bool", "date", "datetime", "id", "file", "item", "list", "json", "unknown"}
+var kindNames = [...]string{"empty", "text", "number", "money", "bool", "date", "datetime", "id", "file", "item", "list", "json", "unknown", "row"}
 
 // Unknown is the old value of a change whose earlier value Trail never saw.
 // It is stored as such, so that it reads "earlier value unknown" and never
@@ -119,11 +120,16 @@ func (v Value) String() string {
 // key orders and matches list elements: multi-field items by ID, anything
 // else by content.
 func (v Value) key() string {
-	if v.Kind == KindItem && v.ID != "" {
+	if v.keyedByID() {
 		return v.ID
 	}
 	return v.Text
 }
+
+// keyedByID reports whether v is an element a list knows by its ID, so
+// that editing it in place is a change of it, not a removal and an
+// addition.
+func (v Value) keyedByID() bool { return (v.Kind == KindItem || v.Kind == KindRow) && v.ID != "" }
 
 // elements returns v as a list of values, so a field that changed from one
 // value to several (or back) is compared element by element.

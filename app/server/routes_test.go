@@ -180,6 +180,16 @@ func (tn *tenants) exercise(t *testing.T, route string) (out []exchange, ok bool
 			t.Errorf("%s with A's session = %d, lacks A's own change", route, x.resp.StatusCode)
 		}
 		out = append(out, x, get(""), get(tn.appA))
+	case path == "/tab/:entity/:id/file/:field/:file":
+		// A's session for its deal 3 asks for a file of that deal: it can
+		// reach only A's portal, with A's grant (the other portal's
+		// session: TestFileReplacedAndOpened).
+		file := strings.NewReplacer(":field", "UF_CRM_1700000006", ":file", "123").Replace(concrete)
+		x := tn.do(t, route, method, file, tn.tabA, nil)
+		if x.resp.StatusCode >= 500 {
+			t.Errorf("%s with A's session = %d", route, x.resp.StatusCode)
+		}
+		out = append(out, x, tn.do(t, route, method, file, "", nil), tn.do(t, route, method, file, tn.appA, nil))
 	case route == "POST /bitrix/tab":
 		own := tn.framePOST(t, path, tn.a.MemberID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 		own.portalPage = true

@@ -31,6 +31,8 @@ type FieldChange struct {
 	// OldUnknown: Trail never saw the earlier value (a field added to the
 	// portal after the record's state was stored); Old then says so.
 	OldUnknown bool
+	// OldFiles and NewFiles are the files Old and New name, to open.
+	OldFiles, NewFiles []FileLink
 }
 
 // Printer renders values for one viewer: language words and time zone.
@@ -49,6 +51,7 @@ type Printer struct {
 	// Records names entities in the viewer's language ("company" ->
 	// "Company"), for records shown by number.
 	Records    map[string]string
+	Rows       RowWords // English when empty
 	DateLayout string
 	TimeLayout string
 }
@@ -100,6 +103,10 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 			Field: r.Field, Title: l.Title(r.Field), Kind: r.ChangeKind,
 			Old: l.Display(r.Field, r.OldValue, rp), New: l.Display(r.Field, r.NewValue, rp),
 			OldUnknown: decode(r.OldValue).Kind == history.KindUnknown,
+		}
+		fc.OldFiles, fc.NewFiles = fileLinks(r.Entity, r.EntityID, r.Field, r.OldValue), fileLinks(r.Entity, r.EntityID, r.Field, r.NewValue)
+		if r.Field == history.ProductRows {
+			rowChange(&fc, r.OldValue, r.NewValue, rp)
 		}
 		if cf := history.CurrencyField(r.Field); cf != "" {
 			before, after := l.record.around(cf, r.ChangedAt, r.ChangeID)

@@ -120,7 +120,10 @@ const TimeZoneHeader = "X-Time-Zone"
 func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	ctx := c.UserContext()
 	p := timeline.Printer{Empty: "—", Unknown: views.T(ctx, "tab.unknown_value"), Yes: views.T(ctx, "yes"), No: views.T(ctx, "no"),
-		Loc: zone(v.TimeZone), Browser: zone(c.Get(TimeZoneHeader)), Records: map[string]string{}}
+		Loc: zone(v.TimeZone), Browser: zone(c.Get(TimeZoneHeader)), Records: map[string]string{},
+		Rows: timeline.RowWords{Product: views.T(ctx, "tab.row.product"), Price: views.T(ctx, "tab.row.price"),
+			Quantity: views.T(ctx, "tab.row.quantity"), Discount: views.T(ctx, "tab.row.discount"),
+			Tax: views.T(ctx, "tab.row.tax"), TaxIncluded: views.T(ctx, "tab.row.tax_included")}}
 	if v.PortalOffset != nil {
 		p.Portal = time.FixedZone("", int(*v.PortalOffset))
 	}

@@ -166,6 +166,9 @@ func (e *Event) CRMChange() (c CRM, ok bool, err error) {
 	if !found {
 		return c, false, nil
 	}
+	if rest == dealMove {
+		return e.crmChange("deal", "update")
+	}
 	for _, kind := range []string{"ADD", "UPDATE", "DELETE"} {
 		ent, found := strings.CutSuffix(rest, kind)
 		if !found {
@@ -175,11 +178,22 @@ func (e *Event) CRMChange() (c CRM, ok bool, err error) {
 		if !known {
 			return c, false, nil
 		}
-		id, err := strconv.ParseInt(e.Data.Get("FIELDS.ID"), 10, 64)
-		if err != nil || id <= 0 {
-			return c, true, fmt.Errorf("%w: data[FIELDS][ID] missing or invalid", ErrMalformed)
-		}
-		return CRM{Entity: name, Kind: strings.ToLower(kind), ID: id}, true, nil
+		return e.crmChange(name, strings.ToLower(kind))
 	}
 	return c, false, nil
+}
+
+// dealMove is the middle of ONCRMDEALMOVETOCATEGORY, which Bitrix24 fires
+// instead of ONCRMDEALUPDATE when a deal moves to another pipeline: the
+// deal changed, so it reads as an update.
+// https://apidocs.bitrix24.com/api-reference/crm/deals/events/on-crm-deal-move-to-category.html
+const dealMove = "DEALMOVETOCATEGORY"
+
+// crmChange is the change of the record data[FIELDS][ID] names.
+func (e *Event) crmChange(entity, kind string) (CRM, bool, error) {
+	id, err := strconv.ParseInt(e.Data.Get("FIELDS.ID"), 10, 64)
+	if err != nil || id <= 0 {
+		return CRM{}, true, fmt.Errorf("%w: data[FIELDS][ID] missing or invalid", ErrMalformed)
+	}
+	return CRM{Entity: entity, Kind: kind, ID: id}, true, nil
 }

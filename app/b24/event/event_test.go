@@ -140,8 +140,24 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
+func TestDealMoveIsAnUpdate(t *testing.T) {
+	v := captured()
+	v.Set("event", "ONCRMDEALMOVETOCATEGORY")
+	v.Set("data[FIELDS][ID]", "6675")
+	v.Set("data[FIELDS][CATEGORY_ID]", "1")
+	v.Set("data[FIELDS][STAGE_ID]", "C1:NEW")
+	e, err := Parse(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok, err := e.CRMChange()
+	if !ok || err != nil || c != (CRM{Entity: "deal", Kind: "update", ID: 6675}) {
+		t.Errorf("CRMChange = %+v %v %v, want the deal's update", c, ok, err)
+	}
+}
+
 func TestCRMChangeIgnoresOtherEvents(t *testing.T) {
-	for _, name := range []string{"ONCRMDEALMOVETOCATEGORY", "ONCRMDEALUSERFIELDADD", "ONCRMQUOTEADD", "ONOFFLINEEVENT", "ONCRMDYNAMICITEMADD"} {
+	for _, name := range []string{"ONCRMLEADMOVETOCATEGORY", "ONCRMDEALUSERFIELDADD", "ONCRMQUOTEADD", "ONOFFLINEEVENT", "ONCRMDYNAMICITEMADD"} {
 		v := captured()
 		v.Set("event", name)
 		e, err := Parse(v)
