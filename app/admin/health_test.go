@@ -27,11 +27,13 @@ func TestCheckBindings(t *testing.T) {
 		{Event: "ONCRMLEADADD", Offline: true}, // leads are not tracked
 	}
 	wanted, bound, missing := checkBindings(base, []crm.Type{crm.Deal}, have)
-	if wanted != 9 || bound != 8 || !slices.Equal(missing, []string{"ONCRMDEALDELETE"}) {
+	// Deals also want ONCRMDEALMOVETOCATEGORY, online and offline: a move
+	// to another pipeline fires no update.
+	if want := []string{"ONCRMDEALDELETE", "ONCRMDEALMOVETOCATEGORY", "ONCRMDEALMOVETOCATEGORY (offline)"}; wanted != 11 || bound != 8 || !slices.Equal(missing, want) {
 		t.Errorf("checkBindings = %d wanted, %d bound, missing %v", wanted, bound, missing)
 	}
 	_, _, missing = checkBindings(base, []crm.Type{crm.Deal, crm.Lead}, have)
-	if len(missing) != 6 || !slices.Contains(missing, "ONCRMLEADUPDATE (offline)") {
+	if len(missing) != 8 || !slices.Contains(missing, "ONCRMLEADUPDATE (offline)") {
 		t.Errorf("with leads tracked, missing %v", missing)
 	}
 }
@@ -77,7 +79,7 @@ func TestPortalHealthCountsTheBindingsSetupMakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	tracked := len(f.settings(t).Entities)
-	if ph.Failed || ph.Wanted != 3+6*tracked || ph.Bound != 0 || len(ph.Missing) != ph.Wanted || !ph.OfflineKnown {
+	if ph.Failed || ph.Wanted != 3+6*tracked+2 || ph.Bound != 0 || len(ph.Missing) != ph.Wanted || !ph.OfflineKnown {
 		t.Fatalf("before setup: %+v", ph)
 	}
 	c, err := f.svc.Portals.For(f.in)
