@@ -144,6 +144,15 @@ func linkEntity(f history.Field) string {
 		return "lead"
 	case f.Type == history.TypeDeal || f.Name == "DEAL_ID":
 		return "deal"
+	case f.Type == history.TypeQuote || f.Name == "QUOTE_ID":
+		return "quote"
+	}
+	// A parent link of crm.item (parentId156, PARENT_ID_156) names its
+	// type in its name.
+	if n, ok := strings.CutPrefix(f.Name, "PARENT_ID_"); ok {
+		if t, ok := crm.ParseType(n); ok {
+			return t.String()
+		}
 	}
 	return ""
 }
@@ -153,8 +162,8 @@ func recordRef(f history.Field, v string) (string, int64, bool) {
 	entity, id := linkEntity(f), v
 	if f.Type == history.TypeCRM { // "D_12", "CO_5"
 		prefix, rest, ok := strings.Cut(v, "_")
-		t, known := crm.TypeOfShort(prefix)
-		if !ok || !known || !t.Known() {
+		t, known := crm.TypeOfShort(prefix) // "T9c" too: smart process 156
+		if !ok || !known {
 			return "", 0, false
 		}
 		entity, id = t.String(), rest

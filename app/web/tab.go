@@ -76,7 +76,7 @@ func (h *handlers) readableRecord(c *fiber.Ctx) (viewer, crm.Type, int64, error)
 	v := viewerOf(c)
 	t, ok := crm.ParseType(c.Params("entity"))
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 || !ok || !t.Known() {
+	if err != nil || id <= 0 || !ok {
 		return v, 0, 0, fiber.ErrNotFound
 	}
 	if !mayRead(h.Sessions, c.UserContext(), t.String(), id) {
