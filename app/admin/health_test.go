@@ -26,8 +26,12 @@ func TestCheckBindings(t *testing.T) {
 		{Event: "ONCRMDEALDELETE", Offline: true},
 		{Event: "ONCRMLEADADD", Offline: true}, // leads are not tracked
 	}
+	for _, e := range bindings.TypeEvents {
+		have = append(have, b24.EventHandler{Event: e, Handler: base + "/bitrix/events"})
+	}
+	app := len(bindings.TypeEvents)
 	wanted, bound, missing := checkBindings(base, []crm.Type{crm.Deal}, have)
-	if wanted != 9 || bound != 8 || !slices.Equal(missing, []string{"ONCRMDEALDELETE"}) {
+	if wanted != app+9 || bound != app+8 || !slices.Equal(missing, []string{"ONCRMDEALDELETE"}) {
 		t.Errorf("checkBindings = %d wanted, %d bound, missing %v", wanted, bound, missing)
 	}
 	_, _, missing = checkBindings(base, []crm.Type{crm.Deal, crm.Lead}, have)
@@ -77,7 +81,7 @@ func TestPortalHealthCountsTheBindingsSetupMakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	tracked := len(f.settings(t).Entities)
-	if ph.Failed || ph.Wanted != 3+6*tracked || ph.Bound != 0 || len(ph.Missing) != ph.Wanted || !ph.OfflineKnown {
+	if ph.Failed || ph.Wanted != 3+len(bindings.TypeEvents)+6*tracked || ph.Bound != 0 || len(ph.Missing) != ph.Wanted || !ph.OfflineKnown {
 		t.Fatalf("before setup: %+v", ph)
 	}
 	c, err := f.svc.Portals.For(f.in)

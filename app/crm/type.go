@@ -33,9 +33,13 @@ const (
 // https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html
 const firstDynamic Type = 128
 
-// Types are the types every portal has, in display order. Trail records
-// them and, besides, the smart processes each portal creates (see Sort).
-var Types = []Type{Deal, Lead, Contact, Company, Quote, SmartInvoice}
+// Types are the types Trail records on every portal from its install, in
+// display order. Estimates, smart invoices and smart processes join them
+// per portal once setup finds them (see Sort).
+var Types = []Type{Deal, Lead, Contact, Company}
+
+// fixed are the types whose names Bitrix24 fixes, in display order.
+var fixed = []Type{Deal, Lead, Contact, Company, Quote, SmartInvoice}
 
 // builtin describes the types whose names Bitrix24 fixes.
 type builtin struct {
@@ -71,13 +75,13 @@ func (t Type) Legacy() bool {
 	return false
 }
 
-// Sort orders types for display: the types every portal has in the order
-// of Types, then smart processes by entityTypeId.
+// Sort orders types for display: deals, leads, contacts, companies,
+// estimates, smart invoices, then smart processes by entityTypeId.
 func Sort(types []Type) {
 	rank := func(t Type) int {
-		for i, f := range Types {
+		for i, f := range fixed {
 			if f == t {
-				return i - len(Types)
+				return i - len(fixed)
 			}
 		}
 		return int(t)
