@@ -253,3 +253,130 @@ func TestSmartProcessesQuotesAndInvoicesRecorded(t *testing.T) {
 		t.Errorf("tracking a type the portal lacks = %d, want 400", status)
 	}
 }
+
+// TestSmartProcessTabsIsolatedAndChecked: the tab routes of smart-process
+// items and estimates, as portal A's people could use them, show A's
+// history only, open only for a user who may read the item, and cover only
+// the item the session was opened for; events naming portal B's items with
+// A's tokens change nothing of B.
+func TestSmartProcessTabsIsolatedAndChecked(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{
+		Portals: 2, Deals: 3, Quotes: 3, SmartProcesses: 1, SmartProcessItems: 5, Seed: 11,
+	}})
+	a, b := s.Emu.Portals()[0], s.Emu.Portals()[1]
+	for _, p := range []*b24test.Portal{a, b} {
+		if _, err := p.Install(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aID, bID := s.Installed(t, a), s.Installed(t, b)
+	var spa crm.Type
+	for _, f := range s.FoundTypes(t, aID) {
+		if f.Type.Dynamic() {
+			spa = f.Type
+		}
+	}
+	if _, ok := db.Found(s.FoundTypes(t, bID), spa); spa == 0 || !ok {
+		t.Fatalf("want both portals to have smart process %d", spa)
+	}
+	const aMarker, bMarker = "Item seen only by portal A", "Item seen only by portal B"
+	if err := a.UpdateRecord(spa.String(), 3, 2, map[string]any{"TITLE": aMarker}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.UpdateRecord(spa.String(), 3, 2, map[string]any{"TITLE": bMarker}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.UpdateRecord("quote", 3, 2, map[string]any{"TITLE": bMarker}); err != nil {
+		t.Fatal(err)
+	}
+	trailtest.Eventually(t, "the three changes", func() bool {
+		return len(s.History(t, aID, spa, 3)) == 1 && len(s.History(t, bID, spa, 3)) == 1 && len(s.History(t, bID, crm.Quote, 3)) == 1
+	})
+	bRows := len(s.HistoryOf(t, bID))
+
+	f, status, body := s.OpenTab(t, a, a.AdminID(), spa.DetailTab(), "3")
+	if status != 200 || !strings.Contains(body, aMarker) || strings.Contains(body, bMarker) {
+		t.Fatalf("A's item tab = %d, want A's change only", status)
+	}
+	base := "/tab/" + spa.String() + "/3"
+	for _, path := range []string{base + "/entries", base + "/export.csv"} {
+		status, got := f.Get(path)
+		if status != 200 || !strings.Contains(got, aMarker) || strings.Contains(got, bMarker) {
+			t.Errorf("%s = %d: want A's change, never B's", path, status)
+		}
+		if status, _ := s.Page(t, "").Get(path); status != 401 {
+			t.Errorf("%s without a session = %d, want 401", path, status)
+		}
+	}
+	// The session covers this item only: not another item, not the same
+	// number of another type.
+	for _, path := range []string{"/tab/" + spa.String() + "/4/entries", "/tab/quote/3/entries", "/tab/deal/3/entries", "/tab/smart_invoice/3/export.csv"} {
+		if status, got := f.Get(path); status != 401 || strings.Contains(got, bMarker) {
+			t.Errorf("%s with item 3's session = %d, want 401", path, status)
+		}
+	}
+	// A's token at B's member_id, and a user without the read right.
+	form := trailtest.FrameForm(t, a, a.AdminID(), spa.DetailTab(), `{"ID":"3"}`)
+	form.Set("member_id", b.MemberID())
+	form.Del("REFRESH_ID")
+	if resp, got := s.PostFrame(t, "/bitrix/tab", a.Domain(), form); resp.StatusCode < 400 || strings.Contains(got, bMarker) {
+		t.Errorf("A's token opening B's item = %d, want refused", resp.StatusCode)
+	}
+	sessions := s.Sessions(t)
+	for _, ty := range []crm.Type{spa, crm.Quote} {
+		id := notAssignedTo(t, a, ty, 4)
+		if _, status, _ := s.OpenTab(t, a, 4, ty.DetailTab(), id); status != 403 {
+			t.Errorf("%s %s tab for a user who may not read it = %d, want 403", ty, id, status)
+		}
+		if own := assignedTo(a, ty, 4); own != "" {
+			if _, status, _ := s.OpenTab(t, a, 4, ty.DetailTab(), own); status != 200 {
+				t.Errorf("%s %s tab for the user it is assigned to = %d, want 200", ty, own, status)
+			}
+			sessions++
+		}
+	}
+	if n := s.Sessions(t); n != sessions {
+		t.Errorf("refused tabs left %d sessions", n-sessions)
+	}
+	// Events for B's items signed with A's tokens change nothing of B.
+	tok, err := a.IssueTokens(a.AdminID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range [][2]string{{"ONCRMDYNAMICITEMUPDATE", strconv.Itoa(int(spa))}, {"ONCRMQUOTEUPDATE", ""}} {
+		form := map[string][]string{
+			"event": {ev[0]}, "data[FIELDS][ID]": {"3"}, "data[FIELDS][ENTITY_TYPE_ID]": {ev[1]},
+			"auth[access_token]": {tok.AccessToken}, "auth[domain]": {b.Domain()}, "auth[member_id]": {b.MemberID()},
+			"auth[application_token]": {a.ApplicationToken()}, "auth[client_endpoint]": {a.ClientEndpoint()},
+		}
+		if resp, _ := s.Do(t, "POST", "/bitrix/events", form, nil); resp.StatusCode < 400 {
+			t.Errorf("%s for B with A's tokens = %d, want refused", ev[0], resp.StatusCode)
+		}
+	}
+	if n := len(s.HistoryOf(t, bID)); n != bRows || s.InboxDepth(t, bID) != 0 {
+		t.Errorf("portal B: %d history rows (had %d), inbox %d", n, bRows, s.InboxDepth(t, bID))
+	}
+}
+
+// notAssignedTo is an id (1–3) of a record of t that user does not own.
+func notAssignedTo(t *testing.T, p *b24test.Portal, ty crm.Type, user int) string {
+	t.Helper()
+	for id := 1; id <= 3; id++ {
+		if rec, ok := p.Record(ty.String(), id); ok && fmt.Sprint(rec["ASSIGNED_BY_ID"]) != strconv.Itoa(user) {
+			return strconv.Itoa(id)
+		}
+	}
+	t.Fatalf("every %s is assigned to user %d", ty, user)
+	return ""
+}
+
+// assignedTo is an id (1–5) of a record of t that user owns, or "".
+func assignedTo(p *b24test.Portal, ty crm.Type, user int) string {
+	for id := 1; id <= 5; id++ {
+		if rec, ok := p.Record(ty.String(), id); ok && fmt.Sprint(rec["ASSIGNED_BY_ID"]) == strconv.Itoa(user) {
+			return strconv.Itoa(id)
+		}
+	}
+	return ""
+}
