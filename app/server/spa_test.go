@@ -205,6 +205,19 @@ func TestSmartProcessesQuotesAndInvoicesRecorded(t *testing.T) {
 		f, ok := db.Found(s.FoundTypes(t, id), ship)
 		return ok && f.Title == "Shipments" && tabBound(p, s.Base, ship) && syncDone(t, s, id, ship)
 	})
+	// A user field added to it (ONCRMTYPEUSERFIELDADD) is read again, its
+	// code as the portal gives it, its label in the portal's words.
+	weight := fmt.Sprintf("UF_CRM_%d_WEIGHT", added.Type.ID)
+	if _, err := c.Call(ctx, "userfieldconfig.add", b24.Params{"moduleId": "crm", "field": b24.Params{
+		"entityId": fmt.Sprintf("CRM_%d", added.Type.ID), "fieldName": weight, "userTypeId": "double",
+		"editFormLabel": b24.Params{"en": "Gross weight"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	trailtest.Eventually(t, "the new field's metadata", func() bool {
+		raw, err := db.LoadMeta(ctx, s.DB.Bun, id, db.MetaFields(ship))
+		return err == nil && strings.Contains(string(raw), weight) && strings.Contains(string(raw), "Gross weight")
+	})
 	resp, err = c.Call(ctx, "crm.item.add", b24.Params{"entityTypeId": int(ship), "fields": b24.Params{"title": "First shipment"}})
 	if err != nil {
 		t.Fatal(err)
@@ -217,11 +230,13 @@ func TestSmartProcessesQuotesAndInvoicesRecorded(t *testing.T) {
 	if err := json.Unmarshal(resp.Result, &item); err != nil || item.Item.ID == 0 {
 		t.Fatalf("crm.item.add = %s %v", resp.Result, err)
 	}
-	if _, err := c.Call(ctx, "crm.item.update", b24.Params{"entityTypeId": int(ship), "id": item.Item.ID, "fields": b24.Params{"title": "Second title"}}); err != nil {
+	if _, err := c.Call(ctx, "crm.item.update", b24.Params{"entityTypeId": int(ship), "id": item.Item.ID, "useOriginalUfNames": "Y",
+		"fields": b24.Params{"title": "Second title", weight: 12.5}}); err != nil {
 		t.Fatal(err)
 	}
 	trailtest.Eventually(t, "the new type's item recorded", func() bool {
-		return trailtest.ByField(s.History(t, id, ship, item.Item.ID), "TITLE") == 1
+		rows := s.History(t, id, ship, item.Item.ID)
+		return trailtest.ByField(rows, "TITLE") == 1 && trailtest.ByField(rows, weight) == 1
 	})
 
 	// Deleted: no longer tracked, its tab unbound, its history kept and
