@@ -71,9 +71,15 @@ func (p Printer) ForOffset(offset *int32) Printer {
 // Zone is where times with no offset of their own are shown.
 func (p Printer) Zone() *time.Location { return p.ForOffset(nil).loc() }
 
+// AnyItem is the key of Printer.Records naming a smart process's item.
+const AnyItem = "dynamic"
+
 func (p Printer) record(entity string) string {
 	if name := p.Records[entity]; name != "" {
 		return name
+	}
+	if t, ok := crm.ParseType(entity); ok && t.Dynamic() && p.Records[AnyItem] != "" {
+		return p.Records[AnyItem]
 	}
 	return entity
 }

@@ -124,9 +124,10 @@ func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	if v.PortalOffset != nil {
 		p.Portal = time.FixedZone("", int(*v.PortalOffset))
 	}
-	for _, t := range crm.Types {
+	for _, t := range append([]crm.Type{crm.Quote, crm.SmartInvoice}, crm.Types...) {
 		p.Records[t.String()] = views.T(ctx, "settings.entity_one."+t.String())
 	}
+	p.Records[timeline.AnyItem] = views.T(ctx, "settings.entity_one.dynamic")
 	return p
 }
 
