@@ -50,6 +50,25 @@ func EnqueueSetup(ctx context.Context, tx db.Tx, rc *Client, portalID int64) err
 	})
 }
 
+// typeEventDelay is how long a setup asked for by a type or field event
+// waits: a burst of such events (an admin building a smart process, or
+// anyone replaying them with the portal's application token) makes one
+// setup, and at most one every typeEventDelay, so the portal's rate limit
+// stays for its records.
+const typeEventDelay = 10 * time.Second
+
+// EnqueueSetupSoon asks in tx for a setup of the portal typeEventDelay from
+// now, unless one is already waiting.
+func EnqueueSetupSoon(ctx context.Context, tx db.Tx, rc *Client, portalID int64) error {
+	return tx.Pgx(func(ptx pgx.Tx) error {
+		_, err := rc.InsertTx(ctx, ptx, SetupArgs{PortalID: portalID, Rerun: true}, &river.InsertOpts{ScheduledAt: time.Now().Add(typeEventDelay)})
+		if err != nil {
+			return fmt.Errorf("enqueue setup: %w", err)
+		}
+		return nil
+	})
+}
+
 func (SetupArgs) Kind() string { return "setup_portal" }
 
 func (SetupArgs) InsertOpts() river.InsertOpts { return uniqueWhileWaiting(QueueSync) }

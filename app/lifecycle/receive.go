@@ -60,9 +60,10 @@ func (s *Service) receive(ctx context.Context, e *event.Event, from string) (ign
 		// A smart process or a field was added, changed or deleted: setup
 		// reads the portal's types and fields again with Trail's grant
 		// (binding the new type's tab, starting its baseline). What the
-		// event claims is not read; a burst of them makes one setup.
+		// event claims is not read; a burst of them makes one setup, a few
+		// seconds later.
 		return false, s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-			return jobs.EnqueueSetup(ctx, tx, s.Jobs, in.ID)
+			return jobs.EnqueueSetupSoon(ctx, tx, s.Jobs, in.ID)
 		})
 	}
 	return true, nil
