@@ -23,6 +23,9 @@ import (
 type SetupArgs struct {
 	PortalID int64 `json:"portal_id" river:"unique"`
 	Rerun    bool  `json:"rerun,omitempty" river:"unique"`
+	// Hint marks a setup asked for by a type or field event
+	// (EnqueueSetupSoon).
+	Hint bool `json:"hint,omitempty" river:"unique"`
 }
 
 // setupRerunDelay is how long a rerun waits before its first try; it waits
@@ -58,12 +61,20 @@ func EnqueueSetup(ctx context.Context, tx db.Tx, rc *Client, portalID int64) err
 const typeEventDelay = 10 * time.Second
 
 // EnqueueSetupSoon asks in tx for a setup of the portal typeEventDelay from
-// now, unless one is already waiting.
+// now, unless one is already waiting to start. One that is running may
+// have read the portal before the change the event tells of, so then the
+// other of two otherwise equal jobs is asked for.
 func EnqueueSetupSoon(ctx context.Context, tx db.Tx, rc *Client, portalID int64) error {
 	return tx.Pgx(func(ptx pgx.Tx) error {
-		_, err := rc.InsertTx(ctx, ptx, SetupArgs{PortalID: portalID, Rerun: true}, &river.InsertOpts{ScheduledAt: time.Now().Add(typeEventDelay)})
-		if err != nil {
-			return fmt.Errorf("enqueue setup: %w", err)
+		opts := &river.InsertOpts{ScheduledAt: time.Now().Add(typeEventDelay)}
+		for _, rerun := range []bool{false, true} {
+			res, err := rc.InsertTx(ctx, ptx, SetupArgs{PortalID: portalID, Hint: true, Rerun: rerun}, opts)
+			if err != nil {
+				return fmt.Errorf("enqueue setup: %w", err)
+			}
+			if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+				return nil
+			}
 		}
 		return nil
 	})

@@ -77,6 +77,9 @@ func ItemSnapshot(s *Schema, item []byte) (Snapshot, error) {
 			}
 		}
 	}
+	// entityTypeId names the record's type, which Trail keeps apart; it
+	// is not a field of the record.
+	delete(snap, "entityTypeId")
 	out := make(Snapshot, len(snap))
 	for k, v := range snap {
 		if name, ok := names[k]; ok {
