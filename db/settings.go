@@ -59,15 +59,10 @@ func (s *Settings) SetIgnored(t crm.Type, fields []string) {
 // ignoredKey is t's key in ignored_fields: its entityTypeId.
 func ignoredKey(t crm.Type) string { return strconv.Itoa(int(t)) }
 
-// inOrder are the types Trail records among types, in display order;
-// others are passed over.
+// inOrder are types in display order.
 func inOrder(types []crm.Type) []crm.Type {
-	var out []crm.Type
-	for _, t := range crm.Types {
-		if slices.Contains(types, t) {
-			out = append(out, t)
-		}
-	}
+	out := slices.Clone(types)
+	crm.Sort(out)
 	return out
 }
 

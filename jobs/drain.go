@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/crm"
@@ -266,7 +267,7 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 		}
 		p.fetched = true
 		name := fmt.Sprintf("%s_%d", p.entity, p.id)
-		b.Add(name, p.entity.Method("get"), b24.Params{"id": p.id})
+		addGet(&b, name, p.entity, p.id)
 		names[name] = p
 		extra.add(&b, p)
 	}
@@ -290,7 +291,11 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 		case err != nil:
 			p.err = err
 		default:
-			if p.state, err = history.ParseSnapshot(raw); err != nil {
+			schema, err := d.schema(ctx, d.DB.Bun, p.entity)
+			if err != nil {
+				return err
+			}
+			if p.state, err = parseGot(p.entity, schema, raw); err != nil {
 				p.err = fmt.Errorf("%s %d: %w", p.entity, p.id, err)
 			}
 		}
@@ -390,11 +395,11 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 
 // schema returns the entity's field metadata (read at setup); without it
 // values are compared by shape.
-func (d *drain) schema(ctx context.Context, tx db.Tx, entity crm.Type) (*history.Schema, error) {
+func (d *drain) schema(ctx context.Context, q bun.IDB, entity crm.Type) (*history.Schema, error) {
 	if s, ok := d.schemas[entity]; ok {
 		return s, nil
 	}
-	raw, err := db.LoadMeta(ctx, tx, d.in.ID, db.MetaFields(entity))
+	raw, err := db.LoadMeta(ctx, q, d.in.ID, db.MetaFields(entity))
 	if err != nil {
 		return nil, err
 	}

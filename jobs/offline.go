@@ -97,7 +97,8 @@ func (w *OfflineWorker) Work(ctx context.Context, job *river.Job[OfflineArgs]) e
 	return err
 }
 
-// offlineRows maps queued events of tracked CRM kinds to inbox rows.
+// offlineRows maps queued record events to inbox rows; the drain passes
+// over the types the portal's settings do not track.
 func offlineRows(events []b24.OfflineEvent) []db.InboxRow {
 	var rows []db.InboxRow
 	for _, e := range events {
@@ -111,7 +112,7 @@ func offlineRows(events []b24.OfflineEvent) []db.InboxRow {
 			continue
 		}
 		entity, action, ok := crm.TypeOfEvent(strings.ToUpper(e.Event), data.Fields.EntityTypeID.String())
-		if !ok || !entity.Known() {
+		if !ok {
 			continue
 		}
 		kind := db.InboxKind(strings.ToLower(action))

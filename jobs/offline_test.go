@@ -44,9 +44,10 @@ func TestOfflinePullsTheQueueIntoHistory(t *testing.T) {
 	}
 }
 
-// TestOfflineRows: queued events of the CRM types Trail records become inbox
-// rows naming the user; others (quotes, smart processes not yet), and
-// records without an ID, are passed over.
+// TestOfflineRows: queued record events of every type (estimates, smart
+// processes with ENTITY_TYPE_ID too) become inbox rows naming the user;
+// a dynamic item event naming a type that has its own events, and records
+// without an ID, are passed over.
 func TestOfflineRows(t *testing.T) {
 	rows := offlineRows([]b24.OfflineEvent{
 		{Event: "ONCRMDEALUPDATE", Data: []byte(`{"FIELDS":{"ID":"7"}}`), Additional: []byte(`{"user_id":"3","auth_connector":"x"}`)},
@@ -57,8 +58,11 @@ func TestOfflineRows(t *testing.T) {
 		{Event: "ONCRMDEALADD", Data: []byte(`{"FIELDS":{}}`)},
 		{Event: "ONAPPUPDATE"},
 	})
-	if len(rows) != 2 {
+	if len(rows) != 4 {
 		t.Fatalf("%d rows: %+v", len(rows), rows)
+	}
+	if rows[2].Entity != crm.Quote || rows[2].EntityID != 9 || rows[3].Entity != crm.Type(156) || rows[3].EntityID != 10 {
+		t.Errorf("estimate and smart-process rows %+v %+v", rows[2], rows[3])
 	}
 	if r := rows[0]; r.Entity != crm.Deal || r.EntityID != 7 || r.Kind != db.InboxUpdate || r.Origin != db.OriginOffline ||
 		!r.UserAuth || r.ActorID == nil || *r.ActorID != 3 || r.AuthConnector != "x" {

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,16 +63,17 @@ func (w *ReconcileWorker) entity(ctx context.Context, in *db.Installation, c *b2
 	scanStart := time.Now().UTC()
 	since := st.Watermark.Add(-reconcileOverlap)
 	seen := map[int64]time.Time{}
-	opts := b24.ListOptions{Method: entity.Method("list"), Params: b24.Params{
-		"filter": b24.Params{">DATE_MODIFY": since.Format(time.RFC3339)},
-		"select": []string{"ID", "DATE_MODIFY"},
-	}}
+	schema, err := fieldSchema(ctx, w.DB.Bun, in.ID, entity)
+	if err != nil {
+		return err
+	}
+	opts := listOf(entity, schema, []string{"ID", "DATE_MODIFY"}, b24.Params{">DATE_MODIFY": since.Format(time.RFC3339)})
 	for raw, err := range c.List(ctx, opts) {
 		if err != nil {
 			return err
 		}
-		var s history.Snapshot
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, err := parseListed(entity, schema, raw)
+		if err != nil {
 			return err
 		}
 		id, err := recordID(s)

@@ -13,6 +13,7 @@ import (
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/bindings"
 	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
 
@@ -22,6 +23,9 @@ import (
 type SetupArgs struct {
 	PortalID int64 `json:"portal_id" river:"unique"`
 	Rerun    bool  `json:"rerun,omitempty" river:"unique"`
+	// Hint marks a setup asked for by a type or field event
+	// (EnqueueSetupSoon).
+	Hint bool `json:"hint,omitempty" river:"unique"`
 }
 
 // setupRerunDelay is how long a rerun waits before its first try; it waits
@@ -44,6 +48,33 @@ func EnqueueSetup(ctx context.Context, tx db.Tx, rc *Client, portalID int64) err
 		_, err = rc.InsertTx(ctx, ptx, SetupArgs{PortalID: portalID, Rerun: true}, &river.InsertOpts{ScheduledAt: time.Now().Add(setupRerunDelay)})
 		if err != nil {
 			return fmt.Errorf("enqueue a setup rerun: %w", err)
+		}
+		return nil
+	})
+}
+
+// typeEventDelay is how long a setup asked for by a type or field event
+// waits: a burst of such events (an admin building a smart process, or
+// anyone replaying them with the portal's application token) makes one
+// setup, and at most one every typeEventDelay, so the portal's rate limit
+// stays for its records.
+const typeEventDelay = 10 * time.Second
+
+// EnqueueSetupSoon asks in tx for a setup of the portal typeEventDelay from
+// now, unless one is already waiting to start. One that is running may
+// have read the portal before the change the event tells of, so then the
+// other of two otherwise equal jobs is asked for.
+func EnqueueSetupSoon(ctx context.Context, tx db.Tx, rc *Client, portalID int64) error {
+	return tx.Pgx(func(ptx pgx.Tx) error {
+		opts := &river.InsertOpts{ScheduledAt: time.Now().Add(typeEventDelay)}
+		for _, rerun := range []bool{false, true} {
+			res, err := rc.InsertTx(ctx, ptx, SetupArgs{PortalID: portalID, Hint: true, Rerun: rerun}, opts)
+			if err != nil {
+				return fmt.Errorf("enqueue setup: %w", err)
+			}
+			if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+				return nil
+			}
 		}
 		return nil
 	})
@@ -74,6 +105,9 @@ func (w *SetupWorker) Work(ctx context.Context, job *river.Job[SetupArgs]) error
 	in, c, err := w.callable(ctx, job.Args.PortalID)
 	if err != nil {
 		return w.outcome(ctx, in, err)
+	}
+	if err := w.findTypes(ctx, c, in.ID); err != nil {
+		return w.outcome(ctx, in, fmt.Errorf("find types: %w", err))
 	}
 	set, err := db.LoadSettings(ctx, w.DB.Bun, in.ID)
 	if err != nil {
@@ -169,14 +203,27 @@ func (w *SetupWorker) readMeta(ctx context.Context, c *b24.Client, portalID int6
 	// Each command's answer is kept as a portal_meta kind; the optional
 	// ones only name IDs: without them the tab shows the ID, and the list
 	// stored before (if any) stays.
+	found, err := db.FoundTypes(ctx, w.DB.Bun, portalID)
+	if err != nil {
+		return err
+	}
 	var b b24.Batch
 	kinds := map[string]string{"statuses": db.MetaStatuses, "currencies": db.MetaCurrencies}
 	optional := map[string]bool{"currencies": true}
-	for _, e := range crm.Types {
+	items := map[string]bool{} // crm.item.fields answers, stored in the legacy form
+	for _, e := range db.PortalTypes(found) {
+		if f, ok := db.Found(found, e); ok && f.Deleted {
+			continue // its fields stay as last read
+		}
 		name := "fields_" + e.String()
-		b.Add(name, e.Method("fields"), nil)
+		if e.Legacy() {
+			b.Add(name, e.Method("fields"), nil)
+		} else {
+			b.Add(name, "crm.item.fields", b24.Params{"entityTypeId": int(e), "useOriginalUfNames": "Y"})
+			items[name] = true
+		}
 		kinds[name] = db.MetaFields(e)
-		if hasPipelines[e] {
+		if hasPipelines(e) {
 			name := "categories_" + e.String()
 			b.Add(name, "crm.category.list", b24.Params{"entityTypeId": int(e)})
 			kinds[name], optional[name] = db.MetaCategories(e), true
@@ -191,6 +238,9 @@ func (w *SetupWorker) readMeta(ctx context.Context, c *b24.Client, portalID int6
 	meta := map[string]json.RawMessage{}
 	for _, name := range res.Names() {
 		raw, err := res.Result(name)
+		if err == nil && items[name] {
+			raw, err = history.ItemFields(raw)
+		}
 		switch {
 		case err == nil:
 			meta[kinds[name]] = raw
@@ -216,9 +266,14 @@ func (w *SetupWorker) readMeta(ctx context.Context, c *b24.Client, portalID int6
 	})
 }
 
-// hasPipelines are the types that have pipelines (CATEGORY_ID); leads have
-// none (https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
-var hasPipelines = map[crm.Type]bool{crm.Deal: true, crm.Contact: true, crm.Company: true}
+// hasPipelines reports whether t's records have pipelines (CATEGORY_ID):
+// deals, contacts, companies, smart invoices and smart processes (those
+// with pipelines switched off answer an error, which readMeta passes
+// over); leads and estimates have none
+// (https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
+func hasPipelines(t crm.Type) bool {
+	return t == crm.Deal || t == crm.Contact || t == crm.Company || t.DynamicItem()
+}
 
 // collect gathers a listing into one JSON array (small lists only).
 func collect(ctx context.Context, seq func(func(json.RawMessage, error) bool)) (json.RawMessage, error) {

@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river/rivertest"
 
 	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/bindings"
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 )
@@ -36,19 +37,21 @@ func TestSetupMakesThePortalReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Three app events, each CRM event of four types online and offline,
-	// and a deal's pipeline move online and offline.
-	if want := 3 + 4*3*2 + 2; len(handlers) != want {
+	// Three app events, the type and field events, each record event of
+	// the four legacy types, estimates and the dynamic items (smart
+	// invoices) online and offline, and a deal's pipeline move online and
+	// offline.
+	if want := 3 + len(bindings.TypeEvents) + 6*3*2 + 2; len(handlers) != want {
 		t.Errorf("%d event handlers bound, want %d", len(handlers), want)
 	}
-	if tabs := b.p.Placements(); len(tabs) != 4 {
-		t.Errorf("tabs %+v, want the four detail tabs", tabs)
+	if tabs := b.p.Placements(); len(tabs) != 6 {
+		t.Errorf("tabs %+v, want the six detail tabs (four types, estimates, invoices)", tabs)
 	}
 	if n := b.count(t, `SELECT count(*) FROM portal_meta WHERE portal_id = $1 AND kind IN ('fields:2', 'users', 'statuses')`, b.portal); n != 3 {
 		t.Errorf("%d of deal fields, users and statuses stored", n)
 	}
 	rivertest.RequireManyInserted(b.ctx, t, riverpgxv5.New(b.d.Pool), []rivertest.ExpectedJob{
-		{Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}},
+		{Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}}, {Args: SyncArgs{}},
 	})
 	b.completed(t, SyncArgs{}.Kind(), `"deal"`)
 	if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 2`, b.portal); n != 3 {
@@ -60,7 +63,7 @@ func TestSetupMakesThePortalReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(again) != len(handlers) || len(b.p.Placements()) != 4 {
+	if len(again) != len(handlers) || len(b.p.Placements()) != 6 {
 		t.Errorf("after a second setup: %d handlers and %d tabs", len(again), len(b.p.Placements()))
 	}
 }

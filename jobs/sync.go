@@ -71,7 +71,8 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	}
 	if st.LastID == 0 {
 		// One counted page tells the total for the progress bar.
-		resp, err := c.Call(ctx, job.Args.Entity.Method("list"), b24.Params{"select": []string{"ID"}, "start": 0})
+		method, params := countOf(job.Args.Entity)
+		resp, err := c.Call(ctx, method, params)
 		if err != nil {
 			return w.outcome(ctx, in, err)
 		}
@@ -167,13 +168,13 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 	if err != nil {
 		return false, err
 	}
-	opts := b24.ListOptions{Method: st.Entity.Method("list"), After: st.LastID,
-		Params: b24.Params{"select": listSelect(st.Entity, schema)}}
+	opts := listOf(st.Entity, schema, listSelect(st.Entity, schema), nil)
+	opts.After = st.LastID
 	for raw, err := range c.List(ctx, opts) {
 		if err != nil {
 			return false, err
 		}
-		snap, err := history.ParseSnapshot(raw)
+		snap, err := parseListed(st.Entity, schema, raw)
 		if err != nil {
 			return false, fmt.Errorf("sync %s: %w", st.Entity, err)
 		}

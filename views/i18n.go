@@ -11,7 +11,14 @@ import (
 // missing from a catalogue fall back to English.
 var catalogues = map[string]map[string]string{}
 
-func register(lang string, m map[string]string) { catalogues[lang] = m }
+func register(lang string, m map[string]string) {
+	if catalogues[lang] == nil {
+		catalogues[lang] = map[string]string{}
+	}
+	for k, v := range m {
+		catalogues[lang][k] = v
+	}
+}
 
 type langKey struct{}
 

@@ -26,10 +26,14 @@ func TestCheckBindings(t *testing.T) {
 		{Event: "ONCRMDEALDELETE", Offline: true},
 		{Event: "ONCRMLEADADD", Offline: true}, // leads are not tracked
 	}
+	for _, e := range bindings.TypeEvents {
+		have = append(have, b24.EventHandler{Event: e, Handler: base + "/bitrix/events"})
+	}
+	app := len(bindings.TypeEvents)
 	wanted, bound, missing := checkBindings(base, []crm.Type{crm.Deal}, have)
 	// Deals also want ONCRMDEALMOVETOCATEGORY, online and offline: a move
 	// to another pipeline fires no update.
-	if want := []string{"ONCRMDEALDELETE", "ONCRMDEALMOVETOCATEGORY", "ONCRMDEALMOVETOCATEGORY (offline)"}; wanted != 11 || bound != 8 || !slices.Equal(missing, want) {
+	if want := []string{"ONCRMDEALDELETE", "ONCRMDEALMOVETOCATEGORY", "ONCRMDEALMOVETOCATEGORY (offline)"}; wanted != app+11 || bound != app+8 || !slices.Equal(missing, want) {
 		t.Errorf("checkBindings = %d wanted, %d bound, missing %v", wanted, bound, missing)
 	}
 	_, _, missing = checkBindings(base, []crm.Type{crm.Deal, crm.Lead}, have)
@@ -79,7 +83,7 @@ func TestPortalHealthCountsTheBindingsSetupMakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	tracked := len(f.settings(t).Entities)
-	if ph.Failed || ph.Wanted != 3+6*tracked+2 || ph.Bound != 0 || len(ph.Missing) != ph.Wanted || !ph.OfflineKnown {
+	if ph.Failed || ph.Wanted != 3+len(bindings.TypeEvents)+6*tracked+2 || ph.Bound != 0 || len(ph.Missing) != ph.Wanted || !ph.OfflineKnown {
 		t.Fatalf("before setup: %+v", ph)
 	}
 	c, err := f.svc.Portals.For(f.in)

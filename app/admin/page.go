@@ -26,8 +26,12 @@ func (s *Service) Page(ctx context.Context, in *db.Installation, p timeline.Prin
 	if err != nil {
 		return views.SettingsData{}, err
 	}
-	d := views.SettingsData{Reauth: in.Status == db.StatusReauth, Tracking: trackingForm(ctx, set)}
-	if d.Fields, err = s.fieldGroups(ctx, in.ID, set); err != nil {
+	found, err := db.FoundTypes(ctx, s.DB.Bun, in.ID)
+	if err != nil {
+		return views.SettingsData{}, err
+	}
+	d := views.SettingsData{Reauth: in.Status == db.StatusReauth, Tracking: trackingForm(ctx, set, found)}
+	if d.Fields, err = s.fieldGroups(ctx, in.ID, set, found); err != nil {
 		return d, err
 	}
 	if d.Sync, err = s.Progress(ctx, in); err != nil {
@@ -48,24 +52,30 @@ func (s *Service) Page(ctx context.Context, in *db.Installation, p timeline.Prin
 	return d, nil
 }
 
-func trackingForm(ctx context.Context, set *db.Settings) views.TrackingForm {
+// trackingForm lists every type the portal has, smart processes by their
+// title, and the deleted ones whose history Trail keeps.
+func trackingForm(ctx context.Context, set *db.Settings, found []db.FoundType) views.TrackingForm {
 	f := views.TrackingForm{RetentionDays: set.RetentionDays, MinRetention: MinRetention, MaxRetention: MaxRetention}
-	for _, t := range crm.Types {
+	for _, t := range db.PortalTypes(found) {
+		ft, _ := db.Found(found, t)
 		f.Entities = append(f.Entities, views.EntityChoice{
-			Name: t.String(), Label: TypeLabel(ctx, t), Tracked: set.Tracks(t), Tab: set.HasTab(t),
+			Name: t.String(), Label: FoundLabel(ctx, found, t), Tracked: set.Tracks(t), Tab: set.HasTab(t), Deleted: ft.Deleted,
 		})
 	}
 	return f
 }
 
-func (s *Service) fieldGroups(ctx context.Context, portalID int64, set *db.Settings) ([]views.FieldGroup, error) {
+func (s *Service) fieldGroups(ctx context.Context, portalID int64, set *db.Settings, found []db.FoundType) ([]views.FieldGroup, error) {
 	var out []views.FieldGroup
-	for _, t := range crm.Types {
+	for _, t := range db.PortalTypes(found) {
+		if f, ok := db.Found(found, t); ok && f.Deleted {
+			continue
+		}
 		fields, err := s.FieldChoices(ctx, portalID, t)
 		if err != nil {
 			return nil, err
 		}
-		g := views.FieldGroup{Entity: t.String(), Label: TypeLabel(ctx, t)}
+		g := views.FieldGroup{Entity: t.String(), Label: FoundLabel(ctx, found, t)}
 		for _, f := range fields {
 			g.Fields = append(g.Fields, views.FieldChoice{Code: f.Name, Title: f.Title, Tracked: !set.Ignores(t, f.Name)})
 		}

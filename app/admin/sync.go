@@ -20,12 +20,13 @@ func (s *Service) Progress(ctx context.Context, in *db.Installation) (views.Sync
 	if err != nil {
 		return views.SyncProgress{}, err
 	}
+	found, err := db.FoundTypes(ctx, s.DB.Bun, in.ID)
+	if err != nil {
+		return views.SyncProgress{}, err
+	}
 	p := views.SyncProgress{Stalled: in.Status != db.StatusActive}
-	for _, t := range crm.Types {
-		if !set.Tracks(t) {
-			continue
-		}
-		row := views.SyncRow{Entity: t.String(), Label: TypeLabel(ctx, t), State: "pending"}
+	for _, t := range set.Tracked() {
+		row := views.SyncRow{Entity: t.String(), Label: FoundLabel(ctx, found, t), State: "pending"}
 		for _, st := range states {
 			if st.Entity == t {
 				row.State, row.Done, row.Total = string(st.State), st.Done, st.Total
@@ -36,9 +37,22 @@ func (s *Service) Progress(ctx context.Context, in *db.Installation) (views.Sync
 	return p, nil
 }
 
-// TypeLabel is the name of a CRM type (plural) in the context's language.
+// TypeLabel is the name of a CRM type (plural) in the context's language;
+// a smart process whose title Trail does not know is named by its number.
 func TypeLabel(ctx context.Context, t crm.Type) string {
+	if t.Dynamic() {
+		return views.Tf(ctx, "settings.entity.dynamic", int(t))
+	}
 	return views.T(ctx, "settings.entity."+t.String())
+}
+
+// FoundLabel is TypeLabel with a smart process named by its title on the
+// portal.
+func FoundLabel(ctx context.Context, found []db.FoundType, t crm.Type) string {
+	if f, ok := db.Found(found, t); ok && f.Title != "" {
+		return f.Title
+	}
+	return TypeLabel(ctx, t)
 }
 
 // Resync copies every tracked type's records again from the first one and

@@ -49,6 +49,10 @@ const (
 // ErrRetention: the retention is outside MinRetention..MaxRetention.
 var ErrRetention = errors.New("admin: retention out of range")
 
+// ErrUnknownType: a type the portal does not have (or a deleted smart
+// process) was chosen.
+var ErrUnknownType = errors.New("admin: not a type of the portal")
+
 // SaveTracking stores which CRM types are recorded, which show a tab and
 // how long history is kept. The drain reads the settings on every round,
 // so recording starts or stops for new events at once.
@@ -71,6 +75,13 @@ func (s *Service) SaveTracking(ctx context.Context, in *db.Installation, t Track
 		if err != nil {
 			return err
 		}
+		found, err := db.FoundTypes(ctx, tx, in.ID)
+		if err != nil {
+			return err
+		}
+		if !portalHas(found, t.Types) || !portalHas(found, t.Tabs) {
+			return ErrUnknownType
+		}
 		setup = slices.ContainsFunc(t.Types, func(c crm.Type) bool { return !set.Tracks(c) })
 		set.Entities, set.Tabs, set.RetentionDays = t.Types, t.Tabs, t.RetentionDays
 		if err := db.SaveSettings(ctx, tx, set); err != nil {
@@ -90,6 +101,18 @@ func (s *Service) SaveTracking(ctx context.Context, in *db.Installation, t Track
 		return SavedTabsLater, nil
 	}
 	return SavedOnly, nil
+}
+
+// portalHas reports whether every one of types is a type of the portal
+// that it has not deleted.
+func portalHas(found []db.FoundType, types []crm.Type) bool {
+	all := db.PortalTypes(found)
+	for _, t := range types {
+		if f, ok := db.Found(found, t); !slices.Contains(all, t) || ok && f.Deleted {
+			return false
+		}
+	}
+	return true
 }
 
 // syncTabs binds and unbinds the CRM tabs through the portal client.

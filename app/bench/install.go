@@ -42,7 +42,10 @@ func installAll(ctx context.Context, s *stack, o options, logf func(string, ...a
 	default:
 	}
 
-	want := 4 * o.portals // one sync_state row per entity type
+	// One sync_state row per tracked type: the four legacy types,
+	// estimates and smart invoices (the emulated portals have no smart
+	// process here).
+	want := 6 * o.portals
 	deadline := time.Now().Add(10 * time.Minute)
 	last := time.Now()
 	for {

@@ -60,8 +60,12 @@ func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	selectFields := fs.String("select", "*,UF_*", "comma-separated fields to select")
 	dbURL := fs.String("database-url", "", "PostgreSQL URL for a shared rate-limit bucket (default: in-memory)")
 	seed := fs.Int64("seed", 1, "emulator data seed")
+	spa := fs.Int("spa", 0, "list smart-process items instead of deals: this many smart processes sharing --deals items (each gets a whole number of 2,500-row requests), one keyset listing per type at once, as Trail's baselines run")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *spa > 0 {
+		return runSyncItems(ctx, *spa, *deals, *model, *seed, *dbURL, stdout, stderr)
 	}
 	if *deals < 1 || *clients < 1 || *parallel < 0 {
 		return errors.New("bench sync: --deals and --clients must be positive, --parallel not negative")

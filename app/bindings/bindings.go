@@ -37,9 +37,19 @@ const (
 var crmActions = []string{"ADD", "UPDATE", "DELETE"}
 
 // WantedEvents are the event bindings a portal needs when Trail tracks
-// types: the app's own events online, and each type's record events both
+// types: the app's own events online, each type's record events both
 // online (for speed) and offline (the durable queue Trail reads back), and
-// the pipeline moves that fire no update event.
+// a deal's pipeline moves, which fire no update event, and
+// online the events that tell of smart processes and fields being added,
+// changed or removed (TypeEvents), so that setup looks again.
+//
+// Smart invoices and smart processes share the generic
+// ONCRMDYNAMICITEM* events, which every portal offers and whose
+// ENTITY_TYPE_ID names the type; the per-type ONCRMDYNAMICITEM*_{id}
+// events are not bound: a portal offers them only for some types, they
+// would have to follow every type added or deleted, and with both bound
+// each change would come twice.
+// https://apidocs.bitrix24.com/api-reference/crm/universal/events/index.html
 func WantedEvents(baseURL string, tracked []crm.Type) []b24.EventHandler {
 	events := baseURL + Events
 	want := []b24.EventHandler{
@@ -47,9 +57,17 @@ func WantedEvents(baseURL string, tracked []crm.Type) []b24.EventHandler {
 		{Event: "ONAPPUPDATE", Handler: events},
 		{Event: "ONOFFLINEEVENT", Handler: events},
 	}
+	for _, name := range TypeEvents {
+		want = append(want, b24.EventHandler{Event: name, Handler: events})
+	}
+	seen := map[string]bool{}
 	for _, t := range tracked {
 		for _, a := range crmActions {
 			name := t.Event(a)
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
 			want = append(want, b24.EventHandler{Event: name, Handler: events}, b24.EventHandler{Event: name, Offline: true})
 		}
 		if name := t.MoveEvent(); name != "" {
@@ -57,6 +75,24 @@ func WantedEvents(baseURL string, tracked []crm.Type) []b24.EventHandler {
 		}
 	}
 	return want
+}
+
+// TypeEvents tell of smart processes added, changed or deleted
+// (data[FIELDS][ID] is the type's settings key) and of the user fields of
+// every type changing (ONCRMDEALUSERFIELDUPDATE, ONCRMTYPEUSERFIELDADD
+// for smart processes and smart invoices): each makes setup read the
+// portal's types and field metadata again with Trail's grant.
+// https://apidocs.bitrix24.com/api-reference/crm/universal/events/type/index.html
+var TypeEvents = typeEvents()
+
+func typeEvents() []string {
+	out := []string{"ONCRMTYPEADD", "ONCRMTYPEUPDATE", "ONCRMTYPEDELETE"}
+	for _, owner := range []string{"LEAD", "DEAL", "CONTACT", "COMPANY", "QUOTE", "TYPE"} {
+		for _, a := range []string{"ADD", "UPDATE", "DELETE", "SETENUMVALUES"} {
+			out = append(out, "ONCRM"+owner+"USERFIELD"+a)
+		}
+	}
+	return out
 }
 
 // MissingEvents are the bindings of want that have does not hold. Event
@@ -90,12 +126,18 @@ func key(h b24.EventHandler) string {
 func Placements(baseURL string, tabs []crm.Type, have []b24.Placement) (bind, unbind []crm.Type) {
 	handler := baseURL + Tab
 	bound := map[string]bool{}
+	types := slices.Clone(tabs)
 	for _, p := range have {
-		if p.Handler == handler {
-			bound[p.Placement] = true
+		if p.Handler != handler {
+			continue
+		}
+		bound[p.Placement] = true
+		if t, ok := crm.TypeOfDetailTab(p.Placement); ok && !slices.Contains(types, t) {
+			types = append(types, t)
 		}
 	}
-	for _, t := range crm.Types {
+	crm.Sort(types)
+	for _, t := range types {
 		on := slices.Contains(tabs, t)
 		switch {
 		case on && !bound[t.DetailTab()]:

@@ -28,11 +28,31 @@ func TestWantedEvents(t *testing.T) {
 			t.Errorf("wanted bindings miss %+v", e)
 		}
 	}
-	if len(want) != 3+3*2 {
-		t.Errorf("%d wanted bindings for one type, want 9: %+v", len(want), want)
+	app := 3 + len(TypeEvents)
+	if len(want) != app+3*2 {
+		t.Errorf("%d wanted bindings for one type, want %d: %+v", len(want), app+3*2, want)
 	}
-	if n := len(WantedEvents(base, nil)); n != 3 {
-		t.Errorf("%d wanted bindings with nothing tracked, want the app's 3", n)
+	if n := len(WantedEvents(base, nil)); n != app {
+		t.Errorf("%d wanted bindings with nothing tracked, want the app's %d", n, app)
+	}
+}
+
+// Smart invoices and every smart process share the generic
+// ONCRMDYNAMICITEM* events: they are bound once, whatever the number of
+// types, and no per-type event is bound.
+func TestWantedEventsBindDynamicItemsOnce(t *testing.T) {
+	want := WantedEvents(base, []crm.Type{crm.SmartInvoice, crm.Type(156), crm.Type(1038), crm.Quote})
+	n := map[string]int{}
+	for _, w := range want {
+		n[w.Event]++
+	}
+	for _, e := range []string{"ONCRMDYNAMICITEMADD", "ONCRMDYNAMICITEMUPDATE", "ONCRMDYNAMICITEMDELETE", "ONCRMQUOTEUPDATE"} {
+		if n[e] != 2 {
+			t.Errorf("%s bound %d times, want online and offline once each", e, n[e])
+		}
+	}
+	if n["ONCRMDYNAMICITEMUPDATE_156"] != 0 || n["ONCRMTYPEADD"] != 1 {
+		t.Errorf("per-type or type events bound wrongly: %v", n)
 	}
 }
 
@@ -47,6 +67,9 @@ func TestMissingEvents(t *testing.T) {
 		{Event: "ONCRMDEALUPDATE", Offline: true},
 		{Event: "ONCRMDEALDELETE", Handler: base + "/bitrix/events"},
 		{Event: "ONCRMDEALDELETE", Offline: true},
+	}
+	for _, e := range TypeEvents {
+		have = append(have, b24.EventHandler{Event: e, Handler: base + "/bitrix/events"})
 	}
 	var got []string
 	for _, m := range MissingEvents(want, have) {
@@ -77,6 +100,12 @@ func TestPlacements(t *testing.T) {
 	}
 	if !slices.Equal(unbind, []crm.Type{crm.Contact}) {
 		t.Errorf("unbind = %v, want contact", unbind)
+	}
+	// A deleted smart process's tab, still bound, is unbound.
+	have = append(have, b24.Placement{Placement: "CRM_DYNAMIC_156_DETAIL_TAB", Handler: base + "/bitrix/tab"})
+	bind, unbind = Placements(base, []crm.Type{crm.Deal, crm.Contact, crm.Type(1038)}, have)
+	if !slices.Equal(bind, []crm.Type{crm.Type(1038)}) || !slices.Equal(unbind, []crm.Type{crm.Type(156)}) {
+		t.Errorf("bind = %v, unbind = %v, want dynamic_1038 bound and dynamic_156 unbound", bind, unbind)
 	}
 	if bind, unbind := Placements(base, nil, nil); bind != nil || unbind != nil {
 		t.Errorf("nothing wanted, nothing bound: bind %v unbind %v", bind, unbind)

@@ -18,7 +18,7 @@ import (
 // a tab is turned off, a bad value is explained in place, and lost access
 // is restored with one click.
 func TestSettingsInPortal(t *testing.T) {
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 20, Leads: 3, Contacts: 5, Companies: 3, Seed: 11})
+	s := newStack(t, b24test.Options{Portals: 1, Deals: 20, Leads: 3, Contacts: 5, Companies: 3, Quotes: 2, SmartInvoices: 2, Seed: 11})
 	p := s.Emu.Portals()[0]
 	tab := newTab(t)
 	frame := openFrame(t, tab, s.portalURL(0, "/marketplace/app/1/?user=1"))
@@ -38,11 +38,11 @@ func TestSettingsInPortal(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#resync button[type=submit]`)))
 	waitJS(t, frame, "resync over", `(function(){
 		var bar = document.querySelector("#sync-progress");
-		return !!bar && !bar.dataset.before && !bar.hasAttribute("hx-trigger") && bar.querySelectorAll(".sync-row.done").length === 4;
+		return !!bar && !bar.dataset.before && !bar.hasAttribute("hx-trigger") && bar.querySelectorAll(".sync-row.done").length === 6;
 	})()`)
 	id := s.PortalID(t, p)
-	if n := s.Copied(t, id, time.Time{}); n != 4 {
-		t.Errorf("%d types done with done == total after the resync, want 4", n)
+	if n := s.Copied(t, id, time.Time{}); n != 6 {
+		t.Errorf("%d types done with done == total after the resync, want 6", n)
 	}
 
 	// Turn the contacts' tab off.
@@ -81,13 +81,13 @@ func TestSettingsInPortal(t *testing.T) {
 // progress bars fill; another employee gets a friendly refusal in the same
 // frame.
 func TestSettingsPageInPortal(t *testing.T) {
-	s := newStack(t, b24test.Options{Portals: 1, Deals: 120, Leads: 3, Contacts: 4, Companies: 2, Seed: 5})
+	s := newStack(t, b24test.Options{Portals: 1, Deals: 120, Leads: 3, Contacts: 4, Companies: 2, Quotes: 2, SmartInvoices: 2, Seed: 5})
 	p := s.Emu.Portals()[0]
 	tab := newTab(t)
 
 	frame := openFrame(t, tab, s.portalURL(0, "/marketplace/app/1/?user=1"))
 	waitText(t, frame, "main h1", "Trail settings")
-	waitJS(t, frame, "four finished baselines", `document.querySelectorAll("#sync-progress .sync-row.done").length === 4`)
+	waitJS(t, frame, "six finished baselines", `document.querySelectorAll("#sync-progress .sync-row.done").length === 6`)
 	waitFits(t, frame)
 	screenshot(t, tab, frame, "settings")
 
@@ -122,12 +122,12 @@ func TestSettingsPageInPortal(t *testing.T) {
 	waitJS(t, frame, "the deal bar starting again", `window.dealBar.some(function(v){ return v < 100; })`)
 	waitJS(t, frame, "every bar at 100%", `(function(){
 		var bars = document.querySelectorAll("#sync-progress progress");
-		if (bars.length !== 4) return false;
+		if (bars.length !== 6) return false;
 		for (var i = 0; i < bars.length; i++) if (Number(bars[i].value) !== 100) return false;
 		return !document.getElementById("sync-progress").hasAttribute("hx-get");
 	})()`)
-	if n := s.Copied(t, id, started); n != 4 {
-		t.Errorf("%d types copied again, want 4", n)
+	if n := s.Copied(t, id, started); n != 6 {
+		t.Errorf("%d types copied again, want 6", n)
 	}
 	t.Logf("the deal bar went %v", get(t, frame, "deal bar values", chromedp.Evaluate[[]int](`window.dealBar`)))
 	waitFits(t, frame)

@@ -6,6 +6,7 @@ package crm
 import (
 	"database/sql/driver"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -32,8 +33,13 @@ const (
 // https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html
 const firstDynamic Type = 128
 
-// Types are the types Trail records, in display order.
+// Types are the types Trail records on every portal from its install, in
+// display order. Estimates, smart invoices and smart processes join them
+// per portal once setup finds them (see Sort).
 var Types = []Type{Deal, Lead, Contact, Company}
+
+// fixed are the types whose names Bitrix24 fixes, in display order.
+var fixed = []Type{Deal, Lead, Contact, Company, Quote, SmartInvoice}
 
 // builtin describes the types whose names Bitrix24 fixes.
 type builtin struct {
@@ -56,13 +62,31 @@ var builtins = map[Type]builtin{
 // timeline comments).
 const dynamicPrefix = "DYNAMIC_"
 
-// Known reports whether Trail records t. Every other type is only named.
-func (t Type) Known() bool {
+// Legacy reports whether Trail reads t's records through its legacy
+// methods (crm.deal.get): the four types Trail recorded first, whose
+// stored snapshots and history keep the legacy form and values. Every
+// other type is read through crm.item.* with its answers mapped to the
+// same form (see history.ItemSchema).
+func (t Type) Legacy() bool {
 	switch t {
 	case Lead, Deal, Contact, Company:
 		return true
 	}
 	return false
+}
+
+// Sort orders types for display: deals, leads, contacts, companies,
+// estimates, smart invoices, then smart processes by entityTypeId.
+func Sort(types []Type) {
+	rank := func(t Type) int {
+		for i, f := range fixed {
+			if f == t {
+				return i - len(fixed)
+			}
+		}
+		return int(t)
+	}
+	slices.SortFunc(types, func(a, b Type) int { return rank(a) - rank(b) })
 }
 
 // Named reports whether t is a type Bitrix24 has spellings for in this
@@ -112,8 +136,8 @@ func (t Type) Short() string {
 }
 
 // ParseType reads a type by Trail's name ("deal", "dynamic_156") or its
-// entityTypeId ("2"): the forms and URLs of Trail's pages. Callers that
-// act on the type check Known.
+// entityTypeId ("2"): the forms and URLs of Trail's pages. Whether a
+// portal has the type is the caller's to check.
 func ParseType(s string) (Type, bool) {
 	for t, b := range builtins {
 		if s == b.name {

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 )
 
@@ -39,8 +40,8 @@ func TestTypeNames(t *testing.T) {
 		if got := tc.t.Short(); got != tc.short {
 			t.Errorf("%s: short %q, want %q", tc.name, got, tc.short)
 		}
-		if !tc.t.Named() || tc.t.Known() != (tc.t <= Company) {
-			t.Errorf("%s: named %v, known %v", tc.name, tc.t.Named(), tc.t.Known())
+		if !tc.t.Named() || tc.t.Legacy() != (tc.t <= Company) {
+			t.Errorf("%s: named %v, legacy %v", tc.name, tc.t.Named(), tc.t.Legacy())
 		}
 		for _, parse := range []func() (Type, bool){
 			func() (Type, bool) { return ParseType(tc.name) },
@@ -174,5 +175,14 @@ func TestTypeStoredByID(t *testing.T) {
 		if err := got.Scan(src); err == nil {
 			t.Errorf("Scan(%#v) read %v", src, got)
 		}
+	}
+}
+
+func TestSortPutsFixedTypesFirst(t *testing.T) {
+	got := []Type{Type(200), Quote, Type(156), Company, Deal, SmartInvoice, Lead, Contact}
+	Sort(got)
+	want := []Type{Deal, Lead, Contact, Company, Quote, SmartInvoice, Type(156), Type(200)}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Sort = %v, want %v", got, want)
 	}
 }

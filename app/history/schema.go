@@ -57,6 +57,8 @@ type Field struct {
 	Title      string     `json:"title,omitempty"`  // human label, in the portal's language
 	StatusType string     `json:"status_type,omitempty"`
 	Items      []EnumItem `json:"items,omitempty"`
+	// ItemName is the field's name in crm.item answers (ItemFields).
+	ItemName string `json:"item_name,omitempty"`
 }
 
 // Item returns the label of an enumeration choice.
@@ -97,6 +99,7 @@ type fieldDescription struct {
 	ListLabel   json.RawMessage `json:"listLabel"`
 	FormLabel   json.RawMessage `json:"formLabel"`
 	StatusType  string          `json:"statusType"`
+	ItemName    string          `json:"itemName"`
 	Items       []struct {
 		ID    json.RawMessage `json:"ID"`
 		Value string          `json:"VALUE"`
@@ -123,6 +126,7 @@ func ParseFields(result []byte) (*Schema, error) {
 			Custom:     d.IsDynamic,
 			Title:      d.Title,
 			StatusType: d.StatusType,
+			ItemName:   d.ItemName,
 		}
 		if label := firstLabel(d.ListLabel, d.FormLabel); label != "" && (d.IsDynamic || d.Title == "" || d.Title == name) {
 			f.Title = label

@@ -20,6 +20,7 @@ var systemFields = map[string]string{
 	"LAST_ACTIVITY_TIME":  "follows timeline activities (calls, e-mails), not edits of the record",
 	"LAST_ACTIVITY_BY":    "follows timeline activities (calls, e-mails), not edits of the record",
 	"STAGE_SEMANTIC_ID":   "derived from STAGE_ID",
+	"PREVIOUS_STAGE_ID":   "derived from STAGE_ID (crm.item types)",
 	"STATUS_SEMANTIC_ID":  "derived from STATUS_ID (leads)",
 	"IS_NEW":              "derived from the stage",
 	"DATE_CLOSED":         "set by the system when a lead reaches a final status",

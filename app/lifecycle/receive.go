@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/trailhq/trail/app/b24/event"
+	"github.com/trailhq/trail/app/bindings"
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
@@ -54,6 +56,15 @@ func (s *Service) receive(ctx context.Context, e *event.Event, from string) (ign
 	case e.Name == event.OfflineEvent:
 		_, err := s.Jobs.Insert(ctx, jobs.OfflineArgs{PortalID: in.ID}, nil)
 		return false, err
+	case slices.Contains(bindings.TypeEvents, e.Name):
+		// A smart process or a field was added, changed or deleted: setup
+		// reads the portal's types and fields again with Trail's grant
+		// (binding the new type's tab, starting its baseline). What the
+		// event claims is not read; a burst of them makes one setup, a few
+		// seconds later.
+		return false, s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+			return jobs.EnqueueSetupSoon(ctx, tx, s.Jobs, in.ID)
+		})
 	}
 	return true, nil
 }
@@ -66,7 +77,7 @@ func (s *Service) receive(ctx context.Context, e *event.Event, from string) (ign
 // returns it, and Trail's own clock.
 func (s *Service) enqueueChange(ctx context.Context, in *db.Installation, e *event.Event, c event.CRM) error {
 	t, ok := crm.ParseType(c.Entity)
-	if !ok || !t.Known() {
+	if !ok {
 		return fmt.Errorf("enqueue change: unknown type %q", c.Entity)
 	}
 	row := db.InboxRow{

@@ -33,6 +33,7 @@ func (m *Metrics) ObserveCall(ev b24.Event) {
 var families = map[string]bool{
 	"batch": true, "crm": true, "event": true, "placement": true, "user": true,
 	"app": true, "profile": true, "scope": true, "methods": true, "oauth": true,
+	"userfieldconfig": true,
 }
 
 // family is a method's first two words ("crm.deal.list" → "crm.deal"),
@@ -54,6 +55,7 @@ func family(method string) string {
 var crmObjects = map[string]bool{
 	"deal": true, "lead": true, "contact": true, "company": true, "item": true, "status": true,
 	"type": true, "userfield": true, "timeline": true, "activity": true, "requisite": true,
+	"quote": true, "category": true, "currency": true,
 }
 
 func statusClass(status int) string {

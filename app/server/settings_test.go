@@ -67,7 +67,7 @@ type settingsEnv struct {
 
 func newSettings(t *testing.T, portals int) *settingsEnv {
 	t.Helper()
-	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: portals, Deals: 40, Leads: 5, Contacts: 6, Companies: 3, Seed: 11}})
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: portals, Deals: 40, Leads: 5, Contacts: 6, Companies: 3, Quotes: 3, SmartInvoices: 2, Seed: 11}})
 	e := &settingsEnv{s: s, p: s.Emu.Portals()[0]}
 	for _, p := range s.Emu.Portals() {
 		if _, err := p.Install(); err != nil {
@@ -99,9 +99,10 @@ func (e *settingsEnv) settings(t *testing.T) db.Settings {
 }
 
 // allTypes names every CRM type, as the settings form sends them.
+// allTypes are the types of every portal: the four, estimates and invoices.
 var allTypes = func() []string {
 	var out []string
-	for _, t := range crm.Types {
+	for _, t := range append(slices.Clone(crm.Types), crm.Quote, crm.SmartInvoice) {
 		out = append(out, t.String())
 	}
 	return out
@@ -199,7 +200,7 @@ func TestSettingsRefuseInvalidForms(t *testing.T) {
 		form       url.Values
 	}{
 		{"/settings/tracking", "Unknown CRM type", url.Values{"entity": {"deal", "invoice"}, "retention_days": {"30"}}},
-		{"/settings/tracking", "Unknown CRM type", url.Values{"entity": {"deal"}, "tab": {"quote"}, "retention_days": {"30"}}},
+		{"/settings/tracking", "Unknown CRM type", url.Values{"entity": {"deal"}, "tab": {"dynamic_1100"}, "retention_days": {"30"}}},
 		{"/settings/tracking", "between 1 and 36500", url.Values{"entity": {"deal"}, "retention_days": {"0"}}},
 		{"/settings/tracking", "between 1 and 36500", url.Values{"entity": {"deal"}, "retention_days": {"36501"}}},
 		{"/settings/tracking", "between 1 and 36500", url.Values{"entity": {"deal"}, "retention_days": {"a year"}}},
@@ -236,10 +237,10 @@ func TestSettingsTabsOffUnbindOnBind(t *testing.T) {
 		t.Errorf("stored settings = %+v", st)
 	}
 	e.admin.Must(200, "POST", "/settings/tracking", url.Values{"entity": allTypes, "tab": allTypes, "retention_days": {"365"}})
-	if tabs := boundTabs(e.p); len(tabs) != 4 {
+	if tabs := boundTabs(e.p); len(tabs) != 6 {
 		t.Errorf("after turning every tab on, bound tabs = %v", tabs)
 	}
-	if tabs := boundTabs(e.other); len(tabs) != 4 {
+	if tabs := boundTabs(e.other); len(tabs) != 6 {
 		t.Errorf("the other portal's tabs changed: %v", tabs)
 	}
 }
@@ -355,7 +356,7 @@ func TestSettingsResyncReachesTotal(t *testing.T) {
 		return !strings.Contains(body, "hx-trigger")
 	})
 	rows := syncRow.FindAllStringSubmatch(body, -1)
-	if len(rows) != 4 {
+	if len(rows) != 6 {
 		t.Fatalf("progress rows = %v in %s", rows, body)
 	}
 	for _, r := range rows {
@@ -366,8 +367,8 @@ func TestSettingsResyncReachesTotal(t *testing.T) {
 	if !strings.Contains(body, `data-entity="deal" data-done="40" data-total="40"`) {
 		t.Errorf("deal progress: %s", body)
 	}
-	if n := s.Copied(t, e.id, asked); n != 4 {
-		t.Errorf("%d types copied again from the first record, want 4", n)
+	if n := s.Copied(t, e.id, asked); n != 6 {
+		t.Errorf("%d types copied again from the first record, want 6", n)
 	}
 }
 

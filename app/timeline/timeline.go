@@ -74,9 +74,15 @@ func (p Printer) ForOffset(offset *int32) Printer {
 // Zone is where times with no offset of their own are shown.
 func (p Printer) Zone() *time.Location { return p.ForOffset(nil).loc() }
 
+// AnyItem is the key of Printer.Records naming a smart process's item.
+const AnyItem = "dynamic"
+
 func (p Printer) record(entity string) string {
 	if name := p.Records[entity]; name != "" {
 		return name
+	}
+	if t, ok := crm.ParseType(entity); ok && t.Dynamic() && p.Records[AnyItem] != "" {
+		return p.Records[AnyItem]
 	}
 	return entity
 }
@@ -151,6 +157,15 @@ func linkEntity(f history.Field) string {
 		return "lead"
 	case f.Type == history.TypeDeal || f.Name == "DEAL_ID":
 		return "deal"
+	case f.Type == history.TypeQuote || f.Name == "QUOTE_ID":
+		return "quote"
+	}
+	// A parent link of crm.item (parentId156, PARENT_ID_156) names its
+	// type in its name.
+	if n, ok := strings.CutPrefix(f.Name, "PARENT_ID_"); ok {
+		if t, ok := crm.ParseType(n); ok {
+			return t.String()
+		}
 	}
 	return ""
 }
@@ -160,8 +175,8 @@ func recordRef(f history.Field, v string) (string, int64, bool) {
 	entity, id := linkEntity(f), v
 	if f.Type == history.TypeCRM { // "D_12", "CO_5"
 		prefix, rest, ok := strings.Cut(v, "_")
-		t, known := crm.TypeOfShort(prefix)
-		if !ok || !known || !t.Known() {
+		t, known := crm.TypeOfShort(prefix) // "T9c" too: smart process 156
+		if !ok || !known {
 			return "", 0, false
 		}
 		entity, id = t.String(), rest

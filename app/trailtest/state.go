@@ -19,8 +19,9 @@ import (
 // Trail's state, read back in the words of the domain, so that tests say
 // what they expect instead of how it is stored.
 
-// Installed waits until the portal's installation is active and its
-// baseline copied (every CRM type synced), and returns its id.
+// Installed waits until the portal's installation is active, its types
+// found and its baseline copied (every tracked CRM type synced), and
+// returns its id.
 func (s *Stack) Installed(tb testing.TB, p *b24test.Portal) int64 {
 	tb.Helper()
 	var id int64
@@ -30,9 +31,39 @@ func (s *Stack) Installed(tb testing.TB, p *b24test.Portal) int64 {
 			return false
 		}
 		id = in.ID
-		return s.SyncsDone(tb, id) == len(crm.Types)
+		return s.TypesFound(tb, id) && s.SyncsDone(tb, id) == len(s.Tracked(tb, id))
 	})
 	return id
+}
+
+// TypesFound reports whether setup has listed the portal's types.
+func (s *Stack) TypesFound(tb testing.TB, portalID int64) bool {
+	tb.Helper()
+	raw, err := db.LoadMeta(context.Background(), s.DB.Bun, portalID, db.MetaTypes)
+	if err != nil {
+		tb.Fatalf("types of portal %d: %v", portalID, err)
+	}
+	return raw != nil
+}
+
+// Tracked are the types whose changes the portal's settings record.
+func (s *Stack) Tracked(tb testing.TB, portalID int64) []crm.Type {
+	tb.Helper()
+	set, err := db.LoadSettings(context.Background(), s.DB.Bun, portalID)
+	if err != nil {
+		tb.Fatalf("settings of portal %d: %v", portalID, err)
+	}
+	return set.Tracked()
+}
+
+// FoundTypes are the types setup found on the portal, deleted ones too.
+func (s *Stack) FoundTypes(tb testing.TB, portalID int64) []db.FoundType {
+	tb.Helper()
+	found, err := db.FoundTypes(context.Background(), s.DB.Bun, portalID)
+	if err != nil {
+		tb.Fatalf("types of portal %d: %v", portalID, err)
+	}
+	return found
 }
 
 // Installation is the portal's installation row.

@@ -143,7 +143,13 @@ func (h *handlers) askPortal(ctx context.Context, in *db.Installation, authID, l
 	b.Add("me", "user.current", nil)
 	b.Add("admin", "user.admin", nil)
 	if entity != "" {
-		b.Add("record", "crm."+entity+".get", b24.Params{"id": id})
+		// The user's own read right on the record, through the user's
+		// token: crm.item.get for the types Trail reads through crm.item.
+		if t, _ := crm.ParseType(entity); t.Legacy() {
+			b.Add("record", t.Method("get"), b24.Params{"id": id})
+		} else {
+			b.Add("record", "crm.item.get", b24.Params{"entityTypeId": int(t), "id": id})
+		}
 	}
 	res, err := c.Batch(ctx, &b)
 	if err != nil {
@@ -175,9 +181,15 @@ func (h *handlers) askPortal(ctx context.Context, in *db.Installation, authID, l
 }
 
 // portalOffset is the UTC offset the portal wrote a record's dates with
-// (DATE_MODIFY), nil when it cannot be read.
+// (DATE_MODIFY; crm.item's updatedTime), nil when it cannot be read.
 func portalOffset(record json.RawMessage) *int32 {
-	s, err := history.ParseSnapshot(record)
+	var item struct {
+		Item json.RawMessage `json:"item"`
+	}
+	if json.Unmarshal(record, &item) == nil && item.Item != nil {
+		record = item.Item
+	}
+	s, err := history.ItemSnapshot(nil, record)
 	if err != nil {
 		return nil
 	}
@@ -190,7 +202,7 @@ func portalOffset(record json.RawMessage) *int32 {
 // entityOfPlacement maps CRM_DEAL_DETAIL_TAB to deal; "" for a placement
 // that is not a detail tab of a type Trail records.
 func entityOfPlacement(code string) string {
-	if t, ok := crm.TypeOfDetailTab(code); ok && t.Known() {
+	if t, ok := crm.TypeOfDetailTab(code); ok {
 		return t.String()
 	}
 	return ""
@@ -297,7 +309,7 @@ func parseContext(s string) (string, int64) {
 	if err != nil || id <= 0 {
 		return "", 0
 	}
-	if t, ok := crm.ParseType(e); ok && t.Known() {
+	if t, ok := crm.ParseType(e); ok {
 		return t.String(), id
 	}
 	return "", 0

@@ -30,23 +30,22 @@ func formValues(c *fiber.Ctx, name string) []string {
 	return out
 }
 
-// crmTypesOf reads type names as the forms post them ("deal") and returns
-// the types in display order without repeats; false if one is unknown.
+// crmTypesOf reads type names as the forms post them ("deal",
+// "dynamic_156") and returns the types in display order without repeats;
+// false if one is not a type's name. Whether the portal has them is
+// admin.SaveTracking's to check.
 func crmTypesOf(names []string) ([]crm.Type, bool) {
-	var posted []crm.Type
+	var out []crm.Type
 	for _, n := range names {
 		t, ok := crm.ParseType(n)
-		if !ok || !t.Known() {
+		if !ok {
 			return nil, false
 		}
-		posted = append(posted, t)
-	}
-	var out []crm.Type
-	for _, t := range crm.Types {
-		if slices.Contains(posted, t) {
+		if !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
+	crm.Sort(out)
 	return out, true
 }
 
@@ -68,6 +67,8 @@ func (h *handlers) saveTracking(c *fiber.Ctx) error {
 	switch {
 	case errors.Is(err, admin.ErrRetention):
 		return badForm(c, "settings.error.retention", admin.MinRetention, admin.MaxRetention)
+	case errors.Is(err, admin.ErrUnknownType):
+		return badForm(c, "settings.error.entity")
 	case err != nil:
 		return err
 	}
@@ -92,7 +93,7 @@ func (h *handlers) saveTracking(c *fiber.Ctx) error {
 func (h *handlers) saveFields(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	t, ok := crm.ParseType(c.Params("entity"))
-	if !ok || !t.Known() {
+	if !ok {
 		return badForm(c, "settings.error.entity")
 	}
 	tracked := formValues(c, "field")

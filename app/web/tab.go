@@ -76,7 +76,7 @@ func (h *handlers) readableRecord(c *fiber.Ctx) (viewer, crm.Type, int64, error)
 	v := viewerOf(c)
 	t, ok := crm.ParseType(c.Params("entity"))
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 || !ok || !t.Known() {
+	if err != nil || id <= 0 || !ok {
 		return v, 0, 0, fiber.ErrNotFound
 	}
 	if !mayRead(h.Sessions, c.UserContext(), t.String(), id) {
@@ -127,9 +127,10 @@ func printer(c *fiber.Ctx, v viewer) timeline.Printer {
 	if v.PortalOffset != nil {
 		p.Portal = time.FixedZone("", int(*v.PortalOffset))
 	}
-	for _, t := range crm.Types {
+	for _, t := range append([]crm.Type{crm.Quote, crm.SmartInvoice}, crm.Types...) {
 		p.Records[t.String()] = views.T(ctx, "settings.entity_one."+t.String())
 	}
+	p.Records[timeline.AnyItem] = views.T(ctx, "settings.entity_one.dynamic")
 	return p
 }
 

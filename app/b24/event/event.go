@@ -149,18 +149,28 @@ func isWord(s string) bool {
 	return true
 }
 
-// CRM describes a CRM entity event: which type, which record, what happened.
+// CRM describes a CRM record event: which type, which record, what happened.
 type CRM struct {
-	Entity string // "deal", "lead", "contact", "company"
+	// Entity names the type: "deal", "lead", "contact", "company", "quote",
+	// or, for smart invoices and smart processes, their entityTypeId
+	// ("31", "156").
+	Entity string
 	Kind   string // "add", "update", "delete"
 	ID     int64
 }
 
 // crmEntities maps the event name's middle part to Trail's entity names.
-var crmEntities = map[string]string{"DEAL": "deal", "LEAD": "lead", "CONTACT": "contact", "COMPANY": "company"}
+var crmEntities = map[string]string{"DEAL": "deal", "LEAD": "lead", "CONTACT": "contact", "COMPANY": "company", "QUOTE": "quote"}
 
-// CRMChange interprets a CRM add/update/delete event. ok is false for any
-// other event; err is set when it is a CRM event without a valid record id.
+// dynamicItem is the middle part of the events of smart-invoice and
+// smart-process items: ONCRMDYNAMICITEMUPDATE with data[FIELDS][ENTITY_TYPE_ID],
+// or ONCRMDYNAMICITEMUPDATE_156 for one smart process
+// (https://apidocs.bitrix24.com/api-reference/crm/universal/events/index.html).
+const dynamicItem = "DYNAMICITEM"
+
+// CRMChange interprets a CRM record add/update/delete event. ok is false
+// for any other event; err is set when it is a record event without a
+// valid record id or type.
 func (e *Event) CRMChange() (c CRM, ok bool, err error) {
 	rest, found := strings.CutPrefix(e.Name, "ONCRM")
 	if !found {
@@ -169,14 +179,26 @@ func (e *Event) CRMChange() (c CRM, ok bool, err error) {
 	if rest == dealMove {
 		return e.crmChange("deal", "update")
 	}
+	item, dynamic := strings.CutPrefix(rest, dynamicItem)
 	for _, kind := range []string{"ADD", "UPDATE", "DELETE"} {
-		ent, found := strings.CutSuffix(rest, kind)
-		if !found {
-			continue
-		}
-		name, known := crmEntities[ent]
-		if !known {
-			return c, false, nil
+		var name string
+		if dynamic {
+			suffix, found := strings.CutPrefix(item, kind)
+			if !found || suffix != "" && suffix[0] != '_' {
+				continue
+			}
+			if name, err = dynamicType(strings.TrimPrefix(suffix, "_"), e.Data.Get("FIELDS.ENTITY_TYPE_ID")); err != nil {
+				return c, true, err
+			}
+		} else {
+			ent, found := strings.CutSuffix(rest, kind)
+			if !found {
+				continue
+			}
+			var known bool
+			if name, known = crmEntities[ent]; !known {
+				return c, false, nil
+			}
 		}
 		return e.crmChange(name, strings.ToLower(kind))
 	}
@@ -196,4 +218,19 @@ func (e *Event) crmChange(entity, kind string) (CRM, bool, error) {
 		return CRM{}, true, fmt.Errorf("%w: data[FIELDS][ID] missing or invalid", ErrMalformed)
 	}
 	return CRM{Entity: entity, Kind: kind, ID: id}, true, nil
+}
+
+// dynamicType is the entityTypeId of a dynamic item event: the name's
+// suffix (perType, may be empty) and data[FIELDS][ENTITY_TYPE_ID] must
+// agree where both are given.
+func dynamicType(perType, field string) (string, error) {
+	id := field
+	if id == "" {
+		id = perType
+	}
+	n, err := strconv.ParseInt(id, 10, 32)
+	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id || perType != "" && perType != id {
+		return "", fmt.Errorf("%w: data[FIELDS][ENTITY_TYPE_ID] missing or invalid", ErrMalformed)
+	}
+	return id, nil
 }

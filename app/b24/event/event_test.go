@@ -157,7 +157,7 @@ func TestDealMoveIsAnUpdate(t *testing.T) {
 }
 
 func TestCRMChangeIgnoresOtherEvents(t *testing.T) {
-	for _, name := range []string{"ONCRMLEADMOVETOCATEGORY", "ONCRMDEALUSERFIELDADD", "ONCRMQUOTEADD", "ONOFFLINEEVENT", "ONCRMDYNAMICITEMADD"} {
+	for _, name := range []string{"ONCRMLEADMOVETOCATEGORY", "ONCRMDEALUSERFIELDADD", "ONCRMTYPEADD", "ONCRMTYPEUSERFIELDADD", "ONOFFLINEEVENT", "ONCRMDYNAMICITEMADDED"} {
 		v := captured()
 		v.Set("event", name)
 		e, err := Parse(v)
@@ -197,4 +197,44 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted a CRM change without a record: %+v", c)
 		}
 	})
+}
+
+func TestCRMChangeReadsEstimatesAndDynamicItems(t *testing.T) {
+	for _, tc := range []struct {
+		name, typeID, want string
+	}{
+		{"ONCRMQUOTEUPDATE", "", "quote"},
+		{"ONCRMDYNAMICITEMUPDATE", "31", "31"},
+		{"ONCRMDYNAMICITEMDELETE", "156", "156"},
+		{"ONCRMDYNAMICITEMADD_156", "156", "156"},
+		{"ONCRMDYNAMICITEMADD_156", "", "156"},
+	} {
+		v := captured()
+		v.Set("event", tc.name)
+		if tc.typeID != "" {
+			v.Set("data[FIELDS][ENTITY_TYPE_ID]", tc.typeID)
+		}
+		e, err := Parse(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, ok, err := e.CRMChange()
+		if !ok || err != nil || c.Entity != tc.want || c.ID <= 0 {
+			t.Errorf("%s (%s): CRMChange = %+v %v %v, want entity %s", tc.name, tc.typeID, c, ok, err, tc.want)
+		}
+	}
+	// A dynamic item event without its type, or whose name and data
+	// disagree, is refused rather than filed under a guessed type.
+	for _, tc := range [][2]string{{"ONCRMDYNAMICITEMUPDATE", ""}, {"ONCRMDYNAMICITEMUPDATE_156", "157"}, {"ONCRMDYNAMICITEMUPDATE", "0x9c"}} {
+		v := captured()
+		v.Set("event", tc[0])
+		v.Set("data[FIELDS][ENTITY_TYPE_ID]", tc[1])
+		e, err := Parse(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := e.CRMChange(); !ok || !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s (%q): ok=%v err=%v, want ErrMalformed", tc[0], tc[1], ok, err)
+		}
+	}
 }
