@@ -322,3 +322,16 @@ func FieldHistory(ctx context.Context, q bun.IDB, portalID int64, entity crm.Typ
 	}
 	return rows, nil
 }
+
+// RecordSteps returns every history row of one record in the order the
+// changes were recorded, newest first (see history.StateAt).
+func RecordSteps(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id int64) ([]HistoryRow, error) {
+	var rows []HistoryRow
+	err := q.NewSelect().Model(&rows).
+		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
+		OrderExpr("change_id DESC, id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record steps: %w", err)
+	}
+	return rows, nil
+}
