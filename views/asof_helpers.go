@@ -10,14 +10,16 @@ import (
 // MomentLayout is how the as-of routes name an exact moment.
 const MomentLayout = time.RFC3339Nano
 
-// momentParam names, for a link, the moment just after a change (all of
-// its fields applied) or just before it: a microsecond earlier, the
-// precision changes are stored with.
-func momentParam(at time.Time, before bool) string {
+// momentQuery names, for a link, the moment just after an entry's change
+// or just before it: the change itself, since changes made within one
+// second share their time, and the time to show (for before, a
+// microsecond earlier, the precision changes are stored with).
+func momentQuery(e timeline.Entry, before bool) string {
+	at, side := e.At, "after"
 	if before {
-		at = at.Add(-time.Microsecond)
+		at, side = at.Add(-time.Microsecond), "before"
 	}
-	return url.QueryEscape(at.UTC().Format(MomentLayout))
+	return url.Values{"at": {at.UTC().Format(MomentLayout)}, side: {itoa(e.ChangeID)}}.Encode()
 }
 
 func emptyCount(fs []timeline.ShownField) int {

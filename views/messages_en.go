@@ -21,6 +21,7 @@ func init() {
 		"asof.show":                "Show",
 		"asof.from":                "Compare",
 		"asof.to":                  "with",
+		"asof.compare_now":         "Compare with now",
 		"asof.compare":             "Compare",
 		"asof.before":              "before this",
 		"asof.after":               "after this",

@@ -21,6 +21,7 @@ func init() {
 		"asof.show":                "Показать",
 		"asof.from":                "Сравнить",
 		"asof.to":                  "с",
+		"asof.compare_now":         "Сравнить с текущим",
 		"asof.compare":             "Сравнить",
 		"asof.before":              "до этого",
 		"asof.after":               "после этого",

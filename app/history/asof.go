@@ -9,6 +9,7 @@ import (
 // Step is one recorded change of a record: its action, its moment and its
 // field changes, as the history rows of one change_id hold them.
 type Step struct {
+	ID      int64 // the change id: steps are recorded in its order
 	Action  Action
 	At      time.Time
 	Changes []Change
@@ -49,7 +50,25 @@ func Values(s *Schema, snap Snapshot) map[string]Value {
 	return out
 }
 
-// StateAt reconstructs a record at moment at from its current state and
+// Moment is a point of a record's history: a time and, to cut exactly
+// between changes that share their time (Bitrix24 stamps changes to the
+// second), the change from which on steps are undone, if Until is not 0.
+// Just before change X is {At: X's time - 1µs, Until: X}, just after it
+// {At: X's time, Until: X+1}.
+type Moment struct {
+	At    time.Time
+	Until int64
+}
+
+// undoes reports whether the step is later than the moment.
+func (m Moment) undoes(s Step) bool {
+	if m.Until != 0 {
+		return s.ID >= m.Until
+	}
+	return s.At.After(m.At)
+}
+
+// StateAt reconstructs a record at moment m from its current state and
 // its steps, newest first in the order they were recorded. Only the latest
 // state is stored, and every change row keeps both its old and its new
 // value, so undoing the steps later than at, newest first, gives back
@@ -64,13 +83,13 @@ func Values(s *Schema, snap Snapshot) map[string]Value {
 //
 // Fields whose changes are not recorded (ignored by the admin) are exact
 // only while no change of them was dropped; callers show tracked fields.
-func StateAt(current map[string]Value, steps []Step, learned map[string]time.Time, at time.Time) State {
+func StateAt(current map[string]Value, steps []Step, learned map[string]time.Time, m Moment) State {
 	st := State{Fields: maps.Clone(current)}
 	if st.Fields == nil {
 		st.Fields = map[string]Value{}
 	}
 	for _, step := range steps {
-		if !step.At.After(at) {
+		if !m.undoes(step) {
 			st.Gone = step.Action == Deleted
 			break
 		}
@@ -85,7 +104,7 @@ func StateAt(current map[string]Value, steps []Step, learned map[string]time.Tim
 		}
 	}
 	for name, since := range learned {
-		if since.After(at) {
+		if since.After(m.At) {
 			st.Fields[name] = Unknown
 		}
 	}

@@ -202,14 +202,20 @@ func checkSequence(t *testing.T, seed uint64, r *rand.Rand) {
 		learned = map[string]time.Time{}
 		moments = []moment{{at: base, snap: cur, exists: true, created: created}}
 		gone    bool
+		around  = map[int64][2]int{} // step ID → the moments just before and just after it (-1: none)
 	)
+	record := func(s Step, before, after int) {
+		s.ID = int64(len(steps) + 1)
+		steps = append(steps, storedStep(t, s))
+		around[s.ID] = [2]int{before, after}
+	}
 	if created {
-		steps = append(steps, storedStep(t, Step{Action: Created, At: base, Changes: NewCreation(asofSchema, cur).Changes}))
+		record(Step{Action: Created, At: base, Changes: NewCreation(asofSchema, cur).Changes}, -1, 0)
 	}
 	for i := 1; i <= 12; i++ {
 		at := base.Add(time.Duration(i) * time.Minute)
 		if !gone && r.IntN(10) == 0 {
-			steps = append(steps, storedStep(t, Step{Action: Deleted, At: at, Changes: NewDeletion(asofSchema, cur).Changes}))
+			record(Step{Action: Deleted, At: at, Changes: NewDeletion(asofSchema, cur).Changes}, len(moments)-1, len(moments))
 			gone = true
 			moments = append(moments, moment{at: at, snap: cur})
 			continue
@@ -238,7 +244,7 @@ func checkSequence(t *testing.T, seed uint64, r *rand.Rand) {
 			next["TITLE"] = json.RawMessage(fmt.Sprintf("%q", "restored "+at.String()))
 		}
 		if cs := Diff(asofSchema, cur, next); len(cs) > 0 {
-			steps = append(steps, storedStep(t, Step{Action: Updated, At: at, Changes: cs}))
+			record(Step{Action: Updated, At: at, Changes: cs}, len(moments)-1, len(moments))
 		}
 		cur, gone = next, false
 		moments = append(moments, moment{at: at, snap: cur, exists: true})
@@ -247,7 +253,7 @@ func checkSequence(t *testing.T, seed uint64, r *rand.Rand) {
 	now := Values(asofSchema, cur)
 	for _, m := range moments {
 		for _, at := range []time.Time{m.at, m.at.Add(30 * time.Second)} {
-			got := StateAt(now, steps, learned, at)
+			got := StateAt(now, steps, learned, Moment{At: at})
 			if got.Gone != !m.exists {
 				t.Fatalf("seed %d at %s: gone = %v, want %v", seed, at, got.Gone, !m.exists)
 			}
@@ -256,7 +262,23 @@ func checkSequence(t *testing.T, seed uint64, r *rand.Rand) {
 			}
 		}
 	}
-	if before := StateAt(now, steps, learned, base.Add(-time.Second)); before.NotYet != created {
+	// Cut by change instead of by time: just before and just after each.
+	for _, s := range steps {
+		for side, m := range []Moment{{At: s.At.Add(-time.Microsecond), Until: s.ID}, {At: s.At, Until: s.ID + 1}} {
+			i := around[s.ID][side]
+			got := StateAt(now, steps, learned, m)
+			if i < 0 {
+				if !got.NotYet {
+					t.Fatalf("seed %d: before the creation NotYet is false", seed)
+				}
+				continue
+			}
+			if diff := stateDiff(moments[i].snap, learned, m.At, got); diff != "" || got.Gone != !moments[i].exists {
+				t.Fatalf("seed %d, side %d of step %d: gone = %v; differs:\n%s", seed, side, s.ID, got.Gone, diff)
+			}
+		}
+	}
+	if before := StateAt(now, steps, learned, Moment{At: base.Add(-time.Second)}); before.NotYet != created {
 		t.Fatalf("seed %d: before the first state NotYet = %v, want %v", seed, before.NotYet, created)
 	}
 }
@@ -319,7 +341,7 @@ func TestStateAtMarksStatesOutsideTheRecordsLife(t *testing.T) {
 		{3 * time.Hour, title("B"), true, false},
 	}
 	for _, c := range cases {
-		got := StateAt(cur, steps, nil, t0.Add(c.at))
+		got := StateAt(cur, steps, nil, Moment{At: t0.Add(c.at)})
 		if !SameValue(got.Fields["TITLE"], c.title) || got.Gone != c.gone || got.NotYet != c.notYet {
 			t.Errorf("at +%v: got %v gone=%v notYet=%v, want %v gone=%v notYet=%v",
 				c.at, got.Fields["TITLE"], got.Gone, got.NotYet, c.title, c.gone, c.notYet)

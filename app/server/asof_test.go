@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func TestAsOfEqualsThePortalsState(t *testing.T) {
 			if i == 0 && at.After(moments[0]) || at.After(time.Now()) {
 				continue // the baseline's moment is just before the first change; no moment is ahead
 			}
-			st := past.At(at)
+			st := past.At(history.Moment{At: at})
 			for _, miss := range stateMismatches(labels.Schema, states[i], st) {
 				t.Errorf("as of moment %d (%s): %s", i, at.Format(time.RFC3339Nano), miss)
 			}
@@ -102,6 +103,25 @@ func TestAsOfEqualsThePortalsState(t *testing.T) {
 				if has := slices.ContainsFunc(states[i].rows, func(r map[string]any) bool { return r["PRODUCT_NAME"] == product }); has != strings.Contains(body, product+": ") {
 					t.Errorf("the as-of view of moment %d shows %s: %v, the portal had it: %v", i, product, !has, has)
 				}
+			}
+		}
+	}
+
+	// Just before and just after each change, as its entry links them.
+	ids := changeIDs(t, e, deal)
+	for i, change := range ids {
+		for side, want := range map[string]int{"before": i, "after": i + 1} {
+			m := history.Moment{At: times[i], Until: change + 1}
+			if side == "before" {
+				m = history.Moment{At: times[i].Add(-time.Microsecond), Until: change}
+			}
+			for _, miss := range stateMismatches(labels.Schema, states[want], past.At(m)) {
+				t.Errorf("%s change %d: %s", side, i+1, miss)
+			}
+			q := url.Values{"at": {m.At.Format(time.RFC3339Nano)}, side: {strconv.FormatInt(change, 10)}}
+			status, body := f.Get("/tab/deal/" + itoaInt(deal) + "/asof?" + q.Encode())
+			if title, _ := states[want].get["TITLE"].(string); status != 200 || !strings.Contains(body, html.EscapeString(title)) {
+				t.Errorf("the as-of view %s change %d = %d, lacks the title %q", side, i+1, status, title)
 			}
 		}
 	}
@@ -144,6 +164,15 @@ func TestAsOfRefusesAbsurdMoments(t *testing.T) {
 			t.Errorf("compare from %q = %d, want 400:\n%s", at, status, body)
 		}
 	}
+	now := url.QueryEscape(time.Now().UTC().Format(time.RFC3339))
+	for _, cut := range []string{"&before=999999999", "&after=0", "&before=x", "&before=1&after=1", "&after=9223372036854775807"} {
+		if status, body := f.Get("/tab/deal/1/asof?at=" + now + cut); status != 400 {
+			t.Errorf("as of now%s = %d, want 400:\n%s", cut, status, body)
+		}
+	}
+	if status, body := f.Get("/tab/deal/1/compare?from=" + now + "&to=" + now + "&to_after=999999999"); status != 400 {
+		t.Errorf("compare to after a change of no record = %d, want 400:\n%s", status, body)
+	}
 	status, body := f.Get("/tab/deal/1/asof?at=2000-01-01T00:00")
 	if status != 200 || !strings.Contains(body, "Trail started tracking this record on") {
 		t.Errorf("as of 2000 = %d, want the explanation:\n%s", status, body)
@@ -151,6 +180,19 @@ func TestAsOfRefusesAbsurdMoments(t *testing.T) {
 	if status, _ := f.Get("/tab/deal/2/asof?at=" + url.QueryEscape(time.Now().UTC().Format(time.RFC3339))); status != 401 {
 		t.Errorf("deal 1's session asking for deal 2 as of now = %d, want 401", status)
 	}
+}
+
+// changeIDs are a record's change ids, oldest first.
+func changeIDs(t *testing.T, e *edits, deal int64) []int64 {
+	t.Helper()
+	var out []int64
+	for _, r := range e.History(t, e.id, crm.Deal, deal) {
+		if !slices.Contains(out, r.ChangeID) {
+			out = append(out, r.ChangeID)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // changeTimes are the moments of a record's changes, oldest first.

@@ -65,9 +65,14 @@ func LoadPast(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, i
 	return p, nil
 }
 
-// At is the record's state at moment t (see history.StateAt).
-func (p *Past) At(t time.Time) history.State {
-	return history.StateAt(p.current, p.steps, p.learned, t)
+// At is the record's state at moment m (see history.StateAt).
+func (p *Past) At(m history.Moment) history.State {
+	return history.StateAt(p.current, p.steps, p.learned, m)
+}
+
+// Has reports whether change is one of the record's changes.
+func (p *Past) Has(change int64) bool {
+	return slices.ContainsFunc(p.steps, func(s history.Step) bool { return s.ID == change })
 }
 
 // Steps groups a record's rows (newest change first, as db.RecordSteps
@@ -76,7 +81,7 @@ func Steps(rows []db.HistoryRow) []history.Step {
 	var out []history.Step
 	for i, r := range rows {
 		if i == 0 || rows[i-1].ChangeID != r.ChangeID {
-			s := history.Step{At: r.ChangedAt}
+			s := history.Step{ID: r.ChangeID, At: r.ChangedAt}
 			_ = s.Action.UnmarshalText([]byte(r.Action))
 			out = append(out, s)
 		}

@@ -3,18 +3,23 @@ package web
 import (
 	"errors"
 	"fmt"
+	"math"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/app/timeline"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
 )
 
-// tabAsOf renders the record as it was at one moment.
+// tabAsOf renders the record as it was at one moment: a time, or just
+// before or after one of its changes.
 func (h *handlers) tabAsOf(c *fiber.Ctx) error {
 	v, entity, id, err := h.readableRecord(c)
 	if err != nil {
@@ -22,22 +27,67 @@ func (h *handlers) tabAsOf(c *fiber.Ctx) error {
 	}
 	pr := printer(c, v)
 	now := time.Now()
-	at, err := readMoment("at", c.Query("at"), pr.Zone(), now)
+	m, change, err := readCut(c, "at", "before", "after", pr.Zone(), now)
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	d := views.AsOfData{Record: recordPath(entity, id), At: showMoment(at, pr), AtInput: pickerValue(at, pr)}
-	labels, past, note, err := h.past(c, entity, id, now, pr, at)
+	d := views.AsOfData{Record: recordPath(entity, id), At: showMoment(m.At, pr), AtInput: pickerValue(m.At, pr)}
+	q := url.Values{}
+	cutQuery(q, "from", "from_before", "from_after", m, change)
+	cutQuery(q, "to", "", "", history.Moment{At: now}, 0)
+	d.CompareNow = d.Record + "/compare?" + q.Encode()
+	labels, past, note, err := h.past(c, entity, id, now, pr, []int64{change}, m)
 	if err != nil || note != "" {
 		d.Note = note
 		return orRender(c, err, views.AsOf(d))
 	}
-	st := past.At(at)
+	st := past.At(m)
 	if err := labels.LoadLinks(c.UserContext(), h.DB.Bun, v.PortalID, timeline.StateRefs(labels, st)); err != nil {
 		return err
 	}
 	d.Gone, d.Fields = st.Gone, labels.Show(past, st, pr)
 	return views.Render(c, views.AsOf(d))
+}
+
+// readCut reads a moment: the time param, and the change it is just
+// before or after, if any (see history.Moment).
+func readCut(c *fiber.Ctx, name, beforeName, afterName string, loc *time.Location, now time.Time) (history.Moment, int64, error) {
+	at, err := readMoment(name, c.Query(name), loc, now)
+	if err != nil {
+		return history.Moment{}, 0, err
+	}
+	m := history.Moment{At: at}
+	before, after := c.Query(beforeName), c.Query(afterName)
+	if before != "" && after != "" {
+		return m, 0, fmt.Errorf("%s and %s cannot both be given", beforeName, afterName)
+	}
+	var change int64
+	for _, p := range []struct {
+		name, value string
+		add         int64
+	}{{beforeName, before, 0}, {afterName, after, 1}} {
+		if p.value == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(p.value, 10, 64)
+		if err != nil || n <= 0 || n == math.MaxInt64 {
+			return m, 0, fmt.Errorf("%s must be a change of this record", p.name)
+		}
+		change, m.Until = n, n+p.add
+	}
+	return m, change, nil
+}
+
+// cutQuery is a moment as readCut reads it back.
+func cutQuery(q url.Values, name, beforeName, afterName string, m history.Moment, change int64) {
+	q.Set(name, m.At.UTC().Format(views.MomentLayout))
+	switch {
+	case change == 0:
+	case m.Until == change:
+		q.Set(beforeName, itoa(change))
+	default:
+		q.Set(afterName, itoa(change))
+	}
 }
 
 // tabCompare renders the record at two moments side by side.
@@ -48,17 +98,17 @@ func (h *handlers) tabCompare(c *fiber.Ctx) error {
 	}
 	pr := printer(c, v)
 	now := time.Now()
-	from, err := readMoment("from", c.Query("from"), pr.Zone(), now)
+	from, fromChange, err := readCut(c, "from", "from_before", "from_after", pr.Zone(), now)
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	to, err := readMoment("to", c.Query("to"), pr.Zone(), now)
+	to, toChange, err := readCut(c, "to", "to_before", "to_after", pr.Zone(), now)
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	d := views.CompareData{Record: recordPath(entity, id), From: showMoment(from, pr), To: showMoment(to, pr),
-		FromInput: pickerValue(from, pr), ToInput: pickerValue(to, pr)}
-	labels, past, note, err := h.past(c, entity, id, now, pr, from, to)
+	d := views.CompareData{Record: recordPath(entity, id), From: showMoment(from.At, pr), To: showMoment(to.At, pr),
+		FromInput: pickerValue(from.At, pr), ToInput: pickerValue(to.At, pr)}
+	labels, past, note, err := h.past(c, entity, id, now, pr, []int64{fromChange, toChange}, from, to)
 	if err != nil || note != "" {
 		d.Note = note
 		return orRender(c, err, views.Compare(d))
@@ -78,8 +128,10 @@ func (h *handlers) tabCompare(c *fiber.Ctx) error {
 
 // past loads what Trail holds of a record, or the note that explains why
 // it cannot show the record at one of the moments: not tracked, not yet
-// tracked or created then, or past the retention.
-func (h *handlers) past(c *fiber.Ctx, entity crm.Type, id int64, now time.Time, pr timeline.Printer, moments ...time.Time) (*timeline.Labels, *timeline.Past, string, error) {
+// tracked or created then, or past the retention. A moment cut at a change
+// (which must be the record's) is exact whenever that change is still kept,
+// since the later ones are too.
+func (h *handlers) past(c *fiber.Ctx, entity crm.Type, id int64, now time.Time, pr timeline.Printer, changes []int64, moments ...history.Moment) (*timeline.Labels, *timeline.Past, string, error) {
 	ctx := c.UserContext()
 	v := viewerOf(c)
 	labels, err := timeline.LoadLabels(ctx, h.DB.Bun, v.PortalID, entity)
@@ -93,18 +145,22 @@ func (h *handlers) past(c *fiber.Ctx, entity crm.Type, id int64, now time.Time, 
 	if err != nil {
 		return nil, nil, "", err
 	}
-	for _, at := range moments {
-		if !at.Before(past.Began) {
-			continue
+	for _, change := range changes {
+		if change != 0 && !past.Has(change) {
+			return nil, nil, "", fiber.NewError(fiber.StatusBadRequest, "a moment's change must be a change of this record")
 		}
-		began := showMoment(past.Began, pr)
+	}
+	began := showMoment(past.Began, pr)
+	for _, m := range moments {
 		switch {
+		case past.At(m).NotYet:
+			return nil, nil, views.Tf(ctx, "asof.not_yet", began), nil
+		case m.Until != 0 || !m.At.Before(past.Began):
 		case past.BeforeRetention:
 			return nil, nil, views.Tf(ctx, "asof.before_retention", began), nil
-		case past.At(at).NotYet:
-			return nil, nil, views.Tf(ctx, "asof.not_yet", began), nil
+		default:
+			return nil, nil, views.Tf(ctx, "asof.before_tracking", began), nil
 		}
-		return nil, nil, views.Tf(ctx, "asof.before_tracking", began), nil
 	}
 	return labels, past, "", nil
 }
