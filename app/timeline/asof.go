@@ -125,6 +125,9 @@ func (l *Labels) Show(p *Past, st history.State, pr Printer) []ShownField {
 
 func (l *Labels) shown(p *Past, st history.State, name string, v history.Value, pr Printer) ShownField {
 	f := ShownField{Field: name, Title: l.Title(name)}
+	if name == history.ProductRows {
+		f.Title = pr.rowWords().Product // the portal's field lists do not name them
+	}
 	switch {
 	case v.Kind == history.KindUnknown:
 		f.Unknown, f.Text = true, pr.Unknown
