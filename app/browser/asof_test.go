@@ -3,6 +3,8 @@ package browser
 import (
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/trailtest"
@@ -31,6 +33,11 @@ func TestAsOfAndCompareInTab(t *testing.T) {
 		t.Errorf("the deal before the last change shows its later title: %q", txt)
 	}
 
+	// The pane's picker holds that moment, in the viewer's time zone.
+	if at := get(t, frame, "the pane's picker", chromedp.Evaluate[string](`document.querySelector("#pane .asof-picker [name=at]").value`)); at == "" ||
+		at != get(t, frame, "the pane's moment", chromedp.Evaluate[string](`document.querySelector("#pane .asof").dataset.at`)) {
+		t.Errorf("the picker holds %q, not the entry's moment", at)
+	}
 	click(t, frame, "#pane .compare-now")
 	waitText(t, frame, `#pane .compare tr.differs[data-field="TITLE"]`, "After the change")
 	if txt := frameText(t, frame, `#pane .compare tr.differs[data-field="TITLE"]`); !contains(txt, "Before the change") {
