@@ -15,15 +15,18 @@ import (
 type Snapshot struct {
 	bun.BaseModel `bun:"table:snapshots"`
 
-	PortalID     int64           `bun:"portal_id,pk"`
-	Entity       crm.Type        `bun:"entity,pk"`
-	EntityID     int64           `bun:"entity_id,pk"`
-	Data         json.RawMessage `bun:"data,type:jsonb"`
-	Format       int16           `bun:"format"` // history.Format of Data
-	ModifiedAt   *time.Time      `bun:"modified_at"`
-	DeletedAt    *time.Time      `bun:"deleted_at"`
-	TrackedSince time.Time       `bun:"tracked_since,nullzero,default:now()"`
-	UpdatedAt    time.Time       `bun:"updated_at,nullzero,default:now()"`
+	PortalID int64           `bun:"portal_id,pk"`
+	Entity   crm.Type        `bun:"entity,pk"`
+	EntityID int64           `bun:"entity_id,pk"`
+	Data     json.RawMessage `bun:"data,type:jsonb"`
+	Format   int16           `bun:"format"` // history.Format of Data
+	// Learned is when each field that joined Data after tracking began did
+	// (see history.StateAt); nil when none did.
+	Learned      map[string]time.Time `bun:"learned,type:jsonb"`
+	ModifiedAt   *time.Time           `bun:"modified_at"`
+	DeletedAt    *time.Time           `bun:"deleted_at"`
+	TrackedSince time.Time            `bun:"tracked_since,nullzero,default:now()"`
+	UpdatedAt    time.Time            `bun:"updated_at,nullzero,default:now()"`
 }
 
 // HistoryRow is one changed field of one change.
@@ -77,7 +80,7 @@ func PutSnapshots(ctx context.Context, q bun.IDB, rows []*Snapshot) error {
 	}
 	_, err := q.NewInsert().Model(&rows).ExcludeColumn("tracked_since", "updated_at").
 		On("CONFLICT (portal_id, entity, entity_id) DO UPDATE").
-		Set("data = EXCLUDED.data, format = EXCLUDED.format, modified_at = EXCLUDED.modified_at, deleted_at = EXCLUDED.deleted_at, updated_at = now()").
+		Set("data = EXCLUDED.data, format = EXCLUDED.format, learned = EXCLUDED.learned, modified_at = EXCLUDED.modified_at, deleted_at = EXCLUDED.deleted_at, updated_at = now()").
 		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("put snapshots: %w", err)
@@ -316,6 +319,19 @@ func FieldHistory(ctx context.Context, q bun.IDB, portalID int64, entity crm.Typ
 		OrderExpr("changed_at, change_id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("field history: %w", err)
+	}
+	return rows, nil
+}
+
+// RecordSteps returns every history row of one record in the order the
+// changes were recorded, newest first (see history.StateAt).
+func RecordSteps(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id int64) ([]HistoryRow, error) {
+	var rows []HistoryRow
+	err := q.NewSelect().Model(&rows).
+		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
+		OrderExpr("change_id DESC, id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record steps: %w", err)
 	}
 	return rows, nil
 }

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"encoding/json"
+	"maps"
 	"strconv"
 	"time"
 
@@ -121,7 +122,37 @@ func changed(f facts, p *pending, stored *db.Snapshot) (history.Entry, *db.Snaps
 	// history.Upgrade for snapshots stored before empty fields were kept):
 	// Diff reports it with the old value unknown.
 	old = history.Upgrade(f.schema, history.Format(stored.Format), old)
-	return history.NewUpdate(f.schema, old, p.state), next, offset, true
+	e := history.NewUpdate(f.schema, old, p.state)
+	next.Learned = learned(stored.Learned, old, p.state, changedAt(f, p, e))
+	return e, next, offset, true
+}
+
+// learned adds to what a record's stored state learned when (see
+// db.Snapshot.Learned) the fields cur holds and old did not, learned at.
+func learned(known map[string]time.Time, old, cur history.Snapshot, at time.Time) map[string]time.Time {
+	out := maps.Clone(known)
+	for name := range cur {
+		if _, ok := old[name]; ok || history.IsSystemField(name) {
+			continue
+		}
+		if out == nil {
+			out = map[string]time.Time{}
+		}
+		out[name] = at
+	}
+	return out
+}
+
+// changedAt is the moment an entry's rows carry: the record's own time,
+// else when Trail heard of the change, else now.
+func changedAt(f facts, p *pending, e history.Entry) time.Time {
+	switch {
+	case !e.At.IsZero():
+		return e.At.UTC()
+	case !p.heard.IsZero():
+		return p.heard.UTC()
+	}
+	return f.now.UTC()
 }
 
 // deletedAt is when a confirmed deletion is recorded as having happened:
@@ -149,13 +180,7 @@ func tracked(set *db.Settings, entity crm.Type, cs []history.Change) []history.C
 // historyRows are an entry's rows: one per change, or one bare row for a
 // creation or deletion with no values, so that it still shows.
 func historyRows(f facts, p *pending, e history.Entry, offset *int32) []*db.HistoryRow {
-	at := e.At
-	if at.IsZero() {
-		at = p.heard
-	}
-	if at.IsZero() {
-		at = f.now
-	}
+	at := changedAt(f, p, e)
 	var author *int64
 	if n, err := strconv.ParseInt(e.Author, 10, 64); err == nil && n > 0 {
 		author = &n
@@ -166,7 +191,7 @@ func historyRows(f facts, p *pending, e history.Entry, offset *int32) []*db.Hist
 	}
 	base := db.HistoryRow{
 		PortalID: f.portalID, Entity: p.entity, EntityID: p.id, Action: e.Action.String(),
-		AuthorID: author, ChangedAt: at.UTC(), UTCOffset: offset, Source: history.ClassifySource(o).String(),
+		AuthorID: author, ChangedAt: at, UTCOffset: offset, Source: history.ClassifySource(o).String(),
 	}
 	if len(e.Changes) == 0 {
 		r := base

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/config"
@@ -180,6 +181,19 @@ func (tn *tenants) exercise(t *testing.T, route string) (out []exchange, ok bool
 			t.Errorf("%s with A's session = %d, lacks A's own change", route, x.resp.StatusCode)
 		}
 		out = append(out, x, get(""), get(tn.appA))
+	case path == "/tab/:entity/:id/asof" || path == "/tab/:entity/:id/compare":
+		// A's session asks for its deal 3 as of now: A's deal 3, never B's.
+		now := url.QueryEscape(time.Now().UTC().Format(time.RFC3339Nano))
+		q := "?at=" + now
+		if strings.HasSuffix(path, "/compare") {
+			q = "?from=" + now + "&to=" + now
+		}
+		x := tn.do(t, route, method, concrete+q, tn.tabA, nil)
+		x.portalPage = true
+		if method == "GET" && (x.resp.StatusCode != 200 || !strings.Contains(x.body, tn.aMarker)) {
+			t.Errorf("%s with A's session = %d, lacks A's own title", route, x.resp.StatusCode)
+		}
+		out = append(out, x, tn.do(t, route, method, concrete+q, "", nil), tn.do(t, route, method, concrete+q, tn.appA, nil))
 	case path == "/tab/:entity/:id/file/:field/:file":
 		// A's session for its deal 3 asks for a file of that deal: it can
 		// reach only A's portal, with A's grant (the other portal's

@@ -65,6 +65,8 @@ func routes(app *fiber.App, d Deps) {
 		frame.Get(bindings.InstallStatus, h.requireViewer, h.installStatus)
 		frame.Get("/tab/:entity/:id/entries", h.requireViewer, h.tabEntries)
 		frame.Get("/tab/:entity/:id/export.csv", h.requireViewer, h.tabExport)
+		frame.Get("/tab/:entity/:id/asof", h.requireViewer, h.tabAsOf)
+		frame.Get("/tab/:entity/:id/compare", h.requireViewer, h.tabCompare)
 		frame.Get("/tab/:entity/:id/file/:field/:file", h.requireViewer, h.tabFile)
 		h.settingsRoutes(frame.Group("/settings", h.requireViewer, h.requireAdmin))
 	}

@@ -30,7 +30,8 @@ func (h *handlers) tabPage(c *fiber.Ctx, v viewer, entity crm.Type, id int64, se
 	if err != nil {
 		return err
 	}
-	d := views.TabData{Session: sess, Entity: entity.String(), ID: id, Page: page, TrackingSince: page.TrackingSince}
+	d := views.TabData{Session: sess, Entity: entity.String(), ID: id, Page: page, TrackingSince: page.TrackingSince,
+		Now: pickerValue(time.Now(), printer(c, v))}
 	fields, err := db.HistoryFields(ctx, h.DB.Bun, v.PortalID, entity, id)
 	if err != nil {
 		return err
@@ -98,7 +99,7 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 		return views.TimelinePage{}, err
 	}
 	entries := timeline.Build(rows, labels, printer(c, v))
-	p := views.TimelinePage{First: after == nil}
+	p := views.TimelinePage{First: after == nil, Record: recordPath(entity, id)}
 	if len(entries) > pageChanges {
 		entries = entries[:pageChanges]
 		last := entries[len(entries)-1]
