@@ -369,6 +369,9 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 		for _, r := range rows {
 			r.ChangeID = ids[i]
 		}
+		if err := attributeRevert(ctx, tx, rows); err != nil {
+			return written{}, err
+		}
 	}
 	if err := db.AddHistory(ctx, tx, hist); err != nil {
 		return written{}, err
