@@ -259,7 +259,6 @@ func onlyField(rows []db.HistoryRow, field string) []db.HistoryRow {
 	return out
 }
 
-
 // newKey is a preview's idempotency key: unguessable, so a submit names
 // only a preview its own page was shown.
 func newKey() string {
