@@ -49,7 +49,7 @@ type Actor struct {
 // field cannot be written. A portal that refuses the actor the record is
 // audited as a revert refused for every field, with the portal's reason.
 func (s *Service) Preview(ctx context.Context, a Actor, t crm.Type, id, changeID int64, field string) (*db.Revert, error) {
-	if !legacy(t) {
+	if !Supports(t) {
 		return nil, ErrType
 	}
 	rows, err := db.ChangeRows(ctx, s.DB.Bun, a.In.ID, t, id, changeID)
@@ -109,9 +109,10 @@ func Plan(s *history.Schema, current history.Snapshot, targets []Target) []db.Re
 // again just before, and a field whose value moved since the preview is
 // not written (conflict). Every field's outcome is stored. A second submit
 // of the same preview writes nothing and returns the first one's outcome.
-func (s *Service) Submit(ctx context.Context, a Actor, key string, chosen []string) (*db.Revert, error) {
+// The key must be the actor's preview of that change of that record.
+func (s *Service) Submit(ctx context.Context, a Actor, t crm.Type, id, changeID int64, key string, chosen []string) (*db.Revert, error) {
 	r, err := db.RevertByKey(ctx, s.DB.Bun, a.In.ID, key)
-	if errors.Is(err, db.ErrNotFound) || err == nil && r.UserID != a.UserID {
+	if errors.Is(err, db.ErrNotFound) || err == nil && (r.UserID != a.UserID || r.Entity != t || r.EntityID != id || r.ChangeID != changeID) {
 		return nil, ErrNoChange
 	}
 	if err != nil || r.State != db.RevertPreviewed {
@@ -236,9 +237,9 @@ func (s *Service) schema(ctx context.Context, portalID int64, t crm.Type) (*hist
 	return history.ParseFields(raw)
 }
 
-// legacy reports whether t is one of the four types with a legacy update,
+// Supports reports whether t is one of the four types with a legacy update,
 // the method that writes values in the form Trail stores them.
-func legacy(t crm.Type) bool {
+func Supports(t crm.Type) bool {
 	switch t {
 	case crm.Deal, crm.Lead, crm.Contact, crm.Company:
 		return true

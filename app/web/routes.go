@@ -66,6 +66,8 @@ func routes(app *fiber.App, d Deps) {
 		frame.Get("/tab/:entity/:id/entries", h.requireViewer, h.tabEntries)
 		frame.Get("/tab/:entity/:id/export.csv", h.requireViewer, h.tabExport)
 		frame.Get("/tab/:entity/:id/file/:field/:file", h.requireViewer, h.tabFile)
+		frame.Get("/tab/:entity/:id/revert/:change", h.requireViewer, h.tabRevertPreview)
+		frame.Post("/tab/:entity/:id/revert/:change", h.requireViewer, wellFormed, h.tabRevert)
 		h.settingsRoutes(frame.Group("/settings", h.requireViewer, h.requireAdmin))
 	}
 }
