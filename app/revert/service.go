@@ -77,6 +77,7 @@ func (s *Service) Preview(ctx context.Context, a Actor, t crm.Type, id, changeID
 		if err := db.AddRevert(ctx, s.DB.Bun, r); err != nil {
 			return nil, err
 		}
+		r.State = db.RevertDone
 		return r, db.FinishRevert(ctx, s.DB.Bun, r.PortalID, r.ID, r.Fields)
 	case err != nil:
 		return nil, err
