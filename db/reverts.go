@@ -137,12 +137,13 @@ func RecentReverts(ctx context.Context, q bun.IDB, portalID int64, limit int) ([
 const revertMatchWindow = 30 * time.Minute
 
 // UnrecordedRevert returns the latest finished revert of a record by user
-// whose change Trail has not recorded yet, locked so one drain takes it;
-// nil when there is none.
+// that wrote a field and whose change Trail has not recorded yet, locked so
+// one drain takes it; nil when there is none.
 func UnrecordedRevert(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, userID int64) (*Revert, error) {
 	r := &Revert{}
 	err := q.NewSelect().Model(r).Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
 		Where("user_id = ?", userID).Where("state = ?", RevertDone).Where("recorded_change_id IS NULL").
+		Where("fields @> ?::jsonb", `[{"outcome":"`+OutcomeWritten+`"}]`).
 		Where("done_at > now() - ?::interval", revertMatchWindow.String()).
 		OrderExpr("done_at DESC").Limit(1).For("UPDATE").Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -70,7 +70,7 @@ func init() {
 		"revert.reason.read_only":  "read-only in Bitrix24",
 		"revert.reason.immutable":  "can only be set when the record is created",
 		"revert.reason.unknown":    "the earlier value is unknown",
-		"revert.reason.not_yet":    "product rows, links and files are not written back yet",
+		"revert.reason.file_gone":  "Bitrix24 no longer has this file: it cannot be attached again",
 		"revert.reason.not_chosen": "not ticked",
 		"revert.reason.changed":    "changed in Bitrix24 after the preview: open the preview again",
 		"revert.reason.same":       "already holds this value",

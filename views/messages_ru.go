@@ -70,7 +70,7 @@ func init() {
 		"revert.reason.read_only":  "только для чтения в Битрикс24",
 		"revert.reason.immutable":  "задаётся только при создании записи",
 		"revert.reason.unknown":    "прежнее значение неизвестно",
-		"revert.reason.not_yet":    "товары, связи и файлы пока не откатываются",
+		"revert.reason.file_gone":  "этого файла больше нет в Битрикс24: его нельзя прикрепить снова",
 		"revert.reason.not_chosen": "не отмечено",
 		"revert.reason.changed":    "изменилось в Битрикс24 после предпросмотра: откройте предпросмотр заново",
 		"revert.reason.same":       "уже имеет это значение",

@@ -55,7 +55,7 @@ func TestPlanSkipsWhatNobodyMayWrite(t *testing.T) {
 		"SOURCE_ID": {ReasonSame, true, false},
 		"TITLE":     {"", false, true},
 		"TYPE_ID":   {ReasonImmutable, false, false},
-		"UF_FILE":   {ReasonNotYet, false, false},
+		"UF_FILE":   {ReasonFileGone, false, false},
 		"UF_NEW":    {ReasonUnknown, false, false},
 	}
 	got := Plan(s, current, FromChange(s, rows, current))

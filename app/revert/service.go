@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -95,7 +94,7 @@ func Plan(s *history.Schema, current history.Snapshot, targets []Target) []db.Re
 		f := s.Field(t.Field)
 		cur := history.Normalize(f, current[t.Field])
 		rf := db.RevertField{Field: t.Field, Current: encode(cur), Target: encode(t.Want), Conflict: t.Conflict}
-		rf.Reason = unwritable(f, t.Want)
+		rf.Reason = unwritable(f, cur, t.Want)
 		rf.Writable = rf.Reason == ""
 		if rf.Writable && cur.Equal(t.Want) {
 			rf.Reason = ReasonSame
@@ -134,11 +133,12 @@ func (s *Service) Submit(ctx context.Context, a Actor, t crm.Type, id, changeID 
 		}
 		return r, err
 	}
-	var w write
-	var writing []int
+	w := write{t: r.Entity, id: r.EntityID}
+	at := map[string]int{}
 	for i := range r.Fields {
 		f := &r.Fields[i]
 		field := schema.Field(f.Field)
+		now := history.Normalize(field, cur[f.Field])
 		switch {
 		case !f.Writable:
 			f.Outcome = db.OutcomeSkipped
@@ -146,25 +146,27 @@ func (s *Service) Submit(ctx context.Context, a Actor, t crm.Type, id, changeID 
 			f.Outcome, f.Reason, f.Chosen = db.OutcomeSkipped, ReasonNotChosen, false
 		case readErr != nil:
 			f.Outcome, f.Reason = db.OutcomeRefused, readErr.(*refusal).reason
-		case !history.Normalize(field, cur[f.Field]).Equal(decode(f.Current)):
+		case !now.Equal(decode(f.Current)):
 			f.Outcome, f.Reason = db.OutcomeConflict, ReasonChanged
+		case now.Equal(decode(f.Target)):
+			f.Outcome, f.Reason = db.OutcomeSkipped, ReasonSame
 		default:
-			f.Chosen = true
-			w.add(field, decode(f.Current), decode(f.Target))
-			writing = append(writing, i)
+			f.Chosen, f.Reason = true, ""
+			w.add(field, now, decode(f.Target))
+			at[f.Field] = i
 		}
 	}
-	if len(writing) > 0 {
+	for _, c := range w.calls() {
 		outcome, reason := db.OutcomeWritten, ""
-		if err := s.send(ctx, a, r.Entity, r.EntityID, w); err != nil {
+		if _, err := s.Clients.ForUser(a.In, a.Token, wait).Call(ctx, c.method, c.params); err != nil {
 			var refused *refusal
-			if !errors.As(err, &refused) {
+			if !errors.As(portalError(err), &refused) {
 				refused = &refusal{reason: err.Error()}
 			}
 			outcome, reason = db.OutcomeRefused, refused.reason
 		}
-		for _, i := range writing {
-			r.Fields[i].Outcome, r.Fields[i].Reason = outcome, reason
+		for _, name := range c.fields {
+			r.Fields[at[name]].Outcome, r.Fields[at[name]].Reason = outcome, reason
 		}
 	}
 	if err := db.FinishRevert(ctx, s.DB.Bun, r.PortalID, r.ID, r.Fields); err != nil {
@@ -180,37 +182,6 @@ type refusal struct{ reason string }
 
 func (r *refusal) Error() string { return "refused: " + r.reason }
 
-// read is the record as the portal shows it to the actor now.
-func (s *Service) read(ctx context.Context, a Actor, t crm.Type, id int64) (history.Snapshot, error) {
-	raw, err := s.Clients.ForUser(a.In, a.Token, wait).CRMGet(ctx, t.String(), id)
-	if err != nil {
-		return nil, portalError(err)
-	}
-	snap, err := history.ParseSnapshot(raw)
-	if err != nil {
-		return nil, fmt.Errorf("read %s %d: %w", t, id, err)
-	}
-	return snap, nil
-}
-
-// send makes the write with the actor's token: the legacy update first,
-// then the pipeline move.
-func (s *Service) send(ctx context.Context, a Actor, t crm.Type, id int64, w write) error {
-	c := s.Clients.ForUser(a.In, a.Token, wait)
-	if len(w.legacy) > 0 {
-		if _, err := c.Call(ctx, t.Method("update"), b24.Params{"id": id, "fields": w.legacy}); err != nil {
-			return portalError(err)
-		}
-	}
-	if len(w.item) > 0 {
-		p := b24.Params{"entityTypeId": int(t), "id": id, "fields": w.item}
-		if _, err := c.Call(ctx, "crm.item.update", p); err != nil {
-			return portalError(err)
-		}
-	}
-	return nil
-}
-
 // portalError sorts a failed call: a dead token (the session must renew),
 // the portal's refusal (its reason is shown), or Trail's own failure.
 func portalError(err error) error {
@@ -220,7 +191,7 @@ func portalError(err error) error {
 		return ErrToken
 	case errors.Is(err, b24.ErrWouldWait):
 		return err
-	case errors.As(err, &be) && be.Status >= 400 && be.Status < 500:
+	case errors.As(err, &be) && !be.Temporary() && (be.Status == 0 || be.Status >= 400 && be.Status < 500): // 0: a command of a batch
 		reason := be.Description
 		if reason == "" {
 			reason = be.Code
