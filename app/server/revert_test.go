@@ -411,3 +411,104 @@ func TestRevertRights(t *testing.T) {
 		t.Errorf("the audit list lacks the refused revert:\n%s", page)
 	}
 }
+
+// rowsOf is a record's product rows as the portal lists them, each as
+// Trail reads it, without the row ids (a set gives every row a new one).
+func (r *reverts) rowsOf(t *testing.T, entity string, id int) []string {
+	t.Helper()
+	tok, err := r.p.IssueTokens(r.p.AdminID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{"filter[=ownerType]": {map[string]string{"deal": "D", "lead": "L"}[entity]}, "filter[=ownerId]": {itoaInt(id)}, "auth": {tok.AccessToken}}
+	resp, err := r.Emu.Client().Get(r.p.ClientEndpoint() + "crm.item.productrow.list?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Result json.RawMessage }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := history.RowsValue(out.Result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, v := range history.Normalize(history.Field{Name: history.ProductRows, Type: history.TypeProductRow, Multiple: true}, raw).List {
+		texts = append(texts, v.Text)
+	}
+	return sorted(texts)
+}
+
+// revertAll previews a change and submits every field it ticks.
+func revertAll(t *testing.T, f *trailtest.Frame, entity string, id int, change int64) string {
+	t.Helper()
+	page, key, ticked := preview(t, f, entity, id, change, "")
+	if key == "" {
+		t.Fatalf("no preview:\n%s", page)
+	}
+	return submit(t, f, entity, id, change, key, ticked)
+}
+
+// TestRevertRowsLinksFiles: product rows come back as a set, linked
+// contacts as a list, an added file goes; a replaced file the portal no
+// longer holds is skipped with the reason.
+func TestRevertRowsLinksFiles(t *testing.T) {
+	t.Parallel()
+	r := newReverts(t)
+	const deal = 4
+	r.edit(t, "deal", deal, 2, map[string]any{"TITLE": "warm-up"})
+	f, _, _ := r.OpenTab(t, r.p, r.p.AdminID(), "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
+
+	rowsBefore := r.rowsOf(t, "deal", deal)
+	last := r.lastChange(t, crm.Deal, deal)
+	if err := r.p.SetProductRows("deal", deal, 2, []map[string]any{
+		{"PRODUCT_ID": 1, "PRICE": 10, "QUANTITY": 3}, {"PRODUCT_NAME": "Installation", "PRICE": 99.5, "QUANTITY": 1, "DISCOUNT_TYPE_ID": 2, "DISCOUNT_RATE": 10},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rowsChange := r.nextChange(t, crm.Deal, deal, last)
+	if body := revertAll(t, f, "deal", deal, rowsChange); outcome(body, history.ProductRows) != db.OutcomeWritten {
+		t.Fatalf("rows: %s", body)
+	}
+	if got := r.rowsOf(t, "deal", deal); !slices.Equal(got, rowsBefore) {
+		t.Errorf("rows after the revert %v, want %v", got, rowsBefore)
+	}
+
+	before := r.Snapshot(t, r.id, crm.Deal, deal)
+	links := r.edit(t, "deal", deal, 2, map[string]any{"CONTACT_IDS": []string{"3", "4"}})
+	if body := revertAll(t, f, "deal", deal, links); outcome(body, "CONTACT_IDS") != db.OutcomeWritten {
+		t.Fatalf("links: %s", body)
+	}
+	r.nextChange(t, crm.Deal, deal, links)
+	was, _ := history.ParseSnapshot(before.Data)
+	now, _ := history.ParseSnapshot(r.Snapshot(t, r.id, crm.Deal, deal).Data)
+	r.same(t, "deal", was, now, []string{"CONTACT_IDS"})
+
+	const multi, single = "UF_CRM_1700000007", "UF_CRM_1700000006"
+	filesBefore := r.get(t, "deal", deal)
+	last = r.lastChange(t, crm.Deal, deal)
+	if _, err := r.p.AttachFile("deal", deal, 2, multi, "added.pdf", []byte("%PDF added")); err != nil {
+		t.Fatal(err)
+	}
+	added := r.nextChange(t, crm.Deal, deal, last)
+	if body := revertAll(t, f, "deal", deal, added); outcome(body, multi) != db.OutcomeWritten {
+		t.Fatalf("added file: %s", body)
+	}
+	r.same(t, "deal", filesBefore, r.get(t, "deal", deal), []string{multi})
+
+	last = r.nextChange(t, crm.Deal, deal, added)
+	if _, err := r.p.AttachFile("deal", deal, 2, single, "one.pdf", []byte("%PDF one")); err != nil {
+		t.Fatal(err)
+	}
+	last = r.nextChange(t, crm.Deal, deal, last)
+	if _, err := r.p.AttachFile("deal", deal, 2, single, "two.pdf", []byte("%PDF two")); err != nil {
+		t.Fatal(err)
+	}
+	replaced := r.nextChange(t, crm.Deal, deal, last)
+	page, _, ticked := preview(t, f, "deal", deal, replaced, "")
+	if len(ticked) != 0 || !strings.Contains(page, "no longer has this file") {
+		t.Errorf("a replaced file must be skipped with the reason; ticked %v:\n%s", ticked, page)
+	}
+}
