@@ -26,18 +26,18 @@ const (
 type Revert struct {
 	bun.BaseModel `bun:"table:reverts"`
 
-	PortalID  int64           `bun:"portal_id,pk"`
-	ID        int64           `bun:"id,pk,autoincrement"`
-	Key       string          `bun:"key"`
-	UserID    int64           `bun:"user_id"`
-	Entity    crm.Type        `bun:"entity"`
-	EntityID  int64           `bun:"entity_id"`
-	ChangeID  int64           `bun:"change_id"`
-	Field     string          `bun:"field"` // "" for the whole change
-	State     string          `bun:"state"`
-	Fields    []RevertField   `bun:"fields,type:jsonb"`
-	CreatedAt time.Time       `bun:"created_at,nullzero,default:now()"`
-	DoneAt    *time.Time      `bun:"done_at"`
+	PortalID  int64         `bun:"portal_id,pk"`
+	ID        int64         `bun:"id,pk,autoincrement"`
+	Key       string        `bun:"key"`
+	UserID    int64         `bun:"user_id"`
+	Entity    crm.Type      `bun:"entity"`
+	EntityID  int64         `bun:"entity_id"`
+	ChangeID  int64         `bun:"change_id"`
+	Field     string        `bun:"field"` // "" for the whole change
+	State     string        `bun:"state"`
+	Fields    []RevertField `bun:"fields,type:jsonb"`
+	CreatedAt time.Time     `bun:"created_at,nullzero,default:now()"`
+	DoneAt    *time.Time    `bun:"done_at"`
 	// RecordedChangeID is the change Trail recorded for the revert's write.
 	RecordedChangeID *int64 `bun:"recorded_change_id"`
 }
