@@ -175,3 +175,22 @@ func ChangeRows(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type,
 	}
 	return rows, nil
 }
+
+// previewLife is how long a preview may wait for its submit.
+const previewLife = 24 * time.Hour
+
+// PruneReverts deletes previews nobody submitted within previewLife and
+// finished reverts older than their portal's history retention. It
+// returns how many it deleted.
+func PruneReverts(ctx context.Context, q bun.IDB) (int64, error) {
+	res, err := q.NewRaw(`DELETE FROM reverts r
+		WHERE r.state = ? AND r.created_at < now() - ?::interval
+		OR r.created_at < now() - make_interval(days => coalesce(
+			(SELECT s.retention_days FROM portal_settings s WHERE s.portal_id = r.portal_id), ?))`,
+		RevertPreviewed, previewLife.String(), DefaultRetentionDays).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune reverts: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
