@@ -8,14 +8,11 @@ import (
 	"github.com/trailhq/trail/db"
 )
 
-// SourceRevert is the source of a change a person made with Trail's
-// revert: the portal reports it like any edit of that person, and the
-// drain recognises it by the revert waiting for it.
-const SourceRevert = "revert"
-
 // attributeRevert marks one change's rows (their ChangeID set) as a
-// revert's when the record has a revert by the change's author that wrote
-// one of the changed fields and whose change Trail has not recorded yet.
+// revert's (history.SourceRevert, and the change it put back) when the
+// record has a revert by the change's author that wrote one of the changed
+// fields and whose change Trail has not recorded yet: the portal reports a
+// revert like any edit of that person.
 func attributeRevert(ctx context.Context, tx db.Tx, rows []*db.HistoryRow) error {
 	first := rows[0]
 	if first.AuthorID == nil || first.Action != history.Updated.String() {
@@ -30,7 +27,7 @@ func attributeRevert(ctx context.Context, tx db.Tx, rows []*db.HistoryRow) error
 		return nil
 	}
 	for _, h := range rows {
-		h.Source = SourceRevert
+		h.Source = history.SourceRevert.String()
 		h.RevertsChangeID = &r.ChangeID
 	}
 	return db.RevertRecorded(ctx, tx, first.PortalID, r.ID, first.ChangeID)
