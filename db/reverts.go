@@ -155,6 +155,18 @@ func UnrecordedRevert(ctx context.Context, q bun.IDB, portalID int64, entity crm
 	return r, nil
 }
 
+// AwaitingReverts reports whether a portal has a revert whose change Trail
+// has not recorded yet: the drain looks for the one a change belongs to
+// only then.
+func AwaitingReverts(ctx context.Context, q bun.IDB, portalID int64) (bool, error) {
+	ok, err := q.NewSelect().Model((*Revert)(nil)).Where("portal_id = ?", portalID).Where("state = ?", RevertDone).
+		Where("recorded_change_id IS NULL").Where("done_at > now() - ?::interval", revertMatchWindow.String()).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("awaiting reverts: %w", err)
+	}
+	return ok, nil
+}
+
 // RevertRecorded notes the change Trail recorded for a revert's write.
 func RevertRecorded(ctx context.Context, q bun.IDB, portalID, id, changeID int64) error {
 	_, err := q.NewUpdate().Model((*Revert)(nil)).Set("recorded_change_id = ?", changeID).
