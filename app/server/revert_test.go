@@ -327,6 +327,7 @@ func TestRevertConflicts(t *testing.T) {
 	}
 
 	// An edit between the preview and the submit wins.
+	raced := r.lastChange(t, crm.Deal, deal)
 	if err := r.p.UpdateRecord("deal", deal, 3, map[string]any{"COMMENTS": "edited meanwhile"}); err != nil {
 		t.Fatal(err)
 	}
@@ -334,6 +335,7 @@ func TestRevertConflicts(t *testing.T) {
 	if outcome(body, "COMMENTS") != db.OutcomeConflict {
 		t.Fatalf("raced field: %s", body)
 	}
+	r.nextChange(t, crm.Deal, deal, raced) // the edit recorded, before the next one
 	if got := string(r.get(t, "deal", deal)["COMMENTS"]); got != `"edited meanwhile"` {
 		t.Errorf("COMMENTS = %s: the portal's edit must stay", got)
 	}
@@ -343,11 +345,16 @@ func TestRevertConflicts(t *testing.T) {
 	_, key, ticked = preview(t, f, "deal", deal, last, "")
 	writesBefore := updates(r.p)
 	var wg sync.WaitGroup
-	bodies := make([]string, 2)
+	bodies, statuses := make([]string, 2), make([]int, 2)
 	for i := range bodies {
-		wg.Go(func() { bodies[i] = submit(t, f, "deal", deal, last, key, ticked) })
+		page := r.Page(t, f.Session) // one page each: a page is not safe for concurrent use
+		form := url.Values{"key": {key}, "field": ticked}
+		wg.Go(func() { statuses[i], bodies[i] = page.Do("POST", "/tab/deal/"+itoaInt(deal)+"/revert/"+itoa64(last), form) })
 	}
 	wg.Wait()
+	if statuses[0] != 200 || statuses[1] != 200 {
+		t.Fatalf("submits answered %v", statuses)
+	}
 	if outcome(bodies[0], "COMMENTS") != db.OutcomeWritten && outcome(bodies[1], "COMMENTS") != db.OutcomeWritten {
 		t.Fatalf("neither submit wrote: %q %q", bodies[0], bodies[1])
 	}
@@ -475,6 +482,7 @@ func TestRevertRowsLinksFiles(t *testing.T) {
 	if got := r.rowsOf(t, "deal", deal); !slices.Equal(got, rowsBefore) {
 		t.Errorf("rows after the revert %v, want %v", got, rowsBefore)
 	}
+	r.nextChange(t, crm.Deal, deal, rowsChange) // the revert recorded, before the next edit
 
 	before := r.Snapshot(t, r.id, crm.Deal, deal)
 	links := r.edit(t, "deal", deal, 2, map[string]any{"CONTACT_IDS": []string{"3", "4"}})
