@@ -49,6 +49,7 @@ func init() {
 		"source.automation":        "by automation",
 		"source.integration":       "by an integration",
 		"source.revert":            "by a revert",
+		"tab.reverts":              "puts back an earlier change",
 		"tab.revert":               "Revert",
 		"tab.revert.change":        "Revert this change",
 		"tab.revert.field":         "Revert this field",

@@ -49,6 +49,7 @@ func init() {
 		"source.automation":        "роботом",
 		"source.integration":       "интеграцией",
 		"source.revert":            "откатом",
+		"tab.reverts":              "возвращает прежнее изменение",
 		"tab.revert":               "Откатить",
 		"tab.revert.change":        "Откатить это изменение",
 		"tab.revert.field":         "Откатить это поле",

@@ -231,8 +231,9 @@ func TestRevertRoundTrip(t *testing.T) {
 			t.Errorf("revert's row %s: source %q, reverts %v, author %v", h.Field, h.Source, h.RevertsChangeID, h.AuthorID)
 		}
 	}
-	if !strings.Contains(f.Must(200, "GET", "/tab/deal/"+itoaInt(deal)+"/entries", nil), "by a revert") {
-		t.Error("the tab does not show the change as a revert")
+	if entries := f.Must(200, "GET", "/tab/deal/"+itoaInt(deal)+"/entries", nil); !strings.Contains(entries, "by a revert") ||
+		!strings.Contains(entries, `href="#change-`+itoa64(change)+`"`) || !strings.Contains(entries, `id="change-`+itoa64(change)+`"`) {
+		t.Errorf("the tab does not show the change as a revert linked to the change it put back:\n%s", entries)
 	}
 
 	// A pipeline move is put back with crm.item.update (categoryId).
