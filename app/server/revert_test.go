@@ -350,7 +350,9 @@ func TestRevertConflicts(t *testing.T) {
 	for i := range bodies {
 		page := r.Page(t, f.Session) // one page each: a page is not safe for concurrent use
 		form := url.Values{"key": {key}, "field": ticked}
-		wg.Go(func() { statuses[i], bodies[i] = page.Do("POST", "/tab/deal/"+itoaInt(deal)+"/revert/"+itoa64(last), form) })
+		wg.Go(func() {
+			statuses[i], bodies[i] = page.Do("POST", "/tab/deal/"+itoaInt(deal)+"/revert/"+itoa64(last), form)
+		})
 	}
 	wg.Wait()
 	if statuses[0] != 200 || statuses[1] != 200 {
