@@ -145,7 +145,12 @@ func TestUpgradeKeysByEntityTypeID(t *testing.T) {
 		name, order string
 		want        func([]map[string]any) []map[string]any
 	}{
-		{"history", "id", func(r []map[string]any) []map[string]any { return renamed(r, typeID, "entity") }},
+		{"history", "id", func(r []map[string]any) []map[string]any {
+			for _, row := range r {
+				row["reverts_change_id"] = nil // added after 0010 (0013), empty for earlier changes
+			}
+			return renamed(r, typeID, "entity")
+		}},
 		{"snapshots", "portal_id, entity_id, data::text", func(r []map[string]any) []map[string]any {
 			for _, row := range r {
 				row["learned"] = nil // added by a later migration, NULL for rows stored before it

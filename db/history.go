@@ -49,9 +49,12 @@ type HistoryRow struct {
 	// UTCOffset is the offset, in seconds east of UTC, of the portal's date
 	// values in the state the change produced (or, for a deletion, the last
 	// one): how the portal showed the change's time. Nil when unknown.
-	UTCOffset  *int32    `bun:"utc_offset"`
-	Source     string    `bun:"source"`
-	RecordedAt time.Time `bun:"recorded_at,nullzero,default:now()"`
+	UTCOffset *int32 `bun:"utc_offset"`
+	Source    string `bun:"source"`
+	// RevertsChangeID is the change a revert put back, for a change a
+	// revert made; nil otherwise.
+	RevertsChangeID *int64    `bun:"reverts_change_id"`
+	RecordedAt      time.Time `bun:"recorded_at,nullzero,default:now()"`
 }
 
 // SnapshotsFor loads the snapshots of the given records of one entity,

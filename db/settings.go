@@ -71,9 +71,13 @@ func inOrder(types []crm.Type) []crm.Type {
 func DefaultSettings(portalID int64) *Settings {
 	return &Settings{
 		PortalID: portalID, Entities: slices.Clone(crm.Types), Tabs: slices.Clone(crm.Types),
-		IgnoredFields: map[string][]string{}, RetentionDays: 730,
+		IgnoredFields: map[string][]string{}, RetentionDays: DefaultRetentionDays,
 	}
 }
+
+// DefaultRetentionDays is how long history is kept when the admin chose
+// nothing (the column's default).
+const DefaultRetentionDays = 730
 
 // LoadSettings returns the portal's settings, or the defaults.
 func LoadSettings(ctx context.Context, q bun.IDB, portalID int64) (*Settings, error) {

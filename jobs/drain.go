@@ -370,9 +370,21 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 	if err != nil {
 		return written{}, err
 	}
+	reverts := false
+	if len(changes) > 0 {
+		if reverts, err = db.AwaitingReverts(ctx, tx, d.in.ID); err != nil {
+			return written{}, err
+		}
+	}
 	for i, rows := range changes {
 		for _, r := range rows {
 			r.ChangeID = ids[i]
+		}
+		if !reverts {
+			continue
+		}
+		if err := attributeRevert(ctx, tx, rows); err != nil {
+			return written{}, err
 		}
 	}
 	if err := db.AddHistory(ctx, tx, hist); err != nil {

@@ -11,8 +11,8 @@ import (
 )
 
 // PruneArgs deletes what is past its retention: the API call log, the
-// history rows older than each portal's retention period, and expired
-// sessions.
+// history rows older than each portal's retention period, expired
+// sessions, and reverts never submitted or past the retention period.
 type PruneArgs struct{}
 
 func (PruneArgs) Kind() string { return "prune" }
@@ -40,8 +40,12 @@ func (w *PruneWorker) Work(ctx context.Context, job *river.Job[PruneArgs]) error
 	if err != nil {
 		return fmt.Errorf("prune sessions: %w", err)
 	}
-	if n+m+sess > 0 {
-		w.Log.InfoContext(ctx, "pruned", "api_calls", n, "history", m, "sessions", sess)
+	rev, err := db.PruneReverts(ctx, w.DB.Bun)
+	if err != nil {
+		return err
+	}
+	if n+m+sess+rev > 0 {
+		w.Log.InfoContext(ctx, "pruned", "api_calls", n, "history", m, "sessions", sess, "reverts", rev)
 	}
 	return nil
 }

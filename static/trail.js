@@ -162,6 +162,12 @@
   document.addEventListener("htmx:afterSettle", nameFiles);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", nameFiles); else nameFiles();
 
+  // Cancel closes a revert's preview without writing anything.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-close-revert]");
+    if (b) b.closest("form").remove();
+  });
+
   // Reset empties the filters and reloads the list.
   document.addEventListener("click", function (e) {
     var r = e.target.closest("[data-reset-filters]");

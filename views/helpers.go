@@ -35,3 +35,12 @@ func initials(u *timeline.User) string {
 	}
 	return strings.ToUpper(b.String())
 }
+
+// reason is a revert reason for a person: Trail's own reasons have
+// messages; anything else is the portal's words, shown as they are.
+func reason(ctx context.Context, r string) string {
+	if m := T(ctx, "revert.reason."+r); m != "revert.reason."+r {
+		return m
+	}
+	return r
+}

@@ -15,9 +15,10 @@ const (
 	SourcePerson                    // a user, through the Bitrix24 interface or an app acting as that user
 	SourceAutomation                // an automation rule, business process or other system agent
 	SourceIntegration               // another application or webhook that labelled its writes
+	SourceRevert                    // a person putting values back with Trail's revert
 )
 
-var sourceNames = [...]string{"unknown", "person", "automation", "integration"}
+var sourceNames = [...]string{"unknown", "person", "automation", "integration", "revert"}
 
 // String returns the source's name, as used in JSON.
 func (s Source) String() string {

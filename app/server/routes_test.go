@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +205,28 @@ func (tn *tenants) exercise(t *testing.T, route string) (out []exchange, ok bool
 			t.Errorf("%s with A's session = %d", route, x.resp.StatusCode)
 		}
 		out = append(out, x, tn.do(t, route, method, file, "", nil), tn.do(t, route, method, file, tn.appA, nil))
+	case path == "/tab/:entity/:id/revert/:change":
+		// A's session for its deal 3 names B's change of B's deal 3, then
+		// A's own: only A's change is found, and only with a session.
+		changeOf := func(p *b24test.Portal) string {
+			return strconv.FormatInt(tn.s.HistoryOf(t, tn.s.PortalID(t, p))[0].ChangeID, 10)
+		}
+		form := url.Values{"key": {"not-a-preview-key"}, "field": {"TITLE"}}
+		if method != "POST" {
+			form = nil
+		}
+		ofB := strings.Replace(concrete, ":change", changeOf(tn.b), 1)
+		ofA := strings.Replace(concrete, ":change", changeOf(tn.a), 1)
+		x := tn.do(t, route+" B's change", method, ofB, tn.tabA, form)
+		if x.resp.StatusCode != 404 {
+			t.Errorf("%s with A's session on B's change = %d, want 404", route, x.resp.StatusCode)
+		}
+		own := tn.do(t, route+" A's change", method, ofA, tn.tabA, form)
+		own.portalPage = method != "POST"
+		if want := map[string]int{"GET": 200, "HEAD": 200, "POST": 404}[method]; own.resp.StatusCode != want {
+			t.Errorf("%s with A's session on A's change = %d, want %d", route, own.resp.StatusCode, want)
+		}
+		out = append(out, x, own, tn.do(t, route, method, ofA, "", form), tn.do(t, route, method, ofA, tn.appA, form))
 	case route == "POST /bitrix/tab":
 		own := tn.framePOST(t, path, tn.a.MemberID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 		own.portalPage = true

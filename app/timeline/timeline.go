@@ -18,7 +18,9 @@ type Entry struct {
 	At       time.Time
 	Author   *User // nil when the change names nobody
 	Source   string
-	Changes  []FieldChange
+	// Reverts is the change this one put back (a revert); 0 otherwise.
+	Reverts int64
+	Changes []FieldChange
 }
 
 // FieldChange is one field of an entry.
@@ -95,6 +97,9 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 		rp := p.ForOffset(r.UTCOffset)
 		if len(out) == 0 || out[len(out)-1].ChangeID != r.ChangeID {
 			e := Entry{ChangeID: r.ChangeID, Action: r.Action, At: r.ChangedAt.In(rp.loc()), Source: r.Source}
+			if r.RevertsChangeID != nil {
+				e.Reverts = *r.RevertsChangeID
+			}
 			if r.AuthorID != nil {
 				u := l.User(*r.AuthorID)
 				e.Author = &u

@@ -171,7 +171,7 @@ func (h *handlers) askPortal(ctx context.Context, in *db.Installation, authID, l
 	}
 	var admin bool
 	_ = res.Decode("admin", &admin)
-	w := &who{in: in, viewer: viewer{PortalID: in.ID, MemberID: in.MemberID, UserID: uid, Admin: admin, Lang: views.Lang(lang), TimeZone: me.TimeZone}}
+	w := &who{in: in, viewer: viewer{PortalID: in.ID, MemberID: in.MemberID, UserID: uid, Admin: admin, Lang: views.Lang(lang), TimeZone: me.TimeZone, token: authID}}
 	if entity != "" {
 		raw, rerr := res.Result("record")
 		w.readable = rerr == nil
@@ -246,7 +246,7 @@ func (h *handlers) enter(c *fiber.Ctx) error {
 	case entity != "" && !w.readable:
 		return h.problem(c, fiber.StatusForbidden, "error.no_read")
 	}
-	token, err := startSession(h.Sessions, c, w.viewer)
+	token, err := startSession(h.Sessions, h.Keys, c, w.viewer)
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func (h *handlers) renewSession(c *fiber.Ctx) error {
 		return h.problem(c, fiber.StatusUnauthorized, "error.unauthorized")
 	}
 	w.viewer.Lang = views.Lang(h.Sessions.GetString(c.UserContext(), keyLang))
-	token, err := startSession(h.Sessions, c, w.viewer)
+	token, err := startSession(h.Sessions, h.Keys, c, w.viewer)
 	if err != nil {
 		return err
 	}

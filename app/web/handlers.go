@@ -11,6 +11,7 @@ import (
 	"github.com/trailhq/trail/app/lifecycle"
 	"github.com/trailhq/trail/app/portal"
 	"github.com/trailhq/trail/app/refusals"
+	"github.com/trailhq/trail/app/revert"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
@@ -34,6 +35,7 @@ type handlers struct {
 
 	refused *refusals.Set // AUTH_IDs the portal refused, keyed by member_id and token
 	admin   *admin.Service
+	reverts *revert.Service
 }
 
 func newHandlers(d Deps) *handlers {
@@ -42,6 +44,7 @@ func newHandlers(d Deps) *handlers {
 		BaseURL: d.Config.BaseURL.String(), PortalScheme: "https", AdminRecheck: d.Config.AdminRecheck,
 		refused: refusals.New(refusedTTL, refusedMax),
 		admin:   &admin.Service{DB: d.DB, Jobs: d.Jobs, Portals: d.Clients, BaseURL: d.Config.BaseURL.String()},
+		reverts: &revert.Service{DB: d.DB, Clients: d.Clients},
 	}
 	if d.Config.Env == config.Development {
 		h.PortalScheme = "http"

@@ -37,7 +37,7 @@ func (h *handlers) installPage(lc *lifecycle.Service) fiber.Handler {
 		in := a.Installation
 		allowFraming(c, in.ClientEndpoint)
 		v := viewer{PortalID: in.ID, MemberID: in.MemberID, UserID: a.UserID, Admin: a.Admin, Lang: views.LangOf(c.UserContext())}
-		token, err := startSession(h.Sessions, c, v)
+		token, err := startSession(h.Sessions, h.Keys, c, v)
 		if err != nil {
 			return err
 		}

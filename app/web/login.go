@@ -95,7 +95,7 @@ func (h *handlers) loginCallback(c *fiber.Ctx, keys *secret.KeyRing, code string
 	if !w.viewer.Admin {
 		return h.problem(c, fiber.StatusForbidden, "error.admins_only")
 	}
-	token, err := startSession(h.Sessions, c, w.viewer)
+	token, err := startSession(h.Sessions, h.Keys, c, w.viewer)
 	if err != nil {
 		return err
 	}

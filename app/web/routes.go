@@ -68,6 +68,8 @@ func routes(app *fiber.App, d Deps) {
 		frame.Get("/tab/:entity/:id/asof", h.requireViewer, h.tabAsOf)
 		frame.Get("/tab/:entity/:id/compare", h.requireViewer, h.tabCompare)
 		frame.Get("/tab/:entity/:id/file/:field/:file", h.requireViewer, h.tabFile)
+		frame.Get("/tab/:entity/:id/revert/:change", h.requireViewer, h.tabRevertPreview)
+		frame.Post("/tab/:entity/:id/revert/:change", h.requireViewer, wellFormed, h.tabRevert)
 		h.settingsRoutes(frame.Group("/settings", h.requireViewer, h.requireAdmin))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
 )
 
@@ -27,6 +28,9 @@ const (
 	keyLang    = "lang"
 	keyZone    = "time_zone"
 	keyOffset  = "portal_offset"
+	// keyToken is the user's own Bitrix24 access token from the frame
+	// (AUTH_ID, confirmed with user.current), sealed: reverts write with it.
+	keyToken = "user_token"
 )
 
 // NewSessions returns the session manager Trail uses.
@@ -81,6 +85,9 @@ type viewer struct {
 	// PortalOffset is the portal's UTC offset in seconds, as the dates of
 	// the record the user opened carried it; nil when unknown.
 	PortalOffset *int32
+	// token is the user's access token the portal just confirmed; it is
+	// kept in the session sealed and never read back into a viewer.
+	token string
 }
 
 func currentViewer(sm *scs.SessionManager, ctx context.Context) (viewer, bool) {
@@ -100,7 +107,7 @@ func currentViewer(sm *scs.SessionManager, ctx context.Context) (viewer, bool) {
 // verified viewer (a new token, so a token seen before cannot be reused).
 // The viewer's admin flag was just confirmed by Bitrix24. Call it only for
 // a request that succeeds: a refused one must leave no session behind.
-func startSession(sm *scs.SessionManager, c *fiber.Ctx, v viewer) (string, error) {
+func startSession(sm *scs.SessionManager, keys *secret.KeyRing, c *fiber.Ctx, v viewer) (string, error) {
 	ctx := db.WithPortal(c.UserContext(), v.PortalID)
 	if err := sm.RenewToken(ctx); err != nil {
 		return "", err
@@ -115,12 +122,36 @@ func startSession(sm *scs.SessionManager, c *fiber.Ctx, v viewer) (string, error
 	if v.PortalOffset != nil {
 		sm.Put(ctx, keyOffset, int(*v.PortalOffset))
 	}
+	if keys != nil && v.token != "" {
+		sm.Put(ctx, keyToken, keys.Seal([]byte(v.token), tokenAD(v.PortalID, v.UserID)))
+	}
 	token, _, err := sm.Commit(ctx)
 	if err != nil {
 		return "", err
 	}
 	c.SetUserContext(ctx)
 	return token, nil
+}
+
+// userToken is the viewer's own Bitrix24 token the session keeps, "" when
+// it has none (a session opened before tokens were kept, or by sign-in).
+// It lives as long as Bitrix24 lets it (an hour); the page renews its
+// session with a fresh one from the SDK, as it does when the session ends.
+func userToken(sm *scs.SessionManager, keys *secret.KeyRing, ctx context.Context, v viewer) string {
+	sealed := sm.GetBytes(ctx, keyToken)
+	if keys == nil || len(sealed) == 0 {
+		return ""
+	}
+	plain, err := keys.Open(sealed, tokenAD(v.PortalID, v.UserID))
+	if err != nil {
+		return ""
+	}
+	return string(plain)
+}
+
+// tokenAD binds a sealed token to its portal and user.
+func tokenAD(portalID, userID int64) []byte {
+	return []byte("session-token|" + itoa(portalID) + "|" + itoa(userID))
 }
 
 // canRead remembers, for a few minutes, that the portal let the viewer read

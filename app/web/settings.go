@@ -22,6 +22,7 @@ func (h *handlers) settingsRoutes(r fiber.Router) {
 	r.Get("/health", h.healthSection)
 	r.Get("/health/portal", h.portalHealth)
 	r.Get("/calls", h.apiCalls)
+	r.Get("/reverts", h.revertsSection)
 	r.Post("/reauthorize", h.reauthorize)
 }
 

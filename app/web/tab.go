@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/revert"
 	"github.com/trailhq/trail/app/timeline"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
@@ -100,6 +101,9 @@ func (h *handlers) timelinePage(c *fiber.Ctx, v viewer, labels *timeline.Labels,
 	}
 	entries := timeline.Build(rows, labels, printer(c, v))
 	p := views.TimelinePage{First: after == nil, Record: recordPath(entity, id)}
+	if revert.Supports(entity) {
+		p.Revert = revertPath(entity, id)
+	}
 	if len(entries) > pageChanges {
 		entries = entries[:pageChanges]
 		last := entries[len(entries)-1]

@@ -1,0 +1,208 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/trailhq/trail/app/crm"
+)
+
+// Revert states: a preview waits for its submit; one submit claims it
+// (applying) and finishes it (done), so a second submit writes nothing.
+const (
+	RevertPreviewed = "previewed"
+	RevertApplying  = "applying"
+	RevertDone      = "done"
+)
+
+// Revert is one revert of a change (or of one field of it), from preview
+// to outcome: the audit of who reverted what and what became of each field.
+type Revert struct {
+	bun.BaseModel `bun:"table:reverts"`
+
+	PortalID  int64         `bun:"portal_id,pk"`
+	ID        int64         `bun:"id,pk,autoincrement"`
+	Key       string        `bun:"key"`
+	UserID    int64         `bun:"user_id"`
+	Entity    crm.Type      `bun:"entity"`
+	EntityID  int64         `bun:"entity_id"`
+	ChangeID  int64         `bun:"change_id"`
+	Field     string        `bun:"field"` // "" for the whole change
+	State     string        `bun:"state"`
+	Fields    []RevertField `bun:"fields,type:jsonb"`
+	CreatedAt time.Time     `bun:"created_at,nullzero,default:now()"`
+	DoneAt    *time.Time    `bun:"done_at"`
+	// RecordedChangeID is the change Trail recorded for the revert's write.
+	RecordedChangeID *int64 `bun:"recorded_change_id"`
+}
+
+// RevertField is one field of a revert: its value in the portal when the
+// preview was made, the value to put back, and what became of it.
+type RevertField struct {
+	Field string `json:"field"`
+	// Current is the portal's value at the preview, Target the value to
+	// write, both as history.Value JSON (null for empty).
+	Current json.RawMessage `json:"current,omitempty"`
+	Target  json.RawMessage `json:"target,omitempty"`
+	// Conflict: the field changed again after the change reverted.
+	Conflict bool `json:"conflict,omitempty"`
+	// Writable is false for a field nobody may write back; Reason says why.
+	Writable bool `json:"writable"`
+	// Chosen: the person ticked it.
+	Chosen bool `json:"chosen,omitempty"`
+	// Outcome is written, skipped, conflict or refused, once submitted.
+	Outcome string `json:"outcome,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Outcomes of a revert's field.
+const (
+	OutcomeWritten  = "written"
+	OutcomeSkipped  = "skipped"
+	OutcomeConflict = "conflict"
+	OutcomeRefused  = "refused"
+)
+
+// Written lists the fields a revert wrote.
+func (r *Revert) Written() []string {
+	var out []string
+	for _, f := range r.Fields {
+		if f.Outcome == OutcomeWritten {
+			out = append(out, f.Field)
+		}
+	}
+	return out
+}
+
+// AddRevert stores a previewed revert.
+func AddRevert(ctx context.Context, q bun.IDB, r *Revert) error {
+	r.State = RevertPreviewed
+	if _, err := q.NewInsert().Model(r).ExcludeColumn("id", "created_at").Returning("id, created_at").Exec(ctx); err != nil {
+		return fmt.Errorf("add revert: %w", err)
+	}
+	return nil
+}
+
+// RevertByKey returns a portal's revert by its preview key, or ErrNotFound.
+func RevertByKey(ctx context.Context, q bun.IDB, portalID int64, key string) (*Revert, error) {
+	r := &Revert{}
+	if err := q.NewSelect().Model(r).Where("portal_id = ?", portalID).Where("key = ?", key).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return r, nil
+}
+
+// ClaimRevert moves a previewed revert of the user to applying and reports
+// whether this call did: of two submits of one preview only one writes.
+func ClaimRevert(ctx context.Context, q bun.IDB, portalID, userID int64, key string) (bool, error) {
+	res, err := q.NewUpdate().Model((*Revert)(nil)).Set("state = ?", RevertApplying).
+		Where("portal_id = ?", portalID).Where("key = ?", key).Where("user_id = ?", userID).
+		Where("state = ?", RevertPreviewed).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("claim revert: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// FinishRevert stores a claimed revert's outcome.
+func FinishRevert(ctx context.Context, q bun.IDB, portalID, id int64, fields []RevertField) error {
+	_, err := q.NewUpdate().Model((*Revert)(nil)).Set("state = ?", RevertDone).Set("fields = ?", fields).Set("done_at = now()").
+		Where("portal_id = ?", portalID).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("finish revert: %w", err)
+	}
+	return nil
+}
+
+// RecentReverts lists a portal's latest reverts, newest first.
+func RecentReverts(ctx context.Context, q bun.IDB, portalID int64, limit int) ([]Revert, error) {
+	var out []Revert
+	err := q.NewSelect().Model(&out).Where("portal_id = ?", portalID).Where("state <> ?", RevertPreviewed).
+		OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("recent reverts: %w", err)
+	}
+	return out, nil
+}
+
+// revertMatchWindow is how long after its write a revert waits for the
+// drain to see the change it made.
+const revertMatchWindow = 30 * time.Minute
+
+// UnrecordedRevert returns the latest finished revert of a record by user
+// that wrote a field and whose change Trail has not recorded yet, locked so
+// one drain takes it; nil when there is none.
+func UnrecordedRevert(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, userID int64) (*Revert, error) {
+	r := &Revert{}
+	err := q.NewSelect().Model(r).Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
+		Where("user_id = ?", userID).Where("state = ?", RevertDone).Where("recorded_change_id IS NULL").
+		Where("fields @> ?::jsonb", `[{"outcome":"`+OutcomeWritten+`"}]`).
+		Where("done_at > now() - ?::interval", revertMatchWindow.String()).
+		OrderExpr("done_at DESC").Limit(1).For("UPDATE").Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("unrecorded revert: %w", err)
+	}
+	return r, nil
+}
+
+// AwaitingReverts reports whether a portal has a revert whose change Trail
+// has not recorded yet: the drain looks for the one a change belongs to
+// only then.
+func AwaitingReverts(ctx context.Context, q bun.IDB, portalID int64) (bool, error) {
+	ok, err := q.NewSelect().Model((*Revert)(nil)).Where("portal_id = ?", portalID).Where("state = ?", RevertDone).
+		Where("recorded_change_id IS NULL").Where("done_at > now() - ?::interval", revertMatchWindow.String()).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("awaiting reverts: %w", err)
+	}
+	return ok, nil
+}
+
+// RevertRecorded notes the change Trail recorded for a revert's write.
+func RevertRecorded(ctx context.Context, q bun.IDB, portalID, id, changeID int64) error {
+	_, err := q.NewUpdate().Model((*Revert)(nil)).Set("recorded_change_id = ?", changeID).
+		Where("portal_id = ?", portalID).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("revert recorded: %w", err)
+	}
+	return nil
+}
+
+// ChangeRows returns the rows of one change of one record.
+func ChangeRows(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, changeID int64) ([]HistoryRow, error) {
+	var rows []HistoryRow
+	err := q.NewSelect().Model(&rows).Where("portal_id = ?", portalID).Where("entity = ?", entity).
+		Where("entity_id = ?", id).Where("change_id = ?", changeID).OrderExpr("field, item_key").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("change rows: %w", err)
+	}
+	return rows, nil
+}
+
+// previewLife is how long a preview may wait for its submit.
+const previewLife = 24 * time.Hour
+
+// PruneReverts deletes previews nobody submitted within previewLife and
+// finished reverts older than their portal's history retention. It
+// returns how many it deleted.
+func PruneReverts(ctx context.Context, q bun.IDB) (int64, error) {
+	res, err := q.NewRaw(`DELETE FROM reverts r
+		WHERE r.state = ? AND r.created_at < now() - ?::interval
+		OR r.created_at < now() - make_interval(days => coalesce(
+			(SELECT s.retention_days FROM portal_settings s WHERE s.portal_id = r.portal_id), ?))`,
+		RevertPreviewed, previewLife.String(), DefaultRetentionDays).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune reverts: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
