@@ -256,10 +256,11 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 // application token (which every app frame of the portal can see) can
 // send one.
 func (d *drain) fetch(ctx context.Context, recs []*pending) error {
-	var (
-		b     b24.Batch
-		extra companionReads
-	)
+	var b b24.Batch
+	extra, err := newCompanionReads(ctx, d.DB.Bun, d.in.ID)
+	if err != nil {
+		return err
+	}
 	names := map[string]*pending{}
 	for _, p := range recs {
 		if !d.set.Tracks(p.entity) {
