@@ -339,6 +339,10 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 		changes  [][]*db.HistoryRow
 		deleters []*pending
 	)
+	since, err := watchedSince(ctx, tx, d.in.ID)
+	if err != nil {
+		return written{}, err
+	}
 	now := time.Now().UTC()
 	for _, p := range recs {
 		if p.err != nil {
@@ -355,7 +359,7 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 		if err != nil {
 			return written{}, err
 		}
-		v := decide(facts{portalID: d.in.ID, auth: d.in.AuthMode, set: set, schema: schema, now: now}, p, snaps[p.entity][p.id])
+		v := decide(facts{portalID: d.in.ID, auth: d.in.AuthMode, set: set, schema: schema, now: now, since: since}, p, snaps[p.entity][p.id])
 		if v.nameDeleter {
 			deleters = append(deleters, p)
 		}
