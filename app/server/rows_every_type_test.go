@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -143,5 +144,107 @@ func TestProductRowsOnEveryType(t *testing.T) {
 	})
 	if snap := s.Snapshot(t, id, visits, item.Item.ID); snap == nil || strings.Contains(string(snap.Data), `"PRODUCT_ROWS"`) {
 		t.Errorf("the visit's snapshot has product rows or none: %v", snap)
+	}
+}
+
+// TestSmartProcessItemPipelineMove: a smart-process item moved to another
+// of its type's pipelines is recorded as one change, and its tab names the
+// pipelines and stages in the type's own words.
+func TestSmartProcessItemPipelineMove(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 1, SmartProcesses: 1, SmartProcessItems: 2, Seed: 13}})
+	p := s.Emu.Portals()[0]
+	if _, err := p.Install(); err != nil {
+		t.Fatal(err)
+	}
+	id := s.Installed(t, p)
+	var spa crm.Type
+	for _, f := range s.FoundTypes(t, id) {
+		if f.Type.Dynamic() {
+			spa = f.Type
+		}
+	}
+	trailtest.Eventually(t, "the smart process's baseline", func() bool { return syncDone(t, s, id, spa) })
+	ctx := context.Background()
+	c := adminREST(t, s, p)
+	resp, err := c.Call(ctx, "crm.category.list", b24.Params{"entityTypeId": int(spa)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cats struct {
+		Categories []struct {
+			ID   int    `json:"id"`
+			Name string `json:"name"`
+		} `json:"categories"`
+	}
+	if err := json.Unmarshal(resp.Result, &cats); err != nil || len(cats.Categories) < 2 {
+		t.Fatalf("categories of %s: %s %v", spa, resp.Result, err)
+	}
+	got, err := c.Call(ctx, "crm.item.get", b24.Params{"entityTypeId": int(spa), "id": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var item struct {
+		Item struct {
+			CategoryID int    `json:"categoryId"`
+			StageID    string `json:"stageId"`
+		} `json:"item"`
+	}
+	if err := json.Unmarshal(got.Result, &item); err != nil {
+		t.Fatal(err)
+	}
+	from, to := cats.Categories[0], cats.Categories[1]
+	if item.Item.CategoryID == to.ID {
+		from, to = to, from
+	}
+	if item.Item.CategoryID != from.ID {
+		t.Fatalf("item 1 in pipeline %d, want one of %+v", item.Item.CategoryID, cats.Categories)
+	}
+	stages := func(cat int) map[string]string {
+		resp, err := c.Call(ctx, "crm.status.list", b24.Params{"filter": b24.Params{"ENTITY_ID": fmt.Sprintf("DYNAMIC_%d_STAGE_%d", spa, cat)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []struct {
+			StatusID string `json:"STATUS_ID"`
+			Name     string `json:"NAME"`
+		}
+		if err := json.Unmarshal(resp.Result, &list); err != nil || len(list) == 0 {
+			t.Fatalf("stages of pipeline %d: %s %v", cat, resp.Result, err)
+		}
+		out := map[string]string{}
+		for _, st := range list {
+			out[st.StatusID] = st.Name
+		}
+		return out
+	}
+	fromStage := stages(from.ID)[item.Item.StageID]
+	var toID, toStage string
+	for sid, name := range stages(to.ID) {
+		if toID == "" || sid < toID {
+			toID, toStage = sid, name
+		}
+	}
+	if _, err := c.Call(ctx, "crm.item.update", b24.Params{"entityTypeId": int(spa), "id": 1,
+		"fields": b24.Params{"categoryId": to.ID, "stageId": toID}}); err != nil {
+		t.Fatal(err)
+	}
+	trailtest.Eventually(t, "the move recorded", func() bool {
+		rows := s.History(t, id, spa, 1)
+		return trailtest.ByField(rows, "CATEGORY_ID") == 1 && trailtest.ByField(rows, "STAGE_ID") == 1
+	})
+	_, status, body := s.OpenTab(t, p, p.AdminID(), spa.DetailTab(), "1")
+	if status != 200 {
+		t.Fatalf("tab = %d", status)
+	}
+	entry := trailtest.Between(body, `<li class="entry updated">`, "</li>")
+	pipeline := trailtest.Between(entry, `data-field="CATEGORY_ID"`, "</tr>")
+	stage := trailtest.Between(entry, `data-field="STAGE_ID"`, "</tr>")
+	for what, want := range map[string][]string{pipeline: {from.Name, to.Name}, stage: {fromStage, toStage}} {
+		for _, w := range want {
+			if w == "" || !strings.Contains(what, w) {
+				t.Errorf("the move's entry shows %q, want %q in it", what, w)
+			}
+		}
 	}
 }
