@@ -24,6 +24,9 @@ type FoundType struct {
 	// name the type by it, not by its entityTypeId.
 	ID    int64  `json:"id,omitempty"`
 	Title string `json:"title,omitempty"` // a smart process's title; the others have Trail's
+	// Products: the smart process's items carry product rows
+	// (isLinkWithProductsEnabled). Estimates and smart invoices always do.
+	Products bool `json:"products,omitempty"`
 
 	Deleted bool `json:"deleted,omitempty"` // the portal no longer lists it; its history stays
 }
@@ -63,6 +66,20 @@ func PortalTypes(found []FoundType) []crm.Type {
 	}
 	crm.Sort(out)
 	return out
+}
+
+// HasProductRows reports whether t's records carry product rows: leads,
+// deals, estimates and smart invoices always, a smart process when found
+// with products turned on. Asked for the rows of any other type, the
+// portal answers an error.
+// https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/index.html
+func HasProductRows(found []FoundType, t crm.Type) bool {
+	switch t {
+	case crm.Lead, crm.Deal, crm.Quote, crm.SmartInvoice:
+		return true
+	}
+	f, ok := Found(found, t)
+	return ok && t.Dynamic() && f.Products
 }
 
 // Found returns what Trail knows of t among found.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/uptrace/bun"
+
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
@@ -25,11 +27,14 @@ type companion struct {
 }
 
 // companions are the companion reads of a type's records: product rows for
-// the types that have them, and the link lists the binding methods read
+// the types that have them (rows), and the link lists the binding methods
+// read for the legacy types
 // (https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/crm-deal-contact-items-get.html).
-func companions(t crm.Type) []companion {
+// The other types' links are fields of their items (contactIds,
+// parentId{N}), read with them.
+func companions(t crm.Type, rows bool) []companion {
 	var out []companion
-	if hasProductRows(t) {
+	if rows {
 		out = append(out, companion{field: history.ProductRows, method: "crm.item.productrow.list", paged: true,
 			params: func(t crm.Type, id int64) b24.Params {
 				return b24.Params{"filter": b24.Params{"=ownerType": t.Short(), "=ownerId": id}, "order": b24.Params{"id": "ASC"}}
@@ -44,13 +49,6 @@ func companions(t crm.Type) []companion {
 	}
 	return out
 }
-
-// hasProductRows reports whether Trail reads the product rows of t's
-// records. Estimates, smart invoices and smart processes with products
-// turned on (isLinkWithProductsEnabled) have rows too, read the same way by
-// their short code; they join here when Trail records their items.
-// https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/index.html
-func hasProductRows(t crm.Type) bool { return t == crm.Lead || t == crm.Deal }
 
 // links reads the records of kind target linked to a record of t
 // (crm.deal.contact.items.get) into field, as a list of their ids.
@@ -75,7 +73,21 @@ func links(t crm.Type, target, key, field string) companion {
 // companionReads are the companion commands of one fetch, added to the
 // batch that gets the records.
 type companionReads struct {
-	reads []companionRead
+	found []db.FoundType // the portal's types: which smart processes have rows
+	// listed: the links crm.item.list gives (listedLinks) are read that
+	// way, 50 records a command, instead of one command each.
+	listed bool
+	reads  []companionRead
+}
+
+// newCompanionReads starts the companion reads of a fetch of the portal's
+// records.
+func newCompanionReads(ctx context.Context, q bun.IDB, portalID int64) (*companionReads, error) {
+	found, err := db.FoundTypes(ctx, q, portalID)
+	if err != nil {
+		return nil, err
+	}
+	return &companionReads{found: found}, nil
 }
 
 type companionRead struct {
@@ -87,7 +99,10 @@ type companionRead struct {
 
 // add puts the companion reads of p into b beside its get.
 func (cr *companionReads) add(b *b24.Batch, p *pending) {
-	for i, c := range companions(p.entity) {
+	for i, c := range companions(p.entity, db.HasProductRows(cr.found, p.entity)) {
+		if cr.listed && c.field == listedLinks(p.entity) {
+			continue
+		}
 		name := fmt.Sprintf("%s_%d_c%d", p.entity, p.id, i)
 		b.Add(name, c.method, c.params(p.entity, p.id))
 		cr.reads = append(cr.reads, companionRead{name: name, c: c, p: p})
@@ -168,20 +183,39 @@ func (r *companionRead) failed(err error) bool {
 // into the snapshots. The chunk is stored only when every read succeeded:
 // a baseline without them would take the rows and links for changes from
 // "not known" at the records' first edits.
-func completeStates(ctx context.Context, c *b24.Client, t crm.Type, chunk []*db.Snapshot, states []history.Snapshot) error {
-	var (
-		b     b24.Batch
-		extra companionReads
-	)
+func completeStates(ctx context.Context, q bun.IDB, c *b24.Client, t crm.Type, chunk []*db.Snapshot, states []history.Snapshot) error {
+	var b b24.Batch
+	extra, err := newCompanionReads(ctx, q, chunk[0].PortalID)
+	if err != nil {
+		return err
+	}
+	extra.listed = true
 	recs := make([]pending, len(chunk))
 	for i, s := range chunk {
 		recs[i] = pending{entity: t, id: s.EntityID, state: states[i]}
 		extra.add(&b, &recs[i])
 	}
+	field := listedLinks(t)
+	if field != "" {
+		for i := 0; i < len(recs); i += 50 {
+			b.Add(fmt.Sprintf("links_%d", i), "crm.item.list", linksOf(t, recs[i:min(i+50, len(recs))]))
+		}
+	}
 	if b.Len() > 0 {
 		res, err := c.Batch(ctx, &b)
 		if err != nil {
 			return err
+		}
+		if field != "" {
+			for i := 0; i < len(recs); i += 50 {
+				raw, err := res.Result(fmt.Sprintf("links_%d", i))
+				if err != nil {
+					return fmt.Errorf("%s links: %w", t, err)
+				}
+				if err := putLinks(field, recs[i:min(i+50, len(recs))], raw); err != nil {
+					return err
+				}
+			}
 		}
 		if err := extra.complete(ctx, c, res); err != nil {
 			return err
@@ -196,6 +230,62 @@ func completeStates(ctx context.Context, c *b24.Client, t crm.Type, chunk []*db.
 			return err
 		}
 		chunk[i].Data = data
+	}
+	return nil
+}
+
+// listedLinks is the link field of t's records that crm.item.list gives
+// as contactIds (https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html),
+// "" when none: a baseline reads it 50 records a command instead of
+// calling crm.deal.contact.items.get for each record.
+func listedLinks(t crm.Type) string {
+	if t == crm.Deal || t == crm.Lead {
+		return "CONTACT_IDS"
+	}
+	return ""
+}
+
+// linksOf lists the contacts of recs (at most 50, one page).
+func linksOf(t crm.Type, recs []pending) b24.Params {
+	ids := make([]int64, len(recs))
+	for i, p := range recs {
+		ids[i] = p.id
+	}
+	return b24.Params{"entityTypeId": int(t), "select": []string{"id", "contactIds"},
+		"filter": b24.Params{"@id": ids}, "order": b24.Params{"id": "ASC"}}
+}
+
+// putLinks puts the contactIds of linksOf's answer into the records'
+// states as field, in the form the binding method's companion gives. A
+// record the listing lacks was deleted since it was listed: its chunk
+// waits for the next try, as when its own read fails.
+func putLinks(field string, recs []pending, raw json.RawMessage) error {
+	var ans struct {
+		Items []struct {
+			ID         int64             `json:"id"`
+			ContactIDs []json.RawMessage `json:"contactIds"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(raw, &ans); err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	got := make(map[int64][]json.RawMessage, len(ans.Items))
+	for _, it := range ans.Items {
+		got[it.ID] = it.ContactIDs
+	}
+	for i := range recs {
+		ids, ok := got[recs[i].id]
+		if !ok {
+			return fmt.Errorf("%s %d: not listed with its %s", recs[i].entity, recs[i].id, field)
+		}
+		if ids == nil {
+			ids = []json.RawMessage{}
+		}
+		v, err := json.Marshal(ids)
+		if err != nil {
+			return err
+		}
+		recs[i].state[field] = v
 	}
 	return nil
 }

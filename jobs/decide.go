@@ -19,6 +19,8 @@ type facts struct {
 	set      *db.Settings    // as of the transaction that writes the decision
 	schema   *history.Schema // nil: values are compared by shape
 	now      time.Time       // Trail's clock, UTC
+	// since is when the baseline of each type began (watchedSince).
+	since map[crm.Type]time.Time
 }
 
 // verdict is what one record's fetched state calls for.
@@ -107,7 +109,7 @@ func changed(f facts, p *pending, stored *db.Snapshot) (history.Entry, *db.Snaps
 	// (restored, or marked by an unconfirmed delete event of an earlier
 	// release) still holds the last state Trail knew: compare with it.
 	if stored == nil {
-		if p.kind == db.InboxAdd {
+		if p.kind == db.InboxAdd || createdSince(p.state, f.since[p.entity]) {
 			return history.NewCreation(f.schema, p.state), next, offset, true
 		}
 		// Changed before Trail knew it: its earlier values are unknown, so

@@ -256,10 +256,11 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 // application token (which every app frame of the portal can see) can
 // send one.
 func (d *drain) fetch(ctx context.Context, recs []*pending) error {
-	var (
-		b     b24.Batch
-		extra companionReads
-	)
+	var b b24.Batch
+	extra, err := newCompanionReads(ctx, d.DB.Bun, d.in.ID)
+	if err != nil {
+		return err
+	}
 	names := map[string]*pending{}
 	for _, p := range recs {
 		if !d.set.Tracks(p.entity) {
@@ -338,6 +339,10 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 		changes  [][]*db.HistoryRow
 		deleters []*pending
 	)
+	since, err := watchedSince(ctx, tx, d.in.ID)
+	if err != nil {
+		return written{}, err
+	}
 	now := time.Now().UTC()
 	for _, p := range recs {
 		if p.err != nil {
@@ -354,7 +359,7 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 		if err != nil {
 			return written{}, err
 		}
-		v := decide(facts{portalID: d.in.ID, auth: d.in.AuthMode, set: set, schema: schema, now: now}, p, snaps[p.entity][p.id])
+		v := decide(facts{portalID: d.in.ID, auth: d.in.AuthMode, set: set, schema: schema, now: now, since: since}, p, snaps[p.entity][p.id])
 		if v.nameDeleter {
 			deleters = append(deleters, p)
 		}

@@ -149,7 +149,7 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 		if len(chunk) == 0 {
 			return nil
 		}
-		if err := completeStates(ctx, c, st.Entity, chunk, states); err != nil {
+		if err := completeStates(ctx, w.DB.Bun, c, st.Entity, chunk, states); err != nil {
 			return err
 		}
 		states = states[:0]

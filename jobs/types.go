@@ -103,6 +103,7 @@ func listSmartProcesses(ctx context.Context, c *b24.Client) ([]db.FoundType, err
 				ID           json.Number `json:"id"`
 				EntityTypeID json.Number `json:"entityTypeId"`
 				Title        string      `json:"title"`
+				Products     string      `json:"isLinkWithProductsEnabled"`
 			} `json:"types"`
 		}
 		if err := json.Unmarshal(resp.Result, &page); err != nil {
@@ -114,7 +115,7 @@ func listSmartProcesses(ctx context.Context, c *b24.Client) ([]db.FoundType, err
 			if err != nil || !crm.Type(et).Dynamic() {
 				continue
 			}
-			out = append(out, db.FoundType{Type: crm.Type(et), ID: id, Title: t.Title})
+			out = append(out, db.FoundType{Type: crm.Type(et), ID: id, Title: t.Title, Products: t.Products == "Y"})
 		}
 		if resp.Next <= start {
 			return out, nil

@@ -273,7 +273,9 @@ func (l *Labels) name(f history.Field, id string, p Printer) string {
 			return label
 		}
 	case f.Type == history.TypeStatus:
-		if name, ok := l.statuses[f.StatusType+"|"+id]; ok {
+		// A smart process's stage field names its default pipeline's
+		// stages (DYNAMIC_128_STAGE_9); its other pipelines' are one family.
+		if name, ok := l.statuses[statusFamily(f.StatusType)+"|"+id]; ok {
 			return name
 		}
 	case f.Type == history.TypeCategory || f.Name == "CATEGORY_ID":
