@@ -24,9 +24,9 @@ type options struct {
 	keep        bool          // keep the database
 	cpuProfile  string
 	processes   processes
-	pooler      string // host:port of a transaction-mode pooler in front of DATABASE_URL's server
-	deals       int          // deals per portal; 0: one per event (recordsPerPortal)
-	cost        b24test.Cost // the emulator's simulated cost
+	pooler      string        // host:port of a transaction-mode pooler in front of DATABASE_URL's server
+	deals       int           // deals per portal; 0: one per event (recordsPerPortal)
+	cost        b24test.Cost  // the emulator's simulated cost
 	syncTimeout time.Duration // for the installs and their baselines; 0: 10 minutes
 }
 
