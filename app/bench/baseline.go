@@ -29,6 +29,12 @@ type BaselineResult struct {
 	Model            string  `json:"cost_model"`
 	LimitSeconds     float64 `json:"limit_seconds"`
 	Efficiency       float64 `json:"efficiency"`
+	// BucketSeconds is the least time the rate limit allows for the
+	// requests the baseline did make, whatever they read; BucketEfficiency
+	// is BucketSeconds/Seconds. Against LimitSeconds they tell the cost of
+	// the requests beyond the listing from the time lost between requests.
+	BucketSeconds    float64 `json:"bucket_seconds"`
+	BucketEfficiency float64 `json:"bucket_efficiency"`
 	Snapshots        int64   `json:"snapshots"`
 	// SnapshotBytes is the snapshots table on disk (indexes and TOAST
 	// included) per snapshot.
@@ -122,8 +128,10 @@ func baseline(ctx context.Context, s *stack, o options, cpuProfile string, logf 
 
 	stats := s.emu.Portals()[0].Stats()
 	cost := s.emu.Cost()
-	limit := LimitSeconds(o.deals, 1, b24test.StandardLimits(), cost, cost.LegacyRowCost("deal", []string{"*", "UF_*"}))
+	limits := b24test.StandardLimits()
+	limit := LimitSeconds(o.deals, 1, limits, cost, cost.LegacyRowCost("deal", []string{"*", "UF_*"}))
 	const perRequest = b24.MaxBatch * b24.PageSize
+	bucket := max(0, float64(stats.Requests)-float64(limits.Burst)) / limits.Drain
 	res := &BaselineResult{
 		Deals:            o.deals,
 		Seconds:          round3(elapsed),
@@ -133,6 +141,8 @@ func baseline(ctx context.Context, s *stack, o options, cpuProfile string, logf 
 		OperationLimited: stats.OperationLimited,
 		LimitSeconds:     round3(limit),
 		Efficiency:       round3(limit / elapsed),
+		BucketSeconds:    round3(bucket),
+		BucketEfficiency: round3(bucket / elapsed),
 	}
 	var bytes int64
 	if err := s.db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM snapshots), pg_total_relation_size('snapshots')`).
