@@ -52,7 +52,7 @@ func RunStorage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("trail bench storage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := options{portals: 1, concurrency: 4, dbConns: 10}
-	fs.IntVar(&o.deals, "deals", 300, "deals on the emulated portal, each edited once")
+	fs.IntVar(&o.deals, "deals", 200, "deals on the emulated portal, each edited once")
 	timeout := fs.Duration("timeout", 10*time.Minute, "how long the changes may take to reach history")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database")
 	if err := fs.Parse(args); err != nil {
