@@ -37,7 +37,8 @@ commands:
   migrate   apply database migrations (River's and Trail's) and exit
   connect   register a local integration: connect -member-id ID -webhook URL -application-token TOKEN
   emulate   run the Bitrix24 emulator (portals + OAuth server); -h lists its flags
-  bench     benchmarks: bench sync (client listing), bench events (event intake); -h lists flags
+  bench     benchmarks: bench sync (client listing), bench events (event intake), bench baseline
+            (install and baseline), bench storage (bytes per history row); -h lists flags
   dev       run Trail installed on emulated portals, with demo data (development)
   version   print the version
 
@@ -131,15 +132,19 @@ func connect(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"bench needs a name: sync or events"}
+		return usageError{"bench needs a name: sync, events, baseline or storage"}
 	}
 	switch args[0] {
 	case "sync":
 		return bench.RunSync(ctx, args[1:], stdout, stderr)
 	case "events":
 		return bench.RunEvents(ctx, args[1:], stdout, stderr)
+	case "baseline":
+		return bench.RunBaseline(ctx, args[1:], stdout, stderr)
+	case "storage":
+		return bench.RunStorage(ctx, args[1:], stdout, stderr)
 	}
-	return usageError{fmt.Sprintf("unknown benchmark %q (want sync or events)", args[0])}
+	return usageError{fmt.Sprintf("unknown benchmark %q (want sync, events, baseline or storage)", args[0])}
 }
 
 func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger) error {

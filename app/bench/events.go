@@ -24,13 +24,21 @@ type options struct {
 	keep        bool          // keep the database
 	cpuProfile  string
 	processes   processes
-	pooler      string // host:port of a transaction-mode pooler in front of DATABASE_URL's server
+	pooler      string        // host:port of a transaction-mode pooler in front of DATABASE_URL's server
+	deals       int           // deals per portal; 0: one per event (recordsPerPortal)
+	cost        b24test.Cost  // the emulator's simulated cost
+	syncTimeout time.Duration // for the installs and their baselines; 0: 10 minutes
 }
 
 // recordsPerPortal gives every event its own record, so each accepted
 // event has exactly one history row to find (two changes of one record
 // drained together rightly leave one row, which would read as a loss).
-func (o options) recordsPerPortal() int { return (o.events + o.portals - 1) / o.portals }
+func (o options) recordsPerPortal() int {
+	if o.deals > 0 {
+		return o.deals
+	}
+	return (o.events + o.portals - 1) / o.portals
+}
 
 // Result is the last line RunEvents prints.
 type Result struct {
@@ -84,7 +92,7 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if o.processes, err = parseProcesses(*procs); err != nil {
 		return fmt.Errorf("bench events: %w", err)
 	}
-	if o.processes.work > 0 {
+	if o.processes.children() {
 		if o.processes.bin, err = trailBinary(*bin); err != nil {
 			return fmt.Errorf("bench events: %w", err)
 		}

@@ -1,8 +1,8 @@
 package bench
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -46,7 +46,8 @@ func installAll(ctx context.Context, s *stack, o options, logf func(string, ...a
 	// estimates and smart invoices (the emulated portals have no smart
 	// process here).
 	want := 6 * o.portals
-	deadline := time.Now().Add(10 * time.Minute)
+	timeout := cmp.Or(o.syncTimeout, 10*time.Minute)
+	deadline := time.Now().Add(timeout)
 	last := time.Now()
 	for {
 		var active, synced int
@@ -60,7 +61,7 @@ func installAll(ctx context.Context, s *stack, o options, logf func(string, ...a
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return errors.New("portals not installed and synced within 10 minutes")
+			return fmt.Errorf("portals not installed and synced within %s", timeout)
 		}
 		if time.Since(last) > 5*time.Second {
 			logf("installing: %d/%d active, %d/%d baseline syncs done", active, o.portals, synced, want)

@@ -15,19 +15,29 @@ import (
 	"github.com/trailhq/trail/app/config"
 )
 
-// processes says how the bench runs Trail: in the bench's own process (work
-// 0), or as one `trail serve` and work `trail work` child processes of
-// bin, as a deployment's web and worker process groups run it.
+// processes says how the bench runs Trail: in the bench's own process,
+// as one `trail all` child process of bin (all), or as one `trail serve`
+// and work `trail work` child processes, as a deployment's web and worker
+// process groups run it.
 type processes struct {
 	work int
+	all  bool
 	bin  string
+	// peaks, when set, gets each child's peak resident set size.
+	peaks *peakRSS
 }
 
-// parseProcesses reads --processes: "one", or "serve+Nwork" ("serve+work"
-// for one worker).
+// children reports whether Trail runs in child processes.
+func (p processes) children() bool { return p.all || p.work > 0 }
+
+// parseProcesses reads --processes: "one", "all", or "serve+Nwork"
+// ("serve+work" for one worker).
 func parseProcesses(v string) (processes, error) {
-	if v == "one" {
+	switch v {
+	case "one":
 		return processes{}, nil
+	case "all":
+		return processes{all: true}, nil
 	}
 	rest, ok := strings.CutPrefix(v, "serve+")
 	count, ok2 := strings.CutSuffix(rest, "work")
@@ -39,13 +49,16 @@ func parseProcesses(v string) (processes, error) {
 		}
 	}
 	if !ok || !ok2 || n < 1 || n > 16 {
-		return processes{}, fmt.Errorf(`--processes %q: want "one" or "serve+Nwork" with N from 1 to 16, e.g. serve+2work`, v)
+		return processes{}, fmt.Errorf(`--processes %q: want "one", "all" or "serve+Nwork" with N from 1 to 16, e.g. serve+2work`, v)
 	}
 	return processes{work: n}, nil
 }
 
 func (p processes) String() string {
-	if p.work == 0 {
+	switch {
+	case p.all:
+		return "all"
+	case p.work == 0:
 		return "one"
 	}
 	return fmt.Sprintf("serve+%dwork", p.work)
@@ -67,7 +80,7 @@ func (p processes) runner(key string, logw io.Writer) func(context.Context, *con
 			"ENCRYPTION_KEY="+key, "DB_MAX_CONNS="+strconv.Itoa(int(cfg.DBMaxConns)),
 			"LOG_FORMAT=text", "LOG_LEVEL="+cfg.LogLevel,
 		)
-		cmds := []*exec.Cmd{exec.Command(p.bin, "serve")}
+		cmds := []*exec.Cmd{exec.Command(p.bin, map[bool]string{true: "all", false: "serve"}[p.all])}
 		cmds[0].Env = env
 		for i := range p.work {
 			c := exec.Command(p.bin, "work")
@@ -99,8 +112,9 @@ func (p processes) runner(key string, logw io.Writer) func(context.Context, *con
 				err = fmt.Errorf("trail %s exited: %v", e.name, e.err)
 			}
 		}
-		for _, c := range cmds {
+		for i, c := range cmds {
 			if c.Process != nil { // one that has exited already ignores it
+				p.peaks.read(processName(c, i), c.Process.Pid)
 				_ = c.Process.Signal(syscall.SIGTERM)
 			}
 		}
@@ -124,4 +138,12 @@ func trailBinary(flag string) (string, error) {
 		return "", errors.New("--trail: cannot find the running trail command; name it")
 	}
 	return bin, nil
+}
+
+// processName names the i-th child in reports: "all", "serve", "work-1", ...
+func processName(c *exec.Cmd, i int) string {
+	if c.Args[1] == "work" {
+		return "work-" + strconv.Itoa(i)
+	}
+	return c.Args[1]
 }

@@ -40,7 +40,13 @@ func TestParseProcesses(t *testing.T) {
 			t.Errorf("parseProcesses(%q) = %d, %v; want %d", v, p.work, err, want)
 		}
 	}
-	for _, v := range []string{"", "two", "serve", "serve+0work", "serve+17work", "serve+-1work", "serve+2", "2work", "serve+xwork"} {
+	if p, err := parseProcesses("all"); err != nil || !p.all || p.work != 0 || !p.children() || p.String() != "all" {
+		t.Errorf("parseProcesses(all) = %+v, %v", p, err)
+	}
+	if p, _ := parseProcesses("one"); p.children() {
+		t.Errorf("one runs Trail in child processes")
+	}
+	for _, v := range []string{"", "two", "All", "serve", "serve+0work", "serve+17work", "serve+-1work", "serve+2", "2work", "serve+xwork"} {
 		if _, err := parseProcesses(v); err == nil {
 			t.Errorf("parseProcesses(%q) accepted", v)
 		}

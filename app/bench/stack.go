@@ -72,8 +72,8 @@ func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*
 		cfg.DatabaseURL = u.String()
 	}
 	dc := devstack.Config{Trail: cfg, Listener: ln, Log: log,
-		Emulator: b24test.Options{Portals: o.portals, Deals: o.recordsPerPortal(), Seed: 1}}
-	if o.processes.work > 0 {
+		Emulator: b24test.Options{Portals: o.portals, Deals: o.recordsPerPortal(), Seed: 1, Cost: o.cost}}
+	if o.processes.children() {
 		dc.Run = o.processes.runner(key, logw)
 	}
 	dev, err := devstack.Start(ctx, dc)

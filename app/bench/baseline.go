@@ -1,0 +1,156 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/b24/b24test"
+)
+
+// BaselineResult is the last line `trail bench baseline` prints.
+type BaselineResult struct {
+	Deals   int     `json:"deals"`
+	Seconds float64 `json:"seconds"`
+	// HTTPRequests is every REST request the install and the baselines
+	// made; ListingRequests the least of them a listing of the deals
+	// needs (2,500 rows a request): the rest are setup, the other types'
+	// empty listings, and what a baseline reads besides the records.
+	HTTPRequests     int64   `json:"http_requests"`
+	ListingRequests  int     `json:"listing_requests"`
+	RateLimited      int64   `json:"rate_limited"`
+	OperationLimited int64   `json:"operation_limited"`
+	Model            string  `json:"cost_model"`
+	LimitSeconds     float64 `json:"limit_seconds"`
+	Efficiency       float64 `json:"efficiency"`
+	// BucketSeconds is the least time the rate limit allows for the
+	// requests the baseline did make, whatever they read; BucketEfficiency
+	// is BucketSeconds/Seconds. Against LimitSeconds they tell the cost of
+	// the requests beyond the listing from the time lost between requests.
+	BucketSeconds    float64 `json:"bucket_seconds"`
+	BucketEfficiency float64 `json:"bucket_efficiency"`
+	Snapshots        int64   `json:"snapshots"`
+	// SnapshotBytes is the snapshots table on disk (indexes and TOAST
+	// included) per snapshot.
+	SnapshotBytes float64 `json:"snapshot_bytes"`
+	Processes     string  `json:"processes"`
+	// PeakRSSMB is each Trail child process's peak resident set size.
+	PeakRSSMB map[string]float64 `json:"peak_rss_mb,omitempty"`
+}
+
+// RunBaseline is `trail bench baseline`: it installs Trail on one emulated
+// portal of --deals deals and times the install and the whole baseline
+// (listing every record through the client and writing its snapshot)
+// until every type's sync is done, against LimitSeconds for the deals'
+// listing under the emulator's limits and cost model. With --processes
+// all or serve+Nwork, Trail runs in child processes and their peak
+// resident set sizes are read from /proc. DATABASE_URL names the server;
+// the bench creates and drops its own database there. The last line is a
+// JSON BaselineResult.
+func RunBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("trail bench baseline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := options{portals: 1, concurrency: 4}
+	fs.IntVar(&o.deals, "deals", 200_000, "deals on the emulated portal")
+	model := fs.String("cost", string(b24test.CostCheap), "emulator cost `model`: cheap or realistic")
+	procs := fs.String("processes", "one", `how Trail runs: "one" process of the bench's own, "all": one trail all child process, or "serve+Nwork"`)
+	bin := fs.String("trail", "", "the trail command the child processes run (default: this one)")
+	fs.IntVar(&o.dbConns, "db-conns", 20, "Trail's database pool size")
+	fs.DurationVar(&o.syncTimeout, "timeout", time.Hour, "how long the install and baseline may take")
+	fs.BoolVar(&o.keep, "keep", false, "keep the database")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the baseline to this file (Trail in the bench's process only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cost, ok := b24test.CostModel(*model).Cost()
+	if !ok || *model == string(b24test.CostOff) {
+		return fmt.Errorf("bench baseline: unknown cost model %q", *model)
+	}
+	o.cost = cost
+	var err error
+	if o.processes, err = parseProcesses(*procs); err != nil {
+		return fmt.Errorf("bench baseline: %w", err)
+	}
+	if o.processes.children() {
+		if o.processes.bin, err = trailBinary(*bin); err != nil {
+			return fmt.Errorf("bench baseline: %w", err)
+		}
+		o.processes.peaks = &peakRSS{}
+	}
+	if o.deals < 1 || o.dbConns < 1 {
+		return errors.New("bench baseline: --deals and --db-conns must be positive")
+	}
+	admin := os.Getenv("DATABASE_URL")
+	if admin == "" {
+		return errors.New("bench baseline: DATABASE_URL is not set")
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
+
+	s, err := startStack(ctx, admin, o, stderr)
+	if err != nil {
+		return fmt.Errorf("bench baseline: %w", err)
+	}
+	res, runErr := baseline(ctx, s, o, *cpuProfile, logf)
+	if err := s.stop(); err != nil && runErr == nil && ctx.Err() == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return fmt.Errorf("bench baseline: %w", runErr)
+	}
+	res.Model, res.Processes = *model, o.processes.String()
+	if o.processes.peaks != nil {
+		res.PeakRSSMB = o.processes.peaks.peaks()
+	}
+	line, _ := json.Marshal(res)
+	fmt.Fprintln(stdout, string(line))
+	return nil
+}
+
+func baseline(ctx context.Context, s *stack, o options, cpuProfile string, logf func(string, ...any)) (*BaselineResult, error) {
+	stopProfile, err := startProfile(cpuProfile)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	err = installAll(ctx, s, o, logf)
+	elapsed := time.Since(start).Seconds()
+	stopProfile()
+	if err != nil {
+		return nil, err
+	}
+	logf("installed and baseline done in %.1fs", elapsed)
+
+	stats := s.emu.Portals()[0].Stats()
+	cost := s.emu.Cost()
+	limits := b24test.StandardLimits()
+	limit := LimitSeconds(o.deals, 1, limits, cost, cost.LegacyRowCost("deal", []string{"*", "UF_*"}))
+	const perRequest = b24.MaxBatch * b24.PageSize
+	bucket := max(0, float64(stats.Requests)-float64(limits.Burst)) / limits.Drain
+	res := &BaselineResult{
+		Deals:            o.deals,
+		Seconds:          round3(elapsed),
+		HTTPRequests:     stats.Requests,
+		ListingRequests:  (o.deals + perRequest - 1) / perRequest,
+		RateLimited:      stats.Limited,
+		OperationLimited: stats.OperationLimited,
+		LimitSeconds:     round3(limit),
+		Efficiency:       round3(limit / elapsed),
+		BucketSeconds:    round3(bucket),
+		BucketEfficiency: round3(bucket / elapsed),
+	}
+	var bytes int64
+	if err := s.db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM snapshots), pg_total_relation_size('snapshots')`).
+		Scan(&res.Snapshots, &bytes); err != nil {
+		return nil, err
+	}
+	if res.Snapshots > 0 {
+		res.SnapshotBytes = round(float64(bytes) / float64(res.Snapshots))
+	}
+	return res, nil
+}
