@@ -10,7 +10,9 @@ import (
 
 // restorePath is where a record is put back as it was at a moment: GET
 // previews (the moment as the as-of view reads it), POST writes.
-func restorePath(entity string, id int64) string { return "/tab/" + entity + "/" + itoa(id) + "/restore" }
+func restorePath(entity string, id int64) string {
+	return "/tab/" + entity + "/" + itoa(id) + "/restore"
+}
 
 // tabRestorePreview shows what putting the record back as it was at a
 // moment would write: every tracked field's value then, against the
