@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,5 +161,79 @@ func TestRestoreMoment(t *testing.T) {
 	r.same(t, "deal", wantSnap, now, []string{"CONTACT_IDS"})
 	if entries := f.Must(200, "GET", "/tab/deal/"+itoaInt(deal)+"/entries", nil); !strings.Contains(entries, "puts the record back as of") {
 		t.Errorf("the tab does not show the change as a restore:\n%s", entries)
+	}
+}
+
+// TestRestoreRights: the portal decides with the user's own token. The
+// own-records user may read a deal since reassigned to someone else only
+// through Trail's tab, and cannot put it back: the portal's reason is
+// shown and audited, and nothing is written.
+func TestRestoreRights(t *testing.T) {
+	t.Parallel()
+	r := newReverts(t)
+	own := r.p.OwnRecordsUserID()
+	const deal = 9
+	if err := r.p.UpdateRecord("deal", deal, 1, map[string]any{"ASSIGNED_BY_ID": itoaInt(own)}); err != nil {
+		t.Fatal(err)
+	}
+	moment := r.edit(t, "deal", deal, 1, map[string]any{"TITLE": "while it was theirs"})
+	f, status, _ := r.OpenTab(t, r.p, own, "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
+	if status != 200 {
+		t.Fatalf("own-records user's tab = %d", status)
+	}
+	r.edit(t, "deal", deal, 1, map[string]any{"ASSIGNED_BY_ID": "2", "TITLE": "now someone else's"})
+	page, key, _, _ := restorePreview(t, f, deal, r.restoreQuery(t, crm.Deal, deal, moment))
+	if key != "" || outcome(page, "TITLE") != db.OutcomeRefused || !strings.Contains(page, "Access denied") {
+		t.Fatalf("the portal's refusal must be shown:\n%s", page)
+	}
+	if got := r.get(t, "deal", deal); string(got["ASSIGNED_BY_ID"]) != `"2"` || string(got["TITLE"]) != `"now someone else's"` {
+		t.Errorf("ASSIGNED_BY_ID %s, TITLE %s: nothing may be written", got["ASSIGNED_BY_ID"], got["TITLE"])
+	}
+	if n := r.Count(t, "SELECT count(*) FROM reverts WHERE portal_id = $1 AND moment IS NOT NULL AND state = 'done'", r.id); n != 1 {
+		t.Errorf("%d audited restores, want the refused one", n)
+	}
+}
+
+// TestRestoreTwice: two posts of one preview write once, and the audit
+// row names the moment instead of a change.
+func TestRestoreTwice(t *testing.T) {
+	t.Parallel()
+	r := newReverts(t)
+	const deal = 5
+	moment := r.edit(t, "deal", deal, 2, map[string]any{"TITLE": "as it was"})
+	last := r.edit(t, "deal", deal, 2, map[string]any{"TITLE": "to undo"})
+	f, _, _ := r.OpenTab(t, r.p, r.p.AdminID(), "CRM_DEAL_DETAIL_TAB", itoaInt(deal))
+	_, key, _, writable := restorePreview(t, f, deal, r.restoreQuery(t, crm.Deal, deal, moment))
+	if !slices.Equal(writable, []string{"TITLE"}) {
+		t.Fatalf("only TITLE differs from that moment; the preview offers %v", writable)
+	}
+	writesBefore := updates(r.p)
+	var wg sync.WaitGroup
+	bodies, statuses := make([]string, 2), make([]int, 2)
+	for i := range bodies {
+		page := r.Page(t, f.Session) // one page each: a page is not safe for concurrent use
+		form := url.Values{"key": {key}, "field": writable}
+		wg.Go(func() { statuses[i], bodies[i] = page.Do("POST", "/tab/deal/"+itoaInt(deal)+"/restore", form) })
+	}
+	wg.Wait()
+	if statuses[0] != 200 || statuses[1] != 200 {
+		t.Fatalf("submits answered %v", statuses)
+	}
+	if outcome(bodies[0], "TITLE") != db.OutcomeWritten && outcome(bodies[1], "TITLE") != db.OutcomeWritten {
+		t.Fatalf("neither submit wrote: %q %q", bodies[0], bodies[1])
+	}
+	r.nextChange(t, crm.Deal, deal, last)
+	if n := updates(r.p) - writesBefore; n != 1 {
+		t.Errorf("two submits sent %d update events, want 1", n)
+	}
+	if got := string(r.get(t, "deal", deal)["TITLE"]); got != `"as it was"` {
+		t.Errorf("TITLE = %s", got)
+	}
+	if n := r.Count(t, "SELECT count(*) FROM reverts WHERE portal_id = $1 AND key = $2 AND change_id = 0 AND moment IS NOT NULL", r.id, key); n != 1 {
+		t.Errorf("%d audit rows naming the moment for one preview", n)
+	}
+	// A restore's key does not submit a change's revert, nor the reverse.
+	if status, _ := f.Do("POST", "/tab/deal/"+itoaInt(deal)+"/revert/"+itoa64(last), url.Values{"key": {key}}); status != 404 {
+		t.Errorf("a restore's key submitted as a change's revert = %d, want 404", status)
 	}
 }
