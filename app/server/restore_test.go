@@ -192,6 +192,10 @@ func TestRestoreRights(t *testing.T) {
 	if n := r.Count(t, "SELECT count(*) FROM reverts WHERE portal_id = $1 AND moment IS NOT NULL AND state = 'done'", r.id); n != 1 {
 		t.Errorf("%d audited restores, want the refused one", n)
 	}
+	admin, _, _ := r.OpenApp(t, r.p, r.p.AdminID())
+	if page := admin.Must(200, "GET", "/settings/reverts", nil); !strings.Contains(page, "Access denied") || !strings.Contains(page, "as of ") {
+		t.Errorf("the audit list lacks the refused restore and its moment:\n%s", page)
+	}
 }
 
 // TestRestoreTwice: two posts of one preview write once, and the audit
