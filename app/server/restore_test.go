@@ -88,7 +88,7 @@ func TestRestoreMoment(t *testing.T) {
 	if err := r.p.SetProductRows("deal", deal, 2, []map[string]any{{"PRODUCT_ID": 1, "PRICE": 10, "QUANTITY": 3}}); err != nil {
 		t.Fatal(err)
 	}
-	last = r.nextChange(t, crm.Deal, int64(deal), last)
+	r.nextChange(t, crm.Deal, int64(deal), last)
 	r.edit(t, "deal", deal, 2, map[string]any{"CONTACT_IDS": []string{"4", "5"}})
 	last = r.lastChange(t, crm.Deal, int64(deal))
 	if err := r.p.MoveDeal(deal, 1, "", 2); err != nil {
