@@ -148,6 +148,7 @@ func TestUpgradeKeysByEntityTypeID(t *testing.T) {
 		{"history", "id", func(r []map[string]any) []map[string]any {
 			for _, row := range r {
 				row["reverts_change_id"] = nil // added after 0010 (0013), empty for earlier changes
+				row["restores_moment"] = nil   // added after 0010 (0015), likewise
 			}
 			return renamed(r, typeID, "entity")
 		}},

@@ -53,8 +53,11 @@ type HistoryRow struct {
 	Source    string `bun:"source"`
 	// RevertsChangeID is the change a revert put back, for a change a
 	// revert made; nil otherwise.
-	RevertsChangeID *int64    `bun:"reverts_change_id"`
-	RecordedAt      time.Time `bun:"recorded_at,nullzero,default:now()"`
+	RevertsChangeID *int64 `bun:"reverts_change_id"`
+	// RestoresMoment is the moment a revert put the whole record back to,
+	// for a change such a revert made; nil otherwise.
+	RestoresMoment *time.Time `bun:"restores_moment"`
+	RecordedAt     time.Time  `bun:"recorded_at,nullzero,default:now()"`
 }
 
 // SnapshotsFor loads the snapshots of the given records of one entity,

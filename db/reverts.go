@@ -21,18 +21,21 @@ const (
 	RevertDone      = "done"
 )
 
-// Revert is one revert of a change (or of one field of it), from preview
+// Revert is one revert of a change (or of one field of it, or of the whole
+// record to a moment), from preview
 // to outcome: the audit of who reverted what and what became of each field.
 type Revert struct {
 	bun.BaseModel `bun:"table:reverts"`
 
-	PortalID  int64         `bun:"portal_id,pk"`
-	ID        int64         `bun:"id,pk,autoincrement"`
-	Key       string        `bun:"key"`
-	UserID    int64         `bun:"user_id"`
-	Entity    crm.Type      `bun:"entity"`
-	EntityID  int64         `bun:"entity_id"`
-	ChangeID  int64         `bun:"change_id"`
+	PortalID int64    `bun:"portal_id,pk"`
+	ID       int64    `bun:"id,pk,autoincrement"`
+	Key      string   `bun:"key"`
+	UserID   int64    `bun:"user_id"`
+	Entity   crm.Type `bun:"entity"`
+	EntityID int64    `bun:"entity_id"`
+	ChangeID int64    `bun:"change_id"` // 0 when Moment is set
+	// Moment: the revert puts the whole record back as it was then.
+	Moment    *time.Time    `bun:"moment"`
 	Field     string        `bun:"field"` // "" for the whole change
 	State     string        `bun:"state"`
 	Fields    []RevertField `bun:"fields,type:jsonb"`

@@ -28,7 +28,11 @@ func attributeRevert(ctx context.Context, tx db.Tx, rows []*db.HistoryRow) error
 	}
 	for _, h := range rows {
 		h.Source = history.SourceRevert.String()
-		h.RevertsChangeID = &r.ChangeID
+		if r.Moment != nil {
+			h.RestoresMoment = r.Moment
+		} else {
+			h.RevertsChangeID = &r.ChangeID
+		}
 	}
 	return db.RevertRecorded(ctx, tx, first.PortalID, r.ID, first.ChangeID)
 }

@@ -12,6 +12,7 @@ type Step struct {
 	ID      int64 // the change id: steps are recorded in its order
 	Action  Action
 	At      time.Time
+	Author  int64 // 0 when the change names nobody
 	Changes []Change
 }
 
@@ -66,6 +67,24 @@ func (m Moment) undoes(s Step) bool {
 		return s.ID >= m.Until
 	}
 	return s.At.After(m.At)
+}
+
+// ChangedSince lists the fields that changes later than m changed, other
+// than those by author (a change that names nobody counts as another's).
+func ChangedSince(steps []Step, m Moment, author int64) map[string]bool {
+	out := map[string]bool{}
+	for _, step := range steps {
+		if !m.undoes(step) {
+			break
+		}
+		if step.Author != 0 && step.Author == author {
+			continue
+		}
+		for _, c := range step.Changes {
+			out[c.Field] = true
+		}
+	}
+	return out
 }
 
 // StateAt reconstructs a record at moment m from its current state and

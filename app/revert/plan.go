@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
@@ -47,6 +48,20 @@ func FromChange(s *history.Schema, rows []db.HistoryRow, current history.Snapsho
 		}
 		i = j
 	}
+	return out
+}
+
+// FromState turns a record's state at a moment into targets: every field
+// the state holds (Unknown ones too, which Plan skips with the reason),
+// sorted, a field in conflict when someone else changed it since.
+func FromState(st map[string]history.Value, tracked func(string) bool, changedByOthers map[string]bool) []Target {
+	out := make([]Target, 0, len(st))
+	for name, v := range st {
+		if tracked(name) {
+			out = append(out, Target{Field: name, Want: v, Conflict: changedByOthers[name]})
+		}
+	}
+	slices.SortFunc(out, func(a, b Target) int { return strings.Compare(a.Field, b.Field) })
 	return out
 }
 

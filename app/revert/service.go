@@ -64,25 +64,52 @@ func (s *Service) Preview(ctx context.Context, a Actor, t crm.Type, id, changeID
 		return nil, err
 	}
 	r := &db.Revert{PortalID: a.In.ID, Key: newKey(), UserID: a.UserID, Entity: t, EntityID: id, ChangeID: changeID, Field: field}
-	cur, err := s.read(ctx, a, t, id)
+	return r, s.preview(ctx, a, r, schema, func(cur history.Snapshot) []Target { return FromChange(schema, rows, cur) })
+}
+
+// PreviewMoment is Preview for putting the whole record back as it was at
+// a moment: targets are the record's state then (FromState). Fields that
+// hold their target already are left out.
+func (s *Service) PreviewMoment(ctx context.Context, a Actor, t crm.Type, id int64, at time.Time, targets []Target) (*db.Revert, error) {
+	if !Supports(t) {
+		return nil, ErrType
+	}
+	schema, err := s.schema(ctx, a.In.ID, t)
+	if err != nil {
+		return nil, err
+	}
+	r := &db.Revert{PortalID: a.In.ID, Key: newKey(), UserID: a.UserID, Entity: t, EntityID: id, Moment: &at}
+	return r, s.preview(ctx, a, r, schema, func(cur history.Snapshot) []Target {
+		return slices.DeleteFunc(targets, func(t Target) bool {
+			return t.Want.Kind != history.KindUnknown && history.SameValue(history.Normalize(schema.Field(t.Field), cur[t.Field]), t.Want)
+		})
+	})
+}
+
+// preview reads the record now with the actor's token, plans the targets
+// over it and stores the revert r. A portal that refuses the actor the
+// record is audited as a revert refused for every field, with the
+// portal's reason.
+func (s *Service) preview(ctx context.Context, a Actor, r *db.Revert, schema *history.Schema, targets func(history.Snapshot) []Target) error {
+	cur, err := s.read(ctx, a, r.Entity, r.EntityID)
 	var refused *refusal
 	switch {
 	case errors.As(err, &refused):
-		for _, row := range rows {
-			if len(r.Fields) == 0 || r.Fields[len(r.Fields)-1].Field != row.Field {
-				r.Fields = append(r.Fields, db.RevertField{Field: row.Field, Outcome: db.OutcomeRefused, Reason: refused.reason})
+		for _, t := range targets(history.Snapshot{}) {
+			if len(r.Fields) == 0 || r.Fields[len(r.Fields)-1].Field != t.Field {
+				r.Fields = append(r.Fields, db.RevertField{Field: t.Field, Outcome: db.OutcomeRefused, Reason: refused.reason})
 			}
 		}
 		if err := db.AddRevert(ctx, s.DB.Bun, r); err != nil {
-			return nil, err
+			return err
 		}
 		r.State = db.RevertDone
-		return r, db.FinishRevert(ctx, s.DB.Bun, r.PortalID, r.ID, r.Fields)
+		return db.FinishRevert(ctx, s.DB.Bun, r.PortalID, r.ID, r.Fields)
 	case err != nil:
-		return nil, err
+		return err
 	}
-	r.Fields = Plan(schema, cur, FromChange(schema, rows, cur))
-	return r, db.AddRevert(ctx, s.DB.Bun, r)
+	r.Fields = Plan(schema, cur, targets(cur))
+	return db.AddRevert(ctx, s.DB.Bun, r)
 }
 
 // Plan lists what writing targets over the current state would do. A

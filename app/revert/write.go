@@ -147,22 +147,24 @@ func (w *write) add(f history.Field, cur, want history.Value) {
 	}
 }
 
-// calls are the write's requests, the pipeline move first (a stage of
+// calls are the write's requests: product rows, then the pipeline move (a stage of
 // the new pipeline may then be set), each with the fields it writes.
 func (w *write) calls() []call {
 	var out []call
-	if len(w.itemFields) > 0 {
-		out = append(out, call{"crm.item.update", b24.Params{"entityTypeId": int(w.t), "id": w.id, "fields": w.item}, w.itemFields})
-	}
-	if len(w.legacyFields) > 0 {
-		out = append(out, call{w.t.Method("update"), b24.Params{"id": w.id, "fields": w.legacy}, w.legacyFields})
-	}
+	// Rows first: setting them recomputes the record's amount, which the
+	// fields written after then put back as it was.
 	if w.rowsField != "" {
 		if len(w.rows) == 0 {
 			out = append(out, call{w.t.Method("productrows.set"), b24.Params{"id": w.id}, []string{w.rowsField}})
 		} else {
 			out = append(out, call{"crm.item.productrow.set", b24.Params{"ownerType": w.t.Short(), "ownerId": w.id, "productRows": w.rows}, []string{w.rowsField}})
 		}
+	}
+	if len(w.itemFields) > 0 {
+		out = append(out, call{"crm.item.update", b24.Params{"entityTypeId": int(w.t), "id": w.id, "fields": w.item}, w.itemFields})
+	}
+	if len(w.legacyFields) > 0 {
+		out = append(out, call{w.t.Method("update"), b24.Params{"id": w.id, "fields": w.legacy}, w.legacyFields})
 	}
 	return out
 }

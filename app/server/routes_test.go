@@ -227,6 +227,20 @@ func (tn *tenants) exercise(t *testing.T, route string) (out []exchange, ok bool
 			t.Errorf("%s with A's session on A's change = %d, want %d", route, own.resp.StatusCode, want)
 		}
 		out = append(out, x, own, tn.do(t, route, method, ofA, "", form), tn.do(t, route, method, ofA, tn.appA, form))
+	case path == "/tab/:entity/:id/restore":
+		// A's session puts its deal 3 back as of now: a preview of A's deal
+		// (nothing differs), and a submit finds no preview of another key.
+		at := "?at=" + url.QueryEscape(time.Now().UTC().Format(time.RFC3339Nano))
+		form := url.Values{"key": {"not-a-preview-key"}, "field": {"TITLE"}}
+		if method != "POST" {
+			form = nil
+		}
+		own := tn.do(t, route, method, concrete+at, tn.tabA, form)
+		own.portalPage = method != "POST"
+		if want := map[string]int{"GET": 200, "HEAD": 200, "POST": 404}[method]; own.resp.StatusCode != want {
+			t.Errorf("%s with A's session = %d, want %d", route, own.resp.StatusCode, want)
+		}
+		out = append(out, own, tn.do(t, route, method, concrete+at, "", form), tn.do(t, route, method, concrete+at, tn.appA, form))
 	case route == "POST /bitrix/tab":
 		own := tn.framePOST(t, path, tn.a.MemberID(), "CRM_DEAL_DETAIL_TAB", `{"ID":"3"}`)
 		own.portalPage = true

@@ -70,6 +70,15 @@ func (p *Past) At(m history.Moment) history.State {
 	return history.StateAt(p.current, p.steps, p.learned, m)
 }
 
+// Tracked reports whether the admin tracks a field of the record.
+func (p *Past) Tracked(field string) bool { return !p.ignored(field) }
+
+// ChangedSince lists the fields changed after m by anyone but author (see
+// history.ChangedSince).
+func (p *Past) ChangedSince(m history.Moment, author int64) map[string]bool {
+	return history.ChangedSince(p.steps, m, author)
+}
+
 // Has reports whether change is one of the record's changes.
 func (p *Past) Has(change int64) bool {
 	return slices.ContainsFunc(p.steps, func(s history.Step) bool { return s.ID == change })
@@ -82,6 +91,9 @@ func Steps(rows []db.HistoryRow) []history.Step {
 	for i, r := range rows {
 		if i == 0 || rows[i-1].ChangeID != r.ChangeID {
 			s := history.Step{ID: r.ChangeID, At: r.ChangedAt}
+			if r.AuthorID != nil {
+				s.Author = *r.AuthorID
+			}
 			_ = s.Action.UnmarshalText([]byte(r.Action))
 			out = append(out, s)
 		}

@@ -20,7 +20,10 @@ type Entry struct {
 	Source   string
 	// Reverts is the change this one put back (a revert); 0 otherwise.
 	Reverts int64
-	Changes []FieldChange
+	// Restores is the moment, in the viewer's zone, a revert put the whole
+	// record back to; "" otherwise.
+	Restores string
+	Changes  []FieldChange
 }
 
 // FieldChange is one field of an entry.
@@ -99,6 +102,9 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 			e := Entry{ChangeID: r.ChangeID, Action: r.Action, At: r.ChangedAt.In(rp.loc()), Source: r.Source}
 			if r.RevertsChangeID != nil {
 				e.Reverts = *r.RevertsChangeID
+			}
+			if r.RestoresMoment != nil {
+				e.Restores = r.RestoresMoment.In(p.Zone()).Format("02.01.2006 15:04:05")
 			}
 			if r.AuthorID != nil {
 				u := l.User(*r.AuthorID)

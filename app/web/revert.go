@@ -49,16 +49,12 @@ func (h *handlers) tabRevert(c *fiber.Ctx) error {
 		return err
 	}
 	change, err := strconv.ParseInt(c.Params("change"), 10, 64)
-	key := c.FormValue("key")
-	if err != nil || change <= 0 || key == "" || len(key) > 64 || !plausibleToken(key) {
-		return fiber.NewError(fiber.StatusBadRequest, "change must be a change id and key the preview's key")
+	if err != nil || change <= 0 {
+		return fiber.NewError(fiber.StatusBadRequest, "change must be a change id")
 	}
-	var chosen []string
-	for _, f := range c.Request().PostArgs().PeekMulti("field") {
-		if !isFieldCode(string(f)) {
-			return fiber.NewError(fiber.StatusBadRequest, "field must be a field code")
-		}
-		chosen = append(chosen, string(f))
+	key, chosen, err := readSubmit(c)
+	if err != nil {
+		return err
 	}
 	a, err := h.actor(c, v)
 	if err != nil {
@@ -69,6 +65,22 @@ func (h *handlers) tabRevert(c *fiber.Ctx) error {
 		return h.revertError(c, err)
 	}
 	return h.renderRevert(c, v, r)
+}
+
+// readSubmit reads a submitted preview: its key and the ticked fields.
+func readSubmit(c *fiber.Ctx) (string, []string, error) {
+	key := c.FormValue("key")
+	if key == "" || len(key) > 64 || !plausibleToken(key) {
+		return "", nil, fiber.NewError(fiber.StatusBadRequest, "key must be the preview's key")
+	}
+	var chosen []string
+	for _, f := range c.Request().PostArgs().PeekMulti("field") {
+		if !isFieldCode(string(f)) {
+			return "", nil, fiber.NewError(fiber.StatusBadRequest, "field must be a field code")
+		}
+		chosen = append(chosen, string(f))
+	}
+	return key, chosen, nil
 }
 
 // actor is the viewer with their own Bitrix24 token, which a write needs.
@@ -104,6 +116,9 @@ func (h *handlers) renderRevert(c *fiber.Ctx, v viewer, r *db.Revert) error {
 	}
 	p := printer(c, v)
 	d := views.RevertData{Action: revertPath(r.Entity, r.EntityID) + itoa(r.ChangeID), Key: r.Key, Done: r.State != db.RevertPreviewed}
+	if r.Moment != nil {
+		d.Action, d.Moment = restorePath(r.Entity.String(), r.EntityID), showMoment(*r.Moment, p)
+	}
 	for _, f := range r.Fields {
 		out := f.Outcome
 		if out == "" && d.Done {

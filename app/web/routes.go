@@ -70,6 +70,8 @@ func routes(app *fiber.App, d Deps) {
 		frame.Get("/tab/:entity/:id/file/:field/:file", h.requireViewer, h.tabFile)
 		frame.Get("/tab/:entity/:id/revert/:change", h.requireViewer, h.tabRevertPreview)
 		frame.Post("/tab/:entity/:id/revert/:change", h.requireViewer, wellFormed, h.tabRevert)
+		frame.Get("/tab/:entity/:id/restore", h.requireViewer, h.tabRestorePreview)
+		frame.Post("/tab/:entity/:id/restore", h.requireViewer, wellFormed, h.tabRestore)
 		h.settingsRoutes(frame.Group("/settings", h.requireViewer, h.requireAdmin))
 	}
 }

@@ -35,6 +35,9 @@ func (h *handlers) revertsSection(c *fiber.Ctx) error {
 			Record:    views.T(ctx, "settings.entity_one."+r.Entity.String()) + " " + itoa(r.EntityID),
 			RecordURL: h.PortalScheme + "://" + in.Domain + "/crm/" + r.Entity.String() + "/details/" + itoa(r.EntityID) + "/",
 		}
+		if r.Moment != nil {
+			row.Moment = showMoment(*r.Moment, p)
+		}
 		for _, f := range r.Fields {
 			out := f.Outcome
 			if out == "" {

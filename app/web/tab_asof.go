@@ -10,6 +10,7 @@ import (
 
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/app/revert"
 	"github.com/trailhq/trail/app/timeline"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
@@ -33,6 +34,11 @@ func (h *handlers) tabAsOf(c *fiber.Ctx) error {
 	cutQuery(q, "from", "from_before", "from_after", m, change)
 	cutQuery(q, "to", "", "", history.Moment{At: now}, 0)
 	d.CompareNow = d.Record + "/compare?" + q.Encode()
+	if revert.Supports(entity) {
+		r := url.Values{}
+		cutQuery(r, "at", "before", "after", m, change)
+		d.Restore = restorePath(entity.String(), id) + "?" + r.Encode()
+	}
 	labels, past, note, err := h.past(c, entity, id, now, pr, []int64{change}, m)
 	if err != nil || note != "" {
 		d.Note = note
