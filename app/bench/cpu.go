@@ -20,6 +20,7 @@ const userHZ = 100
 type cpuSample struct {
 	self     time.Duration
 	backends map[int]time.Duration
+	xacts    int64 // transactions committed in the bench's database
 }
 
 // sampleCPU reads the CPU times; a backend whose stat cannot be read (not
@@ -30,6 +31,11 @@ func sampleCPU(ctx context.Context, d *db.DB) (cpuSample, error) {
 		return cpuSample{}, err
 	}
 	c := cpuSample{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), backends: map[int]time.Duration{}}
+	// Backends report their counts when idle or every second or so; the
+	// bench samples after history has caught up, when they have.
+	if err := d.Pool.QueryRow(ctx, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`).Scan(&c.xacts); err != nil {
+		return cpuSample{}, err
+	}
 	rows, err := d.Pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
 	if err != nil {
 		return cpuSample{}, err
@@ -66,9 +72,9 @@ func procCPU(pid int) time.Duration {
 // since is the CPU time spent between an earlier sample and c: the
 // bench's process, and the database's backends (one that started in
 // between counts whole, one that ended counts nothing).
-func (c cpuSample) since(before cpuSample) (self, pg time.Duration) {
+func (c cpuSample) since(before cpuSample) (self, pg time.Duration, xacts int64) {
 	for pid, t := range c.backends {
 		pg += t - before.backends[pid]
 	}
-	return c.self - before.self, pg
+	return c.self - before.self, pg, c.xacts - before.xacts
 }

@@ -53,6 +53,9 @@ type Result struct {
 	// backends of the bench's database.
 	CPUProcessMsPerEvent  float64 `json:"cpu_process_ms_per_event"`
 	CPUPostgresMsPerEvent float64 `json:"cpu_postgres_ms_per_event"`
+	// Transactions committed in the bench's database per accepted event
+	// (intake, drains, River's own, the bench's polling).
+	XactsPerEvent float64 `json:"pg_xacts_per_event"`
 	// With --skew: the heavy portal's events, its changes recorded per
 	// second against what its rate limit allows, and those still waiting
 	// when the others were done; the lag and losses above are the other
@@ -206,9 +209,10 @@ func runPhase(ctx context.Context, s *stack, o options, r *sent, ph *phase, logf
 		return nil, err
 	}
 	if res.Events > 0 {
-		self, pg := after.since(before)
+		self, pg, xacts := after.since(before)
 		res.CPUProcessMsPerEvent = ms(self / time.Duration(res.Events))
 		res.CPUPostgresMsPerEvent = ms(pg / time.Duration(res.Events))
+		res.XactsPerEvent = round2(float64(xacts) / float64(res.Events))
 	}
 	return res, nil
 }

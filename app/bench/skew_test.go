@@ -74,7 +74,7 @@ func TestRunEventsSkew(t *testing.T) {
 	if r.HeavyRecordsPerS <= 0 || r.HeavyLimitPerS <= 0 || r.Skew != 0.5 {
 		t.Errorf("heavy portal's rate not reported: %+v", r)
 	}
-	if r.CPUProcessMsPerEvent <= 0 {
+	if r.CPUProcessMsPerEvent <= 0 || r.XactsPerEvent <= 0 {
 		t.Errorf("no CPU reported: %+v", r)
 	}
 }
