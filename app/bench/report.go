@@ -127,6 +127,9 @@ func (r *sent) lags(ctx context.Context, s *stack, sp split, ph *phase, res *Res
 			}
 		}
 		res.Skew, res.HeavyLimitPerS = sp.skew, round2(heavyLimitPerS)
+		if res.HeavyPending > 0 {
+			heavyLast = time.Now() // still going, or stuck: its rate until now
+		}
 		if secs := heavyLast.Sub(heavyFirst).Seconds(); secs > 0 {
 			res.HeavyRecordsPerS = round2(float64(heavyDone) / secs)
 		}
