@@ -21,6 +21,7 @@ type options struct {
 	concurrency int     // senders
 	dbConns     int
 	timeout     time.Duration // for the drains to catch up after the last event
+	install     time.Duration // for the portals' installs and baselines
 	keep        bool          // keep the database
 	cpuProfile  string
 	processes   processes
@@ -91,6 +92,7 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent senders (deliveries in flight, as from many portals at once)")
 	fs.IntVar(&o.dbConns, "db-conns", 20, "Trail's database pool size")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long to wait for history after the last event")
+	fs.DurationVar(&o.install, "install-timeout", 10*time.Minute, "how long to wait for the portals' installs and baseline syncs")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sending phase to this file")
 	procs := fs.String("processes", "one", `how Trail runs: "one" process of the bench's own, or "serve+Nwork": one trail serve and N trail work child processes`)

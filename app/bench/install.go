@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -46,7 +45,7 @@ func installAll(ctx context.Context, s *stack, o options, logf func(string, ...a
 	// estimates and smart invoices (the emulated portals have no smart
 	// process here).
 	want := 6 * o.portals
-	deadline := time.Now().Add(10 * time.Minute)
+	deadline := time.Now().Add(o.install)
 	last := time.Now()
 	for {
 		var active, synced int
@@ -60,7 +59,7 @@ func installAll(ctx context.Context, s *stack, o options, logf func(string, ...a
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return errors.New("portals not installed and synced within 10 minutes")
+			return fmt.Errorf("portals not installed and synced within %s (--install-timeout)", o.install)
 		}
 		if time.Since(last) > 5*time.Second {
 			logf("installing: %d/%d active, %d/%d baseline syncs done", active, o.portals, synced, want)
