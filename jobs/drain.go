@@ -250,37 +250,75 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 	return out
 }
 
-// fetch reads the current state of every record, with its companions (product
-// rows, link lists), 50 commands per HTTP request, through Trail's own grant. Only the portal's not-found makes a record
+// fetch reads the current state of every record, with its companions
+// (product rows, link lists), through Trail's own grant, one HTTP request
+// of whole records at a time. Only the portal's not-found makes a record
 // deleted: a delete event is a hint to look, since anyone holding the
 // application token (which every app frame of the portal can see) can
 // send one.
+//
+// A request refused after others went through (the portal's rate limit,
+// mostly) ends the fetch there: the records already read are handled and
+// the rest wait in the inbox for the next round. Failing the whole round
+// instead would throw away the requests it had spent, and a portal with
+// more waiting than its limit lets through between two tries (a mass
+// import) would spend its limit on the same records forever.
 func (d *drain) fetch(ctx context.Context, recs []*pending) error {
-	var b b24.Batch
-	extra, err := newCompanionReads(ctx, d.DB.Bun, d.in.ID)
+	found, err := db.FoundTypes(ctx, d.DB.Bun, d.in.ID)
 	if err != nil {
 		return err
 	}
-	names := map[string]*pending{}
+	var groups [][]*pending
+	commands := 0
 	for _, p := range recs {
 		if !d.set.Tracks(p.entity) {
 			continue
 		}
 		p.fetched = true
+		n := 1 + len(companions(p.entity, db.HasProductRows(found, p.entity)))
+		if len(groups) == 0 || commands+n > b24.MaxBatch {
+			groups = append(groups, nil)
+			commands = 0
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], p)
+		commands += n
+	}
+	fctx, cancel := context.WithTimeout(ctx, fetchWait) // longer waits snooze the job
+	defer cancel()
+	for i, g := range groups {
+		err := d.fetchGroup(fctx, g, found)
+		if err == nil {
+			continue
+		}
+		if i == 0 {
+			return err
+		}
+		for _, rest := range groups[i:] {
+			for _, p := range rest {
+				p.state, p.gone, p.err = nil, false, err
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// fetchGroup reads the records of one request and their companions;
+// found are the portal's types (which smart processes have rows).
+func (d *drain) fetchGroup(ctx context.Context, recs []*pending, found []db.FoundType) error {
+	var b b24.Batch
+	extra := &companionReads{found: found}
+	names := map[string]*pending{}
+	for _, p := range recs {
 		name := fmt.Sprintf("%s_%d", p.entity, p.id)
 		addGet(&b, name, p.entity, p.id)
 		names[name] = p
 		extra.add(&b, p)
 	}
-	if b.Len() == 0 {
-		return nil
-	}
-	fctx, cancel := context.WithTimeout(ctx, fetchWait) // longer waits snooze the job
-	defer cancel()
 	// NoWait: a rate limit or a failed attempt ends the round at once and
 	// the job snoozes or retries, instead of the worker sleeping through
 	// the client's backoff while other portals' drains queue behind it.
-	res, err := d.c.Batch(fctx, &b, b24.NoWait())
+	res, err := d.c.Batch(ctx, &b, b24.NoWait())
 	if err != nil {
 		return err
 	}
@@ -301,7 +339,7 @@ func (d *drain) fetch(ctx context.Context, recs []*pending) error {
 			}
 		}
 	}
-	return extra.complete(fctx, d.c, res, b24.NoWait())
+	return extra.complete(ctx, d.c, res, b24.NoWait())
 }
 
 // written is what a round's write did: the inbox rows it consumed, and

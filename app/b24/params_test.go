@@ -2,6 +2,7 @@ package b24
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,5 +77,16 @@ func BenchmarkEncodeParams(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = EncodeParams(p)
+	}
+}
+
+// BenchmarkEncodeCommand encodes a batch command whose values need
+// escaping, as a reconciliation's keyset page does.
+func BenchmarkEncodeCommand(b *testing.B) {
+	p := Params{"filter": Params{">DATE_MODIFY": "2026-12-01T05:00:00+03:00", ">ID": "$result[p0][49][ID]"}, "start": -1}
+	b.ReportAllocs()
+	for b.Loop() {
+		var s strings.Builder
+		encodeInto(&s, p, commandEscape)
 	}
 }

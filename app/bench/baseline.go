@@ -62,7 +62,7 @@ func RunBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	procs := fs.String("processes", "one", `how Trail runs: "one" process of the bench's own, "all": one trail all child process, or "serve+Nwork"`)
 	bin := fs.String("trail", "", "the trail command the child processes run (default: this one)")
 	fs.IntVar(&o.dbConns, "db-conns", 20, "Trail's database pool size")
-	fs.DurationVar(&o.syncTimeout, "timeout", time.Hour, "how long the install and baseline may take")
+	fs.DurationVar(&o.install, "timeout", time.Hour, "how long the install and baseline may take")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the baseline to this file (Trail in the bench's process only)")
 	if err := fs.Parse(args); err != nil {

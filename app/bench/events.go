@@ -21,23 +21,16 @@ type options struct {
 	concurrency int     // senders
 	dbConns     int
 	timeout     time.Duration // for the drains to catch up after the last event
+	install     time.Duration // for the portals' installs and baselines
 	keep        bool          // keep the database
 	cpuProfile  string
 	processes   processes
 	pooler      string        // host:port of a transaction-mode pooler in front of DATABASE_URL's server
-	deals       int           // deals per portal; 0: one per event (recordsPerPortal)
+	split       split
+	findRate    bool          // search the highest steady rate instead of one run
+	step        time.Duration // how long each rate of the search is held
+	deals       int           // deals per portal; 0: as many as the events need (split)
 	cost        b24test.Cost  // the emulator's simulated cost
-	syncTimeout time.Duration // for the installs and their baselines; 0: 10 minutes
-}
-
-// recordsPerPortal gives every event its own record, so each accepted
-// event has exactly one history row to find (two changes of one record
-// drained together rightly leave one row, which would read as a loss).
-func (o options) recordsPerPortal() int {
-	if o.deals > 0 {
-		return o.deals
-	}
-	return (o.events + o.portals - 1) / o.portals
 }
 
 // Result is the last line RunEvents prints.
@@ -57,6 +50,27 @@ type Result struct {
 	Duplicates  int     `json:"duplicates"`
 	PGCeiling   float64 `json:"pg_ceiling_per_s"`
 	Ratio       float64 `json:"ratio"`
+	// CPU spent per accepted event from the first send until history has
+	// caught up: this process (Trail, the emulator and the senders; with
+	// --processes the emulator and the senders) and the PostgreSQL
+	// backends of the bench's database.
+	CPUProcessMsPerEvent  float64 `json:"cpu_process_ms_per_event"`
+	CPUPostgresMsPerEvent float64 `json:"cpu_postgres_ms_per_event"`
+	// Transactions committed in the bench's database per accepted event
+	// (intake, drains, River's own, the bench's polling).
+	XactsPerEvent float64 `json:"pg_xacts_per_event"`
+	// With --skew: the heavy portal's events, its changes recorded per
+	// second against what its rate limit allows, and those still waiting
+	// when the others were done; the lag and losses above are the other
+	// portals'.
+	Skew             float64 `json:"skew,omitempty"`
+	HeavyEvents      int     `json:"heavy_events,omitempty"`
+	HeavyRecordsPerS float64 `json:"heavy_records_per_s,omitempty"`
+	HeavyLimitPerS   float64 `json:"heavy_limit_per_s,omitempty"`
+	HeavyPending     int     `json:"heavy_pending,omitempty"`
+	// With --find-rate: each rate tried, and the highest that held.
+	Steps     []Step  `json:"steps,omitempty"`
+	Sustained float64 `json:"sustained_per_s,omitempty"`
 }
 
 // RunEvents is `trail bench events`: it installs --portals portals of the
@@ -80,11 +94,15 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent senders (deliveries in flight, as from many portals at once)")
 	fs.IntVar(&o.dbConns, "db-conns", 20, "Trail's database pool size")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long to wait for history after the last event")
+	fs.DurationVar(&o.install, "install-timeout", 10*time.Minute, "how long to wait for the portals' installs and baseline syncs")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sending phase to this file")
 	procs := fs.String("processes", "one", `how Trail runs: "one" process of the bench's own, or "serve+Nwork": one trail serve and N trail work child processes`)
 	fs.StringVar(&o.pooler, "pooler", "", "host:port of PgBouncer (transaction mode) in front of DATABASE_URL's server: Trail's pool goes through it, River's listener direct")
 	bin := fs.String("trail", "", "the trail command the child processes run (default: this one)")
+	fs.Float64Var(&o.split.skew, "skew", 0, "share of the events one portal sends (a mass import), 0 to 0.9")
+	fs.BoolVar(&o.findRate, "find-rate", false, "search the highest steady rate (--rate, default 500/s, and its multiples) whose lag p99 stays under 5 s and intake p99 under 50 ms")
+	fs.DurationVar(&o.step, "step", 15*time.Second, "with --find-rate: how long each rate is held")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,6 +118,13 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if o.portals < 1 || o.events < 1 || o.concurrency < 1 {
 		return errors.New("bench events: --portals, --events and --concurrency must be positive")
 	}
+	if o.split.skew < 0 || o.split.skew > 0.9 || (o.split.skew > 0 && o.portals < 2) {
+		return errors.New("bench events: --skew must be between 0 and 0.9, with at least 2 portals")
+	}
+	if o.findRate && (o.step < time.Second || o.split.skew > 0) {
+		return errors.New("bench events: --find-rate needs --step of at least 1s and no --skew")
+	}
+	o.split.portals = o.portals
 	admin := os.Getenv("DATABASE_URL")
 	if admin == "" {
 		return errors.New("bench events: DATABASE_URL is not set")
@@ -147,24 +172,51 @@ func run(ctx context.Context, s *stack, o options, logf func(string, ...any)) (*
 	if err != nil {
 		return nil, err
 	}
-	sent, err := fire(ctx, s, o, logf)
-	stopProfile()
+	defer stopProfile()
+	r := newSent(o.totalEvents())
+	var res *Result
+	if o.findRate {
+		res, err = findRate(ctx, s, o, r, logf)
+	} else {
+		res, err = runPhase(ctx, s, o, r, &phase{from: 0, to: o.events, rate: o.rate}, logf)
+	}
 	if err != nil {
 		return nil, err
 	}
-	res := sent.result(o)
 	res.PGCeiling = round(ceiling)
 	if ceiling > 0 {
 		res.Ratio = round2(res.EventsPerS / ceiling)
 	}
-	logf("accepted %d events at %.0f/s (p50 %.1f ms, p99 %.1f ms); waiting for history",
-		res.Events, res.EventsPerS, res.P50ms, res.P99ms)
+	return res, nil
+}
 
-	if err := awaitHistory(ctx, s, sent, o.timeout, logf); err != nil {
+// runPhase sends a phase's events, waits for their history and reports.
+func runPhase(ctx context.Context, s *stack, o options, r *sent, ph *phase, logf func(string, ...any)) (*Result, error) {
+	before, err := sampleCPU(ctx, s.db)
+	if err != nil {
 		return nil, err
 	}
-	if err := sent.lags(ctx, s, res); err != nil {
+	if err := fire(ctx, s, o, r, ph, logf); err != nil {
 		return nil, err
+	}
+	res := r.result(o, ph)
+	logf("accepted %d events at %.0f/s (p50 %.1f ms, p99 %.1f ms); waiting for history",
+		res.Events, res.EventsPerS, res.P50ms, res.P99ms)
+	if err := awaitHistory(ctx, s, r, ph.to, o.timeout, logf); err != nil {
+		return nil, err
+	}
+	after, err := sampleCPU(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.lags(ctx, s, o.split, ph, res); err != nil {
+		return nil, err
+	}
+	if res.Events > 0 {
+		self, pg, xacts := after.since(before)
+		res.CPUProcessMsPerEvent = ms(self / time.Duration(res.Events))
+		res.CPUPostgresMsPerEvent = ms(pg / time.Duration(res.Events))
+		res.XactsPerEvent = round2(float64(xacts) / float64(res.Events))
 	}
 	return res, nil
 }

@@ -20,28 +20,32 @@ type sent struct {
 	at       []time.Time     // when the event was posted
 	latency  []time.Duration // handler round trip
 	accepted []bool
-	start    time.Time
-	end      time.Time
 }
 
-// target is event i's portal and record: events go round the portals, and
-// each touches a record of its own.
-func target(o options, portals []*b24test.Portal, i int) (*b24test.Portal, int) {
-	return portals[i%len(portals)], i/len(portals) + 1
+func newSent(n int) *sent {
+	return &sent{at: make([]time.Time, n), latency: make([]time.Duration, n), accepted: make([]bool, n)}
+}
+
+// phase is a run of events [from, to) sent at rate per second (0: as fast
+// as the senders go).
+type phase struct {
+	from, to   int
+	rate       float64
+	start, end time.Time
 }
 
 func title(i int) string { return "bench-" + strconv.Itoa(i) }
 
-// fire sends o.events events from o.concurrency senders, paced to o.rate
-// when set. Each sender changes the record in the emulator, then posts
-// the event as Bitrix24 would, signed with the portal's application token.
-func fire(ctx context.Context, s *stack, o options, logf func(string, ...any)) (*sent, error) {
+// fire sends the phase's events from o.concurrency senders into r, paced
+// to the phase's rate when set. Each sender changes the record in the
+// emulator, then posts the event as Bitrix24 would, signed with the
+// portal's application token.
+func fire(ctx context.Context, s *stack, o options, r *sent, ph *phase, logf func(string, ...any)) error {
 	portals := s.emu.Portals()
 	tokens := make([]string, len(portals))
 	for i, p := range portals {
 		tokens[i] = p.ApplicationToken()
 	}
-	r := &sent{at: make([]time.Time, o.events), latency: make([]time.Duration, o.events), accepted: make([]bool, o.events)}
 	client := &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{MaxIdleConns: o.concurrency, MaxIdleConnsPerHost: o.concurrency},
@@ -52,9 +56,9 @@ func fire(ctx context.Context, s *stack, o options, logf func(string, ...any)) (
 	go func() {
 		defer close(next)
 		t0 := time.Now()
-		for i := range o.events {
-			if o.rate > 0 {
-				if wait := time.Until(t0.Add(time.Duration(float64(i) / o.rate * float64(time.Second)))); wait > 0 {
+		for i := ph.from; i < ph.to; i++ {
+			if ph.rate > 0 {
+				if wait := time.Until(t0.Add(time.Duration(float64(i-ph.from) / ph.rate * float64(time.Second)))); wait > 0 {
 					time.Sleep(wait)
 				}
 			}
@@ -70,19 +74,20 @@ func fire(ctx context.Context, s *stack, o options, logf func(string, ...any)) (
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
-	r.start = time.Now()
-	stopProgress := progress(&done, o.events, logf)
+	ph.start = time.Now()
+	stopProgress := progress(&done, ph.to-ph.from, logf)
 	for range o.concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				p, id := target(o, portals, i)
+				pi, id := o.split.target(i)
+				p := portals[pi]
 				if err := p.UpdateRecord("deal", id, p.AdminID(), map[string]any{"TITLE": title(i)}); err != nil {
 					once.Do(func() { firstErr = fmt.Errorf("change deal %d of %s: %w", id, p.MemberID(), err) })
 					continue
 				}
-				body := eventBody(p, tokens[i%len(portals)], id)
+				body := eventBody(p, tokens[pi], id)
 				t := time.Now()
 				ok, err := post(ctx, client, s.events, body)
 				r.latency[i] = time.Since(t)
@@ -95,12 +100,12 @@ func fire(ctx context.Context, s *stack, o options, logf func(string, ...any)) (
 		}()
 	}
 	wg.Wait()
-	r.end = time.Now()
+	ph.end = time.Now()
 	stopProgress()
 	if firstErr != nil {
-		return nil, firstErr
+		return firstErr
 	}
-	return r, ctx.Err()
+	return ctx.Err()
 }
 
 // eventBody is ONCRMDEALUPDATE as an automation rule's change arrives:

@@ -46,8 +46,8 @@ func installAll(ctx context.Context, s *stack, o options, logf func(string, ...a
 	// estimates and smart invoices (the emulated portals have no smart
 	// process here).
 	want := 6 * o.portals
-	timeout := cmp.Or(o.syncTimeout, 10*time.Minute)
-	deadline := time.Now().Add(timeout)
+	wait := cmp.Or(o.install, 10*time.Minute)
+	deadline := time.Now().Add(wait)
 	last := time.Now()
 	for {
 		var active, synced int
@@ -61,7 +61,7 @@ func installAll(ctx context.Context, s *stack, o options, logf func(string, ...a
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("portals not installed and synced within %s", timeout)
+			return fmt.Errorf("portals not installed and synced within %s", wait)
 		}
 		if time.Since(last) > 5*time.Second {
 			logf("installing: %d/%d active, %d/%d baseline syncs done", active, o.portals, synced, want)

@@ -10,16 +10,16 @@ import (
 	"time"
 )
 
-// result summarises the intake side.
-func (r *sent) result(o options) *Result {
+// result summarises the intake side of a phase.
+func (r *sent) result(o options, ph *phase) *Result {
 	var lat []time.Duration
-	for i, ok := range r.accepted {
-		if ok {
+	for i := ph.from; i < ph.to; i++ {
+		if r.accepted[i] {
 			lat = append(lat, r.latency[i])
 		}
 	}
-	res := &Result{Portals: o.portals, Events: len(lat), Rejected: len(r.accepted) - len(lat), Concurrency: o.concurrency}
-	if secs := r.end.Sub(r.start).Seconds(); secs > 0 {
+	res := &Result{Portals: o.portals, Events: len(lat), Rejected: ph.to - ph.from - len(lat), Concurrency: o.concurrency}
+	if secs := ph.end.Sub(ph.start).Seconds(); secs > 0 {
 		res.EventsPerS = round(float64(len(lat)) / secs)
 	}
 	slices.Sort(lat)
@@ -27,11 +27,11 @@ func (r *sent) result(o options) *Result {
 	return res
 }
 
-// awaitHistory waits until every accepted event's change is in history, or
-// the timeout passes (what is missing then counts as lost).
-func awaitHistory(ctx context.Context, s *stack, r *sent, timeout time.Duration, logf func(string, ...any)) error {
+// awaitHistory waits until the change of every event accepted before to is
+// in history, or the timeout passes (what is missing then counts as lost).
+func awaitHistory(ctx context.Context, s *stack, r *sent, to int, timeout time.Duration, logf func(string, ...any)) error {
 	want := 0
-	for _, ok := range r.accepted {
+	for _, ok := range r.accepted[:to] {
 		if ok {
 			want++
 		}
@@ -59,9 +59,11 @@ func awaitHistory(ctx context.Context, s *stack, r *sent, timeout time.Duration,
 	}
 }
 
-// lags fills in the lag from send to history row and the losses. A row's
-// recorded_at is its drain transaction's start, a little before it commits.
-func (r *sent) lags(ctx context.Context, s *stack, res *Result) error {
+// lags fills in, for the phase's events, the lag from send to history row
+// and the losses; with a skew, the heavy portal's changes are left out of
+// both and reported as its rate instead. A row's recorded_at is its drain
+// transaction's start, a little before it commits.
+func (r *sent) lags(ctx context.Context, s *stack, sp split, ph *phase, res *Result) error {
 	rows, err := s.db.Pool.Query(ctx, `SELECT new_value->>'text', recorded_at FROM history
 		WHERE entity = 2 AND field = 'TITLE' AND new_value->>'text' LIKE 'bench-%'`)
 	if err != nil {
@@ -70,6 +72,8 @@ func (r *sent) lags(ctx context.Context, s *stack, res *Result) error {
 	defer rows.Close()
 	seen := make([]bool, len(r.at))
 	var lags []time.Duration
+	var heavyDone int
+	var heavyFirst, heavyLast time.Time
 	for rows.Next() {
 		var text string
 		var at time.Time
@@ -80,24 +84,56 @@ func (r *sent) lags(ctx context.Context, s *stack, res *Result) error {
 		if err != nil || i < 0 || i >= len(r.at) {
 			return errors.New("unexpected history value " + text)
 		}
+		if i < ph.from || i >= ph.to {
+			continue
+		}
 		if seen[i] {
 			res.Duplicates++ // one change recorded twice
 		}
 		seen[i] = true
-		if r.accepted[i] {
+		switch {
+		case !r.accepted[i]:
+		case sp.heavy(i):
+			heavyDone++
+			if at.After(heavyLast) {
+				heavyLast = at
+			}
+		default:
 			lags = append(lags, at.Sub(r.at[i]))
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for i, ok := range r.accepted {
-		if ok && !seen[i] {
+	for i := ph.from; i < ph.to; i++ {
+		if !r.accepted[i] || seen[i] {
+			continue
+		}
+		if sp.heavy(i) {
+			res.HeavyPending++
+		} else {
 			res.Lost++
 		}
 	}
 	slices.Sort(lags)
 	res.LagP50ms, res.LagP99ms, res.LagMaxMs = ms(pct(lags, 50)), ms(pct(lags, 99)), ms(pct(lags, 100))
+	if sp.skew > 0 {
+		for i := ph.from; i < ph.to; i++ {
+			if sp.heavy(i) {
+				res.HeavyEvents++
+				if heavyFirst.IsZero() {
+					heavyFirst = r.at[i]
+				}
+			}
+		}
+		res.Skew, res.HeavyLimitPerS = sp.skew, round2(heavyLimitPerS)
+		if res.HeavyPending > 0 {
+			heavyLast = time.Now() // still going, or stuck: its rate until now
+		}
+		if secs := heavyLast.Sub(heavyFirst).Seconds(); secs > 0 {
+			res.HeavyRecordsPerS = round2(float64(heavyDone) / secs)
+		}
+	}
 	return nil
 }
 

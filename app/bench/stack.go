@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -71,8 +72,9 @@ func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*
 		u.Host = o.pooler
 		cfg.DatabaseURL = u.String()
 	}
+	heavy, each := o.split.records(o.totalEvents())
 	dc := devstack.Config{Trail: cfg, Listener: ln, Log: log,
-		Emulator: b24test.Options{Portals: o.portals, Deals: o.recordsPerPortal(), Seed: 1, Cost: o.cost}}
+		Emulator: b24test.Options{Portals: o.portals, Deals: cmp.Or(o.deals, each), Seed: 1, Cost: o.cost}}
 	if o.processes.children() {
 		dc.Run = o.processes.runner(key, logw)
 	}
@@ -81,6 +83,10 @@ func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*
 		return fail(err)
 	}
 	s := &stack{emu: dev.Emu, db: d, events: dev.Base + "/bitrix/events"}
+	if err := addHeavyDeals(dev.Emu.Portals()[0], each, heavy); err != nil {
+		_ = dev.Close()
+		return fail(err)
+	}
 	s.stop = func() error {
 		err := dev.Close()
 		d.Close()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 )
 
 // obj is an ordered map, the emulator's model of a PHP array. Request
@@ -98,10 +99,22 @@ func (o *obj) isList() bool {
 // MarshalJSON writes the obj as PHP's json_encode would: an array for lists
 // (including the empty one), an object otherwise, keys in order.
 func (o *obj) MarshalJSON() ([]byte, error) {
-	if o == nil {
-		return []byte("null"), nil
-	}
 	var b bytes.Buffer
+	if err := o.appendJSON(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// appendJSON writes the obj into b, nested objs and strings directly:
+// through encoding/json each level's output would be checked and copied
+// again by the level above, which made the emulator's answers the larger
+// part of its cost under load.
+func (o *obj) appendJSON(b *bytes.Buffer) error {
+	if o == nil {
+		b.WriteString("null")
+		return nil
+	}
 	list := o.isList()
 	if list {
 		b.WriteByte('[')
@@ -113,26 +126,89 @@ func (o *obj) MarshalJSON() ([]byte, error) {
 			b.WriteByte(',')
 		}
 		if !list {
-			kb, _ := marshalJSON(k)
-			b.Write(kb)
+			appendJSONString(b, k)
 			b.WriteByte(':')
 		}
-		vb, err := marshalJSON(o.m[k])
-		if err != nil {
-			return nil, err
+		if err := appendJSONValue(b, o.m[k]); err != nil {
+			return err
 		}
-		b.Write(vb)
 	}
 	if list {
 		b.WriteByte(']')
 	} else {
 		b.WriteByte('}')
 	}
-	return b.Bytes(), nil
+	return nil
 }
 
-// marshalJSON encodes like json.Marshal but leaves <, > and & alone, as
-// PHP's json_encode does.
+// appendJSONValue writes v as encoding/json would without HTML escaping.
+func appendJSONValue(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case *obj:
+		return x.appendJSON(b)
+	case string:
+		appendJSONString(b, x)
+		return nil
+	case nil:
+		b.WriteString("null")
+		return nil
+	}
+	vb, err := marshalJSON(v)
+	if err != nil {
+		return err
+	}
+	b.Write(vb)
+	return nil
+}
+
+// appendJSONString writes s quoted as encoding/json does with HTML
+// escaping off: invalid UTF-8 becomes U+FFFD, control characters and
+// U+2028/U+2029 are escaped.
+func appendJSONString(b *bytes.Buffer, s string) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c == '\n':
+				b.WriteString(`\n`)
+			case c == '\r':
+				b.WriteString(`\r`)
+			case c == '\t':
+				b.WriteString(`\t`)
+			case c == '\b':
+				b.WriteString(`\b`)
+			case c == '\f':
+				b.WriteString(`\f`)
+			case c < 0x20:
+				b.WriteString(`\u00`)
+				b.WriteByte(hex[c>>4])
+				b.WriteByte(hex[c&0xf])
+			default:
+				b.WriteByte(c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\ufffd`)
+		case r == '\u2028' || r == '\u2029':
+			b.WriteString(`\u202`)
+			b.WriteByte(hex[r&0xf])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	b.WriteByte('"')
+}
+
 func marshalJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	e := json.NewEncoder(&b)
