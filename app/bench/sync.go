@@ -41,6 +41,11 @@ type SyncResult struct {
 // Efficiency is LimitSeconds/Seconds: 1 would be a client that wastes
 // nothing the portal's limits allow.
 //
+// --operating-budget and --operating-window scale the emulator's operating
+// limit (and the pacer's budget) down, so that fewer deals bind on it as a
+// full listing does on the standard one, in minutes instead of a window of
+// ten.
+//
 // With --clients N, N independent clients (each its own HTTP transport,
 // pacer and limiter instance) list the same portal at once. Their limiters
 // share one bucket: a PostgreSQL row when --database-url is given (each
