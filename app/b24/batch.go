@@ -178,13 +178,9 @@ func (c *Client) Batch(ctx context.Context, b *Batch, opts ...CallOption) (*Batc
 // batchOnce sends up to MaxBatch commands in one request and files their
 // results into res.
 func (c *Client) batchOnce(ctx context.Context, cmds []batchCmd, halt bool, res *BatchResult, opts []CallOption) error {
-	raw, err := c.sendBatch(ctx, cmds, halt, opts)
+	out, err := c.sendBatch(ctx, cmds, halt, opts)
 	if err != nil {
 		return err
-	}
-	var out batchPayload
-	if err := out.decode(raw); err != nil {
-		return transportError("batch", 200, err)
 	}
 	for _, cmd := range cmds {
 		n := cmd.name
@@ -207,7 +203,6 @@ func (c *Client) batchOnce(ctx context.Context, cmds []batchCmd, halt bool, res 
 			res.times[n] = t
 		}
 	}
-	c.recordBatch(cmds, out.times)
 	return nil
 }
 
@@ -222,8 +217,9 @@ func (c *Client) commandError(method string, e batchError) *Error {
 	return err
 }
 
-// sendBatch sends one batch request and returns the outer result.
-func (c *Client) sendBatch(ctx context.Context, cmds []batchCmd, halt bool, opts []CallOption) (json.RawMessage, error) {
+// sendBatch sends one batch request and returns its decoded result, whose
+// time blocks it has handed to the pacer.
+func (c *Client) sendBatch(ctx context.Context, cmds []batchCmd, halt bool, opts []CallOption) (*batchPayload, error) {
 	cc := newCallConfig(opts)
 	var body strings.Builder
 	body.WriteString("halt=")
@@ -253,17 +249,19 @@ func (c *Client) sendBatch(ctx context.Context, cmds []batchCmd, halt bool, opts
 	if err != nil {
 		return nil, err
 	}
-	return env.Result, nil
+	var out batchPayload
+	if err := out.decode(env.Result); err != nil {
+		c.pacer.settle(c.portal, r.booked)
+		return nil, transportError("batch", 200, err)
+	}
+	c.pacer.answered(c.portal, r.booked, batchReports(cmds, out.times))
+	return &out, nil
 }
 
-// recordBatch feeds the commands' time blocks to the pacer, per method.
-func (c *Client) recordBatch(cmds []batchCmd, times map[string]Time) {
-	type agg struct {
-		t    Time
-		n    int
-		cost float64
-	}
-	per := map[string]*agg{}
+// batchReports sums the commands' time blocks per method, keeping the
+// block of each method's latest call.
+func batchReports(cmds []batchCmd, times map[string]Time) map[string]report {
+	per := map[string]report{}
 	for _, cmd := range cmds {
 		t, ok := times[cmd.name]
 		if !ok {
@@ -271,19 +269,14 @@ func (c *Client) recordBatch(cmds []batchCmd, times map[string]Time) {
 		}
 		m := strings.ToLower(cmd.method)
 		a := per[m]
-		if a == nil {
-			a = &agg{}
-			per[m] = a
-		}
 		a.n++
 		a.cost += t.Processing
-		if t.Operating >= a.t.Operating {
+		if a.n == 1 || t.Start > a.t.Start || (t.Start == a.t.Start && t.Operating >= a.t.Operating) {
 			a.t = t
 		}
+		per[m] = a
 	}
-	for m, a := range per {
-		c.pacer.record(c.portal, m, a.t, a.n, a.cost)
-	}
+	return per
 }
 
 // batchPayload is the result of a batch request.

@@ -35,10 +35,12 @@ func (c *Client) Call(ctx context.Context, method string, params Params, opts ..
 		return nil, err
 	}
 	resp := &Response{Result: env.Result, Total: int(env.Total), Next: int(env.Next)}
+	var reports map[string]report
 	if env.Time != nil {
 		resp.Time = *env.Time
-		c.pacer.record(c.portal, strings.ToLower(method), *env.Time, 1, env.Time.Processing)
+		reports = map[string]report{strings.ToLower(method): {t: *env.Time, n: 1, cost: env.Time.Processing}}
 	}
+	c.pacer.answered(c.portal, r.booked, reports)
 	return resp, nil
 }
 
@@ -54,7 +56,9 @@ type request struct {
 }
 
 // do sends r until it succeeds, fails for good, or runs out of attempts or
-// time. It returns the decoded envelope of a successful answer.
+// time. It returns the decoded envelope of a successful answer, whose
+// booking the caller settles with the answer's time blocks
+// (Pacer.answered).
 func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
 	var last error
 	renewed := 0
@@ -82,7 +86,6 @@ func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
 		}
 		start := c.now()
 		status, env, err := c.post(ctx, endpoint+r.method, body)
-		c.pacer.settle(c.portal, r.booked)
 		ev := Event{Portal: c.portal, Method: r.method, Commands: r.commands, Attempt: attempt,
 			Status: status, Start: start, Duration: c.now().Sub(start), Waited: waited, Paced: paced}
 		if env != nil {
@@ -97,9 +100,9 @@ func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
 			}
 			e = newError(r.method, status, code, env.ErrorDescription)
 			ev.Code = code
-		} else if errors.As(err, &e) {
-			// transport or decoding failure, already an *Error
-		} else {
+		}
+		c.pacer.settle(c.portal, r.booked)
+		if err != nil && !errors.As(err, &e) {
 			return nil, err
 		}
 		e.Retried = attempt - 1

@@ -225,7 +225,7 @@ func (c *Client) keyset(ctx context.Context, o ListOptions, emit func([]json.Raw
 		if pr != nil {
 			cmds = append(cmds, pr.cmd)
 		}
-		var out batchPayload
+		out := &batchPayload{}
 		if len(cmds) == 1 {
 			// A single page needs no batch.
 			resp, err := c.Call(ctx, o.Method, keysetParams(o, after))
@@ -234,21 +234,17 @@ func (c *Client) keyset(ctx context.Context, o ListOptions, emit func([]json.Raw
 			}
 			out.results = map[string]json.RawMessage{"p0": resp.Result}
 		} else {
-			raw, err := c.sendBatch(ctx, cmds, false, nil)
-			if err != nil {
+			var err error
+			if out, err = c.sendBatch(ctx, cmds, false, nil); err != nil {
 				return err
 			}
-			if err := out.decode(raw); err != nil {
-				return transportError("batch", 200, err)
-			}
-			c.recordBatch(cmds, out.times)
 		}
 		emitted := 0
 		counted := func(rows []json.RawMessage) bool {
 			emitted += len(rows)
 			return emit(rows)
 		}
-		next, done, err := c.keysetPages(o, after, pages, &out, counted)
+		next, done, err := c.keysetPages(o, after, pages, out, counted)
 		if errors.Is(err, ErrOperationLimit) && refusals < c.opts.MaxAttempts {
 			// The first page ran out of time: the pacer now holds the
 			// next request until the budget frees up.

@@ -40,6 +40,7 @@ type paceKey struct{ portal, method string }
 
 type paceState struct {
 	operating float64   // seconds spent, as last reported plus estimates answered since
+	reported  float64   // the portal's start time of the call the newest report came with
 	inflight  float64   // estimates of admitted requests not answered yet
 	resetAt   time.Time // when the oldest part of the spending expires
 	perCall   float64   // estimated cost of one call of the method, seconds
@@ -123,41 +124,73 @@ func (p *Pacer) admit(portal string, calls map[string]int) (time.Duration, booki
 	return 0, b
 }
 
-// settle moves an answered request's booking from in flight to spent,
-// where it stays until the portal's next report replaces it.
+// settle moves a request's booking from in flight to spent, where it
+// stays until the portal's next report replaces it: the request failed or
+// its answer carried no time.
 func (p *Pacer) settle(portal string, b booking) {
+	p.answered(portal, b, nil)
+}
+
+// report is what an answer says of one method: the time block of its latest
+// call, and how many calls it ran costing cost seconds in all.
+type report struct {
+	t    Time
+	n    int
+	cost float64
+}
+
+// answered settles an answered request's booking with the reports its
+// answer carried, in one step: between the two, another request's report
+// must not find the request neither in flight nor spent.
+//
+// Answers arrive out of order (a short batch sent later overtakes a long
+// one), so only a report newer than the last one applied replaces the
+// spending. An older one adds its request's own cost only if its last call
+// finished after the newer report's call began, which may then not have
+// counted it.
+func (p *Pacer) answered(portal string, b booking, reports map[string]report) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for m, est := range b {
 		s := p.state(portal, m)
 		s.inflight = max(0, s.inflight-est)
-		s.operating += est
+		if r, ok := reports[m]; !ok || (r.t.OperatingResetAt == 0 && r.t.Operating == 0) {
+			s.operating += est
+		}
+	}
+	for m, r := range reports {
+		if r.t.OperatingResetAt == 0 && r.t.Operating == 0 {
+			continue
+		}
+		s := p.state(portal, m)
+		s.learn(r.n, r.cost)
+		if r.t.Start < s.reported {
+			if r.t.Finish > s.reported {
+				s.operating += r.cost
+			}
+			continue
+		}
+		s.reported = r.t.Start
+		s.operating = r.t.Operating
+		// operating_reset_at is whole seconds, cut down: the reset happens
+		// within the second after it.
+		s.resetAt = r.t.ResetAt().Add(time.Second)
+		s.probing = false
 	}
 }
 
-// record takes in what the portal reported for a method after a request
-// that ran n calls of it costing cost seconds in total.
-func (p *Pacer) record(portal, method string, t Time, n int, cost float64) {
-	if t.OperatingResetAt == 0 && t.Operating == 0 {
+// learn follows the cost of one call from n calls that cost cost seconds.
+func (s *paceState) learn(n int, cost float64) {
+	if n <= 0 || cost <= 0 {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	s := p.state(portal, method)
-	s.operating = t.Operating
-	// operating_reset_at is whole seconds, cut down: the reset happens
-	// within the second after it.
-	s.resetAt = t.ResetAt().Add(time.Second)
-	s.probing = false
-	if n > 0 && cost > 0 {
-		c := cost / float64(n)
-		// Follow rises at once and falls slowly: underestimating the cost
-		// is what leads to a refused request.
-		if c > s.perCall {
-			s.perCall = c
-		} else {
-			s.perCall = 0.9*s.perCall + 0.1*c
-		}
+	c := cost / float64(n)
+	// Follow rises at once and falls slowly: underestimating the cost is
+	// what leads to a refused request.
+	if c > s.perCall {
+		s.perCall = c
+	} else {
+		s.perCall = 0.9*s.perCall + 0.1*c
 	}
 }
 

@@ -89,3 +89,41 @@ func TestPacerKeepsInFlightEstimates(t *testing.T) {
 		t.Errorf("95 + 4 < 100 held for %v", d)
 	}
 }
+
+// record hands the pacer one report of a request it had not booked.
+func (p *Pacer) record(portal, method string, t Time, n int, cost float64) {
+	p.answered(portal, nil, map[string]report{method: {t: t, n: n, cost: cost}})
+}
+
+// Answers overtake each other: a short batch sent later comes back before a
+// long one sent earlier. The older report must not erase what the newer
+// one, and the later request's cost with it, told the pacer.
+func TestPacerOlderReportKeepsNewerSpending(t *testing.T) {
+	clk := newClock()
+	p := &Pacer{Budget: 100 * time.Second, Now: clk.Now}
+	reset := clk.Now().Add(5 * time.Minute).Unix()
+	start := float64(clk.Now().Unix())
+	p.record("p", "m", Time{Start: start, Operating: 10, OperatingResetAt: reset}, 10, 10) // a call costs 1 s
+	_, long := p.admit("p", map[string]int{"m": 40})
+	_, short := p.admit("p", map[string]int{"m": 20})
+	// The short request ran after the long one and its answer comes first:
+	// the portal has spent 70 s.
+	p.answered("p", short, map[string]report{"m": {t: Time{Start: start + 30, Operating: 70, OperatingResetAt: reset}, n: 20, cost: 20}})
+	// Then the long one's, whose last call ended before the short request's
+	// began: the newer report counts it.
+	p.answered("p", long, map[string]report{"m": {t: Time{Start: start + 20, Finish: start + 21, Operating: 50, OperatingResetAt: reset}, n: 40, cost: 40}})
+	if d := admitWait(p, "p", map[string]int{"m": 31}); d == 0 {
+		t.Fatal("admitted 31 s more with 70 s spent under a 100 s budget")
+	}
+	if d := admitWait(p, "p", map[string]int{"m": 29}); d != 0 {
+		t.Fatalf("70 s spent, 29 s more held for %v", d)
+	}
+	// An older report whose call was still running when the newer one's
+	// began may not be in it: its cost counts on top.
+	_, late := p.admit("p", map[string]int{"m": 5})
+	p.answered("p", late, map[string]report{"m": {t: Time{Start: start + 25, Finish: start + 31, Operating: 60, OperatingResetAt: reset}, n: 5, cost: 5}})
+	// 70 + 5 spent, 29 in flight.
+	if d := admitWait(p, "p", map[string]int{"m": 1}); d == 0 {
+		t.Error("admitted 1 s more with 75 s spent at worst and 29 s in flight")
+	}
+}

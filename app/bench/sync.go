@@ -41,6 +41,11 @@ type SyncResult struct {
 // Efficiency is LimitSeconds/Seconds: 1 would be a client that wastes
 // nothing the portal's limits allow.
 //
+// --operating-budget and --operating-window scale the emulator's operating
+// limit (and the pacer's budget) down, so that fewer deals bind on it as a
+// full listing does on the standard one, in minutes instead of a window of
+// ten.
+//
 // With --clients N, N independent clients (each its own HTTP transport,
 // pacer and limiter instance) list the same portal at once. Their limiters
 // share one bucket: a PostgreSQL row when --database-url is given (each
@@ -60,6 +65,8 @@ func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	selectFields := fs.String("select", "*,UF_*", "comma-separated fields to select")
 	dbURL := fs.String("database-url", "", "PostgreSQL URL for a shared rate-limit bucket (default: in-memory)")
 	seed := fs.Int64("seed", 1, "emulator data seed")
+	budget := fs.Duration("operating-budget", 0, "execution time each method may use per window (default 480s); with --operating-window, scales the operating limit down so a run binds on it sooner")
+	window := fs.Duration("operating-window", 0, "the operating budget's sliding window (default 10m)")
 	spa := fs.Int("spa", 0, "list smart-process items instead of deals: this many smart processes sharing --deals items (each gets a whole number of 2,500-row requests), one keyset listing per type at once, as Trail's baselines run")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -67,8 +74,8 @@ func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *spa > 0 {
 		return runSyncItems(ctx, *spa, *deals, *model, *seed, *dbURL, stdout, stderr)
 	}
-	if *deals < 1 || *clients < 1 || *parallel < 0 {
-		return errors.New("bench sync: --deals and --clients must be positive, --parallel not negative")
+	if *deals < 1 || *clients < 1 || *parallel < 0 || *budget < 0 || *window < 0 {
+		return errors.New("bench sync: --deals and --clients must be positive, --parallel and the operating limits not negative")
 	}
 	cost, ok := b24test.CostModel(*model).Cost()
 	if !ok || *model == string(b24test.CostOff) {
@@ -81,13 +88,19 @@ func RunSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fields := strings.Split(*selectFields, ",")
 
-	srv, err := b24test.NewServer(b24test.Options{Deals: *deals, Seed: *seed, Cost: cost})
+	limits := b24test.StandardLimits()
+	if *budget > 0 {
+		limits.OperatingBudget = *budget
+	}
+	if *window > 0 {
+		limits.OperatingWindow = *window
+	}
+	srv, err := b24test.NewServer(b24test.Options{Deals: *deals, Seed: *seed, Cost: cost, Limits: limits})
 	if err != nil {
 		return fmt.Errorf("bench sync: start emulator: %w", err)
 	}
 	defer srv.Close()
 	portal := srv.Portals()[0]
-	limits := b24test.StandardLimits()
 
 	limiters, cleanup, err := sharedLimiters(ctx, *dbURL, *clients, b24.Rate{Burst: limits.Burst, Drain: limits.Drain})
 	if err != nil {

@@ -76,4 +76,7 @@ func TestRunBenchSmall(t *testing.T) {
 	if err := RunSync(context.Background(), []string{"sync", "--cost", "off"}, &out, &errOut); err == nil {
 		t.Error("an unknown cost model was accepted")
 	}
+	if err := RunSync(context.Background(), []string{"sync", "--operating-budget", "-1s"}, &out, &errOut); err == nil {
+		t.Error("a negative operating budget was accepted")
+	}
 }

@@ -3,7 +3,9 @@ package b24test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -126,5 +128,31 @@ func TestRunCommandCostModel(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Under a cost model a call is charged the model's time exactly: the
+// emulator's own compute time belongs to the test machine, and a machine
+// starved of CPU by other work must not spend more of the operating budget
+// than the model says.
+func TestCostModelAloneSpendsBudget(t *testing.T) {
+	t.Parallel()
+	c := Cost{PerCall: 10 * time.Millisecond, PerRow: time.Millisecond}
+	s := NewTestServer(t, Options{Deals: 60, Cost: c})
+	p := s.Portals()[0]
+	cmd := map[string]any{}
+	for i := range 20 {
+		cmd[fmt.Sprintf("p%02d", i)] = "crm.deal.list?select[]=*&select[]=UF_*&order[ID]=ASC&start=-1"
+	}
+	a := mustOK(t, hookCall(t, s, p, "batch", map[string]any{"halt": 1, "cmd": cmd}))
+	times := object(object(a.body["result"])["result_time"])
+	page := (c.PerCall + 50*c.PerRow).Seconds()
+	for i := range 20 {
+		tb := object(times[fmt.Sprintf("p%02d", i)])
+		proc, _ := tb["processing"].(json.Number).Float64()
+		op, _ := tb["operating"].(json.Number).Float64()
+		if math.Abs(proc-page) > 1e-9 || math.Abs(op-float64(i+1)*page) > 1e-9 {
+			t.Fatalf("page %d: processing %v, operating %v; want %v and %v", i, proc, op, page, float64(i+1)*page)
+		}
 	}
 }

@@ -151,7 +151,8 @@
 // PerOffsetRow per row skipped to reach start, PerCountedRow per matching
 // row counted for total (any start but -1). It is reported as processing
 // and operating, charged to the operating budget and really waited before
-// answering. A request whose simulated time passes Limits.RequestTimeout
+// answering; the emulator's own compute time is charged only when the model
+// is off, so a busy test machine spends no more of a portal's budget. A request whose simulated time passes Limits.RequestTimeout
 // (60 s) is cut off: after that time it answers 500 INTERNAL_SERVER_ERROR
 // and each of its calls is charged at most the time limit.
 //
