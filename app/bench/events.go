@@ -25,7 +25,7 @@ type options struct {
 	keep        bool          // keep the database
 	cpuProfile  string
 	processes   processes
-	pooler      string        // host:port of a transaction-mode pooler in front of DATABASE_URL's server
+	pooler      string // host:port of a transaction-mode pooler in front of DATABASE_URL's server
 	split       split
 	findRate    bool          // search the highest steady rate instead of one run
 	step        time.Duration // how long each rate of the search is held
