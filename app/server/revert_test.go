@@ -71,28 +71,7 @@ func (r *reverts) nextChange(t *testing.T, typ crm.Type, id, before int64) int64
 // get is the record as the portal's own REST get returns it to the admin.
 func (r *reverts) get(t *testing.T, entity string, id int) history.Snapshot {
 	t.Helper()
-	tok, err := r.p.IssueTokens(r.p.AdminID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The test shares the portal's rate limit with Trail: a refused read
-	// (503 QUERY_LIMIT_EXCEEDED) is asked again once the bucket drains.
-	var b []byte
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		resp, err := r.Emu.Client().Get(r.p.ClientEndpoint() + "crm." + entity + ".get?id=" + itoaInt(id) + "&auth=" + tok.AccessToken)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline) {
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("crm.%s.get: %d %s", entity, resp.StatusCode, b)
-			}
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	b := r.read(t, "crm."+entity+".get", url.Values{"id": {itoaInt(id)}})
 	var out struct{ Result json.RawMessage }
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("crm.%s.get: %v %s", entity, err, b)
@@ -102,6 +81,33 @@ func (r *reverts) get(t *testing.T, entity string, id int) history.Snapshot {
 		t.Fatalf("crm.%s.get: %v %s", entity, err, b)
 	}
 	return s
+}
+
+// read calls a method of the portal as its administrator. The test
+// shares the portal's rate limit with Trail: a refused call (503
+// QUERY_LIMIT_EXCEEDED) is made again once the bucket drains.
+func (r *reverts) read(t *testing.T, method string, q url.Values) []byte {
+	t.Helper()
+	tok, err := r.p.IssueTokens(r.p.AdminID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Set("auth", tok.AccessToken)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err := r.Emu.Client().Get(r.p.ClientEndpoint() + method + "?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return b
+		}
+		if resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			t.Fatalf("%s: %d %s", method, resp.StatusCode, b)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // same compares fields of two states as Trail reads them (normalised).
@@ -440,18 +446,9 @@ func TestRevertRights(t *testing.T) {
 // Trail reads it, without the row ids (a set gives every row a new one).
 func (r *reverts) rowsOf(t *testing.T, entity string, id int) []string {
 	t.Helper()
-	tok, err := r.p.IssueTokens(r.p.AdminID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := url.Values{"filter[=ownerType]": {map[string]string{"deal": "D", "lead": "L"}[entity]}, "filter[=ownerId]": {itoaInt(id)}, "auth": {tok.AccessToken}}
-	resp, err := r.Emu.Client().Get(r.p.ClientEndpoint() + "crm.item.productrow.list?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	q := url.Values{"filter[=ownerType]": {map[string]string{"deal": "D", "lead": "L"}[entity]}, "filter[=ownerId]": {itoaInt(id)}}
 	var out struct{ Result json.RawMessage }
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	if err := json.Unmarshal(r.read(t, "crm.item.productrow.list", q), &out); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := history.RowsValue(out.Result)
