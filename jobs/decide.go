@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"encoding/json"
 	"maps"
 	"strconv"
 	"time"
@@ -204,7 +203,7 @@ func historyRows(f facts, p *pending, e history.Entry, offset *int32) []*db.Hist
 		r := base
 		r.Field, r.ChangeKind = c.Field, c.Kind.String()
 		r.ItemKey = c.Old.ID + c.New.ID
-		r.OldValue, r.NewValue = valueJSON(c.Old), valueJSON(c.New)
+		r.OldValue, r.NewValue = c.Old.Stored(), c.New.Stored()
 		rows = append(rows, &r)
 	}
 	return rows
@@ -216,15 +215,4 @@ func offsetOf(s history.Snapshot) *int32 {
 		return &off
 	}
 	return nil
-}
-
-func valueJSON(v history.Value) json.RawMessage {
-	if v.IsEmpty() {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
 }

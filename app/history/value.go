@@ -1,6 +1,7 @@
 package history
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -142,4 +143,17 @@ func (v Value) elements() []Value {
 	default:
 		return []Value{v}
 	}
+}
+
+// Stored is v as a history row or an audit row keeps it: its JSON, or nil
+// (SQL NULL) for an empty value.
+func (v Value) Stored() json.RawMessage {
+	if v.IsEmpty() {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
 }

@@ -166,14 +166,3 @@ func decode(raw json.RawMessage) history.Value {
 	}
 	return v
 }
-
-func encode(v history.Value) json.RawMessage {
-	if v.IsEmpty() {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
-}

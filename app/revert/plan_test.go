@@ -8,7 +8,7 @@ import (
 	"github.com/trailhq/trail/db"
 )
 
-func val(v history.Value) json.RawMessage { return encode(v) }
+func val(v history.Value) json.RawMessage { return v.Stored() }
 
 func text(s string) history.Value { return history.Value{Kind: history.KindText, Text: s} }
 

@@ -120,7 +120,7 @@ func Plan(s *history.Schema, current history.Snapshot, targets []Target) []db.Re
 	for _, t := range targets {
 		f := s.Field(t.Field)
 		cur := history.Normalize(f, current[t.Field])
-		rf := db.RevertField{Field: t.Field, Current: encode(cur), Target: encode(t.Want), Conflict: t.Conflict}
+		rf := db.RevertField{Field: t.Field, Current: cur.Stored(), Target: t.Want.Stored(), Conflict: t.Conflict}
 		rf.Reason = unwritable(f, cur, t.Want)
 		rf.Writable = rf.Reason == ""
 		if rf.Writable && cur.Equal(t.Want) {
