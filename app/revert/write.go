@@ -65,6 +65,9 @@ type write struct {
 	item   b24.Params // crm.item.update fields (the pipeline)
 	legacy b24.Params // crm.X.update fields
 	rows   []any      // crm.item.productrow.set rows; nil: none
+	// dropRows are the ids of the rows to delete one by one when an item
+	// type's rows are emptied (productRows cannot be sent empty in a form).
+	dropRows []string
 	// fields by method, for their outcomes.
 	itemFields, legacyFields []string
 	rowsField                string
@@ -93,6 +96,10 @@ type write struct {
 func (w *write) add(f history.Field, cur, want history.Value) {
 	if w.legacy == nil {
 		w.legacy, w.item = b24.Params{}, b24.Params{}
+	}
+	if !w.t.Legacy() {
+		w.addItem(f, cur, want)
+		return
 	}
 	switch {
 	case f.Name == categoryField:
@@ -154,14 +161,23 @@ func (w *write) calls() []call {
 	// Rows first: setting them recomputes the record's amount, which the
 	// fields written after then put back as it was.
 	if w.rowsField != "" {
-		if len(w.rows) == 0 {
+		switch {
+		case !w.t.Legacy() && len(w.rows) == 0:
+			for _, id := range w.dropRows {
+				out = append(out, call{"crm.item.productrow.delete", b24.Params{"id": id}, []string{w.rowsField}})
+			}
+		case len(w.rows) == 0:
 			out = append(out, call{w.t.Method("productrows.set"), b24.Params{"id": w.id}, []string{w.rowsField}})
-		} else {
+		default:
 			out = append(out, call{"crm.item.productrow.set", b24.Params{"ownerType": w.t.Short(), "ownerId": w.id, "productRows": w.rows}, []string{w.rowsField}})
 		}
 	}
 	if len(w.itemFields) > 0 {
-		out = append(out, call{"crm.item.update", b24.Params{"entityTypeId": int(w.t), "id": w.id, "fields": w.item}, w.itemFields})
+		p := b24.Params{"entityTypeId": int(w.t), "id": w.id, "fields": w.item}
+		if !w.t.Legacy() {
+			p["useOriginalUfNames"] = "Y"
+		}
+		out = append(out, call{"crm.item.update", p, w.itemFields})
 	}
 	if len(w.legacyFields) > 0 {
 		out = append(out, call{w.t.Method("update"), b24.Params{"id": w.id, "fields": w.legacy}, w.legacyFields})
