@@ -128,3 +128,27 @@ func TestItemWrite(t *testing.T) {
 		t.Errorf("emptying an estimate's rows = %+v", calls)
 	}
 }
+
+// TestLinksWrite: a legacy type's linked records are written through the
+// binding methods, after the update that may carry the deprecated single
+// link; unlinking them all is items.delete.
+func TestLinksWrite(t *testing.T) {
+	id := func(s string) history.Value { return history.Value{Kind: history.KindID, Text: s} }
+	w := write{t: crm.Company, id: 8}
+	w.add(history.Field{Name: "CONTACT_IDS", Type: history.TypeContact, Multiple: true}, history.Value{},
+		history.Value{Kind: history.KindList, List: []history.Value{id("1"), id("2")}})
+	w.add(history.Field{Name: "TITLE", Type: history.TypeString}, text("new"), text("old"))
+	calls := w.calls()
+	if len(calls) != 2 || calls[0].method != "crm.company.update" || calls[1].method != "crm.company.contact.items.set" {
+		t.Fatalf("calls = %+v", calls)
+	}
+	want := b24.Params{"id": int64(8), "items": []any{map[string]any{"CONTACT_ID": "1"}, map[string]any{"CONTACT_ID": "2"}}}
+	if !reflect.DeepEqual(calls[1].params, want) {
+		t.Errorf("items.set = %#v, want %#v", calls[1].params, want)
+	}
+	w = write{t: crm.Contact, id: 8}
+	w.add(history.Field{Name: "COMPANY_IDS", Type: history.TypeCompany, Multiple: true}, id("3"), history.Value{})
+	if calls := w.calls(); len(calls) != 1 || calls[0].method != "crm.contact.company.items.delete" {
+		t.Errorf("unlinking = %+v", calls)
+	}
+}

@@ -20,14 +20,15 @@ const (
 )
 
 // linkField is the list of records linked to t's records several at a
-// time, with the method that reads it and the key of an item's id
-// (crm.deal.contact.items.get).
-func linkField(t crm.Type) (field, method, key string) {
+// time, with the binding methods' prefix (crm.deal.contact: items.get
+// reads it, items.set writes it) and the key of an item's id.
+// https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/index.html
+func linkField(t crm.Type) (field, methods, key string) {
 	switch t {
 	case crm.Deal, crm.Lead, crm.Company:
-		return contactIDs, "crm." + t.String() + ".contact.items.get", "CONTACT_ID"
+		return contactIDs, "crm." + t.String() + ".contact", "CONTACT_ID"
 	case crm.Contact:
-		return companyIDs, "crm.contact.company.items.get", "COMPANY_ID"
+		return companyIDs, "crm.contact.company", "COMPANY_ID"
 	}
 	return "", "", ""
 }
@@ -50,9 +51,9 @@ func (s *Service) read(ctx context.Context, a Actor, schema *history.Schema, t c
 	} else {
 		b.Add("get", "crm.item.get", b24.Params{"entityTypeId": int(t), "id": id, "useOriginalUfNames": "Y"})
 	}
-	field, method, key := linkField(t)
+	field, methods, key := linkField(t)
 	if field != "" {
-		b.Add("links", method, b24.Params{"id": id})
+		b.Add("links", methods+".items.get", b24.Params{"id": id})
 	}
 	rowParams := b24.Params{"filter": b24.Params{"=ownerType": t.Short(), "=ownerId": id}, "order": b24.Params{"id": "ASC"}}
 	if hasRows {
