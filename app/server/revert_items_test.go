@@ -122,7 +122,7 @@ func (r *reverts) reverted(t *testing.T, ty crm.Type, id int, after int64) int64
 	next := r.nextChange(t, ty, int64(id), after)
 	for _, h := range r.History(t, r.id, ty, int64(id)) {
 		if h.ChangeID == next && (h.Source != "revert" || h.AuthorID == nil || *h.AuthorID != int64(r.p.AdminID())) {
-			t.Errorf("%s %d: the revert's row %s is recorded with source %q by %v", ty, id, h.Field, h.Source, h.AuthorID)
+			t.Errorf("%s %d: the revert's row %s (change %d after %d) is recorded with source %q by %s", ty, id, h.Field, next, after, h.Source, author(h.AuthorID))
 		}
 	}
 	return next
@@ -189,7 +189,7 @@ func (r *reverts) roundTrip(t *testing.T, ty crm.Type, id int, old, newer map[st
 		}
 	}
 	r.sameState(t, ty, "after the revert of the change", before, get(), keys)
-	last := r.reverted(t, ty, id, change)
+	r.reverted(t, ty, id, change)
 
 	// One field of the change.
 	change = r.edit(t, ty.String(), id, 2, newer)
@@ -206,7 +206,7 @@ func (r *reverts) roundTrip(t *testing.T, ty crm.Type, id int, old, newer map[st
 	if f := r.schema(t, ty).Field(other); history.Normalize(f, now[other]).Equal(history.Normalize(f, before[other])) {
 		t.Errorf("%s: %s went back too: a field not reverted must stay", ty, other)
 	}
-	last = r.reverted(t, ty, id, change)
+	last := r.reverted(t, ty, id, change)
 
 	// The record as of the moment old was written.
 	q := r.restoreQuery(t, ty, int64(id), oldMoment)
@@ -246,7 +246,6 @@ func stagesOf(p *b24test.Portal, entity string, n int) map[string][]string {
 // spaFields are the user fields a smart process gets on top of its seeded
 // ones, so that it has every kind: their codes and the enumeration's items.
 type spaFields struct {
-	prefix                           string // UF_CRM_{id}_
 	integer, datetime, flag, labels  string
 	files                            string // multiple file
 	labelItems                       []string
@@ -285,7 +284,7 @@ func (r *reverts) addSPAFields(t *testing.T, spa crm.Type) spaFields {
 		t.Fatalf("crm.type.list lacks %d: %s", spa, list.Result)
 	}
 	p := fmt.Sprintf("UF_CRM_%d_", settings)
-	fs := spaFields{prefix: p, integer: p + "COUNT", datetime: p + "MEETING", flag: p + "URGENT", labels: p + "LABELS", files: p + "SCANS",
+	fs := spaFields{integer: p + "COUNT", datetime: p + "MEETING", flag: p + "URGENT", labels: p + "LABELS", files: p + "SCANS",
 		contract: p + "CONTRACT", score: p + "1747309727", priority: p + "PRIORITY", money: p + "BUDGET", date: p + "DUE_DATE",
 		tags: p + "TAGS", file: p + "FILE1", link: p + "LINK"}
 	add := func(name, typ string, multiple bool, enum []string) json.RawMessage {
@@ -395,6 +394,19 @@ func TestRevertEstimateAndInvoiceRoundTrip(t *testing.T) {
 		"COMMENTS": "", "OPENED": "N", "ASSIGNED_BY_ID": "3",
 		"UF_CRM_1700000040": "new terms", "UF_CRM_1700000041": "35.75|EUR",
 	})
+
+	// A field the portal derives, read-only in crm.item.fields, is listed
+	// with the reason and not written.
+	approved := r.edit(t, "quote", 2, 2, map[string]any{"STATUS_ID": "APPROVED"})
+	if names := r.changed(t, crm.Quote, 2, approved); !slices.Contains(names, "CLOSED") {
+		t.Fatalf("approving the estimate changed %v, want CLOSED among them", names)
+	}
+	f, _, _ := r.OpenTab(t, r.p, r.p.AdminID(), crm.Quote.DetailTab(), "2")
+	page, _, ticked := preview(t, f, "quote", 2, approved, "")
+	if !slices.Contains(ticked, "STATUS_ID") || slices.Contains(ticked, "CLOSED") ||
+		!strings.Contains(trailtest.Between(page, `data-field="CLOSED"`, `</tr>`), "read-only in Bitrix24") {
+		t.Errorf("CLOSED must be listed as read-only and STATUS_ID ticked; ticked %v:\n%s", ticked, page)
+	}
 
 	stages := stagesOf(r.p, "smart_invoice", 6)
 	var all []string
@@ -535,8 +547,8 @@ func TestRevertLegacyTypesRoundTrip(t *testing.T) {
 		"IM":    []map[string]any{{"VALUE": "alice", "VALUE_TYPE": "TELEGRAM"}, {"VALUE": "bob", "VALUE_TYPE": "SKYPE"}},
 	}
 	for _, c := range []struct {
-		entity   string
-		id       int
+		entity     string
+		id         int
 		old, newer map[string]any
 	}{
 		{"lead", 2, map[string]any{"TITLE": "Old lead", "STATUS_ID": "NEW", "OPPORTUNITY": "40", "CURRENCY_ID": "EUR", "SOURCE_ID": "CALL",
@@ -620,4 +632,35 @@ func storedField(t *testing.T, r *reverts, ty crm.Type, id int, field string) js
 		t.Fatal(err)
 	}
 	return s[field]
+}
+
+// TestRevertItemRights: the portal decides with the user's own token on
+// items too. The own-records user reads a smart-process item since
+// reassigned to someone else only through Trail's tab, and cannot put it
+// back: the portal's reason is shown, and nothing is written.
+func TestRevertItemRights(t *testing.T) {
+	t.Parallel()
+	r, spa := newItemReverts(t)
+	own := r.p.OwnRecordsUserID()
+	const id = 4
+	r.edit(t, spa.String(), id, 1, map[string]any{"ASSIGNED_BY_ID": itoaInt(own)})
+	f, status, _ := r.OpenTab(t, r.p, own, spa.DetailTab(), itoaInt(id))
+	if status != 200 {
+		t.Fatalf("own-records user's tab = %d", status)
+	}
+	change := r.edit(t, spa.String(), id, 1, map[string]any{"ASSIGNED_BY_ID": "2", "TITLE": "taken away"})
+	body, key, _ := preview(t, f, spa.String(), id, change, "")
+	if key != "" || outcome(body, "TITLE") != db.OutcomeRefused || !strings.Contains(body, "Access denied") {
+		t.Fatalf("the portal's refusal must be shown:\n%s", body)
+	}
+	if got := string(r.itemGet(t, spa, id)["TITLE"]); got != `"taken away"` {
+		t.Errorf("TITLE = %s: nothing may be written", got)
+	}
+}
+
+func author(id *int64) string {
+	if id == nil {
+		return "nobody"
+	}
+	return itoa64(*id)
 }
