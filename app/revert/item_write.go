@@ -27,6 +27,21 @@ func (w *write) addItem(f history.Field, cur, want history.Value) {
 	if !ok {
 		return
 	}
-	w.item[name] = itemValue(f, want)
 	w.itemFields = append(w.itemFields, f.Name)
+	// The deprecated first contact follows the list: written with it, only
+	// the list is sent, so that the two cannot disagree.
+	switch _, list := w.item[contactList]; {
+	case name == contactFirst && list:
+		return
+	case name == contactList:
+		delete(w.item, contactFirst)
+	}
+	w.item[name] = itemValue(f, want)
 }
+
+// The crm.item names of an item's contacts and of its deprecated first
+// contact (https://apidocs.bitrix24.com/api-reference/crm/universal/index.html).
+const (
+	contactList  = "contactIds"
+	contactFirst = "contactId"
+)

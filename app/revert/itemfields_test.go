@@ -21,6 +21,7 @@ func itemSchema(t *testing.T) *history.Schema {
 		"opened":{"type":"boolean","upperName":"OPENED"},
 		"begindate":{"type":"date","upperName":"BEGINDATE"},
 		"contactIds":{"type":"crm_contact","isMultiple":true,"upperName":"CONTACT_IDS"},
+		"contactId":{"type":"crm_contact","isDeprecated":true,"upperName":"CONTACT_ID"},
 		"parentId2":{"type":"crm_entity","upperName":"PARENT_ID_2"},
 		"UF_CRM_7_FLAG":{"type":"boolean","isDynamic":true,"upperName":"UF_CRM_7_FLAG"},
 		"UF_CRM_7_BUDGET":{"type":"money","isDynamic":true,"upperName":"UF_CRM_7_BUDGET"},
@@ -119,6 +120,14 @@ func TestItemWrite(t *testing.T) {
 	}
 	if got := calls[1].fields; !reflect.DeepEqual(got, []string{"STAGE_ID", "CATEGORY_ID", "UF_CRM_7_BUDGET"}) {
 		t.Errorf("update writes %v", got)
+	}
+
+	contacts := write{t: spa, id: 12}
+	contacts.add(s.Field("CONTACT_ID"), history.Value{Kind: history.KindID, Text: "4"}, history.Value{Kind: history.KindID, Text: "3"})
+	contacts.add(s.Field("CONTACT_IDS"), history.Value{Kind: history.KindID, Text: "4"}, history.Value{Kind: history.KindList, List: []history.Value{{Kind: history.KindID, Text: "3"}}})
+	calls = contacts.calls()
+	if len(calls) != 1 || !reflect.DeepEqual(calls[0].params["fields"], b24.Params{"contactIds": []string{"3"}}) || len(calls[0].fields) != 2 {
+		t.Errorf("the contacts with the deprecated first one = %+v", calls)
 	}
 
 	empty := write{t: crm.Quote, id: 4}

@@ -178,12 +178,18 @@ func (s *Service) Submit(ctx context.Context, a Actor, t crm.Type, id, changeID 
 		case now.Equal(decode(f.Target)):
 			f.Outcome, f.Reason = db.OutcomeSkipped, ReasonSame
 		default:
-			f.Chosen, f.Reason = true, ""
+			f.Chosen, f.Reason, f.Outcome = true, "", db.OutcomeWritten
 			w.add(field, now, decode(f.Target))
 			at[f.Field] = i
 		}
 	}
-	for _, c := range w.calls() {
+	calls := w.calls()
+	if len(calls) > 0 {
+		if err := db.StartRevert(ctx, s.DB.Bun, r.PortalID, r.ID, r.Fields); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range calls {
 		outcome, reason := db.OutcomeWritten, ""
 		if _, err := s.Clients.ForUser(a.In, a.Token, wait).Call(ctx, c.method, c.params); err != nil {
 			var refused *refusal
