@@ -32,8 +32,9 @@ func itemName(f history.Field) (string, bool) {
 }
 
 // emptyMultiple clears a multiple field: crm.item.update wants an iterable
-// value for one, and a form cannot send an empty list, so it gets a list
-// of one empty value, which the portal drops.
+// value for one ("Expected iterable value for multiple field"), and a form
+// cannot send an empty list, so it gets a list of one empty value
+// (fields[X][]=), which holds nothing.
 var emptyMultiple = []string{""}
 
 // itemValue is want as crm.item.update takes it for field f:
