@@ -114,6 +114,24 @@ func ClaimRevert(ctx context.Context, q bun.IDB, portalID, userID int64, key str
 	return n == 1, nil
 }
 
+// StartRevert stores what a claimed revert is about to write (the fields
+// with the outcome written) just before it writes: the portal may report
+// the write, and the drain record it, before the revert is finished, and
+// the change must still be told apart as the revert's (UnrecordedRevert).
+// FinishRevert then stores the real outcome.
+func StartRevert(ctx context.Context, q bun.IDB, portalID, id int64, fields []RevertField) error {
+	_, err := q.NewUpdate().Model((*Revert)(nil)).Set("fields = ?", fields).Set("done_at = now()").
+		Where("portal_id = ?", portalID).Where("id = ?", id).Where("state = ?", RevertApplying).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("start revert: %w", err)
+	}
+	return nil
+}
+
+// writing are the states of a revert whose write the drain may see:
+// started (StartRevert) or finished.
+var writing = []string{RevertApplying, RevertDone}
+
 // FinishRevert stores a claimed revert's outcome.
 func FinishRevert(ctx context.Context, q bun.IDB, portalID, id int64, fields []RevertField) error {
 	_, err := q.NewUpdate().Model((*Revert)(nil)).Set("state = ?", RevertDone).Set("fields = ?", fields).Set("done_at = now()").
@@ -139,13 +157,13 @@ func RecentReverts(ctx context.Context, q bun.IDB, portalID int64, limit int) ([
 // drain to see the change it made.
 const revertMatchWindow = 30 * time.Minute
 
-// UnrecordedRevert returns the latest finished revert of a record by user
+// UnrecordedRevert returns the latest started or finished revert of a record by user
 // that wrote a field and whose change Trail has not recorded yet, locked so
 // one drain takes it; nil when there is none.
 func UnrecordedRevert(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, userID int64) (*Revert, error) {
 	r := &Revert{}
 	err := q.NewSelect().Model(r).Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
-		Where("user_id = ?", userID).Where("state = ?", RevertDone).Where("recorded_change_id IS NULL").
+		Where("user_id = ?", userID).Where("state IN (?)", bun.List(writing)).Where("recorded_change_id IS NULL").
 		Where("fields @> ?::jsonb", `[{"outcome":"`+OutcomeWritten+`"}]`).
 		Where("done_at > now() - ?::interval", revertMatchWindow.String()).
 		OrderExpr("done_at DESC").Limit(1).For("UPDATE").Scan(ctx)
@@ -162,7 +180,7 @@ func UnrecordedRevert(ctx context.Context, q bun.IDB, portalID int64, entity crm
 // has not recorded yet: the drain looks for the one a change belongs to
 // only then.
 func AwaitingReverts(ctx context.Context, q bun.IDB, portalID int64) (bool, error) {
-	ok, err := q.NewSelect().Model((*Revert)(nil)).Where("portal_id = ?", portalID).Where("state = ?", RevertDone).
+	ok, err := q.NewSelect().Model((*Revert)(nil)).Where("portal_id = ?", portalID).Where("state IN (?)", bun.List(writing)).
 		Where("recorded_change_id IS NULL").Where("done_at > now() - ?::interval", revertMatchWindow.String()).Exists(ctx)
 	if err != nil {
 		return false, fmt.Errorf("awaiting reverts: %w", err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
@@ -85,7 +86,7 @@ func TestMultifieldUndo(t *testing.T) {
 	if len(targets) != 1 || targets[0].Conflict {
 		t.Fatalf("targets %+v", targets)
 	}
-	var w write
+	w := write{t: crm.Contact}
 	w.add(s.Field("PHONE"), history.Normalize(s.Field("PHONE"), current["PHONE"]), targets[0].Want)
 	got, _ := json.Marshal(w.legacy["PHONE"])
 	const want = `[{"VALUE":"333","VALUE_TYPE":"WORK","ID":"3"},{"DELETE":"Y","ID":"4"},{"VALUE":"111","VALUE_TYPE":"MOBILE"}]`

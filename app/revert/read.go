@@ -8,6 +8,7 @@ import (
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/db"
 )
 
 // Fields the legacy get leaves out, read as the drain reads them so that
@@ -19,32 +20,43 @@ const (
 )
 
 // linkField is the list of records linked to t's records several at a
-// time, with the method that reads it and the key of an item's id
-// (crm.deal.contact.items.get).
-func linkField(t crm.Type) (field, method, key string) {
+// time, with the binding methods' prefix (crm.deal.contact: items.get
+// reads it, items.set writes it) and the key of an item's id.
+// https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/index.html
+func linkField(t crm.Type) (field, methods, key string) {
 	switch t {
 	case crm.Deal, crm.Lead, crm.Company:
-		return contactIDs, "crm." + t.String() + ".contact.items.get", "CONTACT_ID"
+		return contactIDs, "crm." + t.String() + ".contact", "CONTACT_ID"
 	case crm.Contact:
-		return companyIDs, "crm.contact.company.items.get", "COMPANY_ID"
+		return companyIDs, "crm.contact.company", "COMPANY_ID"
 	}
 	return "", "", ""
 }
 
-func hasRows(t crm.Type) bool { return t == crm.Deal || t == crm.Lead }
-
 // read is the record as the portal shows it to the actor now, with its
-// product rows and links, in one batch.
-func (s *Service) read(ctx context.Context, a Actor, t crm.Type, id int64) (history.Snapshot, error) {
+// product rows and links, in one batch, in the form Trail stores it: an
+// estimate, a smart invoice or a smart-process item read through
+// crm.item.get and mapped to it with the type's schema, as the drain reads
+// them (its links are fields of the item).
+func (s *Service) read(ctx context.Context, a Actor, schema *history.Schema, t crm.Type, id int64) (history.Snapshot, error) {
+	found, err := db.FoundTypes(ctx, s.DB.Bun, a.In.ID)
+	if err != nil {
+		return nil, err
+	}
+	hasRows := db.HasProductRows(found, t)
 	c := s.Clients.ForUser(a.In, a.Token, wait)
 	var b b24.Batch
-	b.Add("get", t.Method("get"), b24.Params{"id": id})
-	field, method, key := linkField(t)
+	if t.Legacy() {
+		b.Add("get", t.Method("get"), b24.Params{"id": id})
+	} else {
+		b.Add("get", "crm.item.get", b24.Params{"entityTypeId": int(t), "id": id, "useOriginalUfNames": "Y"})
+	}
+	field, methods, key := linkField(t)
 	if field != "" {
-		b.Add("links", method, b24.Params{"id": id})
+		b.Add("links", methods+".items.get", b24.Params{"id": id})
 	}
 	rowParams := b24.Params{"filter": b24.Params{"=ownerType": t.Short(), "=ownerId": id}, "order": b24.Params{"id": "ASC"}}
-	if hasRows(t) {
+	if hasRows {
 		b.Add("rows", "crm.item.productrow.list", rowParams)
 	}
 	res, err := c.Batch(ctx, &b)
@@ -55,7 +67,7 @@ func (s *Service) read(ctx context.Context, a Actor, t crm.Type, id int64) (hist
 	if err != nil {
 		return nil, portalError(err)
 	}
-	snap, err := history.ParseSnapshot(raw)
+	snap, err := parseRecord(t, schema, raw)
 	if err != nil {
 		return nil, fmt.Errorf("read %s %d: %w", t, id, err)
 	}
@@ -68,7 +80,7 @@ func (s *Service) read(ctx context.Context, a Actor, t crm.Type, id int64) (hist
 			return nil, err
 		}
 	}
-	if hasRows(t) {
+	if hasRows {
 		raw, err := res.Result("rows")
 		if err != nil {
 			return nil, portalError(err)
@@ -87,6 +99,20 @@ func (s *Service) read(ctx context.Context, a Actor, t crm.Type, id int64) (hist
 		}
 	}
 	return snap, nil
+}
+
+// parseRecord reads the answer of the record's get.
+func parseRecord(t crm.Type, schema *history.Schema, raw json.RawMessage) (history.Snapshot, error) {
+	if t.Legacy() {
+		return history.ParseSnapshot(raw)
+	}
+	var ans struct {
+		Item json.RawMessage `json:"item"`
+	}
+	if err := json.Unmarshal(raw, &ans); err != nil || ans.Item == nil {
+		return nil, fmt.Errorf("crm.item.get answered without an item")
+	}
+	return history.ItemSnapshot(schema, ans.Item)
 }
 
 // linkIDs is the list of linked records' ids of an items.get answer.

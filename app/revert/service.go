@@ -91,7 +91,7 @@ func (s *Service) PreviewMoment(ctx context.Context, a Actor, t crm.Type, id int
 // record is audited as a revert refused for every field, with the
 // portal's reason.
 func (s *Service) preview(ctx context.Context, a Actor, r *db.Revert, schema *history.Schema, targets func(history.Snapshot) []Target) error {
-	cur, err := s.read(ctx, a, r.Entity, r.EntityID)
+	cur, err := s.read(ctx, a, schema, r.Entity, r.EntityID)
 	var refused *refusal
 	switch {
 	case errors.As(err, &refused):
@@ -149,7 +149,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, t crm.Type, id, changeID 
 	if err != nil {
 		return nil, err
 	}
-	cur, readErr := s.read(ctx, a, r.Entity, r.EntityID)
+	cur, readErr := s.read(ctx, a, schema, r.Entity, r.EntityID)
 	if readErr != nil && !errors.As(readErr, new(*refusal)) {
 		return nil, readErr
 	}
@@ -178,12 +178,18 @@ func (s *Service) Submit(ctx context.Context, a Actor, t crm.Type, id, changeID 
 		case now.Equal(decode(f.Target)):
 			f.Outcome, f.Reason = db.OutcomeSkipped, ReasonSame
 		default:
-			f.Chosen, f.Reason = true, ""
+			f.Chosen, f.Reason, f.Outcome = true, "", db.OutcomeWritten
 			w.add(field, now, decode(f.Target))
 			at[f.Field] = i
 		}
 	}
-	for _, c := range w.calls() {
+	calls := w.calls()
+	if len(calls) > 0 {
+		if err := db.StartRevert(ctx, s.DB.Bun, r.PortalID, r.ID, r.Fields); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range calls {
 		outcome, reason := db.OutcomeWritten, ""
 		if _, err := s.Clients.ForUser(a.In, a.Token, wait).Call(ctx, c.method, c.params); err != nil {
 			var refused *refusal
@@ -193,7 +199,11 @@ func (s *Service) Submit(ctx context.Context, a Actor, t crm.Type, id, changeID 
 			outcome, reason = db.OutcomeRefused, refused.reason
 		}
 		for _, name := range c.fields {
-			r.Fields[at[name]].Outcome, r.Fields[at[name]].Reason = outcome, reason
+			// A field written in several calls (rows deleted one by one)
+			// keeps the first refusal.
+			if f := &r.Fields[at[name]]; f.Outcome != db.OutcomeRefused {
+				f.Outcome, f.Reason = outcome, reason
+			}
 		}
 	}
 	if err := db.FinishRevert(ctx, s.DB.Bun, r.PortalID, r.ID, r.Fields); err != nil {
@@ -236,15 +246,10 @@ func (s *Service) schema(ctx context.Context, portalID int64, t crm.Type) (*hist
 	return history.ParseFields(raw)
 }
 
-// Supports reports whether t is one of the four types with a legacy update,
-// the method that writes values in the form Trail stores them.
-func Supports(t crm.Type) bool {
-	switch t {
-	case crm.Deal, crm.Lead, crm.Contact, crm.Company:
-		return true
-	}
-	return false
-}
+// Supports reports whether t's records are written back: the four types
+// with a legacy update, and estimates, smart invoices and smart processes
+// through crm.item.update.
+func Supports(t crm.Type) bool { return t.Named() }
 
 func onlyField(rows []db.HistoryRow, field string) []db.HistoryRow {
 	if field == "" {

@@ -65,9 +65,15 @@ type write struct {
 	item   b24.Params // crm.item.update fields (the pipeline)
 	legacy b24.Params // crm.X.update fields
 	rows   []any      // crm.item.productrow.set rows; nil: none
+	// dropRows are the ids of the rows to delete one by one when an item
+	// type's rows are emptied (productRows cannot be sent empty in a form).
+	dropRows []string
+	// links are the items of the binding methods' items.set (the linked
+	// contacts or companies of a legacy type); nil: none.
+	links []any
 	// fields by method, for their outcomes.
 	itemFields, legacyFields []string
-	rowsField                string
+	rowsField, linksField    string
 }
 
 // add puts one field's target into the write, through the method that
@@ -78,11 +84,14 @@ type write struct {
 //   - product rows: crm.item.productrow.set, the whole set (Bitrix24 gives
 //     every row a new id), or crm.X.productrows.set without rows to remove
 //     them all;
+//   - the linked contacts (a contact's companies): the binding methods'
+//     items.set, the whole list, or items.delete to unlink them all; a
+//     company's update has no such field, and the binding methods are
+//     the way the documentation advises for every type;
 //   - everything else: the legacy update (crm.X.update), which takes values
 //     in the form the legacy get returns them, the form Trail stores:
 //     text, numbers, money "amount|CUR", dates ISO 8601, enumerations by
-//     item id, multiple values as a list, links (CONTACT_IDS, COMPANY_IDS)
-//     as the whole list, files by the id of a file the field still holds,
+//     item id, multiple values as a list, files by the id of a file the field still holds,
 //     multi-fields by item id: an item the change added is deleted by its
 //     id, one it removed is added again (with a new id), one it edited gets
 //     its old value and type back.
@@ -93,6 +102,10 @@ type write struct {
 func (w *write) add(f history.Field, cur, want history.Value) {
 	if w.legacy == nil {
 		w.legacy, w.item = b24.Params{}, b24.Params{}
+	}
+	if !w.t.Legacy() {
+		w.addItem(f, cur, want)
+		return
 	}
 	switch {
 	case f.Name == categoryField:
@@ -112,6 +125,13 @@ func (w *write) add(f history.Field, cur, want history.Value) {
 	case f.Name == history.ProductRows:
 		w.rows = productRows(elements(want))
 		w.rowsField = f.Name
+		return
+	}
+	if field, _, key := linkField(w.t); f.Name == field {
+		w.links, w.linksField = []any{}, f.Name
+		for _, v := range elements(want) {
+			w.links = append(w.links, map[string]any{key: v.Text})
+		}
 		return
 	}
 	w.legacyFields = append(w.legacyFields, f.Name)
@@ -147,24 +167,44 @@ func (w *write) add(f history.Field, cur, want history.Value) {
 	}
 }
 
-// calls are the write's requests: product rows, then the pipeline move (a stage of
-// the new pipeline may then be set), each with the fields it writes.
+// calls are the write's requests: product rows, then the pipeline move (a
+// stage of the new pipeline may then be set), the other fields, the links,
+// each with the fields it writes.
 func (w *write) calls() []call {
 	var out []call
 	// Rows first: setting them recomputes the record's amount, which the
 	// fields written after then put back as it was.
 	if w.rowsField != "" {
-		if len(w.rows) == 0 {
+		switch {
+		case !w.t.Legacy() && len(w.rows) == 0:
+			for _, id := range w.dropRows {
+				out = append(out, call{"crm.item.productrow.delete", b24.Params{"id": id}, []string{w.rowsField}})
+			}
+		case len(w.rows) == 0:
 			out = append(out, call{w.t.Method("productrows.set"), b24.Params{"id": w.id}, []string{w.rowsField}})
-		} else {
+		default:
 			out = append(out, call{"crm.item.productrow.set", b24.Params{"ownerType": w.t.Short(), "ownerId": w.id, "productRows": w.rows}, []string{w.rowsField}})
 		}
 	}
 	if len(w.itemFields) > 0 {
-		out = append(out, call{"crm.item.update", b24.Params{"entityTypeId": int(w.t), "id": w.id, "fields": w.item}, w.itemFields})
+		p := b24.Params{"entityTypeId": int(w.t), "id": w.id, "fields": w.item}
+		if !w.t.Legacy() {
+			p["useOriginalUfNames"] = "Y"
+		}
+		out = append(out, call{"crm.item.update", p, w.itemFields})
 	}
 	if len(w.legacyFields) > 0 {
 		out = append(out, call{w.t.Method("update"), b24.Params{"id": w.id, "fields": w.legacy}, w.legacyFields})
+	}
+	// Links last: a deprecated single link (CONTACT_ID) the update writes
+	// would otherwise replace the list.
+	if w.linksField != "" {
+		_, methods, _ := linkField(w.t)
+		if len(w.links) == 0 {
+			out = append(out, call{methods + ".items.delete", b24.Params{"id": w.id}, []string{w.linksField}})
+		} else {
+			out = append(out, call{methods + ".items.set", b24.Params{"id": w.id, "items": w.links}, []string{w.linksField}})
+		}
 	}
 	return out
 }

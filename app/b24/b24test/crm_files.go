@@ -155,6 +155,9 @@ func (p *Portal) fileInput(cur any, f *field, v any, item bool) (any, error) {
 	}
 	var out []string
 	for _, x := range o.values() {
+		if asObj(x) == nil && str(x) == "" {
+			continue // an empty value in the list: a form's way to send []
+		}
 		ids, err := p.fileValues(keep, x, item)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.name, err)
