@@ -252,7 +252,7 @@ func (h *handlers) deletedOf(c *fiber.Ctx) (*db.DeletedRecord, error) {
 	}
 	d, err := db.DeletedOne(c.UserContext(), h.DB.Bun, viewerOf(c).PortalID, t, id)
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, h.problem(c, fiber.StatusNotFound, "error.recreate_none")
+		return nil, fiber.NewError(fiber.StatusNotFound, views.T(c.UserContext(), "error.recreate_none"))
 	}
 	return d, err
 }
