@@ -25,11 +25,11 @@ func Recreatable(t crm.Type) bool { return Supports(t) }
 // type of those records: a restored record is linked only to records that
 // still exist.
 var linkTypes = map[string]crm.Type{
-	"COMPANY_ID":  crm.Company,
-	"CONTACT_ID":  crm.Contact,
-	"LEAD_ID":     crm.Lead,
-	contactIDs:    crm.Contact,
-	companyIDs:    crm.Company,
+	"COMPANY_ID": crm.Company,
+	"CONTACT_ID": crm.Contact,
+	"LEAD_ID":    crm.Lead,
+	contactIDs:   crm.Contact,
+	companyIDs:   crm.Company,
 }
 
 // Link is one record a deleted record linked to.

@@ -233,13 +233,18 @@ func (h *handlers) renderRecreate(c *fiber.Ctx, v viewer, r *db.Revert) error {
 		return err
 	}
 	p := printer(c, v)
-	d := views.RecreateData{Action: views.DeletedPath(r.Entity.String(), r.EntityID) + "/restore", Key: r.Key, Done: r.State != db.RevertPreviewed}
+	d := views.RecreateData{Action: views.DeletedPath(r.Entity.String(), r.EntityID) + "/restore", Key: r.Key,
+		Done: r.State == db.RevertDone, Applying: r.State == db.RevertApplying}
 	if r.RecreatedID != nil {
 		d.NewID, d.NewURL = *r.RecreatedID, h.portalRecordURL(c, r.Entity, *r.RecreatedID)
 	}
 	for _, f := range r.Fields {
+		out := f.Outcome
+		if out == "" && d.Applying && f.Writable {
+			out = "applying"
+		}
 		d.Fields = append(d.Fields, views.RevertField{Field: f.Field, Title: labels.Title(f.Field), Target: labels.Display(f.Field, f.Target, p),
-			Writable: f.Writable, Chosen: f.Chosen, Outcome: f.Outcome, Reason: f.Reason})
+			Writable: f.Writable, Chosen: f.Chosen, Outcome: out, Reason: f.Reason})
 	}
 	return views.Render(c, views.Recreate(d))
 }
