@@ -342,3 +342,62 @@ func userName(t *testing.T, p *b24test.Portal, id int) string {
 	t.Fatalf("no user %d", id)
 	return ""
 }
+
+// TestRestoreDeletedRefused: the restore is written with the person's own
+// token, so Bitrix24's add right decides. An administrator demoted on the
+// portal (and whose role may not add deals) while their settings page is
+// open is refused by the portal: its reason is shown and audited, nothing
+// is created, and the deleted deal can still be restored by an
+// administrator who may add.
+func TestRestoreDeletedRefused(t *testing.T) {
+	t.Parallel()
+	r := newReverts(t)
+	const deal, user = 5, 2
+	r.deleteDeal(t, deal, r.p.AdminID())
+	if err := r.p.SetAdmin(user, true); err != nil {
+		t.Fatal(err)
+	}
+	f, status, _ := r.OpenApp(t, r.p, user)
+	if status != 200 {
+		t.Fatalf("settings of the new administrator = %d", status)
+	}
+	if err := r.p.SetAdmin(user, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.p.DenyAdd(user, "deal", true); err != nil {
+		t.Fatal(err)
+	}
+	page := f.Must(200, "GET", "/settings/deleted/deal/"+itoaInt(deal)+"/restore", nil)
+	m := keyRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no preview:\n%s", page)
+	}
+	before := r.dealsAfter(t, 0)
+	done := f.Must(200, "POST", "/settings/deleted/deal/"+itoaInt(deal)+"/restore", url.Values{"key": {m[1]}})
+	if !strings.Contains(done, "Bitrix24 refused") || !strings.Contains(done, "Access denied") || outcome(done, "TITLE") != db.OutcomeRefused {
+		t.Errorf("the portal's refusal is not shown:\n%s", done)
+	}
+	if n := r.dealsAfter(t, 0); n != before {
+		t.Errorf("%d deals after a refused restore, want %d", n, before)
+	}
+
+	admin, _, _ := r.OpenApp(t, r.p, r.p.AdminID())
+	audit := admin.Must(200, "GET", "/settings/reverts", nil)
+	if !strings.Contains(audit, "Access denied") || !strings.Contains(audit, "/crm/deal/details/"+itoaInt(deal)+"/") {
+		t.Errorf("the audit lacks the refused restore:\n%s", audit)
+	}
+	if list := admin.Must(200, "GET", "/settings/deleted", nil); strings.Contains(list, "restored as") {
+		t.Errorf("a refused restore is listed as done:\n%s", list)
+	}
+	page = admin.Must(200, "GET", "/settings/deleted/deal/"+itoaInt(deal)+"/restore", nil)
+	m = keyRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the administrator gets no preview after a refusal:\n%s", page)
+	}
+	if done := admin.Must(200, "POST", "/settings/deleted/deal/"+itoaInt(deal)+"/restore", url.Values{"key": {m[1]}}); !restoredAsRe.MatchString(done) {
+		t.Errorf("the administrator's restore:\n%s", done)
+	}
+	if n := r.dealsAfter(t, 0); n != before+1 {
+		t.Errorf("%d deals, want %d", n, before+1)
+	}
+}
