@@ -44,10 +44,11 @@ func Links(s *history.Schema, t crm.Type, last history.Snapshot) []Link {
 	var out []Link
 	for _, name := range recreateFields(t, last) {
 		lt, ok := linkTypes[name]
-		if !ok {
-			continue
+		f := s.Field(name)
+		if !ok || f.ReadOnly || history.IsSystemField(name) {
+			continue // not written, so not asked about
 		}
-		for _, v := range elements(history.Normalize(s.Field(name), last[name])) {
+		for _, v := range elements(history.Normalize(f, last[name])) {
 			if id, err := strconv.ParseInt(v.Text, 10, 64); err == nil && id > 0 && !slices.Contains(out, Link{lt, id}) {
 				out = append(out, Link{lt, id})
 			}
