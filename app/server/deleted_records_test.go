@@ -155,6 +155,9 @@ func TestRestoreDeletedDeal(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no preview:\n%s", page)
 	}
+	if rows := trailtest.Between(page, `data-field="PRODUCT_ROWS"`, `</tr>`); !strings.Contains(rows, "Product") || strings.Contains(rows, "&#34;") {
+		t.Errorf("the preview's product rows are not shown as rows: %s", rows)
+	}
 	for field, reason := range map[string]string{"ID": "system", "DATE_CREATE": "system"} {
 		if got := trailtest.Between(trailtest.Between(page, `data-field="`+field+`"`, `</tr>`), `class="reason">`, `<`); got == "" {
 			t.Errorf("%s: skipped without a reason (%s)", field, reason)

@@ -243,8 +243,13 @@ func (h *handlers) renderRecreate(c *fiber.Ctx, v viewer, r *db.Revert) error {
 		if out == "" && d.Applying && f.Writable {
 			out = "applying"
 		}
-		d.Fields = append(d.Fields, views.RevertField{Field: f.Field, Title: labels.Title(f.Field), Target: labels.Display(f.Field, f.Target, p),
-			Writable: f.Writable, Chosen: f.Chosen, Outcome: out, Reason: f.Reason})
+		rf := views.RevertField{Field: f.Field, Title: labels.Title(f.Field), Target: labels.Display(f.Field, f.Target, p),
+			Writable: f.Writable, Chosen: f.Chosen, Outcome: out, Reason: f.Reason}
+		if f.Field == history.ProductRows {
+			// The portal's field lists do not name the rows.
+			rf.Title, rf.Target = views.T(c.UserContext(), "tab.row.product"), strings.Join(timeline.RowLines(f.Target, p), "; ")
+		}
+		d.Fields = append(d.Fields, rf)
 	}
 	return views.Render(c, views.Recreate(d))
 }
