@@ -20,18 +20,18 @@ import (
 
 var restoredAsRe = regexp.MustCompile(`restored as #(\d+)`)
 
-// deleteDeal deletes a deal in the portal as user and waits until Trail
-// recorded the deletion by that user. The offline queue names the user;
+// deleteRecord deletes a record in the portal as user and waits until
+// Trail recorded the deletion by that user. The offline queue names the user;
 // the portal tells Trail to read it at most once a second (minTimeout), so
 // another record is touched until a notice follows the deletion.
-func (r *reverts) deleteDeal(t *testing.T, deal, user int) {
+func (r *reverts) deleteRecord(t *testing.T, entity string, id, user int) {
 	t.Helper()
-	if err := r.p.DeleteRecord("deal", deal, user); err != nil {
+	if err := r.p.DeleteRecord(entity, id, user); err != nil {
 		t.Fatal(err)
 	}
 	poked := time.Now()
 	trailtest.Eventually(t, "the deletion recorded with its author", func() bool {
-		for _, h := range r.History(t, r.id, crm.Deal, int64(deal)) {
+		for _, h := range r.History(t, r.id, crmType(t, entity), int64(id)) {
 			if h.Action == history.Deleted.String() && h.AuthorID != nil && *h.AuthorID == int64(user) {
 				return true
 			}
@@ -124,7 +124,7 @@ func TestRestoreDeletedDeal(t *testing.T) {
 	if len(wantContacts) != 2 || len(wantRows) != 2 {
 		t.Fatalf("setup: contacts %v, rows %v", wantContacts, wantRows)
 	}
-	r.deleteDeal(t, deal, deleter)
+	r.deleteRecord(t, "deal", deal, deleter)
 	highest := 0
 	for id := 1; id <= 100; id++ {
 		if _, ok := r.p.Record("deal", id); ok {
@@ -248,7 +248,7 @@ func TestRestoreDeletedRights(t *testing.T) {
 	t.Parallel()
 	r := newReverts(t)
 	const deal = 4
-	r.deleteDeal(t, deal, r.p.AdminID())
+	r.deleteRecord(t, "deal", deal, r.p.AdminID())
 	for _, user := range []int{2, r.p.OwnRecordsUserID()} {
 		if _, status, _ := r.OpenApp(t, r.p, user); status != 403 {
 			t.Errorf("user %d opens the settings: %d", user, status)
@@ -356,7 +356,7 @@ func TestRestoreDeletedRefused(t *testing.T) {
 	t.Parallel()
 	r := newReverts(t)
 	const deal, user = 5, 2
-	r.deleteDeal(t, deal, r.p.AdminID())
+	r.deleteRecord(t, "deal", deal, r.p.AdminID())
 	if err := r.p.SetAdmin(user, true); err != nil {
 		t.Fatal(err)
 	}
@@ -402,5 +402,52 @@ func TestRestoreDeletedRefused(t *testing.T) {
 	}
 	if n := r.dealsAfter(t, 0); n != before+1 {
 		t.Errorf("%d deals, want %d", n, before+1)
+	}
+}
+
+// TestRestoreDeletedContact: a deleted contact comes back with its phones
+// and e-mails as new items and its companies, but not the company deleted
+// meanwhile: that link is listed as skipped with the reason.
+func TestRestoreDeletedContact(t *testing.T) {
+	t.Parallel()
+	r := newReverts(t)
+	const contact = 2
+	admin := r.p.AdminID()
+	r.edit(t, "contact", contact, admin, map[string]any{"NAME": "Vera", "LAST_NAME": "Restored", "COMPANY_IDS": []string{"1", "2"},
+		"PHONE": []map[string]any{{"VALUE": "+100", "VALUE_TYPE": "WORK"}, {"VALUE": "+200", "VALUE_TYPE": "MOBILE"}},
+		"EMAIL": []map[string]any{{"VALUE": "vera@example.com", "VALUE_TYPE": "WORK"}}})
+	want := r.get(t, "contact", contact)
+	r.deleteRecord(t, "company", 2, admin)
+	r.deleteRecord(t, "contact", contact, admin)
+
+	f, _, _ := r.OpenApp(t, r.p, admin)
+	page := f.Must(200, "GET", "/settings/deleted/contact/"+itoaInt(contact)+"/restore", nil)
+	m := keyRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no preview:\n%s", page)
+	}
+	if !strings.Contains(page, `data-field="COMPANY_IDS" data-outcome="" class="skipped"`) || !strings.Contains(page, "no longer exists") {
+		t.Errorf("the deleted company is not listed as skipped:\n%s", page)
+	}
+	done := f.Must(200, "POST", "/settings/deleted/contact/"+itoaInt(contact)+"/restore", url.Values{"key": {m[1]}})
+	n := restoredAsRe.FindStringSubmatch(done)
+	if n == nil {
+		t.Fatalf("not restored:\n%s", done)
+	}
+	id, _ := strconv.Atoi(n[1])
+	r.same(t, "contact", want, r.get(t, "contact", id), []string{"NAME", "LAST_NAME", "PHONE", "EMAIL", "ASSIGNED_BY_ID", "TYPE_ID"})
+	var links struct {
+		Result []struct {
+			CompanyID json.Number `json:"COMPANY_ID"`
+		}
+	}
+	if err := json.Unmarshal(r.read(t, "crm.contact.company.items.get", url.Values{"id": {itoaInt(id)}}), &links); err != nil {
+		t.Fatal(err)
+	}
+	if len(links.Result) != 1 || links.Result[0].CompanyID.String() != "1" {
+		t.Errorf("companies %+v, want company 1 only", links.Result)
+	}
+	if outcome(done, "NAME") != db.OutcomeWritten {
+		t.Errorf("NAME: %q", outcome(done, "NAME"))
 	}
 }
