@@ -80,4 +80,3 @@ func TestPlanRecreate(t *testing.T) {
 		t.Errorf("the gone company is not listed: %+v", got)
 	}
 }
-

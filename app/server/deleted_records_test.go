@@ -168,7 +168,9 @@ func TestRestoreDeletedDeal(t *testing.T) {
 	var wg sync.WaitGroup
 	answers := make([]string, 2)
 	for i := range answers {
-		wg.Go(func() { answers[i] = f.Must(200, "POST", "/settings/deleted/deal/"+itoaInt(deal)+"/restore", url.Values{"key": {m[1]}}) })
+		wg.Go(func() {
+			answers[i] = f.Must(200, "POST", "/settings/deleted/deal/"+itoaInt(deal)+"/restore", url.Values{"key": {m[1]}})
+		})
 	}
 	wg.Wait()
 	var newID int
