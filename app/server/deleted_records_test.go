@@ -238,7 +238,8 @@ func TestRestoreDeletedDeal(t *testing.T) {
 		t.Fatalf("%d deals created, want 1", n)
 	}
 	audit := f.Must(200, "GET", "/settings/reverts", nil)
-	if !strings.Contains(audit, "/crm/deal/details/"+itoaInt(deal)+"/") || !strings.Contains(audit, `data-field="CONTACT_IDS" data-outcome="written"`) {
+	if !strings.Contains(audit, "/crm/deal/details/"+itoaInt(deal)+"/") || !strings.Contains(audit, `data-field="CONTACT_IDS" data-outcome="written"`) ||
+		!strings.Contains(audit, "restored as #"+itoaInt(newID)) {
 		t.Errorf("the audit lacks the restore:\n%s", audit)
 	}
 }
