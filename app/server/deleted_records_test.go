@@ -454,3 +454,31 @@ func TestRestoreDeletedContact(t *testing.T) {
 		t.Errorf("NAME: %q", outcome(done, "NAME"))
 	}
 }
+
+// TestDeletedInvoiceNotRestorable: a deleted smart invoice is listed and
+// opens with its last state and history, and says it cannot be restored
+// yet; asking for its restore anyway is refused and creates nothing.
+func TestDeletedInvoiceNotRestorable(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 2, SmartInvoices: 3, Seed: 21}})
+	p := s.Emu.Portals()[0]
+	if _, err := p.Install(); err != nil {
+		t.Fatal(err)
+	}
+	id := s.Installed(t, p)
+	r := &reverts{stack: s, p: p, id: id}
+	trailtest.Eventually(t, "the invoices' baseline", func() bool { return s.Snapshot(t, id, crm.SmartInvoice, 2) != nil })
+	r.deleteRecord(t, "smart_invoice", 2, p.AdminID())
+	f, _, _ := s.OpenApp(t, p, p.AdminID())
+	if list := f.Must(200, "GET", "/settings/deleted", url.Values{"type": {"smart_invoice"}}); !strings.Contains(list, "/settings/deleted/smart_invoice/2") {
+		t.Fatalf("the list lacks the invoice:\n%s", list)
+	}
+	view := f.Must(200, "GET", "/settings/deleted/smart_invoice/2", nil)
+	if !strings.Contains(view, "cannot be restored yet") || strings.Contains(view, "restore-deleted") || !strings.Contains(view, `class="entry deleted"`) {
+		t.Errorf("the invoice's view:\n%s", view)
+	}
+	f.Must(400, "GET", "/settings/deleted/smart_invoice/2/restore", nil)
+	if _, ok := p.Record("smart_invoice", 4); ok {
+		t.Error("an invoice was created")
+	}
+}
