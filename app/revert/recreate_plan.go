@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/crm"
@@ -148,7 +149,7 @@ func splitLinks(v history.Value, t crm.Type, gone []Link) (kept, lost history.Va
 // new items, without ids; the pipeline too, which only an add sets), then,
 // once the portal named the new record, its linked records as a set
 // (crm.deal.contact.items.set and friends) and its product rows
-// (crm.item.productrow.set). The add's calls get the new id through id.
+// (crm.item.productrow.set): then gives those calls for the new id.
 //
 // https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html
 // https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/crm-deal-contact-items-set.html
@@ -158,7 +159,7 @@ func recreateCalls(s *history.Schema, t crm.Type, fields []db.RevertField) (add 
 	add = call{method: t.Method("add")}
 	params := b24.Params{}
 	linkList, linkMethod, linkKey := linkField(t)
-	linkMethod = linkMethod[:len(linkMethod)-len("get")] + "set"
+	linkMethod = strings.TrimSuffix(linkMethod, ".get") + ".set" // crm.deal.contact.items.set
 	var links []any
 	var rows []any
 	var linkFields, rowFields []string
