@@ -166,13 +166,17 @@ func TestRestoreDeletedDeal(t *testing.T) {
 	// A double submit: one answer names the new deal, the other the same
 	// one or that it is being written.
 	var wg sync.WaitGroup
-	answers := make([]string, 2)
+	answers, statuses := make([]string, 2), make([]int, 2)
 	for i := range answers {
+		page := r.Page(t, f.Session) // one page each: a page is not safe for concurrent use
 		wg.Go(func() {
-			answers[i] = f.Must(200, "POST", "/settings/deleted/deal/"+itoaInt(deal)+"/restore", url.Values{"key": {m[1]}})
+			statuses[i], answers[i] = page.Do("POST", "/settings/deleted/deal/"+itoaInt(deal)+"/restore", url.Values{"key": {m[1]}})
 		})
 	}
 	wg.Wait()
+	if statuses[0] != 200 || statuses[1] != 200 {
+		t.Fatalf("submits answered %v", statuses)
+	}
 	var newID int
 	for _, a := range answers {
 		n := restoredAsRe.FindStringSubmatch(a)
