@@ -57,7 +57,10 @@ type HistoryRow struct {
 	// RestoresMoment is the moment a revert put the whole record back to,
 	// for a change such a revert made; nil otherwise.
 	RestoresMoment *time.Time `bun:"restores_moment"`
-	RecordedAt     time.Time  `bun:"recorded_at,nullzero,default:now()"`
+	// RestoredFrom is the deleted record a created record was restored
+	// from; nil otherwise.
+	RestoredFrom *int64    `bun:"restored_from"`
+	RecordedAt   time.Time `bun:"recorded_at,nullzero,default:now()"`
 }
 
 // SnapshotsFor loads the snapshots of the given records of one entity,

@@ -43,6 +43,10 @@ type Revert struct {
 	DoneAt    *time.Time    `bun:"done_at"`
 	// RecordedChangeID is the change Trail recorded for the revert's write.
 	RecordedChangeID *int64 `bun:"recorded_change_id"`
+	// Recreate: the revert brings a deleted record (EntityID, deleted by
+	// ChangeID) back as a new one, RecreatedID once the portal created it.
+	Recreate    bool   `bun:"recreate"`
+	RecreatedID *int64 `bun:"recreated_id"`
 }
 
 // RevertField is one field of a revert: its value in the portal when the
@@ -163,7 +167,7 @@ const revertMatchWindow = 30 * time.Minute
 func UnrecordedRevert(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, userID int64) (*Revert, error) {
 	r := &Revert{}
 	err := q.NewSelect().Model(r).Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
-		Where("user_id = ?", userID).Where("state IN (?)", bun.List(writing)).Where("recorded_change_id IS NULL").
+		Where("user_id = ?", userID).Where("state IN (?)", bun.List(writing)).Where("recorded_change_id IS NULL").Where("NOT recreate").
 		Where("fields @> ?::jsonb", `[{"outcome":"`+OutcomeWritten+`"}]`).
 		Where("done_at > now() - ?::interval", revertMatchWindow.String()).
 		OrderExpr("done_at DESC").Limit(1).For("UPDATE").Scan(ctx)
@@ -180,7 +184,7 @@ func UnrecordedRevert(ctx context.Context, q bun.IDB, portalID int64, entity crm
 // has not recorded yet: the drain looks for the one a change belongs to
 // only then.
 func AwaitingReverts(ctx context.Context, q bun.IDB, portalID int64) (bool, error) {
-	ok, err := q.NewSelect().Model((*Revert)(nil)).Where("portal_id = ?", portalID).Where("state IN (?)", bun.List(writing)).
+	ok, err := q.NewSelect().Model((*Revert)(nil)).Where("portal_id = ?", portalID).Where("state IN (?)", bun.List(writing)).Where("NOT recreate").
 		Where("recorded_change_id IS NULL").Where("done_at > now() - ?::interval", revertMatchWindow.String()).Exists(ctx)
 	if err != nil {
 		return false, fmt.Errorf("awaiting reverts: %w", err)

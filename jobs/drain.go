@@ -430,6 +430,9 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 			return written{}, err
 		}
 	}
+	if err := db.RecreatedCreations(ctx, tx, d.in.ID, changes); err != nil {
+		return written{}, err
+	}
 	if err := db.AddHistory(ctx, tx, hist); err != nil {
 		return written{}, err
 	}

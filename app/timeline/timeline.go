@@ -23,7 +23,11 @@ type Entry struct {
 	// Restores is the moment, in the viewer's zone, a revert put the whole
 	// record back to; "" otherwise.
 	Restores string
-	Changes  []FieldChange
+	// RestoredFrom is the deleted record (of the same type, Entity) a
+	// created record was restored from; 0 otherwise.
+	RestoredFrom int64
+	Entity       string
+	Changes      []FieldChange
 }
 
 // FieldChange is one field of an entry.
@@ -105,6 +109,9 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 			}
 			if r.RestoresMoment != nil {
 				e.Restores = r.RestoresMoment.In(p.Zone()).Format("02.01.2006 15:04:05")
+			}
+			if r.RestoredFrom != nil {
+				e.RestoredFrom, e.Entity = *r.RestoredFrom, r.Entity.String()
 			}
 			if r.AuthorID != nil {
 				u := l.User(*r.AuthorID)

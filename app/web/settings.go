@@ -24,6 +24,7 @@ func (h *handlers) settingsRoutes(r fiber.Router) {
 	r.Get("/calls", h.apiCalls)
 	r.Get("/reverts", h.revertsSection)
 	r.Post("/reauthorize", h.reauthorize)
+	h.deletedRoutes(r)
 }
 
 // settingsPage renders the settings of the viewer's portal.

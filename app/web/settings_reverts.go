@@ -38,6 +38,12 @@ func (h *handlers) revertsSection(c *fiber.Ctx) error {
 		if r.Moment != nil {
 			row.Moment = showMoment(*r.Moment, p)
 		}
+		if r.Recreate {
+			row.Recreate = true
+			if r.RecreatedID != nil {
+				row.RecreatedID, row.RecreatedURL = *r.RecreatedID, h.portalRecordURL(c, r.Entity, *r.RecreatedID)
+			}
+		}
 		for _, f := range r.Fields {
 			out := f.Outcome
 			if out == "" {

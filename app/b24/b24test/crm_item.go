@@ -128,6 +128,10 @@ func itemAdd(c *call) (callResult, *apiError) {
 		return callResult{}, newErr(http.StatusBadRequest, "INVALID_ARG_VALUE", "fields is required")
 	}
 	c.portal.mu.Lock()
+	if !c.portal.mayAdd(c.user, et) {
+		c.portal.mu.Unlock()
+		return callResult{}, errItemDenied
+	}
 	id, err := c.portal.addRecord(et, in, true, c.user)
 	var item *obj
 	if err == nil {

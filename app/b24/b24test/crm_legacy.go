@@ -166,6 +166,10 @@ func legacyAdd(c *call, et *entityType) (callResult, *apiError) {
 		return callResult{}, errNotArray
 	}
 	c.portal.mu.Lock()
+	if !c.portal.mayAdd(c.user, et) {
+		c.portal.mu.Unlock()
+		return callResult{}, errLegacy("Access denied")
+	}
 	id, err := c.portal.addRecord(et, in, false, c.user)
 	c.portal.mu.Unlock()
 	if err != nil {

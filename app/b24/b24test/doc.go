@@ -62,7 +62,9 @@
 // Each portal has six users: the administrator (id 1) and ordinary users;
 // user 4 has the CRM read right "own records only" (get of others' records
 // fails as the method family fails, lists are filtered to
-// ASSIGNED_BY_ID=4). An app granted only user_brief or user_basic reads
+// ASSIGNED_BY_ID=4). Portal.DenyAdd takes a type's "add" right from a
+// user's role (crm.X.add and crm.item.add then answer "Access denied"; an
+// administrator keeps every right). An app granted only user_brief or user_basic reads
 // users with that scope's fields (no EMAIL with user_brief). Deals (three pipelines), leads, contacts and companies
 // are computed from (seed, portal, type, id) on every read; a record that
 // is added or changed is kept whole in an overlay. A million deals

@@ -35,9 +35,10 @@ type Portal struct {
 
 	actNext int // last activity id (guarded by mu)
 
-	rows      *rowStore // product rows written (guarded by mu; made on first use)
-	linkSorts linkSorts // SORT values of link lists (guarded by mu)
-	files     fileStore // uploaded files (guarded by mu)
+	rows      *rowStore  // product rows written (guarded by mu; made on first use)
+	linkSorts linkSorts  // SORT values of link lists (guarded by mu)
+	files     fileStore  // uploaded files (guarded by mu)
+	noAdd     addDenials // users whose role may not add records of a type (guarded by mu)
 
 	requests   atomic.Int64
 	limited    atomic.Int64
