@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/crm"
@@ -159,7 +158,7 @@ func recreateCalls(s *history.Schema, t crm.Type, fields []db.RevertField) (add 
 	add = call{method: t.Method("add")}
 	params := b24.Params{}
 	linkList, linkMethod, linkKey := linkField(t)
-	linkMethod = strings.TrimSuffix(linkMethod, ".get") + ".set" // crm.deal.contact.items.set
+	linkMethod += ".items.set" // crm.deal.contact.items.set
 	var links []any
 	var rows []any
 	var linkFields, rowFields []string
