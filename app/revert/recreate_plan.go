@@ -19,7 +19,7 @@ const ReasonLinkGone = "link_gone"
 // the four types with a legacy add, which takes values in the form Trail
 // stores them. Estimates, smart invoices and smart-process items would
 // need crm.item.add with the fields' camelCase names.
-func Recreatable(t crm.Type) bool { return Supports(t) }
+func Recreatable(t crm.Type) bool { return t.Legacy() }
 
 // linkTypes are the fields of a record that name other records, with the
 // type of those records: a restored record is linked only to records that
