@@ -43,6 +43,8 @@ type Revert struct {
 	DoneAt    *time.Time    `bun:"done_at"`
 	// RecordedChangeID is the change Trail recorded for the revert's write.
 	RecordedChangeID *int64 `bun:"recorded_change_id"`
+	// BulkID is the bulk revert that wrote it; nil for a person's own.
+	BulkID *int64 `bun:"bulk_id"`
 }
 
 // RevertField is one field of a revert: its value in the portal when the
