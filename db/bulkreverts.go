@@ -169,6 +169,8 @@ func SetBulkState(ctx context.Context, q bun.IDB, portalID, id int64, state, why
 		Where("portal_id = ?", portalID).Where("id = ?", id)
 	if state == BulkDone {
 		u = u.Set("finished_at = now()")
+	} else {
+		u = u.Where("state <> ?", BulkDone)
 	}
 	if _, err := u.Exec(ctx); err != nil {
 		return fmt.Errorf("set bulk state: %w", err)

@@ -42,8 +42,11 @@ func (b *Bulk) Run(ctx context.Context, portalID, id int64, budget time.Duration
 	if err != nil {
 		return false, err
 	}
+	if in.Status != db.StatusActive {
+		return false, nil // the page's next poll enqueues it again
+	}
 	token := b.open(bk)
-	if token == "" || in.Status != db.StatusActive {
+	if token == "" {
 		return false, b.pause(ctx, bk)
 	}
 	c := b.Clients.AsUser(in, token, bulkWait)
