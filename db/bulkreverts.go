@@ -252,7 +252,7 @@ func TallyBulk(ctx context.Context, q bun.IDB, portalID, bulkID int64) (BulkTall
 func BulkChangeRows(ctx context.Context, q bun.IDB, portalID int64, f BulkFilter, entity crm.Type, ids []int64) (map[int64][]HistoryRow, error) {
 	f.Entity = entity
 	var rows []HistoryRow
-	err := selected(q.NewSelect().Model(&rows).ModelTableExpr("history AS h"), portalID, f).
+	err := selected(q.NewSelect().Model(&rows).ModelTableExpr("history AS h").ColumnExpr("h.*"), portalID, f).
 		Where("h.entity_id IN (?)", bun.List(ids)).OrderExpr("h.entity_id, h.changed_at, h.change_id, h.field, h.item_key").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("bulk change rows: %w", err)
