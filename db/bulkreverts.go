@@ -51,11 +51,13 @@ type BulkFilter struct {
 type BulkRevert struct {
 	bun.BaseModel `bun:"table:bulk_reverts"`
 
-	PortalID   int64      `bun:"portal_id,pk"`
-	ID         int64      `bun:"id,pk,autoincrement"`
-	UserID     int64      `bun:"user_id"`
-	AuthorID   int64      `bun:"author_id"`
-	Entity     crm.Type   `bun:"entity"`
+	PortalID int64 `bun:"portal_id,pk"`
+	ID       int64 `bun:"id,pk,autoincrement"`
+	UserID   int64 `bun:"user_id"`
+	AuthorID int64 `bun:"author_id"`
+	// Type is the entityTypeId its changes are of, 0 for every type
+	// (crm.Type stores only real types).
+	Type       int64      `bun:"entity"`
 	Field      string     `bun:"field"`
 	From       time.Time  `bun:"from_at"`
 	To         time.Time  `bun:"to_at"`
@@ -266,8 +268,11 @@ func BulkChangeRows(ctx context.Context, q bun.IDB, portalID int64, f BulkFilter
 
 // Filter is the selection a bulk revert was started with.
 func (b *BulkRevert) Filter(types []crm.Type) BulkFilter {
-	return BulkFilter{AuthorID: b.AuthorID, From: b.From, To: b.To, Entity: b.Entity, Field: b.Field, Types: types}
+	return BulkFilter{AuthorID: b.AuthorID, From: b.From, To: b.To, Entity: b.Entity(), Field: b.Field, Types: types}
 }
+
+// Entity is the type its changes are of, 0 for every type.
+func (b *BulkRevert) Entity() crm.Type { return crm.Type(b.Type) }
 
 // ReplaceBulkAudit stores the audit of a record's write by a bulk revert
 // in reverts (the drain finds it there to record the portal's change as a

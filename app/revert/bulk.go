@@ -70,7 +70,7 @@ func (b *Bulk) Count(ctx context.Context, portalID int64, f db.BulkFilter) (db.B
 // Start stores a bulk revert of what f selects, by the actor, and enqueues
 // its job. A portal runs one bulk revert at a time.
 func (b *Bulk) Start(ctx context.Context, a Actor, f db.BulkFilter) (*db.BulkRevert, error) {
-	bk := &db.BulkRevert{PortalID: a.In.ID, UserID: a.UserID, AuthorID: f.AuthorID, Entity: f.Entity, Field: f.Field, From: f.From, To: f.To}
+	bk := &db.BulkRevert{PortalID: a.In.ID, UserID: a.UserID, AuthorID: f.AuthorID, Type: int64(f.Entity), Field: f.Field, From: f.From, To: f.To}
 	err := b.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		open, err := db.OpenBulkRevert(ctx, tx, a.In.ID)
 		if err != nil {

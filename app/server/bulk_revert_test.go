@@ -236,9 +236,12 @@ func TestBulkRevertResumesAfterWorkerKilled(t *testing.T) {
 	}
 	trailtest.Eventually(t, "a part of the records done", func() bool { return done() >= 50 })
 	b.w.Kill(t)
-	if n := done(); n >= bulkDeals {
+	n := done()
+	if n >= bulkDeals {
 		t.Fatalf("the bulk revert finished (%d records) before the worker was killed", n)
 	}
+	t.Logf("worker killed with %d records done, %d written but not confirmed", n,
+		b.Count(t, "SELECT count(*) FROM bulk_revert_records WHERE portal_id = $1 AND state = 'writing'", b.id))
 	b.p.SetFaults(b24test.Faults{})
 	b.StartWorker(t, "bulk-worker")
 	bar := b.done(t, f, id)

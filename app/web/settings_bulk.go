@@ -166,8 +166,8 @@ func (h *handlers) bulkProgress(c *fiber.Ctx, v viewer, r revert.Report) (views.
 		return views.BulkProgress{}, err
 	}
 	scope := views.T(ctx, "settings.bulk.every_type")
-	if r.Entity != 0 {
-		scope = views.T(ctx, "settings.entity."+r.Entity.String())
+	if r.Type != 0 {
+		scope = views.T(ctx, "settings.entity."+r.Entity().String())
 	}
 	if r.Field != "" {
 		scope += ", " + r.Field
