@@ -61,7 +61,7 @@ func (b *Bulk) Run(ctx context.Context, portalID, id int64, budget time.Duration
 		}
 		err = b.chunk(ctx, c, bk, recs)
 		switch {
-		case errors.Is(err, ErrToken) || errors.Is(err, b24.ErrReauthRequired):
+		case errors.Is(err, ErrToken):
 			return false, b.pause(ctx, bk)
 		case err != nil:
 			return false, err
@@ -248,7 +248,7 @@ func send(ctx context.Context, c *b24.Client, writes []recordWrite) error {
 	}
 	res, err := c.Batch(ctx, &bt)
 	if err != nil {
-		return portalError(err)
+		return requestError(err)
 	}
 	for i, w := range writes {
 		for j, cl := range w.calls {
@@ -287,7 +287,7 @@ func readMany(ctx context.Context, c *b24.Client, t crm.Type, ids []int64, links
 	}
 	res, err := c.Batch(ctx, &bt)
 	if err != nil {
-		return nil, nil, portalError(err)
+		return nil, nil, requestError(err)
 	}
 	snaps, refused := map[int64]history.Snapshot{}, map[int64]string{}
 	for _, id := range ids {
@@ -349,4 +349,15 @@ func parseRead(ctx context.Context, c *b24.Client, res *b24.BatchResult, t crm.T
 		}
 	}
 	return snap, nil
+}
+
+// requestError sorts a failed request of a bulk revert: a token the portal
+// no longer takes (expired, and with no refresh token to renew it: the
+// token is the administrator's) pauses the job; anything else is what
+// portalError says.
+func requestError(err error) error {
+	if errors.Is(err, b24.ErrReauthRequired) {
+		return ErrToken
+	}
+	return portalError(err)
 }
