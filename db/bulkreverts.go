@@ -304,3 +304,25 @@ func OpenBulkRevert(ctx context.Context, q bun.IDB, portalID int64) (bool, error
 	}
 	return ok, nil
 }
+
+// StopBulkRevert ends a bulk revert that is not done: records not reached
+// are skipped as stopped, and one whose write was sent but not confirmed
+// is reported as such.
+func StopBulkRevert(ctx context.Context, q bun.IDB, portalID, id int64) error {
+	res, err := q.NewUpdate().Model((*BulkRevert)(nil)).Set("state = ?", BulkDone).Set("paused_why = 'stopped'").
+		Set("token = NULL").Set("finished_at = now()").
+		Where("portal_id = ?", portalID).Where("id = ?", id).Where("state <> ?", BulkDone).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("stop bulk revert: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	_, err = q.NewUpdate().Model((*BulkRecord)(nil)).Set("state = ?", BulkRecordDone).Set("outcome = ?", BulkSkipped).
+		Set("reason = CASE WHEN state = ? THEN 'stopped_unconfirmed' ELSE 'stopped' END", BulkRecordWriting).
+		Where("portal_id = ?", portalID).Where("bulk_id = ?", id).Where("state <> ?", BulkRecordDone).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("stop bulk revert records: %w", err)
+	}
+	return nil
+}

@@ -57,6 +57,8 @@ type HistoryRow struct {
 	// RestoresMoment is the moment a revert put the whole record back to,
 	// for a change such a revert made; nil otherwise.
 	RestoresMoment *time.Time `bun:"restores_moment"`
+	// RevertsBulkID is the bulk revert that made the change, if one did.
+	RevertsBulkID *int64 `bun:"reverts_bulk_id"`
 	RecordedAt     time.Time  `bun:"recorded_at,nullzero,default:now()"`
 }
 

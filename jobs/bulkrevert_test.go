@@ -182,3 +182,39 @@ func TestBulkRevertPausesForATokenAndResumes(t *testing.T) {
 		t.Errorf("report: %+v %+v, %v; want done, 3 restored", r.BulkRevert, r.BulkTally, err)
 	}
 }
+
+// Any administrator may stop a bulk revert (one paused for its starter's
+// token would otherwise keep the portal from starting another): records
+// not reached are reported skipped, nothing is written, and the job, if it
+// runs still, does nothing.
+func TestBulkRevertStopped(t *testing.T) {
+	t.Parallel()
+	b := newBulkBench(t)
+	f, err := revert.BulkFilter(2, b.from, b.to, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := b.service(false)
+	bk, err := s.Start(b.ctx, b.admin(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := b.admin(t)
+	other.UserID, other.Token = 3, ""
+	r, err := s.Stop(b.ctx, other, bk.ID)
+	if err != nil || r.State != db.BulkDone || r.Skipped != 3 || r.Restored != 0 {
+		t.Fatalf("stopped: %+v %+v, %v; want done, 3 skipped", r.BulkRevert, r.BulkTally, err)
+	}
+	if _, reason := b.outcome(t, bk.ID, 1); reason != "stopped" {
+		t.Errorf("deal 1 skipped for %q, want stopped", reason)
+	}
+	b.done(t, BulkRevertArgs{PortalID: b.portal, BulkID: bk.ID})
+	for deal := 1; deal <= 3; deal++ {
+		if got := b.title(t, deal); got != fmt.Sprintf("Mistake %d", deal) {
+			t.Errorf("deal %d written by a stopped bulk revert: %q", deal, got)
+		}
+	}
+	if _, err := s.Start(b.ctx, b.admin(t), f); err != nil {
+		t.Errorf("a new bulk revert once one is stopped: %v", err)
+	}
+}

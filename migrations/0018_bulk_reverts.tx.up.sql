@@ -41,5 +41,7 @@ CREATE TABLE bulk_revert_records (
 CREATE INDEX bulk_revert_records_todo_idx ON bulk_revert_records (portal_id, bulk_id, entity, entity_id)
     WHERE state <> 'done';
 
--- A record's revert written by a bulk revert names it.
+-- A record's revert written by a bulk revert names it, and so does the
+-- change Trail records for that write.
 ALTER TABLE reverts ADD COLUMN bulk_id bigint;
+ALTER TABLE history ADD COLUMN reverts_bulk_id bigint;

@@ -96,6 +96,16 @@ func (b *Bulk) Start(ctx context.Context, a Actor, f db.BulkFilter) (*db.BulkRev
 	return bk, nil
 }
 
+// Stop ends a bulk revert of the actor's portal (any administrator may:
+// one paused for its starter's token would otherwise keep the portal from
+// starting another).
+func (b *Bulk) Stop(ctx context.Context, a Actor, id int64) (Report, error) {
+	if err := db.StopBulkRevert(ctx, b.DB.Bun, a.In.ID, id); err != nil {
+		return Report{}, err
+	}
+	return b.Progress(ctx, a, id)
+}
+
 // Report is a bulk revert with its counts.
 type Report struct {
 	*db.BulkRevert

@@ -52,6 +52,10 @@ func (b *Bulk) Run(ctx context.Context, portalID, id int64, budget time.Duration
 	c := b.Clients.AsUser(in, token, bulkWait)
 	deadline := time.Now().Add(budget)
 	for time.Now().Before(deadline) {
+		// An administrator may stop it between two chunks.
+		if now, err := db.BulkRevertByID(ctx, b.DB.Bun, portalID, id); err != nil || now.State != db.BulkRunning {
+			return false, err
+		}
 		recs, err := db.NextBulkRecords(ctx, b.DB.Bun, portalID, id, b24.MaxBatch)
 		if err != nil {
 			return false, err

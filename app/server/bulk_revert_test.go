@@ -118,8 +118,9 @@ func (b *bulk) done(t *testing.T, f *trailtest.Frame, id string) string {
 // check asserts every deal's title is back as the portal's REST list
 // returns it, each written once (one update event per deal since the
 // employee's changes), the report's totals, and the history: the revert
-// recorded as the admin's, by a revert, linked to the change it undid.
-func (b *bulk) check(t *testing.T, bar string) {
+// recorded as the admin's, by a revert, linked to the change it undid and
+// to the bulk revert.
+func (b *bulk) check(t *testing.T, id, bar string) {
 	t.Helper()
 	for _, k := range []string{"restored", "done", "total"} {
 		if got := trailtest.Between(bar, `data-`+k+`="`, `"`); got != strconv.Itoa(bulkDeals) {
@@ -139,7 +140,7 @@ func (b *bulk) check(t *testing.T, bar string) {
 	}
 	trailtest.Eventually(t, "every revert recorded", func() bool {
 		return b.Count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND author_id = $2 AND field = 'TITLE'
-			AND source = $3 AND reverts_change_id IS NOT NULL`, b.id, b.p.AdminID(), history.SourceRevert.String()) == bulkDeals
+			AND source = $3 AND reverts_change_id IS NOT NULL AND reverts_bulk_id = $4`, b.id, b.p.AdminID(), history.SourceRevert.String(), id) == bulkDeals
 	})
 	// The portal's events of the writes arrive after them.
 	updates := map[string]int{}
@@ -218,7 +219,7 @@ func TestBulkRevertPacedWithinLimits(t *testing.T) {
 	if n := b.p.Stats().Limited - b.limited; n != 0 {
 		t.Errorf("the portal refused %d requests for its rate limit during the bulk revert", n)
 	}
-	b.check(t, bar)
+	b.check(t, id, bar)
 	// The emulator's standard limit is 2 requests a second; at 50 writes a
 	// batch request that is at most 100 records a second.
 	const limit = 2 * 50.0
@@ -258,7 +259,7 @@ func TestBulkRevertResumesAfterWorkerKilled(t *testing.T) {
 	if n := b.p.Stats().Limited - b.limited; n != 0 {
 		t.Errorf("the portal refused %d requests for its rate limit during the bulk revert", n)
 	}
-	b.check(t, bar)
+	b.check(t, id, bar)
 }
 
 // TestBulkRevertAdminsOnly: an employee can neither count, start nor see

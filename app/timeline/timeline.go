@@ -23,7 +23,9 @@ type Entry struct {
 	// Restores is the moment, in the viewer's zone, a revert put the whole
 	// record back to; "" otherwise.
 	Restores string
-	Changes  []FieldChange
+	// Bulk is the bulk revert that made the change; 0 otherwise.
+	Bulk    int64
+	Changes []FieldChange
 }
 
 // FieldChange is one field of an entry.
@@ -102,6 +104,9 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 			e := Entry{ChangeID: r.ChangeID, Action: r.Action, At: r.ChangedAt.In(rp.loc()), Source: r.Source}
 			if r.RevertsChangeID != nil {
 				e.Reverts = *r.RevertsChangeID
+			}
+			if r.RevertsBulkID != nil {
+				e.Bulk = *r.RevertsBulkID
 			}
 			if r.RestoresMoment != nil {
 				e.Restores = r.RestoresMoment.In(p.Zone()).Format("02.01.2006 15:04:05")

@@ -27,6 +27,7 @@ func (h *handlers) settingsRoutes(r fiber.Router) {
 	r.Post("/bulk/preview", wellFormed, h.bulkPreview)
 	r.Post("/bulk", wellFormed, h.bulkStart)
 	r.Get("/bulk/:id", h.bulkPoll)
+	r.Post("/bulk/:id/stop", h.bulkStop)
 	r.Get("/bulk/:id/report.csv", h.bulkCSV)
 	r.Post("/reauthorize", h.reauthorize)
 }

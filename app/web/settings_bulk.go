@@ -105,6 +105,27 @@ func (h *handlers) bulkPoll(c *fiber.Ctx) error {
 	return views.Render(c, views.BulkBar(p))
 }
 
+// bulkStop ends a bulk revert; records not reached are reported skipped.
+func (h *handlers) bulkStop(c *fiber.Ctx) error {
+	v := viewerOf(c)
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return fiber.NewError(fiber.StatusBadRequest, "id must be a bulk revert's id")
+	}
+	r, err := h.bulk.Stop(c.UserContext(), revert.Actor{In: installationOf(c), UserID: v.UserID}, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return fiber.NewError(fiber.StatusNotFound, "no such bulk revert")
+	}
+	if err != nil {
+		return err
+	}
+	p, err := h.bulkProgress(c, v, r)
+	if err != nil {
+		return err
+	}
+	return views.Render(c, views.BulkBar(p))
+}
+
 // bulkCSV is a bulk revert's report, a row per record and field.
 func (h *handlers) bulkCSV(c *fiber.Ctx) error {
 	v := viewerOf(c)
