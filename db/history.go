@@ -58,8 +58,8 @@ type HistoryRow struct {
 	// for a change such a revert made; nil otherwise.
 	RestoresMoment *time.Time `bun:"restores_moment"`
 	// RevertsBulkID is the bulk revert that made the change, if one did.
-	RevertsBulkID *int64 `bun:"reverts_bulk_id"`
-	RecordedAt     time.Time  `bun:"recorded_at,nullzero,default:now()"`
+	RevertsBulkID *int64    `bun:"reverts_bulk_id"`
+	RecordedAt    time.Time `bun:"recorded_at,nullzero,default:now()"`
 }
 
 // SnapshotsFor loads the snapshots of the given records of one entity,

@@ -37,7 +37,7 @@ type bulk struct {
 	// bucket, and the page's entry checks the admin's token with the
 	// portal): the bulk revert must add none.
 	limited int64
-	w      *trailtest.Worker // the worker process, when the test runs one
+	w       *trailtest.Worker // the worker process, when the test runs one
 }
 
 const bulkAuthor = 2
