@@ -278,6 +278,9 @@ func (tn *tenants) exercise(t *testing.T, route string) (out []exchange, ok bool
 		if x.resp.StatusCode != 404 {
 			t.Errorf("%s with A's session on B's bulk revert = %d, want 404", route, x.resp.StatusCode)
 		}
+		if n := tn.s.Count(t, "SELECT count(*) FROM bulk_reverts WHERE id = $1 AND state = 'running'", tn.bulkB); n != 1 {
+			t.Errorf("%s with A's session changed B's bulk revert", route)
+		}
 		out = append(out, x, tn.do(t, route+" without session", method, ofB, "", nil))
 	case strings.HasPrefix(path, "/settings") || path == "/bitrix/install/status":
 		// Settings act on the session's portal: A's administrator, with
