@@ -220,6 +220,10 @@ func TestBulkRevertPacedWithinLimits(t *testing.T) {
 		t.Errorf("the portal refused %d requests for its rate limit during the bulk revert", n)
 	}
 	b.check(t, id, bar)
+	status, csv := f.Get("/settings/bulk/" + id + "/report.csv")
+	if status != 200 || strings.Count(csv, "deal,") != bulkDeals || strings.Count(csv, ",restored,") != bulkDeals {
+		t.Errorf("report.csv = %d, want a restored row per deal: %.300s", status, csv)
+	}
 	// The emulator's standard limit is 2 requests a second; at 50 writes a
 	// batch request that is at most 100 records a second.
 	const limit = 2 * 50.0
@@ -280,6 +284,29 @@ func TestBulkRevertAdminsOnly(t *testing.T) {
 
 	admin, status, _ := s.OpenApp(t, p, p.AdminID())
 	sessionOf(t, admin, status)
+	// Absurd selections are refused with the reason, and start nothing.
+	for name, bad := range map[string]url.Values{
+		"no person":         {"author": {"Ivan"}},
+		"from after to":     {"from": form["to"], "to": form["from"]},
+		"year 1":            {"from": {"0001-01-01T00:00"}},
+		"far in the future": {"to": {"9999-12-31T23:59"}},
+		"NUL":               {"from": {"2026-01-01T00:00\x00"}},
+		"unknown type":      {"entity": {"invoice2"}},
+		"not a field code":  {"field": {"TITLE; DROP"}},
+	} {
+		fm := url.Values{}
+		for k, v := range form {
+			fm[k] = v
+		}
+		for k, v := range bad {
+			fm[k] = v
+		}
+		for _, path := range []string{"/settings/bulk/preview", "/settings/bulk"} {
+			if got, body := admin.Do("POST", path, fm); got != http.StatusBadRequest {
+				t.Errorf("%s: POST %s = %d, want 400: %.200s", name, path, got, body)
+			}
+		}
+	}
 	bar := admin.Must(200, "POST", "/settings/bulk", form)
 	bulkID := trailtest.Between(bar, `id="bulk-`, `"`)
 
