@@ -210,17 +210,17 @@ func plan(schema *history.Schema, r *db.BulkRecord, sel []db.HistoryRow, cur his
 }
 
 // outcomeOf is a record's outcome from its fields': restored when a field
-// was written, else the first conflict, refusal or skip with its reason.
+// was written, else the first conflict, refusal or skip, with its reason.
 func outcomeOf(fields []db.RevertField) (string, string) {
-	for _, want := range []string{db.OutcomeWritten, db.OutcomeConflict, db.OutcomeRefused} {
-		for _, f := range fields {
-			if f.Outcome == want {
-				return map[string]string{db.OutcomeWritten: db.BulkRestored, db.OutcomeConflict: db.BulkConflict, db.OutcomeRefused: db.BulkRefused}[want], f.Reason
-			}
+	for _, o := range []struct{ field, record string }{
+		{db.OutcomeWritten, db.BulkRestored}, {db.OutcomeConflict, db.BulkConflict}, {db.OutcomeRefused, db.BulkRefused},
+	} {
+		if i := slices.IndexFunc(fields, func(f db.RevertField) bool { return f.Outcome == o.field }); i >= 0 {
+			return o.record, fields[i].Reason
 		}
 	}
-	for _, f := range fields {
-		return db.BulkSkipped, f.Reason
+	if len(fields) > 0 {
+		return db.BulkSkipped, fields[0].Reason
 	}
 	return db.BulkSkipped, ReasonSame
 }
