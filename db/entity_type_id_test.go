@@ -150,6 +150,7 @@ func TestUpgradeKeysByEntityTypeID(t *testing.T) {
 				row["reverts_change_id"] = nil // added after 0010 (0013), empty for earlier changes
 				row["restores_moment"] = nil   // added after 0010 (0015), likewise
 				row["restored_from"] = nil     // added after 0010 (0017), likewise
+				row["reverts_bulk_id"] = nil   // added after 0010 (0018), likewise
 			}
 			return renamed(r, typeID, "entity")
 		}},

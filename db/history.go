@@ -59,8 +59,10 @@ type HistoryRow struct {
 	RestoresMoment *time.Time `bun:"restores_moment"`
 	// RestoredFrom is the deleted record a created record was restored
 	// from; nil otherwise.
-	RestoredFrom *int64    `bun:"restored_from"`
-	RecordedAt   time.Time `bun:"recorded_at,nullzero,default:now()"`
+	RestoredFrom *int64 `bun:"restored_from"`
+	// RevertsBulkID is the bulk revert that made the change, if one did.
+	RevertsBulkID *int64    `bun:"reverts_bulk_id"`
+	RecordedAt    time.Time `bun:"recorded_at,nullzero,default:now()"`
 }
 
 // SnapshotsFor loads the snapshots of the given records of one entity,

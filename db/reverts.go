@@ -47,6 +47,8 @@ type Revert struct {
 	// ChangeID) back as a new one, RecreatedID once the portal created it.
 	Recreate    bool   `bun:"recreate"`
 	RecreatedID *int64 `bun:"recreated_id"`
+	// BulkID is the bulk revert that wrote it; nil for a person's own.
+	BulkID *int64 `bun:"bulk_id"`
 }
 
 // RevertField is one field of a revert: its value in the portal when the

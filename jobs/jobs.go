@@ -84,6 +84,7 @@ var queues = map[string]river.QueueConfig{
 	QueueOffline:       {MaxWorkers: 4},
 	QueueSync:          {MaxWorkers: 4},
 	QueueMaintenance:   {MaxWorkers: 2},
+	QueueBulk:          {MaxWorkers: 2},
 }
 
 // NewClient builds the River client with every worker registered.
@@ -99,6 +100,7 @@ func NewClient(d Deps, opts Options) (*Client, error) {
 	river.AddWorker(workers, &SweepWorker{Deps: d})
 	river.AddWorker(workers, &TokenUpkeepWorker{Deps: d})
 	river.AddWorker(workers, &PruneWorker{Deps: d})
+	river.AddWorker(workers, &BulkRevertWorker{Deps: d})
 
 	cfg := &river.Config{
 		Logger:        d.Log,

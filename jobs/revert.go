@@ -28,6 +28,7 @@ func attributeRevert(ctx context.Context, tx db.Tx, rows []*db.HistoryRow) error
 	}
 	for _, h := range rows {
 		h.Source = history.SourceRevert.String()
+		h.RevertsBulkID = r.BulkID
 		if r.Moment != nil {
 			h.RestoresMoment = r.Moment
 		} else {

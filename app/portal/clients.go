@@ -71,6 +71,19 @@ func (c *Clients) ForUser(in *db.Installation, accessToken string, maxWait time.
 	return b24.New(b24.OAuth{Portal: key, Store: store, TokenURL: c.TokenURL}, opts)
 }
 
+// AsUser is ForUser for work a user started that runs in the background
+// (a bulk revert): its requests count in the installation's own bucket of
+// the shared rate limiter, as the portal counts them, so that background
+// writes and Trail's own reads together stay within the portal's limit.
+func (c *Clients) AsUser(in *db.Installation, accessToken string, maxWait time.Duration) *b24.Client {
+	store := &b24.MemoryTokenStore{}
+	store.Save(Key(in), b24.Token{AccessToken: accessToken, ClientEndpoint: in.ClientEndpoint, MemberID: in.MemberID})
+	opts := c.options()
+	opts.RefreshBefore = -1
+	opts.MaxWait = maxWait
+	return b24.New(b24.OAuth{Portal: Key(in), Store: store, TokenURL: c.TokenURL}, opts)
+}
+
 // App is Trail's identity at the OAuth server, for trading install tokens
 // and sign-in codes.
 func (c *Clients) App() b24.App {

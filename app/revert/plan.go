@@ -39,13 +39,8 @@ func FromChange(s *history.Schema, rows []db.HistoryRow, current history.Snapsho
 			j++
 		}
 		name := rows[i].Field
-		cur := history.Normalize(s.Field(name), current[name])
-		if len(rows[i:j]) == 1 && rows[i].ChangeKind == history.FieldChanged.String() {
-			out = append(out, Target{Field: name, Want: decode(rows[i].OldValue), Conflict: !cur.Equal(decode(rows[i].NewValue))})
-		} else {
-			want, conflict := undoItems(cur, rows[i:j])
-			out = append(out, Target{Field: name, Want: want, Conflict: conflict})
-		}
+		want, conflict := undoField(history.Normalize(s.Field(name), current[name]), rows[i:j])
+		out = append(out, Target{Field: name, Want: want, Conflict: conflict})
 		i = j
 	}
 	return out

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -62,6 +63,7 @@ type tenants struct {
 	secretsOfB   []string // text that must never reach portal A
 	aMarker      string
 	bInstallRows stateOfB
+	bulkB        int64 // a bulk revert of B's, once made
 }
 
 func newTenants(t *testing.T) *tenants {
@@ -268,6 +270,18 @@ func (tn *tenants) exercise(t *testing.T, route string) (out []exchange, ok bool
 		out = append(out, tn.do(t, route+" of B", method, path, "", tn.eventForm(t, "ONAPPUNINSTALL", tn.b.MemberID())))
 	case route == "POST /bitrix/events":
 		out = append(out, tn.do(t, route+" for B", method, path, "", tn.eventForm(t, "ONCRMDEALUPDATE", tn.b.MemberID())))
+	case strings.HasPrefix(path, "/settings/bulk/:id"):
+		// A's administrator names B's bulk revert: not found, for the page
+		// and the report alike.
+		ofB := strings.Replace(path, ":id", strconv.FormatInt(tn.bulkOfB(t), 10), 1)
+		x := tn.do(t, route+" B's bulk revert", method, ofB, tn.appA, nil)
+		if x.resp.StatusCode != 404 {
+			t.Errorf("%s with A's session on B's bulk revert = %d, want 404", route, x.resp.StatusCode)
+		}
+		if n := tn.s.Count(t, "SELECT count(*) FROM bulk_reverts WHERE id = $1 AND state = 'running'", tn.bulkB); n != 1 {
+			t.Errorf("%s with A's session changed B's bulk revert", route)
+		}
+		out = append(out, x, tn.do(t, route+" without session", method, ofB, "", nil))
 	case strings.HasPrefix(path, "/settings") || path == "/bitrix/install/status":
 		// Settings act on the session's portal: A's administrator, with
 		// B's member_id in the form for good measure.
@@ -334,4 +348,21 @@ func TestEveryRoute(t *testing.T) {
 			checkHeaders(t, x, tn.aOrigin)
 		}
 	})
+}
+
+// bulkOfB is a bulk revert of portal B (of its one change), made once.
+func (tn *tenants) bulkOfB(t *testing.T) int64 {
+	t.Helper()
+	if tn.bulkB != 0 {
+		return tn.bulkB
+	}
+	bID := tn.s.PortalID(t, tn.b)
+	now := time.Now()
+	bk := &db.BulkRevert{PortalID: bID, UserID: int64(tn.b.AdminID()), AuthorID: 2, From: now.Add(-time.Hour), To: now.Add(time.Minute)}
+	f := db.BulkFilter{AuthorID: 2, From: bk.From, To: bk.To, Types: []crm.Type{crm.Deal}}
+	if err := db.AddBulkRevert(context.Background(), tn.s.DB.Bun, bk, f); err != nil || bk.Total != 1 {
+		t.Fatalf("B's bulk revert: %v, %d records", err, bk.Total)
+	}
+	tn.bulkB = bk.ID
+	return bk.ID
 }

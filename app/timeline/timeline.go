@@ -27,7 +27,9 @@ type Entry struct {
 	// created record was restored from; 0 otherwise.
 	RestoredFrom int64
 	Entity       string
-	Changes      []FieldChange
+	// Bulk is the bulk revert that made the change; 0 otherwise.
+	Bulk    int64
+	Changes []FieldChange
 }
 
 // FieldChange is one field of an entry.
@@ -106,6 +108,9 @@ func Build(rows []db.HistoryRow, l *Labels, p Printer) []Entry {
 			e := Entry{ChangeID: r.ChangeID, Action: r.Action, At: r.ChangedAt.In(rp.loc()), Source: r.Source}
 			if r.RevertsChangeID != nil {
 				e.Reverts = *r.RevertsChangeID
+			}
+			if r.RevertsBulkID != nil {
+				e.Bulk = *r.RevertsBulkID
 			}
 			if r.RestoresMoment != nil {
 				e.Restores = r.RestoresMoment.In(p.Zone()).Format("02.01.2006 15:04:05")

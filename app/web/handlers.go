@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -14,6 +15,7 @@ import (
 	"github.com/trailhq/trail/app/revert"
 	"github.com/trailhq/trail/app/secret"
 	"github.com/trailhq/trail/db"
+	"github.com/trailhq/trail/jobs"
 	"github.com/trailhq/trail/views"
 )
 
@@ -36,6 +38,7 @@ type handlers struct {
 	refused *refusals.Set // AUTH_IDs the portal refused, keyed by member_id and token
 	admin   *admin.Service
 	reverts *revert.Service
+	bulk    *revert.Bulk
 }
 
 func newHandlers(d Deps) *handlers {
@@ -45,6 +48,9 @@ func newHandlers(d Deps) *handlers {
 		refused: refusals.New(refusedTTL, refusedMax),
 		admin:   &admin.Service{DB: d.DB, Jobs: d.Jobs, Portals: d.Clients, BaseURL: d.Config.BaseURL.String()},
 		reverts: &revert.Service{DB: d.DB, Clients: d.Clients},
+		bulk: &revert.Bulk{DB: d.DB, Clients: d.Clients, Enqueue: func(ctx context.Context, tx db.Tx, portalID, bulkID int64) error {
+			return jobs.EnqueueBulkRevert(ctx, tx, d.Jobs, portalID, bulkID)
+		}},
 	}
 	if d.Config.Env == config.Development {
 		h.PortalScheme = "http"

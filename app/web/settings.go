@@ -23,6 +23,12 @@ func (h *handlers) settingsRoutes(r fiber.Router) {
 	r.Get("/health/portal", h.portalHealth)
 	r.Get("/calls", h.apiCalls)
 	r.Get("/reverts", h.revertsSection)
+	r.Get("/bulk", h.bulkSection)
+	r.Post("/bulk/preview", wellFormed, h.bulkPreview)
+	r.Post("/bulk", wellFormed, h.bulkStart)
+	r.Get("/bulk/:id", h.bulkPoll)
+	r.Post("/bulk/:id/stop", h.bulkStop)
+	r.Get("/bulk/:id/report.csv", h.bulkCSV)
 	r.Post("/reauthorize", h.reauthorize)
 	h.deletedRoutes(r)
 }
