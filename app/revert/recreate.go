@@ -53,6 +53,11 @@ func (s *Service) SubmitRecreate(ctx context.Context, a Actor, t crm.Type, id in
 		return r, err
 	}
 	_, schema, last, err := s.deleted(ctx, a, t, id)
+	// A submit of the same preview may have restored the record since the
+	// key was read: its outcome is this one's.
+	if done := (*ErrRecreated)(nil); errors.As(err, &done) && done.Restore.ID == r.ID {
+		return db.RevertByKey(ctx, s.DB.Bun, a.In.ID, key)
+	}
 	if err != nil {
 		return nil, err
 	}
