@@ -280,3 +280,48 @@ func TestRestoreDeletedItemRefused(t *testing.T) {
 		t.Errorf("items %v after the administrator's restore, want one", got)
 	}
 }
+
+// TestRestoreDeletedEstimate: a deleted estimate comes back through
+// crm.item.add with its status, its deal, its client and its product
+// rows, as the portal's own crm.item.get and crm.item.productrow.list
+// read them.
+func TestRestoreDeletedEstimate(t *testing.T) {
+	t.Parallel()
+	r, _ := newItemReverts(t)
+	admin := r.p.AdminID()
+	const quote = 3
+	r.edit(t, "quote", quote, admin, map[string]any{
+		"TITLE": "Estimate to bring back", "STATUS_ID": "SENT", "CURRENCY_ID": "EUR", "COMPANY_ID": "1",
+		"CONTACT_IDS": []string{"1", "2"}, "DEAL_ID": "2", "BEGINDATE": "2026-01-10", "CLOSEDATE": "2026-02-01",
+		"COMMENTS": "kept through deletion", "UF_CRM_1700000040": "terms kept", "UF_CRM_1700000041": "20|USD",
+	})
+	last := r.lastChange(t, crm.Quote, quote)
+	if err := r.p.SetProductRows("quote", quote, admin, []map[string]any{{"PRODUCT_NAME": "Desk", "PRICE": 300, "QUANTITY": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	r.nextChange(t, crm.Quote, quote, last)
+	want, wantRows := r.itemGet(t, crm.Quote, quote), r.itemRows(t, crm.Quote, quote)
+	highest := 0
+	for id := 1; id <= 30; id++ {
+		if _, ok := r.p.Record("quote", id); ok {
+			highest = id
+		}
+	}
+	r.deleteRecord(t, "quote", quote, admin)
+	f, _, _ := r.OpenApp(t, r.p, admin)
+	_, newQuote := restoreItem(t, r, f, crm.Quote, quote)
+	if got := itemsAfter(r, crm.Quote, highest); !slices.Equal(got, []int{newQuote}) {
+		t.Fatalf("estimates created %v, want [%d]", got, newQuote)
+	}
+	fields := append(writableFields(r.schema(t, crm.Quote), want), "CONTACT_IDS")
+	for _, name := range []string{"STATUS_ID", "DEAL_ID", "COMPANY_ID", "UF_CRM_1700000041"} {
+		if !slices.Contains(fields, name) {
+			t.Fatalf("%s is not among the compared fields %v", name, fields)
+		}
+	}
+	r.sameState(t, crm.Quote, "restored", want, r.itemGet(t, crm.Quote, newQuote), fields)
+	if got := r.itemRows(t, crm.Quote, newQuote); !slices.Equal(got, wantRows) {
+		t.Errorf("estimate rows %v, want %v", got, wantRows)
+	}
+	restoredFrom(t, r, crm.Quote, newQuote, quote)
+}
