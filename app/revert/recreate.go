@@ -40,7 +40,8 @@ func (s *Service) PreviewRecreate(ctx context.Context, a Actor, t crm.Type, id i
 
 // SubmitRecreate brings the deleted record of a preview back, once: the
 // portal creates a new record with the actor's token (so Bitrix24's add
-// rights decide), then links it and sets its product rows. A second
+// rights decide), then links it and sets its product rows; what depends
+// on the type is recreateCalls'. A second
 // submit of the preview creates nothing and returns the first one's
 // outcome; a record another restore brought back gives *ErrRecreated.
 func (s *Service) SubmitRecreate(ctx context.Context, a Actor, t crm.Type, id int64, key string) (*db.Revert, error) {
@@ -52,6 +53,11 @@ func (s *Service) SubmitRecreate(ctx context.Context, a Actor, t crm.Type, id in
 		return r, err
 	}
 	_, schema, last, err := s.deleted(ctx, a, t, id)
+	// A submit of the same preview may have restored the record since the
+	// key was read: its outcome is this one's.
+	if done := (*ErrRecreated)(nil); errors.As(err, &done) && done.Restore.ID == r.ID {
+		return db.RevertByKey(ctx, s.DB.Bun, a.In.ID, key)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -92,11 +98,12 @@ func (s *Service) SubmitRecreate(ctx context.Context, a Actor, t crm.Type, id in
 		}
 	}
 	c := s.Clients.ForUser(a.In, a.Token, wait)
-	add, then := recreateCalls(schema, t, r.Fields)
+	rc := recreateCalls(schema, t, r.Fields)
+	add := rc.add
 	resp, err := c.Call(ctx, add.method, add.params)
 	newRecord, ok := int64(0), false
 	if err == nil {
-		if newRecord, ok = newID(resp.Result); !ok {
+		if newRecord, ok = rc.id(resp.Result); !ok {
 			err = fmt.Errorf("%s answered %s instead of an id", add.method, resp.Result)
 		}
 	}
@@ -113,7 +120,7 @@ func (s *Service) SubmitRecreate(ctx context.Context, a Actor, t crm.Type, id in
 		return nil, err
 	}
 	r.RecreatedID = &newRecord
-	for _, w := range then(newRecord) {
+	for _, w := range rc.then(newRecord) {
 		_, err := c.Call(ctx, w.method, w.params)
 		outcome(w, err)
 	}
@@ -172,7 +179,11 @@ func (s *Service) goneLinks(ctx context.Context, a Actor, links []Link) ([]Link,
 	}
 	var b b24.Batch
 	for i, l := range links {
-		b.Add(fmt.Sprint("l", i), l.Type.Method("get"), b24.Params{"id": l.ID})
+		if l.Type.Legacy() {
+			b.Add(fmt.Sprint("l", i), l.Type.Method("get"), b24.Params{"id": l.ID})
+		} else {
+			b.Add(fmt.Sprint("l", i), "crm.item.get", b24.Params{"entityTypeId": int(l.Type), "id": l.ID})
+		}
 	}
 	res, err := s.Clients.ForUser(a.In, a.Token, wait).Batch(ctx, &b)
 	if err != nil {

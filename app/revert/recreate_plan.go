@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/crm"
@@ -16,20 +17,36 @@ import (
 const ReasonLinkGone = "link_gone"
 
 // Recreatable reports whether deleted records of t can be brought back:
-// the four types with a legacy add, which takes values in the form Trail
-// stores them. Estimates, smart invoices and smart-process items would
-// need crm.item.add with the fields' camelCase names.
-func Recreatable(t crm.Type) bool { return t.Legacy() }
+// every type Trail writes back, the four with a legacy add and estimates,
+// smart invoices and smart-process items through crm.item.add.
+func Recreatable(t crm.Type) bool { return Supports(t) }
 
 // linkTypes are the fields of a record that name other records, with the
 // type of those records: a restored record is linked only to records that
-// still exist.
+// still exist. An item's parent links (PARENT_ID_2) name their type in
+// the field (linkType).
 var linkTypes = map[string]crm.Type{
-	"COMPANY_ID": crm.Company,
-	"CONTACT_ID": crm.Contact,
-	"LEAD_ID":    crm.Lead,
-	contactIDs:   crm.Contact,
-	companyIDs:   crm.Company,
+	"COMPANY_ID":   crm.Company,
+	"CONTACT_ID":   crm.Contact,
+	"LEAD_ID":      crm.Lead,
+	"DEAL_ID":      crm.Deal,
+	"MYCOMPANY_ID": crm.Company,
+	contactIDs:     crm.Contact,
+	companyIDs:     crm.Company,
+}
+
+// linkType is the type of the records field name links to, if it links.
+func linkType(name string) (crm.Type, bool) {
+	if t, ok := linkTypes[name]; ok {
+		return t, true
+	}
+	n, ok := strings.CutPrefix(name, "PARENT_ID_")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.Atoi(n)
+	t := crm.Type(id)
+	return t, err == nil && t.Named()
 }
 
 // Link is one record a deleted record linked to.
@@ -43,7 +60,7 @@ type Link struct {
 func Links(s *history.Schema, t crm.Type, last history.Snapshot) []Link {
 	var out []Link
 	for _, name := range recreateFields(t, last) {
-		lt, ok := linkTypes[name]
+		lt, ok := linkType(name)
 		f := s.Field(name)
 		if !ok || f.ReadOnly || history.IsSystemField(name) {
 			continue // not written, so not asked about
@@ -59,11 +76,15 @@ func Links(s *history.Schema, t crm.Type, last history.Snapshot) []Link {
 
 // recreateFields are the fields of last a new record gets, sorted: every
 // field but the single contact of a record whose contacts are a list
-// (CONTACT_IDS carries it), and a contact's company likewise.
+// (CONTACT_IDS carries it), and a contact's company likewise; an item's
+// deprecated first contact (contactId) follows its contactIds.
 func recreateFields(t crm.Type, last history.Snapshot) []string {
+	_, itemList := last[contactIDs]
 	names := make([]string, 0, len(last))
 	for name := range last {
-		if field, _, _ := linkField(t); field == contactIDs && name == "CONTACT_ID" || field == companyIDs && name == "COMPANY_ID" {
+		field, _, _ := linkField(t)
+		if field == contactIDs && name == "CONTACT_ID" || field == companyIDs && name == "COMPANY_ID" ||
+			!t.Legacy() && itemList && name == "CONTACT_ID" {
 			continue
 		}
 		names = append(names, name)
@@ -96,7 +117,7 @@ func PlanRecreate(s *history.Schema, t crm.Type, last history.Snapshot, gone []L
 			// Files leave the portal with the record that held them.
 			rf.Reason = ReasonFileGone
 		}
-		if lt, ok := linkTypes[name]; ok && rf.Reason == "" {
+		if lt, ok := linkType(name); ok && rf.Reason == "" {
 			kept, lost := splitLinks(v, lt, gone)
 			if len(lost.List) > 0 || lost.Kind != history.KindList && !lost.IsEmpty() {
 				out = append(out, db.RevertField{Field: name, Target: lost.Stored(), Reason: ReasonLinkGone})
@@ -143,25 +164,44 @@ func splitLinks(v history.Value, t crm.Type, gone []Link) (kept, lost history.Va
 	return kept, lost
 }
 
+// recreation is the part of bringing a record back that depends on its
+// type: the add with the fields it writes, the calls that follow once the
+// portal named the new record (links, product rows), and how the add's
+// answer names it.
+type recreation struct {
+	add  call
+	then func(id int64) []call
+	id   func(json.RawMessage) (int64, bool)
+}
+
 // recreateCalls are the writes that make a new record of type t from the
-// writable fields: the legacy add with every plain field (multi-fields as
-// new items, without ids; the pipeline too, which only an add sets), then,
-// once the portal named the new record, its linked records as a set
+// writable fields: the legacy add for the four legacy types, crm.item.add
+// for the others (itemRecreation).
+func recreateCalls(s *history.Schema, t crm.Type, fields []db.RevertField) recreation {
+	if !t.Legacy() {
+		return itemRecreation(s, t, fields)
+	}
+	return legacyRecreation(s, t, fields)
+}
+
+// legacyRecreation is the legacy add with every plain field (multi-fields
+// as new items, without ids; the pipeline too, which only an add sets),
+// then, once the portal named the new record, its linked records as a set
 // (crm.deal.contact.items.set and friends) and its product rows
-// (crm.item.productrow.set): then gives those calls for the new id.
+// (crm.item.productrow.set).
 //
 // https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html
 // https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/crm-deal-contact-items-set.html
 // https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-set.html
-func recreateCalls(s *history.Schema, t crm.Type, fields []db.RevertField) (add call, then func(id int64) []call) {
+func legacyRecreation(s *history.Schema, t crm.Type, fields []db.RevertField) recreation {
 	w := write{t: t, legacy: b24.Params{}, item: b24.Params{}}
-	add = call{method: t.Method("add")}
+	add := call{method: t.Method("add")}
 	params := b24.Params{}
-	linkList, linkMethod, linkKey := linkField(t)
-	linkMethod += ".items.set" // crm.deal.contact.items.set
+	linkList, linkMethods, linkKey := linkField(t)
+	linkMethod := linkMethods + ".items.set" // crm.deal.contact.items.set
 	var links []any
-	var rows []any
-	var linkFields, rowFields []string
+	var linkFields []string
+	var rows rowsCall
 	for _, rf := range fields {
 		if !rf.Writable {
 			continue
@@ -174,8 +214,7 @@ func recreateCalls(s *history.Schema, t crm.Type, fields []db.RevertField) (add 
 			}
 			linkFields = append(linkFields, rf.Field)
 		case rf.Field == history.ProductRows:
-			rows = productRows(elements(want))
-			rowFields = append(rowFields, rf.Field)
+			rows.take(rf.Field, want)
 		case rf.Field == categoryField:
 			params[rf.Field] = want.Text
 			add.fields = append(add.fields, rf.Field)
@@ -188,17 +227,32 @@ func recreateCalls(s *history.Schema, t crm.Type, fields []db.RevertField) (add 
 		params[k] = v
 	}
 	add.params = b24.Params{"fields": params}
-	then = func(id int64) []call {
+	then := func(id int64) []call {
 		var out []call
 		if len(links) > 0 {
 			out = append(out, call{linkMethod, b24.Params{"id": id, "items": links}, linkFields})
 		}
-		if len(rows) > 0 {
-			out = append(out, call{"crm.item.productrow.set", b24.Params{"ownerType": t.Short(), "ownerId": id, "productRows": rows}, rowFields})
-		}
-		return out
+		return append(out, rows.calls(t, id)...)
 	}
-	return add, then
+	return recreation{add: add, then: then, id: newID}
+}
+
+// rowsCall is the product rows of a new record: set once the portal
+// named it, through crm.item.productrow.set with the type's ownerType.
+type rowsCall struct {
+	rows   []any
+	fields []string
+}
+
+func (r *rowsCall) take(field string, want history.Value) {
+	r.rows, r.fields = productRows(elements(want)), []string{field}
+}
+
+func (r *rowsCall) calls(t crm.Type, id int64) []call {
+	if len(r.rows) == 0 {
+		return nil
+	}
+	return []call{{"crm.item.productrow.set", b24.Params{"ownerType": t.Short(), "ownerId": id, "productRows": r.rows}, r.fields}}
 }
 
 // newID reads the id a legacy add answers with.

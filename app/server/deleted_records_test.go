@@ -459,10 +459,10 @@ func TestRestoreDeletedContact(t *testing.T) {
 	}
 }
 
-// TestDeletedInvoiceNotRestorable: a deleted smart invoice is listed and
-// opens with its last state and history, and says it cannot be restored
-// yet; asking for its restore anyway is refused and creates nothing.
-func TestDeletedInvoiceNotRestorable(t *testing.T) {
+// TestDeletedInvoiceRestorable: a deleted smart invoice is listed and
+// opens with its last state and history, offered for restore; a restore
+// of a record Trail holds no deletion of is refused and creates nothing.
+func TestDeletedInvoiceRestorable(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 2, SmartInvoices: 3, Seed: 21}})
 	p := s.Emu.Portals()[0]
@@ -478,10 +478,15 @@ func TestDeletedInvoiceNotRestorable(t *testing.T) {
 		t.Fatalf("the list lacks the invoice:\n%s", list)
 	}
 	view := f.Must(200, "GET", "/settings/deleted/smart_invoice/2", nil)
-	if !strings.Contains(view, "cannot be restored yet") || strings.Contains(view, "restore-deleted") || !strings.Contains(view, `class="entry deleted"`) {
+	if strings.Contains(view, "cannot be restored yet") || !strings.Contains(view, "/settings/deleted/smart_invoice/2/restore") || !strings.Contains(view, `class="entry deleted"`) {
 		t.Errorf("the invoice's view:\n%s", view)
 	}
-	f.Must(400, "GET", "/settings/deleted/smart_invoice/2/restore", nil)
+	if page := f.Must(200, "GET", "/settings/deleted/smart_invoice/2/restore", nil); keyRe.FindStringSubmatch(page) == nil {
+		t.Errorf("no preview of the invoice's restore:\n%s", page)
+	}
+	if status, _ := f.Do("POST", "/settings/deleted/smart_invoice/3/restore", url.Values{"key": {"x"}}); status < 400 || status >= 500 {
+		t.Errorf("restoring an invoice that is not deleted = %d", status)
+	}
 	if _, ok := p.Record("smart_invoice", 4); ok {
 		t.Error("an invoice was created")
 	}
