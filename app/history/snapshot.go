@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -84,16 +85,46 @@ func ParseSnapshot(data []byte) (Snapshot, error) {
 // as null, so that a field known to be empty stays apart from a field not
 // known. Equal snapshots encode to equal bytes, so the stored bytes can be
 // compared with a fresh Encode to skip no-op writes.
+//
+// It writes the object itself rather than through encoding/json, which
+// would sort the keys by reflection and check and copy every value again:
+// a drain encodes every record it fetches.
 func (s Snapshot) Encode() ([]byte, error) {
-	c := make(map[string]json.RawMessage, len(s))
+	keys := make([]string, 0, len(s))
+	size := 2
 	for k, v := range s {
-		cv, err := canonicalRaw(v)
+		keys = append(keys, k)
+		size += len(k) + len(v) + 4
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		cv, err := canonicalRaw(s[k])
 		if err != nil {
 			return nil, fmt.Errorf("history: encode snapshot: field %s: %w", k, err)
 		}
-		c[k] = cv
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = appendKey(b, k); err != nil {
+			return nil, fmt.Errorf("history: encode snapshot: field %s: %w", k, err)
+		}
+		b = append(b, ':')
+		b = append(b, cv...)
 	}
-	return canonicalJSON(c)
+	return append(b, '}'), nil
+}
+
+// appendKey appends k as canonicalJSON writes an object key.
+func appendKey(b []byte, k string) ([]byte, error) {
+	q := make([]byte, 0, len(k)+2)
+	q = append(append(append(q, '"'), k...), '"')
+	if isPlainString(q) {
+		return append(b, q...), nil
+	}
+	e, err := canonicalJSON(k)
+	return append(b, e...), err
 }
 
 // Equal reports whether s and t encode to the same bytes. Snapshots made by
@@ -133,7 +164,7 @@ func canonicalRaw(v json.RawMessage) (json.RawMessage, error) {
 	case "", "null", `""`, "[]", "{}":
 		return jsonNull, nil
 	}
-	if isPlainString(v) {
+	if isPlainString(v) || isLiteral(v) {
 		return v, nil
 	}
 	d := json.NewDecoder(bytes.NewReader(v))
@@ -146,6 +177,48 @@ func canonicalRaw(v json.RawMessage) (json.RawMessage, error) {
 		return nil, fmt.Errorf("more than one JSON value")
 	}
 	return canonicalJSON(x)
+}
+
+// isLiteral reports whether v is true, false or a JSON number, which
+// canonicalJSON writes back as they are (numbers as written: json.Number).
+func isLiteral(v []byte) bool {
+	switch string(v) {
+	case "true", "false":
+		return true
+	}
+	i := 0
+	if i < len(v) && v[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i, n = i+1, n+1
+		}
+		return n
+	}
+	switch {
+	case i < len(v) && v[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(v) && v[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(v)
 }
 
 // isPlainString reports whether v is a JSON string the encoder would write
