@@ -60,10 +60,17 @@ var jsonNull = json.RawMessage("null")
 
 // ParseSnapshot reads a record object (the "result" of crm.deal.get and
 // friends) into its canonical form: see Encode.
+//
+// A well-formed object (every key a plain string) is split by hand, each
+// value checked when it is made canonical; anything else goes through
+// encoding/json, which names what is wrong. Every drain reads back the
+// stored state of every record it handles, so this is on its hot path.
 func ParseSnapshot(data []byte) (Snapshot, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("history: parse snapshot: %w", err)
+	raw, ok := splitObject(data)
+	if !ok {
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return nil, fmt.Errorf("history: parse snapshot: %w", err)
+		}
 	}
 	if raw == nil {
 		return nil, fmt.Errorf("history: parse snapshot: null instead of an object")
@@ -146,6 +153,114 @@ func (s Snapshot) Equal(t Snapshot) bool {
 		}
 	}
 	return true
+}
+
+// splitObject splits a JSON object into its members' raw values, or
+// reports false when data is not an object whose keys are all plain
+// strings, or has anything but space after it. Values are only delimited,
+// not checked: canonicalRaw checks them.
+func splitObject(data []byte) (map[string]json.RawMessage, bool) {
+	data = bytes.Clone(data) // the values point into it; one copy for all
+	i := skipSpace(data, 0)
+	if i == len(data) || data[i] != '{' {
+		return nil, false
+	}
+	out := map[string]json.RawMessage{}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return out, skipSpace(data, i+1) == len(data)
+	}
+	for {
+		end := stringEnd(data, i)
+		if end < 0 || !isPlainString(data[i:end]) {
+			return nil, false
+		}
+		key := string(data[i+1 : end-1])
+		i = skipSpace(data, end)
+		if i == len(data) || data[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(data, i+1)
+		end = valueEnd(data, i)
+		if end <= i {
+			return nil, false
+		}
+		out[key] = data[i:end:end]
+		i = skipSpace(data, end)
+		if i == len(data) {
+			return nil, false
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return out, skipSpace(data, i+1) == len(data)
+		default:
+			return nil, false
+		}
+	}
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the JSON string that starts at i, or
+// -1.
+func stringEnd(data []byte, i int) int {
+	if i >= len(data) || data[i] != '"' {
+		return -1
+	}
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// valueEnd returns the index after the JSON value that starts at i, by
+// its brackets and strings alone, or -1.
+func valueEnd(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '"':
+		return stringEnd(data, i)
+	case '{', '[':
+		depth := 0
+		for i < len(data) {
+			switch data[i] {
+			case '"':
+				if i = stringEnd(data, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	for j := i; j < len(data); j++ {
+		switch data[j] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return j
+		}
+	}
+	return len(data)
 }
 
 func sameRaw(a, b json.RawMessage) bool {

@@ -3,6 +3,9 @@ package history
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"maps"
+	"os"
 	"testing"
 )
 
@@ -67,6 +70,56 @@ func TestEncodeWritesWhatEncodingJSONWrites(t *testing.T) {
 	for _, bad := range []string{`01`, `1.`, `.5`, `1e`, `-`, `+1`, `1 2`, `tru`} {
 		if _, err := (Snapshot{"X": json.RawMessage(bad)}).Encode(); err == nil {
 			t.Errorf("Encode of %q succeeded, want the error encoding/json gives", bad)
+		}
+	}
+}
+
+// referenceParse is ParseSnapshot through encoding/json alone.
+func referenceParse(data []byte) (Snapshot, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, errors.New("null")
+	}
+	s := Snapshot{}
+	for k, v := range raw {
+		c, err := referenceCanonical(v)
+		if err != nil {
+			return nil, err
+		}
+		s[k] = c
+	}
+	return s, nil
+}
+
+// TestParseSnapshotReadsWhatEncodingJSONReads: splitting a record object
+// by hand gives the fields and values encoding/json gives, and fails
+// where it fails.
+func TestParseSnapshotReadsWhatEncodingJSONReads(t *testing.T) {
+	t.Parallel()
+	deal, err := os.ReadFile("testdata/deal.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := []string{
+		string(deal),
+		`{}`, ` { } `, `{"A": "1", "B": 2, "C": [1, {"x": "]}"}], "D": {"b": null, "a": true}, "E": "", "F": [], "G": {}}`,
+		`{"A":"x","A":"y"}`, `{"A": "esc \" \\ \u00e9"}`, `{"k\"ey": 1}`, `{"ключ": "значение"}`, "{\"A\":\t1\n,\r\"B\":2}",
+		// Not objects, or broken.
+		``, `null`, `[]`, `"x"`, `{`, `{"A"}`, `{"A":}`, `{"A": 1,}`, `{"A": 1} x`, `{"A": [1, 2}`, `{"A": tru}`,
+		`{"A": 01}`, `{"A": "unterminated}`, `{A: 1}`, `{"A": 1 "B": 2}`, "{\"A\x01\": 1}", "{\"\xff\": 1}",
+	}
+	for _, in := range inputs {
+		got, err := ParseSnapshot([]byte(in))
+		want, werr := referenceParse([]byte(in))
+		if (err != nil) != (werr != nil) {
+			t.Errorf("%q: error %v, encoding/json: %v", in, err, werr)
+			continue
+		}
+		if err == nil && !maps.EqualFunc(got, want, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+			t.Errorf("%q: %s, encoding/json reads %s", in, got, want)
 		}
 	}
 }
