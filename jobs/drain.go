@@ -91,37 +91,18 @@ func (w *DrainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error
 	d := &drain{DrainWorker: w, in: in, c: c, job: job, schemas: map[crm.Type]*history.Schema{}}
 	start := time.Now()
 	for {
-		end, err := d.round(ctx)
+		done, err := d.round(ctx)
 		if err != nil {
 			return w.outcome(ctx, in, err)
 		}
-		switch {
-		case end == drained:
+		if done {
 			return nil
-		case end == caughtUp:
-			// What is left arrived while this round ran: let the rest of
-			// its second join it (see DrainGather) instead of taking it
-			// row by row as it comes.
-			return river.JobSnooze(DrainGather)
-		case time.Since(start) > drainBudget:
+		}
+		if time.Since(start) > drainBudget {
 			return river.JobSnooze(0) // back of the line; other portals go first
 		}
 	}
 }
-
-// roundEnd is how a round left the inbox.
-type roundEnd int
-
-const (
-	// backlog: the round left rows it had read (more than a round takes,
-	// or a fetch cut short); the next round starts at once.
-	backlog roundEnd = iota
-	// caughtUp: the round handled every row it read, but more had come
-	// in by its end.
-	caughtUp
-	// drained: the inbox was empty and the job is completed.
-	drained
-)
 
 // drain is one job's state.
 type drain struct {
@@ -156,62 +137,52 @@ type deletion struct {
 	by    *int64    // the deleter, from the offline queue only
 }
 
-// round handles up to drainRecords records. It reports drained when it
+// round handles up to drainRecords records. It reports done when it
 // found the inbox empty and completed the job (atomically; see
 // EnqueueDrain). A round that took every row there was tries that in the
 // transaction that writes them, which is the common end of a drain.
-func (d *drain) round(ctx context.Context) (roundEnd, error) {
+func (d *drain) round(ctx context.Context) (done bool, err error) {
 	release, err := d.hold(ctx)
 	if err != nil {
-		return backlog, err
+		return false, err
 	}
 	rows, recs, err := d.take(ctx)
 	release()
 	if err != nil {
-		return backlog, err
+		return false, err
 	}
 	if len(rows) == 0 {
 		if release, err = d.hold(ctx); err != nil {
-			return backlog, err
+			return false, err
 		}
 		defer release()
-		done, err := completeIfDrained(ctx, d.DB, d.job)
-		if done {
-			return drained, err
-		}
-		return caughtUp, err
+		return completeIfDrained(ctx, d.DB, d.job)
 	}
 	if err := d.fetch(ctx, recs); err != nil {
-		return backlog, err
+		return false, err
 	}
 	if release, err = d.hold(ctx); err != nil {
-		return backlog, err
+		return false, err
 	}
 	defer release()
 	var w written
-	end := backlog
 	err = d.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		var err error
 		if w, err = d.write(ctx, tx, recs); err != nil {
 			return err
 		}
 		if w.consumed == len(rows) && len(rows) < drainRows {
-			end = caughtUp
-			done, err := completeInTx(ctx, tx, d.job)
-			if done {
-				end = drained
-			}
-			return err
+			done, err = completeInTx(ctx, tx, d.job)
 		}
-		return nil
+		return err
 	})
 	if err != nil {
-		return backlog, err
+		return false, err
 	}
 	if w.failed != nil && w.consumed == 0 {
-		return backlog, w.failed // nothing moved: let River retry with backoff
+		return false, w.failed // nothing moved: let River retry with backoff
 	}
-	return end, nil
+	return done, nil
 }
 
 // take reads the portal's oldest inbox rows and the settings that apply
