@@ -9,8 +9,8 @@ import (
 )
 
 // DrainGather is how long a portal's drain waits after the event that
-// enqueued it, and after a round that found new rows arriving behind it.
-// Bitrix24 sends one event per change, and a portal that is being worked
+// enqueued it (a drain already waiting or running takes later events
+// without a wait). Bitrix24 sends one event per change, and a portal that is being worked
 // on sends several a second: without the wait each of them pays a drain
 // job of its own (River's insert, fetch and completion, the round's reads
 // and its transaction) and one HTTP request for one record, while the
