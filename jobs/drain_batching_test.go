@@ -14,12 +14,12 @@ import (
 	"github.com/trailhq/trail/db"
 )
 
-// TestGatheredDrainServesTheEventsOfItsSecond: the drain the first event
+// TestGatheredDrainServesTheEventsOfItsWait: the drain the first event
 // of a quiet portal enqueues waits DrainGather as an available job (not a
 // scheduled one, which River's scheduler would release only seconds
-// later), the events of that second find it waiting and add no job, and
+// later), the events of that wait find it waiting and add no job, and
 // the one drain records them all.
-func TestGatheredDrainServesTheEventsOfItsSecond(t *testing.T) {
+func TestGatheredDrainServesTheEventsOfItsWait(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, b24test.Options{Deals: 3})
 	deliver := func(deal int64) *rivertype.JobInsertResult {

@@ -37,7 +37,7 @@ func TestReconcileOffsetsSpreadOverThePeriod(t *testing.T) {
 
 // TestReconcileSweepSpreadsThePortals: the reconciling sweep enqueues each
 // active portal's reconciliation at the portal's own offset, not all of
-// them at once.
+// them at once, and a reconciliation asked for now still runs now.
 func TestReconcileSweepSpreadsThePortals(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, b24test.Options{})
@@ -81,5 +81,13 @@ func TestReconcileSweepSpreadsThePortals(t *testing.T) {
 	}
 	if len(minutes) < 8 {
 		t.Errorf("50 portals' reconciliations fall in %d distinct minutes of the period, want them spread over most of its 10", len(minutes))
+	}
+	// One asked for now is not held back by the swept one's wait.
+	res, err := b.rc.Insert(b.ctx, ReconcileArgs{PortalID: b.portal}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.UniqueSkippedAsDuplicate {
+		t.Error("a reconciliation asked for now was skipped as a duplicate of the swept one")
 	}
 }

@@ -59,7 +59,7 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	for _, id := range ids {
 		if job.Args.Reconcile {
 			at := now.Add(reconcileOffset(id, reconcileEvery))
-			params = append(params, river.InsertManyParams{Args: ReconcileArgs{PortalID: id}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
+			params = append(params, river.InsertManyParams{Args: ReconcileArgs{PortalID: id, Swept: true}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
 			continue
 		}
 		params = append(params, river.InsertManyParams{Args: DrainArgs{PortalID: id}})
