@@ -46,7 +46,7 @@ func TestGatheredDrainServesTheEventsOfItsWait(t *testing.T) {
 	if job.State != rivertype.JobStateAvailable {
 		t.Fatalf("gathered drain inserted %s, want available", job.State)
 	}
-	if wait := job.ScheduledAt.Sub(job.CreatedAt); wait < DrainGather-100*time.Millisecond || wait > DrainGather+100*time.Millisecond {
+	if wait := job.ScheduledAt.Sub(job.CreatedAt); wait < DrainGather-50*time.Millisecond || wait > DrainGather+50*time.Millisecond {
 		t.Fatalf("gathered drain due %s after its insert, want %s", wait, DrainGather)
 	}
 	for _, deal := range []int64{2, 3} {

@@ -10,16 +10,17 @@ import (
 
 // DrainGather is how long a portal's drain waits after the event that
 // enqueued it (a drain already waiting or running takes later events
-// without a wait). Bitrix24 sends one event per change, and a portal that
-// is being worked on sends several a second: without the wait each of
-// them pays a drain job of its own (River's insert, fetch and completion, the round's reads
-// and its transaction) and one HTTP request for one record, while the
-// portal's rate limit allows two requests a second. Waiting half a second
-// lets the changes of that half share one job, one request and one
-// transaction, at the price of that much lag on a quiet portal (a busy
-// one has its drain waiting or running already and pays nothing). Longer
-// waits would eat into the few seconds a change may take to show.
-const DrainGather = 500 * time.Millisecond
+// without a wait). Bitrix24 sends one event per change, and changes come
+// in bursts (an edit and the automation rules it sets off, an import, a
+// portal being worked on by many people): without the wait each of them
+// pays a drain job of its own (River's insert, fetch and completion, the
+// round's reads and its transaction) and one HTTP request for one record,
+// while the portal's rate limit allows two requests a second. The wait
+// lets such a burst share one job, one request and one transaction, at
+// the price of that much lag on a quiet portal (a busy one has its drain
+// waiting or running already and pays nothing); it is kept short because
+// that lag is what a user waits for after saving.
+const DrainGather = 250 * time.Millisecond
 
 // GatheredDrain is the insert of a drain that starts DrainGather from now.
 func GatheredDrain(portalID int64, now time.Time) river.InsertManyParams {
