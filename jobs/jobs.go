@@ -119,8 +119,9 @@ func NewClient(d Deps, opts Options) (*Client, error) {
 			cfg.PeriodicJobs = periodicJobs()
 		}
 	}
+	cfg.Middleware = []rivertype.Middleware{&gatherMiddleware{}}
 	if d.Metrics != nil {
-		cfg.Middleware = []rivertype.Middleware{d.Metrics.JobMiddleware()}
+		cfg.Middleware = append(cfg.Middleware, d.Metrics.JobMiddleware())
 	}
 	c, err := river.NewClient(driver(d.DB), cfg)
 	if err != nil {

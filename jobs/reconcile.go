@@ -16,6 +16,10 @@ import (
 // ReconcileArgs looks for changes whose events never arrived.
 type ReconcileArgs struct {
 	PortalID int64 `json:"portal_id" river:"unique"`
+	// Swept marks the reconciliation the periodic sweep enqueued at the
+	// portal's point of the period, minutes ahead: one asked for now is
+	// another job, which that one's wait does not hold back.
+	Swept bool `json:"swept,omitempty" river:"unique"`
 }
 
 func (ReconcileArgs) Kind() string { return "reconcile_portal" }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -13,7 +14,8 @@ import (
 // SweepArgs enqueues per-portal jobs: drains for every portal with inbox
 // rows (the safety net for a row committed just as its portal's drain
 // finished, and for portals that were not callable for a while), and with
-// Reconcile, a reconciliation for every active portal.
+// Reconcile, a reconciliation for every active portal, each at its own
+// point of the period (see reconcileOffset).
 type SweepArgs struct {
 	Reconcile bool `json:"reconcile" river:"unique"`
 }
@@ -53,16 +55,30 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 			params = append(params, river.InsertManyParams{Args: a})
 		}
 	}
+	now := time.Now()
 	for _, id := range ids {
-		var args river.JobArgs = DrainArgs{PortalID: id}
 		if job.Args.Reconcile {
-			args = ReconcileArgs{PortalID: id}
+			at := now.Add(reconcileOffset(id, reconcileEvery))
+			params = append(params, river.InsertManyParams{Args: ReconcileArgs{PortalID: id, Swept: true}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
+			continue
 		}
-		params = append(params, river.InsertManyParams{Args: args})
+		params = append(params, river.InsertManyParams{Args: DrainArgs{PortalID: id}})
 	}
 	if len(params) == 0 {
 		return nil
 	}
 	_, err := river.ClientFromContext[pgx.Tx](ctx).InsertMany(ctx, params)
 	return err
+}
+
+// reconcileOffset is when in each period of length every the portal's
+// reconciliation runs, counted from the sweep that enqueues it: the same
+// point every period, so each portal is reconciled once a period, and
+// different points for different portals, so that the portals installed
+// together (a whole deployment, after a restart) are not all listed at
+// once, taking the cores the drains need for as long as that lasts.
+// Portal ids are consecutive; multiplying by 2^64/φ (Fibonacci hashing)
+// spreads consecutive ids evenly over the period.
+func reconcileOffset(portalID int64, every time.Duration) time.Duration {
+	return time.Duration(uint64(portalID) * 0x9E3779B97F4A7C15 % uint64(every))
 }

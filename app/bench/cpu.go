@@ -20,7 +20,8 @@ const userHZ = 100
 type cpuSample struct {
 	self     time.Duration
 	backends map[int]time.Duration
-	xacts    int64 // transactions committed in the bench's database
+	children map[int]time.Duration // Trail's processes, with --processes
+	xacts    int64                 // transactions committed in the bench's database
 }
 
 // sampleCPU reads the CPU times; a backend whose stat cannot be read (not
@@ -30,7 +31,10 @@ func sampleCPU(ctx context.Context, d *db.DB) (cpuSample, error) {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return cpuSample{}, err
 	}
-	c := cpuSample{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), backends: map[int]time.Duration{}}
+	c := cpuSample{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), backends: map[int]time.Duration{}, children: map[int]time.Duration{}}
+	for _, pid := range childPIDs() {
+		c.children[pid] = procCPU(pid)
+	}
 	// Backends report their counts when idle or every second or so; the
 	// bench samples after history has caught up, when they have.
 	if err := d.Pool.QueryRow(ctx, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`).Scan(&c.xacts); err != nil {
@@ -69,12 +73,43 @@ func procCPU(pid int) time.Duration {
 	return time.Duration(u+st) * time.Second / userHZ
 }
 
-// since is the CPU time spent between an earlier sample and c: the
-// bench's process, and the database's backends (one that started in
-// between counts whole, one that ended counts nothing).
-func (c cpuSample) since(before cpuSample) (self, pg time.Duration, xacts int64) {
-	for pid, t := range c.backends {
-		pg += t - before.backends[pid]
+// childPIDs are the bench's child processes (Trail's, with --processes),
+// from /proc's list of each thread's children; none where it cannot be
+// read.
+func childPIDs() []int {
+	tasks, _ := os.ReadDir("/proc/self/task")
+	var out []int
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for f := range strings.FieldsSeq(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				out = append(out, pid)
+			}
+		}
 	}
-	return c.self - before.self, pg, c.xacts - before.xacts
+	return out
+}
+
+// spent is the CPU time spent between two samples.
+type spent struct {
+	self, trail, pg time.Duration
+	xacts           int64
+}
+
+// since is the CPU time spent between an earlier sample and c: the
+// bench's process, Trail's child processes and the database's backends
+// (one that started in between counts whole, one that ended counts
+// nothing).
+func (c cpuSample) since(before cpuSample) spent {
+	s := spent{self: c.self - before.self, xacts: c.xacts - before.xacts}
+	for pid, t := range c.backends {
+		s.pg += t - before.backends[pid]
+	}
+	for pid, t := range c.children {
+		s.trail += t - before.children[pid]
+	}
+	return s
 }

@@ -52,9 +52,12 @@ type Result struct {
 	Ratio       float64 `json:"ratio"`
 	// CPU spent per accepted event from the first send until history has
 	// caught up: this process (Trail, the emulator and the senders; with
-	// --processes the emulator and the senders) and the PostgreSQL
-	// backends of the bench's database.
-	CPUProcessMsPerEvent  float64 `json:"cpu_process_ms_per_event"`
+	// --processes the emulator and the senders), Trail's processes with
+	// --processes, and the PostgreSQL backends of the bench's database.
+	CPUProcessMsPerEvent float64 `json:"cpu_process_ms_per_event"`
+	// With --processes, Trail's processes apart; the bench's process is
+	// then the emulator and the senders.
+	CPUTrailMsPerEvent    float64 `json:"cpu_trail_ms_per_event,omitempty"`
 	CPUPostgresMsPerEvent float64 `json:"cpu_postgres_ms_per_event"`
 	// Transactions committed in the bench's database per accepted event
 	// (intake, drains, River's own, the bench's polling).
@@ -213,10 +216,11 @@ func runPhase(ctx context.Context, s *stack, o options, r *sent, ph *phase, logf
 		return nil, err
 	}
 	if res.Events > 0 {
-		self, pg, xacts := after.since(before)
-		res.CPUProcessMsPerEvent = ms(self / time.Duration(res.Events))
-		res.CPUPostgresMsPerEvent = ms(pg / time.Duration(res.Events))
-		res.XactsPerEvent = round2(float64(xacts) / float64(res.Events))
+		cpu := after.since(before)
+		res.CPUProcessMsPerEvent = ms(cpu.self / time.Duration(res.Events))
+		res.CPUTrailMsPerEvent = ms(cpu.trail / time.Duration(res.Events))
+		res.CPUPostgresMsPerEvent = ms(cpu.pg / time.Duration(res.Events))
+		res.XactsPerEvent = round2(float64(cpu.xacts) / float64(res.Events))
 	}
 	return res, nil
 }

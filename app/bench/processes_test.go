@@ -32,6 +32,9 @@ func TestRunEventsProcesses(t *testing.T) {
 	if r.Portals != 2 || r.Events != 20 || r.Rejected != 0 || r.Lost != 0 || r.Duplicates != 0 {
 		t.Errorf("result %+v", r)
 	}
+	if r.CPUTrailMsPerEvent <= 0 {
+		t.Errorf("Trail's processes spent %v ms of CPU an event, want their share apart from the bench's", r.CPUTrailMsPerEvent)
+	}
 }
 
 func TestParseProcesses(t *testing.T) {

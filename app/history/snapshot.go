@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -59,10 +60,17 @@ var jsonNull = json.RawMessage("null")
 
 // ParseSnapshot reads a record object (the "result" of crm.deal.get and
 // friends) into its canonical form: see Encode.
+//
+// A well-formed object (every key a plain string) is split by hand, each
+// value checked when it is made canonical; anything else goes through
+// encoding/json, which names what is wrong. Every drain reads back the
+// stored state of every record it handles, so this is on its hot path.
 func ParseSnapshot(data []byte) (Snapshot, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("history: parse snapshot: %w", err)
+	raw, ok := splitObject(data)
+	if !ok {
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return nil, fmt.Errorf("history: parse snapshot: %w", err)
+		}
 	}
 	if raw == nil {
 		return nil, fmt.Errorf("history: parse snapshot: null instead of an object")
@@ -84,16 +92,46 @@ func ParseSnapshot(data []byte) (Snapshot, error) {
 // as null, so that a field known to be empty stays apart from a field not
 // known. Equal snapshots encode to equal bytes, so the stored bytes can be
 // compared with a fresh Encode to skip no-op writes.
+//
+// It writes the object itself rather than through encoding/json, which
+// would sort the keys by reflection and check and copy every value again:
+// a drain encodes every record it fetches.
 func (s Snapshot) Encode() ([]byte, error) {
-	c := make(map[string]json.RawMessage, len(s))
+	keys := make([]string, 0, len(s))
+	size := 2
 	for k, v := range s {
-		cv, err := canonicalRaw(v)
+		keys = append(keys, k)
+		size += len(k) + len(v) + 4
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		cv, err := canonicalRaw(s[k])
 		if err != nil {
 			return nil, fmt.Errorf("history: encode snapshot: field %s: %w", k, err)
 		}
-		c[k] = cv
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = appendKey(b, k); err != nil {
+			return nil, fmt.Errorf("history: encode snapshot: field %s: %w", k, err)
+		}
+		b = append(b, ':')
+		b = append(b, cv...)
 	}
-	return canonicalJSON(c)
+	return append(b, '}'), nil
+}
+
+// appendKey appends k as canonicalJSON writes an object key.
+func appendKey(b []byte, k string) ([]byte, error) {
+	q := make([]byte, 0, len(k)+2)
+	q = append(append(append(q, '"'), k...), '"')
+	if isPlainString(q) {
+		return append(b, q...), nil
+	}
+	e, err := canonicalJSON(k)
+	return append(b, e...), err
 }
 
 // Equal reports whether s and t encode to the same bytes. Snapshots made by
@@ -117,6 +155,114 @@ func (s Snapshot) Equal(t Snapshot) bool {
 	return true
 }
 
+// splitObject splits a JSON object into its members' raw values, or
+// reports false when data is not an object whose keys are all plain
+// strings, or has anything but space after it. Values are only delimited,
+// not checked: canonicalRaw checks them.
+func splitObject(data []byte) (map[string]json.RawMessage, bool) {
+	data = bytes.Clone(data) // the values point into it; one copy for all
+	i := skipSpace(data, 0)
+	if i == len(data) || data[i] != '{' {
+		return nil, false
+	}
+	out := map[string]json.RawMessage{}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return out, skipSpace(data, i+1) == len(data)
+	}
+	for {
+		end := stringEnd(data, i)
+		if end < 0 || !isPlainString(data[i:end]) {
+			return nil, false
+		}
+		key := string(data[i+1 : end-1])
+		i = skipSpace(data, end)
+		if i == len(data) || data[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(data, i+1)
+		end = valueEnd(data, i)
+		if end <= i {
+			return nil, false
+		}
+		out[key] = data[i:end:end]
+		i = skipSpace(data, end)
+		if i == len(data) {
+			return nil, false
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return out, skipSpace(data, i+1) == len(data)
+		default:
+			return nil, false
+		}
+	}
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the JSON string that starts at i, or
+// -1.
+func stringEnd(data []byte, i int) int {
+	if i >= len(data) || data[i] != '"' {
+		return -1
+	}
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// valueEnd returns the index after the JSON value that starts at i, by
+// its brackets and strings alone, or -1.
+func valueEnd(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '"':
+		return stringEnd(data, i)
+	case '{', '[':
+		depth := 0
+		for i < len(data) {
+			switch data[i] {
+			case '"':
+				if i = stringEnd(data, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	for j := i; j < len(data); j++ {
+		switch data[j] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return j
+		}
+	}
+	return len(data)
+}
+
 func sameRaw(a, b json.RawMessage) bool {
 	if bytes.Equal(a, b) {
 		return true
@@ -133,7 +279,7 @@ func canonicalRaw(v json.RawMessage) (json.RawMessage, error) {
 	case "", "null", `""`, "[]", "{}":
 		return jsonNull, nil
 	}
-	if isPlainString(v) {
+	if isPlainString(v) || isLiteral(v) {
 		return v, nil
 	}
 	d := json.NewDecoder(bytes.NewReader(v))
@@ -146,6 +292,48 @@ func canonicalRaw(v json.RawMessage) (json.RawMessage, error) {
 		return nil, fmt.Errorf("more than one JSON value")
 	}
 	return canonicalJSON(x)
+}
+
+// isLiteral reports whether v is true, false or a JSON number, which
+// canonicalJSON writes back as they are (numbers as written: json.Number).
+func isLiteral(v []byte) bool {
+	switch string(v) {
+	case "true", "false":
+		return true
+	}
+	i := 0
+	if i < len(v) && v[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i, n = i+1, n+1
+		}
+		return n
+	}
+	switch {
+	case i < len(v) && v[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(v) && v[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(v)
 }
 
 // isPlainString reports whether v is a JSON string the encoder would write

@@ -172,9 +172,10 @@ func (q *Committer) commit(ctx context.Context, group []*accept) error {
 			return fmt.Errorf("add to inbox: %w", err)
 		}
 		var drains []river.InsertManyParams
+		now := time.Now()
 		for _, id := range ids {
 			if !pending[id] {
-				drains = append(drains, river.InsertManyParams{Args: jobs.DrainArgs{PortalID: id}})
+				drains = append(drains, jobs.GatheredDrain(id, now))
 			}
 		}
 		if len(drains) == 0 {
