@@ -1,0 +1,268 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/trailhq/trail/app/b24/b24test"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/db"
+)
+
+// fieldBaseline copies the deals as a sync job does, without the extras
+// phase its end enqueues, and returns the requests the copy made.
+func (b *bench) fieldBaseline(t *testing.T) int64 {
+	t.Helper()
+	in, c, err := b.deps.callable(b.ctx, b.portal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := b.p.Stats().Requests
+	w := &SyncWorker{Deps: b.deps}
+	if more, err := w.copy(b.ctx, in, c, st); err != nil || more {
+		t.Fatalf("copy: more %v, %v", more, err)
+	}
+	return b.p.Stats().Requests - before
+}
+
+// startExtras sets the deals' extras phase to start, as the end of a sync
+// does, without enqueueing it.
+func (b *bench) startExtras(t *testing.T) {
+	t.Helper()
+	st, err := db.LoadExtrasState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.State, st.LastID, st.Done = db.SyncPending, 0, 0
+	if err := db.SaveExtrasState(b.ctx, b.d.Bun, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storedRows is the PRODUCT_ROWS of deal id's snapshot, nil when it has
+// none.
+func (b *bench) storedRows(t *testing.T, id int64) json.RawMessage {
+	t.Helper()
+	s, err := db.SnapshotOf(b.ctx, b.d.Bun, b.portal, crm.Deal, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := history.ParseSnapshot(s.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap[history.ProductRows]
+}
+
+// portalRows is deal id's product rows as the drain's companion reads
+// them now.
+func (b *bench) portalRows(t *testing.T, id int64) json.RawMessage {
+	t.Helper()
+	c := companions(crm.Deal, true)[0]
+	resp, err := b.client(t).Call(b.ctx, c.method, c.params(crm.Deal, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.value([]json.RawMessage{resp.Result})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := history.ParseSnapshot([]byte(`{"R":` + string(v) + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := snap.Encode() // the stored form
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]json.RawMessage
+	if err := json.Unmarshal(enc, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out["R"]
+}
+
+func (b *bench) pendingExtras(t *testing.T) int {
+	t.Helper()
+	return b.count(t, `SELECT count(*) FROM pending_extras WHERE portal_id = $1 AND entity = 2`, b.portal)
+}
+
+// TestBaselineLeavesRowsToTheExtrasPhase: the field baseline of N deals
+// takes N/2,500 requests for the listing and as many for the contacts,
+// none for the product rows; the extras phase then reads the rows 49
+// deals a request and stores them as the portal has them, with no history.
+func TestBaselineLeavesRowsToTheExtrasPhase(t *testing.T) {
+	t.Parallel()
+	const n = 1000
+	b := newBench(t, b24test.Options{Deals: n, Contacts: 40, Seed: 5})
+	if got, want := b.fieldBaseline(t), int64(2*((n+2499)/2500)); got > want {
+		t.Errorf("field baseline of %d deals: %d requests, want at most %d", n, got, want)
+	}
+	if got := b.pendingExtras(t); got != n {
+		t.Errorf("%d deals wait for their extras, want %d", got, n)
+	}
+	if rows := b.storedRows(t, 7); rows != nil {
+		t.Errorf("the field baseline stored rows %s", rows)
+	}
+	b.startExtras(t)
+	before := b.p.Stats().Requests
+	b.done(t, ExtrasArgs{PortalID: b.portal, Entity: crm.Deal})
+	if got, want := b.p.Stats().Requests-before, int64((n+48)/49); got > want {
+		t.Errorf("extras phase of %d deals: %d requests, want at most %d", n, got, want)
+	}
+	if got := b.pendingExtras(t); got != 0 {
+		t.Errorf("%d deals still wait for their extras", got)
+	}
+	withRows := 0
+	for id := int64(1); id <= 30; id++ {
+		got, want := b.storedRows(t, id), b.portalRows(t, id)
+		if string(got) != string(want) {
+			t.Errorf("deal %d: rows stored %s, the portal has %s", id, got, want)
+		}
+		if string(want) != "[]" {
+			withRows++
+		}
+	}
+	if withRows == 0 {
+		t.Error("no deal has product rows: nothing was compared")
+	}
+	st, err := db.LoadExtrasState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != db.SyncDone || st.Done != n || st.Total != n || st.FinishedAt == nil {
+		t.Errorf("extras state %s, %d of %d", st.State, st.Done, st.Total)
+	}
+	if c := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1`, b.portal); c != 0 {
+		t.Errorf("%d history rows from a baseline", c)
+	}
+}
+
+// TestExtrasPhaseResumes: a phase stopped while reading goes on after the
+// last batch it stored: it reads again at most the batch in flight, and
+// skips none.
+func TestExtrasPhaseResumes(t *testing.T) {
+	t.Parallel()
+	const n = 400
+	b := newBench(t, b24test.Options{Deals: n, Seed: 6})
+	b.fieldBaseline(t)
+	b.startExtras(t)
+	ctx, stop := context.WithCancel(b.ctx)
+	before := b.p.Stats().Requests
+	go func() {
+		defer stop()
+		for b.p.Stats().Requests < before+3 {
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	w := &ExtrasWorker{Deps: b.deps}
+	if err := w.Work(ctx, &river.Job[ExtrasArgs]{Args: ExtrasArgs{PortalID: b.portal, Entity: crm.Deal}}); err == nil {
+		t.Fatal("the stopped phase reported no error")
+	}
+	st, err := db.LoadExtrasState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != db.SyncRunning || st.Done == 0 || st.Done == n {
+		t.Fatalf("stopped phase: %s, %d of %d done", st.State, st.Done, n)
+	}
+	if got := b.pendingExtras(t); int64(got) != n-st.Done {
+		t.Errorf("%d deals wait, want %d", got, n-st.Done)
+	}
+	b.done(t, ExtrasArgs{PortalID: b.portal, Entity: crm.Deal})
+	if got, want := b.p.Stats().Requests-before, int64((n+48)/49)+1; got > want {
+		t.Errorf("stopped and resumed phase: %d requests, want at most %d (one batch read again)", got, want)
+	}
+	st, err = db.LoadExtrasState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != db.SyncDone || st.Done != n {
+		t.Errorf("resumed phase: %s, %d of %d done", st.State, st.Done, n)
+	}
+	if got := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 2 AND data ? 'PRODUCT_ROWS'`, b.portal); got != n {
+		t.Errorf("%d deals have their rows, want %d", got, n)
+	}
+}
+
+// TestDrainStoresUnreadRowsAsTheFirstState: a deal edited before the
+// extras phase reached it gets its title change recorded once and its
+// rows stored as they are, not as added; the phase leaves it alone (its
+// rows are newer than the baseline), and a later change of its rows is
+// recorded.
+func TestDrainStoresUnreadRowsAsTheFirstState(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, b24test.Options{Deals: 5, Seed: 7})
+	b.fieldBaseline(t)
+	admin := b.p.AdminID()
+	if err := b.p.UpdateRecord("deal", 1, admin, map[string]any{"TITLE": "Roof repair"}); err != nil {
+		t.Fatal(err)
+	}
+	// Deal 2's rows change after the baseline; its event is not handled
+	// before the phase reads it.
+	if err := b.p.SetProductRows("deal", 2, admin, []map[string]any{{"PRODUCT_NAME": "Desk", "PRICE": 5, "QUANTITY": 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{
+		{Entity: crm.Deal, EntityID: 1, Kind: db.InboxUpdate, Origin: db.OriginOnline, UserAuth: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.done(t, DrainArgs{PortalID: b.portal})
+	b.startExtras(t)
+	b.done(t, ExtrasArgs{PortalID: b.portal, Entity: crm.Deal})
+	if rows := b.storedRows(t, 2); rows != nil {
+		t.Errorf("the phase stored rows %s newer than deal 2's baseline", rows)
+	}
+	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{
+		{Entity: crm.Deal, EntityID: 2, Kind: db.InboxUpdate, Origin: db.OriginOnline, UserAuth: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.done(t, DrainArgs{PortalID: b.portal})
+
+	for id := int64(1); id <= 5; id++ {
+		if got, want := b.storedRows(t, id), b.portalRows(t, id); string(got) != string(want) {
+			t.Errorf("deal %d: rows stored %s, the portal has %s", id, got, want)
+		}
+	}
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND field = 'PRODUCT_ROWS'`, b.portal); n != 0 {
+		t.Errorf("%d product-row changes for rows Trail had not read before", n)
+	}
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND field = 'TITLE'`, b.portal); n != 1 {
+		t.Errorf("%d title changes of deal 1, want 1", n)
+	}
+	if got := b.pendingExtras(t); got != 0 {
+		t.Errorf("%d deals still wait for their extras", got)
+	}
+	s, err := db.SnapshotOf(b.ctx, b.d.Bun, b.portal, crm.Deal, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Learned[history.ProductRows]; !ok {
+		t.Errorf("deal 1's rows are not marked as learned at its change: %v", s.Learned)
+	}
+
+	// Now the rows are known: changing them is history.
+	if err := b.p.SetProductRows("deal", 1, admin, []map[string]any{{"PRODUCT_NAME": "Sofa", "PRICE": 100, "QUANTITY": 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{
+		{Entity: crm.Deal, EntityID: 1, Kind: db.InboxUpdate, Origin: db.OriginOnline, UserAuth: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.done(t, DrainArgs{PortalID: b.portal})
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND field = 'PRODUCT_ROWS' AND change_kind = 'added'`, b.portal); n != 1 {
+		t.Errorf("%d added rows of deal 1 after its rows were known, want 1", n)
+	}
+}
