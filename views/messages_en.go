@@ -171,6 +171,7 @@ func init() {
 		"settings.sync.state.running":   "copying",
 		"settings.sync.state.done":      "done",
 		"settings.sync.state.failed":    "failed",
+		"settings.sync.extras":          "product rows, links",
 		"settings.health.title":         "Installation health",
 		"settings.health.status":        "Status",
 		"settings.health.active":        "Active",

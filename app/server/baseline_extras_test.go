@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,15 @@ func TestDrainsKeepTheirShareDuringTheExtrasPhase(t *testing.T) {
 	}
 	if took > 5*time.Second {
 		t.Errorf("the edit took %s to be recorded during the extras phase", took.Round(time.Millisecond))
+	}
+	// The settings page shows the phase as a step of its own.
+	admin, status, _ := s.OpenApp(t, p, p.AdminID())
+	if status != 200 {
+		t.Fatalf("the settings page answered %d during the extras phase", status)
+	}
+	bar := admin.Must(200, "GET", "/settings/sync", nil)
+	if !s.ExtrasDone(t, id, crm.Deal) && !strings.Contains(bar, `class="sync-extras running" data-extras="deal"`) {
+		t.Errorf("the progress bar does not show the running extras phase: %s", bar)
 	}
 	trailtest.Eventually(t, "the extras phase", func() bool { return s.ExtrasDone(t, id, crm.Deal) })
 
