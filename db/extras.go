@@ -122,11 +122,12 @@ func TakeExtrasPending(ctx context.Context, q bun.IDB, portalID int64, entity cr
 }
 
 // AdvanceExtras moves the phase's cursor to lastID, n more records handled,
-// and reports false, changing nothing, when the phase is no longer running
-// (a new baseline reset it to start over).
+// and reports false, changing nothing, when the phase is no longer the one
+// s started (a new baseline reset it to start over).
 func AdvanceExtras(ctx context.Context, q bun.IDB, s *ExtrasState, lastID, n int64) (bool, error) {
 	res, err := q.NewRaw(`UPDATE sync_state SET extras_last_id = ?, extras_done = extras_done + ?
-		WHERE portal_id = ? AND entity = ? AND extras_state = 'running'`, lastID, n, s.PortalID, s.Entity).Exec(ctx)
+		WHERE portal_id = ? AND entity = ? AND extras_state = 'running' AND extras_started_at = ?`,
+		lastID, n, s.PortalID, s.Entity, s.StartedAt).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("advance extras: %w", err)
 	}
@@ -137,11 +138,12 @@ func AdvanceExtras(ctx context.Context, q bun.IDB, s *ExtrasState, lastID, n int
 	return true, nil
 }
 
-// FinishExtras marks the running phase done, its total what it handled,
-// and reports false when it was not running (a new baseline reset it).
+// FinishExtras marks the phase s started done, its total what it handled,
+// and reports false when it is no longer running (a new baseline reset it).
 func FinishExtras(ctx context.Context, q bun.IDB, s *ExtrasState) (bool, error) {
 	res, err := q.NewRaw(`UPDATE sync_state SET extras_state = 'done', extras_total = extras_done, extras_finished_at = now()
-		WHERE portal_id = ? AND entity = ? AND extras_state = 'running'`, s.PortalID, s.Entity).Exec(ctx)
+		WHERE portal_id = ? AND entity = ? AND extras_state = 'running' AND extras_started_at = ?`,
+		s.PortalID, s.Entity, s.StartedAt).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("finish extras: %w", err)
 	}

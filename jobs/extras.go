@@ -21,9 +21,15 @@ import (
 // field baseline stored without them (db.MarkExtrasPending). It runs after
 // the field baseline, behind every other sync job (lowest priority), and
 // leaves half of the portal's rate limit to its drains (yield).
+//
+// Baseline is when the field baseline it follows began: each baseline's
+// phase is a job of its own, so that one asked for while the previous
+// phase's job is still finishing is not skipped as its duplicate (and then
+// lost); a phase whose baseline is no longer the latest ends.
 type ExtrasArgs struct {
-	PortalID int64    `json:"portal_id" river:"unique"`
-	Entity   crm.Type `json:"entity" river:"unique"`
+	PortalID int64     `json:"portal_id" river:"unique"`
+	Entity   crm.Type  `json:"entity" river:"unique"`
+	Baseline time.Time `json:"baseline" river:"unique"`
 }
 
 func (ExtrasArgs) Kind() string { return "baseline_extras" }
@@ -64,6 +70,13 @@ func (w *ExtrasWorker) Work(ctx context.Context, job *river.Job[ExtrasArgs]) err
 		return w.outcome(ctx, in, err)
 	}
 	t := job.Args.Entity
+	sync, err := db.LoadSyncState(ctx, w.DB.Bun, in.ID, t)
+	if err != nil {
+		return err
+	}
+	if !sameMoment(sync.StartedAt, job.Args.Baseline) {
+		return nil // a newer baseline began: its own phase follows it
+	}
 	st, err := db.LoadExtrasState(ctx, w.DB.Bun, in.ID, t)
 	if err != nil {
 		return err
@@ -76,7 +89,7 @@ func (w *ExtrasWorker) Work(ctx context.Context, job *river.Job[ExtrasArgs]) err
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := time.Now().UTC().Truncate(time.Microsecond) // as stored
 		st.State, st.Total, st.Done, st.LastID, st.StartedAt, st.FinishedAt = db.SyncRunning, n, 0, 0, &now, nil
 		if err := db.SaveExtrasState(ctx, w.DB.Bun, st); err != nil {
 			return err
@@ -279,9 +292,19 @@ func hasExtras(ctx context.Context, q bun.IDB, portalID int64, t crm.Type) (bool
 	return len(baselineExtras(t, db.HasProductRows(found, t))) > 0, nil
 }
 
+// sameMoment reports whether a stored moment (microseconds; nil: none) is
+// at, which a job's arguments carry to the nanosecond.
+func sameMoment(stored *time.Time, at time.Time) bool {
+	if stored == nil {
+		return at.IsZero()
+	}
+	return stored.Truncate(time.Microsecond).Equal(at.Truncate(time.Microsecond))
+}
+
 // startExtras makes the extras phase of t start over from its first
-// record, in tx: the field baseline of t has just ended.
-func startExtras(ctx context.Context, tx db.Tx, rc *Client, portalID int64, t crm.Type) error {
+// record, in tx: the field baseline of t that began at baseline has just
+// ended.
+func startExtras(ctx context.Context, tx db.Tx, rc *Client, portalID int64, t crm.Type, baseline time.Time) error {
 	st, err := db.LoadExtrasState(ctx, tx, portalID, t)
 	if err != nil {
 		return err
@@ -290,7 +313,7 @@ func startExtras(ctx context.Context, tx db.Tx, rc *Client, portalID int64, t cr
 	if err := db.SaveExtrasState(ctx, tx, st); err != nil {
 		return err
 	}
-	return Enqueue(ctx, tx, rc, ExtrasArgs{PortalID: portalID, Entity: t})
+	return Enqueue(ctx, tx, rc, ExtrasArgs{PortalID: portalID, Entity: t, Baseline: baseline})
 }
 
 // takeUnread marks the records of a drain's round whose stored snapshot

@@ -266,3 +266,114 @@ func TestDrainStoresUnreadRowsAsTheFirstState(t *testing.T) {
 		t.Errorf("%d added rows of deal 1 after its rows were known, want 1", n)
 	}
 }
+
+// TestExtrasPhaseOfEveryTypeWithRows: after setup, the baseline of each
+// type with product rows (leads, estimates, smart invoices, a smart
+// process with products) ends with its extras phase, which stores every
+// record's rows as the portal has them.
+func TestExtrasPhaseOfEveryTypeWithRows(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, b24test.Options{Leads: 30, Quotes: 30, SmartInvoices: 30, SmartProcesses: 1, SmartProcessItems: 30, Seed: 8})
+	b.done(t, SetupArgs{PortalID: b.portal})
+	found, err := db.FoundTypes(b.ctx, b.d.Bun, b.portal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := []crm.Type{crm.Lead, crm.Quote, crm.SmartInvoice}
+	for _, f := range found {
+		if f.Type.Dynamic() && f.Products {
+			types = append(types, f.Type)
+		}
+	}
+	if len(types) != 4 {
+		t.Fatalf("found %+v: want a smart process with products", found)
+	}
+	for _, ty := range types {
+		b.next(t, ty.String()+"'s extras phase", func(ev *river.Event) bool {
+			var args ExtrasArgs
+			return ev.Kind == river.EventKindJobCompleted && ev.Job.Kind == "baseline_extras" &&
+				json.Unmarshal(ev.Job.EncodedArgs, &args) == nil && args.Entity == ty
+		})
+		st, err := db.LoadExtrasState(b.ctx, b.d.Bun, b.portal, ty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != db.SyncDone || st.Done != 30 {
+			t.Errorf("%s: extras %s, %d of 30", ty, st.State, st.Done)
+		}
+		c := companions(ty, true)[0]
+		withRows := 0
+		for id := int64(1); id <= 30; id++ {
+			s, err := db.SnapshotOf(b.ctx, b.d.Bun, b.portal, ty, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := history.ParseSnapshot(s.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := b.client(t).Call(b.ctx, c.method, c.params(ty, id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := c.value([]json.RawMessage{resp.Result})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := history.Snapshot{history.ProductRows: v}.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := history.Snapshot{history.ProductRows: snap[history.ProductRows]}.Encode()
+			if err != nil || snap[history.ProductRows] == nil || string(got) != string(want) {
+				t.Errorf("%s %d: rows stored %s, the portal has %s", ty, id, got, want)
+			}
+			if string(v) != "[]" {
+				withRows++
+			}
+		}
+		if withRows == 0 {
+			t.Errorf("no %s has product rows: nothing was compared", ty)
+		}
+	}
+}
+
+// TestExtrasPhaseOfAnOlderBaselineEnds: each baseline's extras phase is a
+// job of its own (a resync's is never skipped as the duplicate of one
+// still finishing); a job whose baseline is no longer the latest ends
+// without reading or moving anything, and the latest one does the work.
+func TestExtrasPhaseOfAnOlderBaselineEnds(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, b24test.Options{Deals: 60, Seed: 9})
+	b.fieldBaseline(t)
+	older := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	latest := older.Add(time.Hour)
+	st, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.StartedAt = &latest
+	if err := db.SaveSyncState(b.ctx, b.d.Bun, st); err != nil {
+		t.Fatal(err)
+	}
+	b.startExtras(t)
+	if ExtrasArgs.InsertOpts(ExtrasArgs{}).Priority != 4 {
+		t.Error("the extras phase is not of the lowest priority")
+	}
+	w := &ExtrasWorker{Deps: b.deps}
+	before := b.p.Stats().Requests
+	if err := w.Work(b.ctx, &river.Job[ExtrasArgs]{Args: ExtrasArgs{PortalID: b.portal, Entity: crm.Deal, Baseline: older}}); err != nil {
+		t.Fatal(err)
+	}
+	x, err := db.LoadExtrasState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := b.p.Stats().Requests - before; n != 0 || x.State != db.SyncPending || b.pendingExtras(t) != 60 {
+		t.Errorf("the older baseline's phase made %d requests and left it %s with %d waiting", n, x.State, b.pendingExtras(t))
+	}
+	b.done(t, ExtrasArgs{PortalID: b.portal, Entity: crm.Deal, Baseline: latest})
+	if got := b.pendingExtras(t); got != 0 {
+		t.Errorf("%d deals still wait after the latest baseline's phase", got)
+	}
+}

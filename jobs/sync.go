@@ -107,7 +107,7 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		if err := db.SaveSyncState(ctx, tx, st); err != nil || !extras {
 			return err
 		}
-		return startExtras(ctx, tx, river.ClientFromContext[pgx.Tx](ctx), in.ID, job.Args.Entity)
+		return startExtras(ctx, tx, river.ClientFromContext[pgx.Tx](ctx), in.ID, job.Args.Entity, *st.StartedAt)
 	})
 }
 
