@@ -100,15 +100,18 @@ func (w *ExtrasWorker) Work(ctx context.Context, job *river.Job[ExtrasArgs]) err
 		return err
 	}
 	per := len(baselineExtras(t, db.HasProductRows(found, t)))
+	if per == 0 {
+		return w.finish(ctx, st)
+	}
 	start := time.Now()
-	for per > 0 && time.Since(start) < extrasBudget {
+	for time.Since(start) < extrasBudget {
 		// One command of the batch lists the records' modification times.
 		ids, err := db.PendingExtras(ctx, w.DB.Bun, in.ID, t, st.LastID, (b24.MaxBatch-1)/per)
 		if err != nil {
 			return err
 		}
 		if len(ids) == 0 {
-			break
+			return w.finish(ctx, st)
 		}
 		if err := w.yield(ctx, c); err != nil {
 			return w.outcome(ctx, in, err)
@@ -125,10 +128,7 @@ func (w *ExtrasWorker) Work(ctx context.Context, job *river.Job[ExtrasArgs]) err
 			return river.JobSnooze(0) // a new baseline reset the phase: start over
 		}
 	}
-	if per > 0 && time.Since(start) >= extrasBudget {
-		return river.JobSnooze(0)
-	}
-	return w.finish(ctx, st)
+	return river.JobSnooze(0) // back of the line; other portals go first
 }
 
 // yield waits until the portal's bucket is at most extrasShare full, or
