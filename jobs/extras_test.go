@@ -3,11 +3,13 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
@@ -63,24 +65,38 @@ func (b *bench) storedRows(t *testing.T, id int64) json.RawMessage {
 	return snap[history.ProductRows]
 }
 
-// portalRows is deal id's product rows as the drain's companion reads
-// them now.
-func (b *bench) portalRows(t *testing.T, id int64) json.RawMessage {
+// portalRows are the product rows of records ids of ty as the drain's
+// companion reads them now, in their stored form; one request.
+func (b *bench) portalRows(t *testing.T, ty crm.Type, ids ...int64) map[int64]string {
 	t.Helper()
-	c := companions(crm.Deal, true)[0]
-	resp, err := b.client(t).Call(b.ctx, c.method, c.params(crm.Deal, id))
+	c := companions(ty, true)[0]
+	var batch b24.Batch
+	for _, id := range ids {
+		batch.Add(fmt.Sprint(id), c.method, c.params(ty, id))
+	}
+	res, err := b.client(t).Batch(b.ctx, &batch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := c.value([]json.RawMessage{resp.Result})
-	if err != nil {
-		t.Fatal(err)
+	out := map[int64]string{}
+	for _, id := range ids {
+		raw, err := res.Result(fmt.Sprint(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.value([]json.RawMessage{raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[id] = stored(t, v)
 	}
-	snap, err := history.ParseSnapshot([]byte(`{"R":` + string(v) + `}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := snap.Encode() // the stored form
+	return out
+}
+
+// stored is a snapshot field's value in the form snapshots store it.
+func stored(t *testing.T, v json.RawMessage) string {
+	t.Helper()
+	enc, err := history.Snapshot{"F": v}.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +104,7 @@ func (b *bench) portalRows(t *testing.T, id int64) json.RawMessage {
 	if err := json.Unmarshal(enc, &out); err != nil {
 		t.Fatal(err)
 	}
-	return out["R"]
+	return string(out["F"])
 }
 
 func (b *bench) pendingExtras(t *testing.T) int {
@@ -123,12 +139,15 @@ func TestBaselineLeavesRowsToTheExtrasPhase(t *testing.T) {
 		t.Errorf("%d deals still wait for their extras", got)
 	}
 	withRows := 0
-	for id := int64(1); id <= 30; id++ {
-		got, want := b.storedRows(t, id), b.portalRows(t, id)
-		if string(got) != string(want) {
+	ids := make([]int64, 30)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	for id, want := range b.portalRows(t, crm.Deal, ids...) {
+		if got := b.storedRows(t, id); string(got) != want {
 			t.Errorf("deal %d: rows stored %s, the portal has %s", id, got, want)
 		}
-		if string(want) != "[]" {
+		if want != "[]" {
 			withRows++
 		}
 	}
@@ -230,8 +249,8 @@ func TestDrainStoresUnreadRowsAsTheFirstState(t *testing.T) {
 	}
 	b.done(t, DrainArgs{PortalID: b.portal})
 
-	for id := int64(1); id <= 5; id++ {
-		if got, want := b.storedRows(t, id), b.portalRows(t, id); string(got) != string(want) {
+	for id, want := range b.portalRows(t, crm.Deal, 1, 2, 3, 4, 5) {
+		if got := b.storedRows(t, id); string(got) != want {
 			t.Errorf("deal %d: rows stored %s, the portal has %s", id, got, want)
 		}
 	}
@@ -301,9 +320,12 @@ func TestExtrasPhaseOfEveryTypeWithRows(t *testing.T) {
 		if st.State != db.SyncDone || st.Done != 30 {
 			t.Errorf("%s: extras %s, %d of 30", ty, st.State, st.Done)
 		}
-		c := companions(ty, true)[0]
+		ids := make([]int64, 30)
+		for i := range ids {
+			ids[i] = int64(i + 1)
+		}
 		withRows := 0
-		for id := int64(1); id <= 30; id++ {
+		for id, want := range b.portalRows(t, ty, ids...) {
 			s, err := db.SnapshotOf(b.ctx, b.d.Bun, b.portal, ty, id)
 			if err != nil {
 				t.Fatal(err)
@@ -312,23 +334,10 @@ func TestExtrasPhaseOfEveryTypeWithRows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := b.client(t).Call(b.ctx, c.method, c.params(ty, id))
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := c.value([]json.RawMessage{resp.Result})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := history.Snapshot{history.ProductRows: v}.Encode()
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := history.Snapshot{history.ProductRows: snap[history.ProductRows]}.Encode()
-			if err != nil || snap[history.ProductRows] == nil || string(got) != string(want) {
+			if got := snap[history.ProductRows]; got == nil || stored(t, got) != want {
 				t.Errorf("%s %d: rows stored %s, the portal has %s", ty, id, got, want)
 			}
-			if string(v) != "[]" {
+			if want != "[]" {
 				withRows++
 			}
 		}
