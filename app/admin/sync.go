@@ -38,7 +38,11 @@ func (s *Service) Progress(ctx context.Context, in *db.Installation) (views.Sync
 		}
 		for _, x := range extras {
 			if x.Entity == t && (x.State != db.SyncDone || x.Total > 0) {
-				row.Extras = &views.SyncRow{Label: views.T(ctx, "settings.sync.extras"), State: string(x.State), Done: x.Done, Total: x.Total}
+				label := "settings.sync.extras.links" // contacts' and companies'
+				if db.HasProductRows(found, t) {
+					label = "settings.sync.extras.rows"
+				}
+				row.Extras = &views.SyncRow{Label: views.T(ctx, label), State: string(x.State), Done: x.Done, Total: x.Total}
 			}
 		}
 		p.Rows = append(p.Rows, row)
