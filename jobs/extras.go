@@ -166,9 +166,11 @@ type extrasRead struct {
 
 // readExtras reads the extras of records ids of t in one batch, and lists
 // their modification times after them: the portal answers a batch's
-// commands in order, and a change of a record's rows or links moves its
-// modification time, so extras read before an unchanged time are the
-// record's state at that time.
+// commands in order, and a change of a record's product rows moves its
+// modification time, so rows read before an unchanged time are the
+// record's rows at that time. (Whether a change of links moves it is not
+// documented; a link changed in that instant is then taken as the state
+// the baseline saw, and its own event's drain finds nothing changed.)
 func readExtras(ctx context.Context, c *b24.Client, t crm.Type, found []db.FoundType, ids []int64) ([]extrasRead, error) {
 	var b b24.Batch
 	extra := &companionReads{found: found, listed: true}
