@@ -150,3 +150,22 @@ func FinishExtras(ctx context.Context, q bun.IDB, s *ExtrasState) (bool, error) 
 	m, _ := res.RowsAffected()
 	return m > 0, nil
 }
+
+// InboxWaiting returns which of the given records have inbox rows waiting
+// for a drain.
+func InboxWaiting(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var waiting []int64
+	err := q.NewRaw(`SELECT DISTINCT entity_id FROM inbox WHERE portal_id = ? AND entity = ? AND entity_id IN (?)`,
+		portalID, entity, bun.List(ids)).Scan(ctx, &waiting)
+	if err != nil {
+		return nil, fmt.Errorf("inbox waiting: %w", err)
+	}
+	for _, id := range waiting {
+		out[id] = true
+	}
+	return out, nil
+}

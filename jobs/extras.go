@@ -168,9 +168,8 @@ type extrasRead struct {
 // their modification times after them: the portal answers a batch's
 // commands in order, and a change of a record's product rows moves its
 // modification time, so rows read before an unchanged time are the
-// record's rows at that time. (Whether a change of links moves it is not
-// documented; a link changed in that instant is then taken as the state
-// the baseline saw, and its own event's drain finds nothing changed.)
+// record's rows at that time. Whether a change of links moves it is not
+// documented; merge also leaves a record whose event waits to its drain.
 func readExtras(ctx context.Context, c *b24.Client, t crm.Type, found []db.FoundType, ids []int64) ([]extrasRead, error) {
 	var b b24.Batch
 	extra := &companionReads{found: found, listed: true}
@@ -217,10 +216,11 @@ func readExtras(ctx context.Context, c *b24.Client, t crm.Type, found []db.Found
 
 // merge stores the extras read into the snapshots still lacking them, and
 // the phase's progress, in one transaction. A record is left for its next
-// drain when its stored state is older than the read (it changed since the
-// baseline: the drain that handles that change reads its extras with it)
-// or a drain took it meanwhile; a field the snapshot has is never
-// replaced. merge reports false when a new baseline reset the phase.
+// drain when its stored state is older than the read or an event of it
+// waits in the inbox (it changed since the baseline: the drain that
+// handles that change reads its extras with it), or a drain took it
+// meanwhile; a field the snapshot has is never replaced. merge reports
+// false when a new baseline reset the phase.
 func (w *ExtrasWorker) merge(ctx context.Context, st *db.ExtrasState, read []extrasRead) (bool, error) {
 	kept := true
 	err := w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
@@ -232,10 +232,14 @@ func (w *ExtrasWorker) merge(ctx context.Context, st *db.ExtrasState, read []ext
 		if err != nil {
 			return err
 		}
+		waiting, err := db.InboxWaiting(ctx, tx, st.PortalID, st.Entity, ids)
+		if err != nil {
+			return err
+		}
 		var same []int64
 		for _, r := range read {
 			s := snaps[r.id]
-			if r.ok && s != nil && s.DeletedAt == nil && s.ModifiedAt != nil && s.ModifiedAt.Equal(r.modified) {
+			if r.ok && !waiting[r.id] && s != nil && s.DeletedAt == nil && s.ModifiedAt != nil && s.ModifiedAt.Equal(r.modified) {
 				same = append(same, r.id)
 			}
 		}

@@ -237,10 +237,19 @@ func TestDrainStoresUnreadRowsAsTheFirstState(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.done(t, DrainArgs{PortalID: b.portal})
+	// An event of deal 3 waits for its drain: the drain reads its rows.
+	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{
+		{Entity: crm.Deal, EntityID: 3, Kind: db.InboxUpdate, Origin: db.OriginOnline, UserAuth: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	b.startExtras(t)
 	b.done(t, ExtrasArgs{PortalID: b.portal, Entity: crm.Deal})
 	if rows := b.storedRows(t, 2); rows != nil {
 		t.Errorf("the phase stored rows %s newer than deal 2's baseline", rows)
+	}
+	if rows := b.storedRows(t, 3); rows != nil {
+		t.Errorf("the phase stored rows %s of deal 3, whose event waits for its drain", rows)
 	}
 	if err := db.AddToInbox(b.ctx, b.d.Bun, b.portal, []db.InboxRow{
 		{Entity: crm.Deal, EntityID: 2, Kind: db.InboxUpdate, Origin: db.OriginOnline, UserAuth: true},
