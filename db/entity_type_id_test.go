@@ -161,7 +161,14 @@ func TestUpgradeKeysByEntityTypeID(t *testing.T) {
 			return renamed(r, typeID, "entity")
 		}},
 		{"inbox", "id", func(r []map[string]any) []map[string]any { return renamed(r, typeID, "entity") }},
-		{"sync_state", "portal_id, started_at, state", func(r []map[string]any) []map[string]any { return renamed(r, typeID, "entity") }},
+		{"sync_state", "portal_id, started_at, state", func(r []map[string]any) []map[string]any {
+			for _, row := range r {
+				// added after 0010 (0016): no extras phase for earlier baselines
+				row["extras_state"], row["extras_total"], row["extras_done"], row["extras_last_id"] = "done", 0.0, 0.0, 0.0
+				row["extras_started_at"], row["extras_finished_at"] = nil, nil
+			}
+			return renamed(r, typeID, "entity")
+		}},
 		{"portal_settings", "portal_id", func(r []map[string]any) []map[string]any {
 			renamed(r, typeIDList, "entities", "tabs")
 			return renamed(r, func(_ string, v any) any {

@@ -79,7 +79,7 @@ func InstallationByMemberID(ctx context.Context, q bun.IDB, memberID string) (*I
 // tenantTables are every table holding a portal's data besides installations.
 // A new tenant table must be added here, or purges will leave it behind (a
 // test checks every table with a portal_id column is listed).
-var tenantTables = []string{"inbox", "snapshots", "history", "sync_state", "portal_meta", "api_calls", "portal_settings", "sessions", "reverts", "bulk_revert_records", "bulk_reverts"}
+var tenantTables = []string{"inbox", "snapshots", "history", "sync_state", "portal_meta", "api_calls", "portal_settings", "sessions", "reverts", "bulk_revert_records", "bulk_reverts", "pending_extras"}
 
 // TenantTables lists the tables PurgePortal empties for a portal.
 func TenantTables() []string { return append([]string(nil), tenantTables...) }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/uptrace/bun"
-
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/history"
@@ -78,16 +76,6 @@ type companionReads struct {
 	// way, 50 records a command, instead of one command each.
 	listed bool
 	reads  []companionRead
-}
-
-// newCompanionReads starts the companion reads of a fetch of the portal's
-// records.
-func newCompanionReads(ctx context.Context, q bun.IDB, portalID int64) (*companionReads, error) {
-	found, err := db.FoundTypes(ctx, q, portalID)
-	if err != nil {
-		return nil, err
-	}
-	return &companionReads{found: found}, nil
 }
 
 type companionRead struct {
@@ -178,53 +166,36 @@ func (r *companionRead) failed(err error) bool {
 	return true
 }
 
-// completeStates reads the companions of a baseline's chunk of records
-// (states[i] is the state of chunk[i]) and encodes the completed states
-// into the snapshots. The chunk is stored only when every read succeeded:
-// a baseline without them would take the rows and links for changes from
-// "not known" at the records' first edits.
-func completeStates(ctx context.Context, q bun.IDB, c *b24.Client, t crm.Type, chunk []*db.Snapshot, states []history.Snapshot) error {
-	var b b24.Batch
-	extra, err := newCompanionReads(ctx, q, chunk[0].PortalID)
-	if err != nil {
-		return err
-	}
-	extra.listed = true
+// completeStates reads the links of a baseline's chunk of records that
+// crm.item.list gives 50 records a command (states[i] is the state of
+// chunk[i]) and encodes the states into the snapshots. What takes a command
+// per record (baselineExtras) is left out: the extras phase reads it later
+// (see ExtrasWorker), so the field baseline goes at the listing's speed.
+func completeStates(ctx context.Context, c *b24.Client, t crm.Type, chunk []*db.Snapshot, states []history.Snapshot) error {
 	recs := make([]pending, len(chunk))
 	for i, s := range chunk {
 		recs[i] = pending{entity: t, id: s.EntityID, state: states[i]}
-		extra.add(&b, &recs[i])
 	}
-	field := listedLinks(t)
-	if field != "" {
+	if field := listedLinks(t); field != "" {
+		var b b24.Batch
 		for i := 0; i < len(recs); i += 50 {
 			b.Add(fmt.Sprintf("links_%d", i), "crm.item.list", linksOf(t, recs[i:min(i+50, len(recs))]))
 		}
-	}
-	if b.Len() > 0 {
 		res, err := c.Batch(ctx, &b)
 		if err != nil {
 			return err
 		}
-		if field != "" {
-			for i := 0; i < len(recs); i += 50 {
-				raw, err := res.Result(fmt.Sprintf("links_%d", i))
-				if err != nil {
-					return fmt.Errorf("%s links: %w", t, err)
-				}
-				if err := putLinks(field, recs[i:min(i+50, len(recs))], raw); err != nil {
-					return err
-				}
+		for i := 0; i < len(recs); i += 50 {
+			raw, err := res.Result(fmt.Sprintf("links_%d", i))
+			if err != nil {
+				return fmt.Errorf("%s links: %w", t, err)
 			}
-		}
-		if err := extra.complete(ctx, c, res); err != nil {
-			return err
+			if err := putLinks(field, recs[i:min(i+50, len(recs))], raw); err != nil {
+				return err
+			}
 		}
 	}
 	for i, p := range recs {
-		if p.err != nil {
-			return p.err
-		}
 		data, err := p.state.Encode()
 		if err != nil {
 			return err
@@ -232,6 +203,19 @@ func completeStates(ctx context.Context, q bun.IDB, c *b24.Client, t crm.Type, c
 		chunk[i].Data = data
 	}
 	return nil
+}
+
+// baselineExtras are the companions of t's records that take a command per
+// record (product rows; the links of contacts and companies): the reads a
+// baseline leaves to its extras phase.
+func baselineExtras(t crm.Type, rows bool) []companion {
+	var out []companion
+	for _, c := range companions(t, rows) {
+		if c.field != listedLinks(t) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // listedLinks is the link field of t's records that crm.item.list gives

@@ -123,7 +123,7 @@ func changed(f facts, p *pending, stored *db.Snapshot) (history.Entry, *db.Snaps
 	// history.Upgrade for snapshots stored before empty fields were kept):
 	// Diff reports it with the old value unknown.
 	old = history.Upgrade(f.schema, history.Format(stored.Format), old)
-	e := history.NewUpdate(f.schema, old, p.state)
+	e := history.NewUpdate(f.schema, firstRead(p, old), p.state)
 	next.Learned = learned(stored.Learned, old, p.state, changedAt(f, p, e))
 	return e, next, offset, true
 }

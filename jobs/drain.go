@@ -129,6 +129,7 @@ type pending struct {
 	gone     bool
 	err      error // fetch failed: leave its rows for a later try
 	fetched  bool  // its type was tracked when the round began
+	unread   bool  // its stored snapshot lacks the extras a baseline leaves out
 }
 
 // deletion is who deleted a record and when, as far as Trail can vouch.
@@ -368,6 +369,9 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 			return written{}, err
 		}
 		snaps[e] = m
+	}
+	if err := takeUnread(ctx, tx, d.in.ID, byEntity, recs); err != nil {
+		return written{}, err
 	}
 	var (
 		w        written

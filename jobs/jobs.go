@@ -95,6 +95,7 @@ func NewClient(d Deps, opts Options) (*Client, error) {
 	river.AddWorker(workers, &SetupWorker{Deps: d})
 	river.AddWorker(workers, &DrainWorker{Deps: d, slots: drainSlots(opts.ServesHTTP)})
 	river.AddWorker(workers, &SyncWorker{Deps: d})
+	river.AddWorker(workers, &ExtrasWorker{Deps: d})
 	river.AddWorker(workers, &OfflineWorker{Deps: d})
 	river.AddWorker(workers, &ReconcileWorker{Deps: d})
 	river.AddWorker(workers, &SweepWorker{Deps: d})

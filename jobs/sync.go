@@ -99,7 +99,16 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	// deleted since make it off by a few. What was copied is the real
 	// figure now, and the progress bar must end at done == total.
 	st.Total = st.Done
-	return db.SaveSyncState(ctx, w.DB.Bun, st)
+	extras, err := hasExtras(ctx, w.DB.Bun, in.ID, job.Args.Entity)
+	if err != nil {
+		return err
+	}
+	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		if err := db.SaveSyncState(ctx, tx, st); err != nil || !extras {
+			return err
+		}
+		return startExtras(ctx, tx, river.ClientFromContext[pgx.Tx](ctx), in.ID, job.Args.Entity, *st.StartedAt)
+	})
 }
 
 // listSelect asks legacy lists for everything a get returns. The masks
@@ -143,17 +152,32 @@ func fieldSchema(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type
 // transaction. It returns true when the time budget ran out first.
 func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState) (bool, error) {
 	start := time.Now()
+	// Records stored without the reads that take a command each are noted
+	// for the extras phase (see ExtrasWorker).
+	extras, err := hasExtras(ctx, w.DB.Bun, in.ID, st.Entity)
+	if err != nil {
+		return false, err
+	}
 	chunk := make([]*db.Snapshot, 0, syncChunk)
 	states := make([]history.Snapshot, 0, syncChunk)
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
-		if err := completeStates(ctx, w.DB.Bun, c, st.Entity, chunk, states); err != nil {
+		if err := completeStates(ctx, c, st.Entity, chunk, states); err != nil {
 			return err
 		}
 		states = states[:0]
 		err := w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+			if extras {
+				ids := make([]int64, len(chunk))
+				for i, s := range chunk {
+					ids[i] = s.EntityID
+				}
+				if err := db.MarkExtrasPending(ctx, tx, in.ID, st.Entity, ids); err != nil {
+					return err
+				}
+			}
 			if _, err := db.SeedSnapshots(ctx, tx, chunk); err != nil {
 				return err
 			}

@@ -171,6 +171,8 @@ func init() {
 		"settings.sync.state.running":   "copying",
 		"settings.sync.state.done":      "done",
 		"settings.sync.state.failed":    "failed",
+		"settings.sync.extras.rows":     "product rows",
+		"settings.sync.extras.links":    "links",
 		"settings.health.title":         "Installation health",
 		"settings.health.status":        "Status",
 		"settings.health.active":        "Active",

@@ -171,6 +171,8 @@ func init() {
 		"settings.sync.state.running":   "копируется",
 		"settings.sync.state.done":      "готово",
 		"settings.sync.state.failed":    "ошибка",
+		"settings.sync.extras.rows":     "товары",
+		"settings.sync.extras.links":    "связи",
 		"settings.health.title":         "Состояние установки",
 		"settings.health.status":        "Статус",
 		"settings.health.active":        "Работает",

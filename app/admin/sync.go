@@ -24,12 +24,25 @@ func (s *Service) Progress(ctx context.Context, in *db.Installation) (views.Sync
 	if err != nil {
 		return views.SyncProgress{}, err
 	}
+	extras, err := db.ExtrasStates(ctx, s.DB.Bun, in.ID)
+	if err != nil {
+		return views.SyncProgress{}, err
+	}
 	p := views.SyncProgress{Stalled: in.Status != db.StatusActive}
 	for _, t := range set.Tracked() {
 		row := views.SyncRow{Entity: t.String(), Label: FoundLabel(ctx, found, t), State: "pending"}
 		for _, st := range states {
 			if st.Entity == t {
 				row.State, row.Done, row.Total = string(st.State), st.Done, st.Total
+			}
+		}
+		for _, x := range extras {
+			if x.Entity == t && (x.State != db.SyncDone || x.Total > 0) {
+				label := "settings.sync.extras.links" // contacts' and companies'
+				if db.HasProductRows(found, t) {
+					label = "settings.sync.extras.rows"
+				}
+				row.Extras = &views.SyncRow{Label: views.T(ctx, label), State: string(x.State), Done: x.Done, Total: x.Total}
 			}
 		}
 		p.Rows = append(p.Rows, row)

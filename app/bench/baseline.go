@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,13 +17,22 @@ import (
 
 // BaselineResult is the last line `trail bench baseline` prints.
 type BaselineResult struct {
-	Deals   int     `json:"deals"`
+	Deals int `json:"deals"`
+	// Seconds is the install and every type's field baseline (the records
+	// listed and stored, without their extras).
 	Seconds float64 `json:"seconds"`
-	// HTTPRequests is every REST request the install and the baselines
-	// made; ListingRequests the least of them a listing of the deals
-	// needs (2,500 rows a request): the rest are setup, the other types'
-	// empty listings, and what a baseline reads besides the records.
-	HTTPRequests     int64   `json:"http_requests"`
+	// HTTPRequests is every REST request the install and the field
+	// baselines made; ListingRequests the least of them a listing of the
+	// deals needs (2,500 rows a request): the rest are setup, the other
+	// types' empty listings, and the deals' contacts (50 deals a command).
+	HTTPRequests int64 `json:"http_requests"`
+	// ExtrasSeconds and ExtrasRequests are the extras phase that follows
+	// (product rows, a command per record, 49 records a request), from the
+	// end of the field baselines until every type's phase is done;
+	// ExtrasRecords the records it read.
+	ExtrasSeconds    float64 `json:"extras_seconds"`
+	ExtrasRequests   int64   `json:"extras_requests"`
+	ExtrasRecords    int64   `json:"extras_records"`
 	ListingRequests  int     `json:"listing_requests"`
 	RateLimited      int64   `json:"rate_limited"`
 	OperationLimited int64   `json:"operation_limited"`
@@ -124,9 +134,14 @@ func baseline(ctx context.Context, s *stack, o options, cpuProfile string, logf 
 	if err != nil {
 		return nil, err
 	}
-	logf("installed and baseline done in %.1fs", elapsed)
-
+	logf("installed and field baseline done in %.1fs", elapsed)
 	stats := s.emu.Portals()[0].Stats()
+	extras, err := extrasPhase(ctx, s, o, logf)
+	if err != nil {
+		return nil, err
+	}
+	extras.requests = s.emu.Portals()[0].Stats().Requests - stats.Requests
+	logf("extras phase done in %.1fs", extras.seconds)
 	cost := s.emu.Cost()
 	limits := b24test.StandardLimits()
 	limit := LimitSeconds(o.deals, 1, limits, cost, cost.LegacyRowCost("deal", []string{"*", "UF_*"}))
@@ -143,6 +158,9 @@ func baseline(ctx context.Context, s *stack, o options, cpuProfile string, logf 
 		Efficiency:       round3(limit / elapsed),
 		BucketSeconds:    round3(bucket),
 		BucketEfficiency: round3(bucket / elapsed),
+		ExtrasSeconds:    round3(extras.seconds),
+		ExtrasRequests:   extras.requests,
+		ExtrasRecords:    extras.records,
 	}
 	var bytes int64
 	if err := s.db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM snapshots), pg_total_relation_size('snapshots')`).
@@ -153,4 +171,40 @@ func baseline(ctx context.Context, s *stack, o options, cpuProfile string, logf 
 		res.SnapshotBytes = round(float64(bytes) / float64(res.Snapshots))
 	}
 	return res, nil
+}
+
+type extrasFigures struct {
+	seconds  float64
+	requests int64
+	records  int64
+}
+
+// extrasPhase waits until every type's extras phase is done and returns
+// how long that took and how many records it read.
+func extrasPhase(ctx context.Context, s *stack, o options, logf func(string, ...any)) (extrasFigures, error) {
+	start, last := time.Now(), time.Now()
+	deadline := start.Add(cmp.Or(o.install, 10*time.Minute))
+	for {
+		var waiting, records int64
+		err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE extras_state <> 'done'), coalesce(sum(extras_done), 0)
+			FROM sync_state`).Scan(&waiting, &records)
+		if err != nil {
+			return extrasFigures{}, err
+		}
+		if waiting == 0 {
+			return extrasFigures{seconds: time.Since(start).Seconds(), records: records}, nil
+		}
+		if time.Now().After(deadline) {
+			return extrasFigures{}, fmt.Errorf("extras phase not done within %s", deadline.Sub(start))
+		}
+		if time.Since(last) > 5*time.Second {
+			logf("extras phase: %d types running, %d records read", waiting, records)
+			last = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return extrasFigures{}, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

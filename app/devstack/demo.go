@@ -13,8 +13,8 @@ import (
 // WaitBaseline waits until Trail has copied every CRM entity of every
 // portal: changes made before that are part of the baseline, not history.
 func WaitBaseline(ctx context.Context, d *db.DB, emu *b24test.Server) error {
-	// deals, leads, contacts, companies
-	if err := waitFor(ctx, d, 4*len(emu.Portals()), "SELECT count(*) FROM sync_state WHERE state = 'done'"); err != nil {
+	// deals, leads, contacts, companies, their extras phases included
+	if err := waitFor(ctx, d, 4*len(emu.Portals()), "SELECT count(*) FROM sync_state WHERE state = 'done' AND extras_state = 'done'"); err != nil {
 		return fmt.Errorf("devstack: baseline not finished: %w", err)
 	}
 	return nil

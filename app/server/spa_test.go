@@ -35,7 +35,7 @@ func tabBound(p *b24test.Portal, base string, t crm.Type) bool {
 
 func syncDone(t *testing.T, s *stack, portalID int64, et crm.Type) bool {
 	for _, st := range s.Syncs(t, portalID) {
-		if st.Entity == et && st.State == db.SyncDone {
+		if st.Entity == et && st.State == db.SyncDone && s.ExtrasDone(t, portalID, et) {
 			return true
 		}
 	}

@@ -154,16 +154,32 @@ func (s *Stack) Syncs(tb testing.TB, portalID int64) []db.SyncState {
 }
 
 // SyncsDone is how many CRM types of the portal have their baseline
-// copied.
+// copied, its extras phase (product rows, per-record links) included.
 func (s *Stack) SyncsDone(tb testing.TB, portalID int64) int {
 	tb.Helper()
 	n := 0
 	for _, st := range s.Syncs(tb, portalID) {
-		if st.State == "done" {
+		if st.State == "done" && s.ExtrasDone(tb, portalID, st.Entity) {
 			n++
 		}
 	}
 	return n
+}
+
+// ExtrasDone reports whether the extras phase of a type's baseline is
+// done (or the type has none).
+func (s *Stack) ExtrasDone(tb testing.TB, portalID int64, t crm.Type) bool {
+	tb.Helper()
+	states, err := db.ExtrasStates(context.Background(), s.DB.Bun, portalID)
+	if err != nil {
+		tb.Fatalf("extras state of portal %d: %v", portalID, err)
+	}
+	for _, st := range states {
+		if st.Entity == t {
+			return st.State == db.SyncDone
+		}
+	}
+	return true
 }
 
 // Copied is how many CRM types of the portal were copied to the end

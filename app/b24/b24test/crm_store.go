@@ -167,6 +167,15 @@ func (s *entityStore) less(a, b int, order []orderKey) bool {
 func idBounds(conds []cond) (lo, hi int) {
 	lo, hi = 1, int(^uint(0)>>1)
 	for _, c := range conds {
+		if c.f.name == "ID" && len(c.vals) > 1 && (c.op == "" || c.op == "=" || c.op == "@") {
+			// One of several IDs: within the least and the greatest, so
+			// that a page of 50 IDs walks 50 records, not the portal.
+			l, h, ok := intRange(c.vals)
+			if ok {
+				lo, hi = max(lo, l), min(hi, h)
+			}
+			continue
+		}
 		if c.f.name != "ID" || len(c.vals) != 1 {
 			continue
 		}
@@ -188,4 +197,21 @@ func idBounds(conds []cond) (lo, hi int) {
 		}
 	}
 	return lo, hi
+}
+
+// intRange is the least and greatest of vals, false if one is no integer.
+func intRange(vals []string) (lo, hi int, ok bool) {
+	for i, v := range vals {
+		n, err := parseInt(v)
+		if err != nil {
+			return 0, 0, false
+		}
+		if i == 0 || n < lo {
+			lo = n
+		}
+		if i == 0 || n > hi {
+			hi = n
+		}
+	}
+	return lo, hi, true
 }
