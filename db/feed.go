@@ -29,7 +29,7 @@ func RecentChanges(ctx context.Context, q bun.IDB, portalID int64, limit int) ([
 		)
 		SELECT h.* FROM history h JOIN page ON page.change_id = h.change_id
 		WHERE h.portal_id = ? AND h.changed_at >= (SELECT min(at) FROM page)
-		ORDER BY page.at DESC, h.change_id DESC, h.field, h.id`,
+		ORDER BY page.at DESC, h.change_id DESC, h.field, h.seq`,
 		portalID, limit*recentRowsPerChange, limit, portalID).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("recent changes: %w", err)

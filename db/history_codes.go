@@ -1,0 +1,113 @@
+package db
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/trailhq/trail/app/history"
+)
+
+// HistoryCode is a word of a history row (its action, change kind or
+// source) as the history table stores it: a small integer, two bytes
+// instead of the word. The numbers are on disk: add, never renumber.
+type HistoryCode int16
+
+// historyWords maps a HistoryCode (the index) to its word; "" marks a
+// number no word has.
+type historyWords []string
+
+// The stored codes of history's words, as migration 0021 wrote them.
+var (
+	actionCodes     = historyWords{1: history.Created.String(), 2: history.Updated.String(), 3: history.Deleted.String()}
+	changeKindCodes = historyWords{1: history.FieldChanged.String(), 2: history.ItemAdded.String(), 3: history.ItemRemoved.String(), 4: history.ItemChanged.String()}
+	sourceCodes     = historyWords{
+		1: history.SourceUnknown.String(), 2: history.SourcePerson.String(), 3: history.SourceAutomation.String(),
+		4: history.SourceIntegration.String(), 5: history.SourceRevert.String(),
+	}
+)
+
+// Codes of the words SQL in this package filters on.
+var (
+	codeDeleted = actionCodes.must(history.Deleted.String())
+)
+
+func (w historyWords) code(what, word string) (HistoryCode, error) {
+	i := slices.Index(w, word)
+	if i <= 0 {
+		return 0, fmt.Errorf("history: no stored code for %s %q", what, word)
+	}
+	return HistoryCode(i), nil
+}
+
+func (w historyWords) must(word string) HistoryCode {
+	c, err := w.code("word", word)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func (w historyWords) word(what string, c HistoryCode) (string, error) {
+	if c <= 0 || int(c) >= len(w) || w[c] == "" {
+		return "", fmt.Errorf("history: stored %s code %d names no word", what, c)
+	}
+	return w[c], nil
+}
+
+// A stored value is a history.Value's JSON made compact: a value that is
+// one kind and its text (nearly all of them: texts, numbers, amounts,
+// dates, IDs) is stored as a tag letter for its kind followed by the text,
+// "TOrder 12" for {"kind":"text","text":"Order 12"}; anything else
+// (multi-field items, lists, product rows) is stored as its JSON. The tags
+// are capital letters, which no JSON text starts with, so the two forms
+// never mix up.
+var valueTags = map[history.Kind]byte{
+	history.KindEmpty: 'E', history.KindText: 'T', history.KindNumber: 'N', history.KindMoney: 'M',
+	history.KindBool: 'B', history.KindDate: 'D', history.KindDateTime: 'S', history.KindID: 'I',
+	history.KindFile: 'F', history.KindJSON: 'J', history.KindUnknown: 'U',
+}
+
+var tagKinds = func() map[byte]history.Kind {
+	m := make(map[byte]history.Kind, len(valueTags))
+	for k, t := range valueTags {
+		m[t] = k
+	}
+	return m
+}()
+
+// compactValue is the stored form of a value's JSON; "" (SQL NULL) for
+// none. JSON that is not a plain kind-and-text value is kept as it is.
+func compactValue(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var v history.Value
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&v) != nil || dec.More() || v.ID != "" || v.ValueType != "" || v.List != nil {
+		return string(raw)
+	}
+	tag, ok := valueTags[v.Kind]
+	if !ok {
+		return string(raw)
+	}
+	return string(tag) + v.Text
+}
+
+// expandValue is the JSON of a stored value, as history.Value marshals it.
+func expandValue(stored string) (json.RawMessage, error) {
+	if stored == "" {
+		return nil, nil
+	}
+	kind, ok := tagKinds[stored[0]]
+	if !ok {
+		return json.RawMessage(stored), nil
+	}
+	b, err := json.Marshal(history.Value{Kind: kind, Text: stored[1:]})
+	if err != nil {
+		return nil, fmt.Errorf("history: stored value %q: %w", stored, err)
+	}
+	return b, nil
+}
