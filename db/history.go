@@ -74,7 +74,7 @@ type historyStored struct {
 	// Seq is the row's place in its change, from 0: the order it was
 	// recorded in, which (change_id, field, item_key) does not give, since
 	// a list's added values share an empty item key.
-	Seq      int16  `bun:"seq"`
+	Seq       int16  `bun:"seq"`
 	OldStored string `bun:"old_value,nullzero"`
 	NewStored string `bun:"new_value,nullzero"`
 }
@@ -223,7 +223,7 @@ func NameDeleter(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type
 		WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = ? AND author_id IS NULL
 		AND change_id = (SELECT max(change_id) FROM history
 			WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = ?)`,
-		author, portalID, entity, id, codeDeleted, portalID, entity, id, codeDeleted).Exec(ctx)
+		author, portalID, entity, id, CodeDeleted, portalID, entity, id, CodeDeleted).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("name deleter: %w", err)
 	}

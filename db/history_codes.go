@@ -14,23 +14,42 @@ import (
 // instead of the word. The numbers are on disk: add, never renumber.
 type HistoryCode int16
 
+// The stored codes of history's words (history.Action, history.ChangeKind,
+// history.Source), as migration 0021 wrote them.
+const (
+	CodeCreated HistoryCode = 1
+	CodeUpdated HistoryCode = 2
+	CodeDeleted HistoryCode = 3
+
+	CodeChanged     HistoryCode = 1
+	CodeAdded       HistoryCode = 2
+	CodeRemoved     HistoryCode = 3
+	CodeItemChanged HistoryCode = 4
+
+	CodeUnknown     HistoryCode = 1
+	CodePerson      HistoryCode = 2
+	CodeAutomation  HistoryCode = 3
+	CodeIntegration HistoryCode = 4
+	CodeRevert      HistoryCode = 5
+)
+
 // historyWords maps a HistoryCode (the index) to its word; "" marks a
 // number no word has.
 type historyWords []string
 
-// The stored codes of history's words, as migration 0021 wrote them.
 var (
-	actionCodes     = historyWords{1: history.Created.String(), 2: history.Updated.String(), 3: history.Deleted.String()}
-	changeKindCodes = historyWords{1: history.FieldChanged.String(), 2: history.ItemAdded.String(), 3: history.ItemRemoved.String(), 4: history.ItemChanged.String()}
-	sourceCodes     = historyWords{
-		1: history.SourceUnknown.String(), 2: history.SourcePerson.String(), 3: history.SourceAutomation.String(),
-		4: history.SourceIntegration.String(), 5: history.SourceRevert.String(),
+	actionCodes = historyWords{
+		CodeCreated: history.Created.String(), CodeUpdated: history.Updated.String(), CodeDeleted: history.Deleted.String(),
 	}
-)
-
-// Codes of the words SQL in this package filters on.
-var (
-	codeDeleted = actionCodes.must(history.Deleted.String())
+	changeKindCodes = historyWords{
+		CodeChanged: history.FieldChanged.String(), CodeAdded: history.ItemAdded.String(),
+		CodeRemoved: history.ItemRemoved.String(), CodeItemChanged: history.ItemChanged.String(),
+	}
+	sourceCodes = historyWords{
+		CodeUnknown: history.SourceUnknown.String(), CodePerson: history.SourcePerson.String(),
+		CodeAutomation: history.SourceAutomation.String(), CodeIntegration: history.SourceIntegration.String(),
+		CodeRevert: history.SourceRevert.String(),
+	}
 )
 
 func (w historyWords) code(what, word string) (HistoryCode, error) {
@@ -39,14 +58,6 @@ func (w historyWords) code(what, word string) (HistoryCode, error) {
 		return 0, fmt.Errorf("history: no stored code for %s %q", what, word)
 	}
 	return HistoryCode(i), nil
-}
-
-func (w historyWords) must(word string) HistoryCode {
-	c, err := w.code("word", word)
-	if err != nil {
-		panic(err)
-	}
-	return c
 }
 
 func (w historyWords) word(what string, c HistoryCode) (string, error) {

@@ -136,7 +136,11 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("bench events: %w", err)
 	}
 	o.cpuProfile = *cpuProfile
-	res, runErr := run(ctx, s, o, logf)
+	runErr := recordArrivals(ctx, s)
+	var res *Result
+	if runErr == nil {
+		res, runErr = run(ctx, s, o, logf)
+	}
 	if err := s.stop(); err != nil && runErr == nil && ctx.Err() == nil {
 		runErr = err
 	}
