@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/trailhq/trail/app/history"
 )
@@ -67,18 +68,26 @@ func (w historyWords) word(what string, c HistoryCode) (string, error) {
 	return w[c], nil
 }
 
-// A stored value is a history.Value's JSON made compact: a value that is
-// one kind and its text (nearly all of them: texts, numbers, amounts,
-// dates, IDs) is stored as a tag letter for its kind followed by the text,
-// "TOrder 12" for {"kind":"text","text":"Order 12"}; anything else
-// (multi-field items, lists, product rows) is stored as its JSON. The tags
-// are capital letters, which no JSON text starts with, so the two forms
-// never mix up.
+// A stored value is a history.Value's JSON made compact, since values are
+// most of a history row. A value of one kind and a text (texts, numbers,
+// amounts, dates, IDs: nearly all) is stored as its kind's tag letter and
+// the text: "TOrder 12" for {"kind":"text","text":"Order 12"}. A product
+// row is "R", its id, a unit separator (U+001F) and its text; a
+// multi-field item is "P", its id, a separator, its value type, a
+// separator and its text. Anything else (a list, an unexpected shape) is
+// stored as its JSON. The tags are capital letters, which no JSON text
+// starts with, so the forms never mix up.
 var valueTags = map[history.Kind]byte{
 	history.KindEmpty: 'E', history.KindText: 'T', history.KindNumber: 'N', history.KindMoney: 'M',
 	history.KindBool: 'B', history.KindDate: 'D', history.KindDateTime: 'S', history.KindID: 'I',
 	history.KindFile: 'F', history.KindJSON: 'J', history.KindUnknown: 'U',
 }
+
+const (
+	rowTag    = 'R'
+	itemTag   = 'P'
+	separator = "\x1f"
+)
 
 var tagKinds = func() map[byte]history.Kind {
 	m := make(map[byte]history.Kind, len(valueTags))
@@ -89,22 +98,30 @@ var tagKinds = func() map[byte]history.Kind {
 }()
 
 // compactValue is the stored form of a value's JSON; "" (SQL NULL) for
-// none. JSON that is not a plain kind-and-text value is kept as it is.
+// none. JSON that does not decode into a history.Value exactly (an
+// unknown key, say) is kept as it is.
 func compactValue(raw json.RawMessage) string {
 	if len(raw) == 0 {
 		return ""
 	}
+	if raw[0] != '{' {
+		return string(raw)
+	}
 	var v history.Value
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if dec.Decode(&v) != nil || dec.More() || v.ID != "" || v.ValueType != "" || v.List != nil {
+	if dec.Decode(&v) != nil || dec.More() || v.List != nil {
 		return string(raw)
 	}
-	tag, ok := valueTags[v.Kind]
-	if !ok {
-		return string(raw)
+	switch tag, ok := valueTags[v.Kind]; {
+	case ok && v.ID == "" && v.ValueType == "":
+		return string(tag) + v.Text
+	case v.Kind == history.KindRow && v.ValueType == "" && !strings.Contains(v.ID, separator):
+		return string(rowTag) + v.ID + separator + v.Text
+	case v.Kind == history.KindItem && !strings.Contains(v.ID+v.ValueType, separator):
+		return string(itemTag) + v.ID + separator + v.ValueType + separator + v.Text
 	}
-	return string(tag) + v.Text
+	return string(raw)
 }
 
 // expandValue is the JSON of a stored value, as history.Value marshals it.
@@ -112,11 +129,24 @@ func expandValue(stored string) (json.RawMessage, error) {
 	if stored == "" {
 		return nil, nil
 	}
-	kind, ok := tagKinds[stored[0]]
-	if !ok {
-		return json.RawMessage(stored), nil
+	var v history.Value
+	rest := stored[1:]
+	switch tag := stored[0]; tag {
+	case rowTag:
+		v.Kind = history.KindRow
+		v.ID, v.Text, _ = strings.Cut(rest, separator)
+	case itemTag:
+		v.Kind = history.KindItem
+		v.ID, rest, _ = strings.Cut(rest, separator)
+		v.ValueType, v.Text, _ = strings.Cut(rest, separator)
+	default:
+		kind, ok := tagKinds[tag]
+		if !ok {
+			return json.RawMessage(stored), nil
+		}
+		v.Kind, v.Text = kind, rest
 	}
-	b, err := json.Marshal(history.Value{Kind: kind, Text: stored[1:]})
+	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("history: stored value %q: %w", stored, err)
 	}

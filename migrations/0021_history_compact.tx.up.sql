@@ -4,7 +4,8 @@
 --   instead of words;
 -- - a value that is one kind and its text (nearly all) is stored as a tag
 --   letter and the text, "TOrder 12" for {"kind": "text", "text": "Order 12"},
---   in a text column; anything else keeps its JSON, as text;
+--   in a text column; product rows and multi-field items have forms of
+--   their own; anything else keeps its JSON, as text;
 -- - the fixed-width columns come first, widest first, so no byte is padding;
 -- - id goes: nothing refers to a row, and seq (the row's place in its
 --   change) keeps the order the rows were recorded in; its primary key
@@ -49,15 +50,28 @@ LANGUAGE sql IMMUTABLE AS $$
         WHEN 'file' THEN 'F' WHEN 'json' THEN 'J' WHEN 'unknown' THEN 'U' END
 $$;
 
--- A value holding only a kind with a tag and a text string becomes the
--- tag and the text; anything else stays its JSON.
+-- Is v a string without the separator (absent counts as "")?
+CREATE FUNCTION pg_temp.plain(v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(jsonb_typeof(v), 'string') = 'string' AND position(chr(31) IN coalesce(v #>> '{}', '')) = 0
+$$;
+
+-- A value of a tagged kind and a text becomes the tag and the text; a
+-- product row "R", id, separator, text; a multi-field item "P", id,
+-- separator, value type, separator, text; anything else stays its JSON.
 CREATE FUNCTION pg_temp.compact_value(v jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE
-        WHEN jsonb_typeof(v) = 'object' AND v - 'kind' - 'text' = '{}'::jsonb
-            AND jsonb_typeof(v -> 'kind') = 'string' AND pg_temp.value_tag(v ->> 'kind') IS NOT NULL
-            AND coalesce(jsonb_typeof(v -> 'text'), 'string') = 'string'
+        WHEN jsonb_typeof(v) <> 'object' OR jsonb_typeof(v -> 'kind') IS DISTINCT FROM 'string'
+            OR coalesce(jsonb_typeof(v -> 'text'), 'string') <> 'string'
+        THEN v::text
+        WHEN v - 'kind' - 'text' = '{}'::jsonb AND pg_temp.value_tag(v ->> 'kind') IS NOT NULL
         THEN pg_temp.value_tag(v ->> 'kind') || coalesce(v ->> 'text', '')
+        WHEN v ->> 'kind' = 'row' AND v - 'kind' - 'id' - 'text' = '{}'::jsonb AND pg_temp.plain(v -> 'id')
+        THEN 'R' || coalesce(v ->> 'id', '') || chr(31) || coalesce(v ->> 'text', '')
+        WHEN v ->> 'kind' = 'item' AND v - 'kind' - 'id' - 'value_type' - 'text' = '{}'::jsonb
+            AND pg_temp.plain(v -> 'id') AND pg_temp.plain(v -> 'value_type')
+        THEN 'P' || coalesce(v ->> 'id', '') || chr(31) || coalesce(v ->> 'value_type', '') || chr(31) || coalesce(v ->> 'text', '')
         ELSE v::text
     END
 $$;
@@ -98,6 +112,7 @@ CREATE INDEX history_record_idx ON history (portal_id, entity, entity_id, change
 CREATE INDEX history_portal_idx ON history (portal_id, changed_at DESC);
 
 DROP FUNCTION pg_temp.compact_value(jsonb);
+DROP FUNCTION pg_temp.plain(jsonb);
 DROP FUNCTION pg_temp.value_tag(text);
 DROP FUNCTION pg_temp.source_code(text);
 DROP FUNCTION pg_temp.change_kind_code(text);
