@@ -16,7 +16,11 @@
 --
 -- history_record_idx and history_portal_idx stay: the tab and as-of read a
 -- record's rows through the first; the feed, the settings chart and the
--- retention prune read a portal's rows by time through the second.
+-- retention prune read a portal's rows by time through the second. Both
+-- are ascending now (read backwards for newest first): a new row goes
+-- after its record's and its portal's last entry, where a full page
+-- splits to leave the old half full, instead of before the first, where
+-- it splits in two halves and leaves both half empty.
 --
 -- Cost: the table is copied once and its two indexes built once, under a
 -- lock that lets readers through but holds back writers (drains wait, then
@@ -108,8 +112,8 @@ ORDER BY changed_at, change_id, id;
 DROP TABLE history;
 ALTER TABLE history_compact RENAME TO history;
 ALTER TABLE history RENAME CONSTRAINT history_compact_portal_id_fkey TO history_portal_id_fkey;
-CREATE INDEX history_record_idx ON history (portal_id, entity, entity_id, changed_at DESC, change_id DESC);
-CREATE INDEX history_portal_idx ON history (portal_id, changed_at DESC);
+CREATE INDEX history_record_idx ON history (portal_id, entity, entity_id, changed_at, change_id);
+CREATE INDEX history_portal_idx ON history (portal_id, changed_at);
 
 DROP FUNCTION pg_temp.compact_value(jsonb);
 DROP FUNCTION pg_temp.plain(jsonb);

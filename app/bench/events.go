@@ -31,6 +31,7 @@ type options struct {
 	step        time.Duration // how long each rate of the search is held
 	deals       int           // deals per portal; 0: as many as the events need (split)
 	cost        b24test.Cost  // the emulator's simulated cost
+	limits      b24test.Limits
 }
 
 // Result is the last line RunEvents prints.
