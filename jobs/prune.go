@@ -26,7 +26,7 @@ type PruneWorker struct {
 	Deps
 }
 
-// History past retention goes in batches of pruneBatch rows, each its own
+// History past retention goes in batches of pruneBatch changes, each its own
 // short transaction, for at most pruneBudget a run; what is left goes when
 // the job, snoozed, runs again. One DELETE of every expired row would hold
 // its locks, its snapshot (keeping vacuum from every table) and its WAL
@@ -36,7 +36,7 @@ type PruneWorker struct {
 // retention had passed it: a portal's own old rows would still be
 // deleted row by row.
 const (
-	pruneBatch  = 5000
+	pruneBatch  = 2000
 	pruneBudget = 3 * time.Minute
 )
 
@@ -79,12 +79,12 @@ func PruneHistory(ctx context.Context, d *db.DB, deadline time.Time) (deleted in
 			if time.Now().After(deadline) {
 				return deleted, false, nil
 			}
-			n, err := db.PruneHistory(ctx, d.Bun, e, pruneBatch)
+			changes, rows, err := db.PruneHistory(ctx, d.Bun, e, pruneBatch)
 			if err != nil {
 				return deleted, false, err
 			}
-			deleted += n
-			if n < pruneBatch {
+			deleted += rows
+			if changes < pruneBatch {
 				break
 			}
 		}

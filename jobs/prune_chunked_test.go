@@ -9,10 +9,10 @@ import (
 	"github.com/trailhq/trail/db/dbtest"
 )
 
-// prunable is a database with two portals' history, some of it past
-// retention: portal a keeps 30 days and has 12,345 rows older (more than
-// two batches) and 10 younger; portal b chose nothing (730 days) and has
-// 20 rows older than that and 10 younger.
+// prunable is a database with two portals' history, changes of three rows,
+// some of it past retention: portal a keeps 30 days and has 12,345 rows
+// older (more than two batches) and 12 younger; portal b chose nothing
+// (730 days) and has 21 rows older than that and 12 younger.
 type prunable struct {
 	d    *db.DB
 	a, b int64
@@ -33,10 +33,14 @@ func newPrunable(t *testing.T) *prunable {
 	for _, r := range []struct {
 		portal  int64
 		n, days int
-	}{{p.a, 12345, 31}, {p.a, 10, 29}, {p.b, 20, 731}, {p.b, 10, 700}} {
-		if _, err := p.d.Pool.Exec(ctx, `INSERT INTO history (portal_id, entity, entity_id, change_id, action, field, new_value, changed_at)
-			SELECT $1, 2, g % 100 + 1, nextval('history_change_seq'), $2, 'TITLE', 'Tdeal ' || g, now() - make_interval(days => $3, secs => g)
-			FROM generate_series(1, $4) g`, r.portal, db.CodeUpdated, r.days, r.n); err != nil {
+	}{{p.a, 12345, 31}, {p.a, 12, 29}, {p.b, 21, 731}, {p.b, 12, 700}} {
+		ids, err := db.NextChangeIDs(ctx, p.d.Bun, r.n/3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.d.Pool.Exec(ctx, `INSERT INTO history (portal_id, entity, entity_id, change_id, seq, action, field, new_value, changed_at)
+			SELECT $1, 2, g / 3 % 100 + 1, $5 + g / 3, g % 3, $2, 'F' || g % 3, 'Tdeal ' || g, now() - make_interval(days => $3, secs => g / 3)
+			FROM generate_series(0, $4 - 1) g`, r.portal, db.CodeUpdated, r.days, r.n, ids[0]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -59,11 +63,11 @@ func TestPruneHistoryInBatches(t *testing.T) {
 	t.Parallel()
 	p := newPrunable(t)
 	deleted, done, err := PruneHistory(context.Background(), p.d, time.Now().Add(time.Hour))
-	if err != nil || !done || deleted != 12345+20 {
-		t.Fatalf("prune: %d deleted, done %v, %v; want 12,365 and done", deleted, done, err)
+	if err != nil || !done || deleted != 12345+21 {
+		t.Fatalf("prune: %d deleted, done %v, %v; want 12,366 and done", deleted, done, err)
 	}
-	if a, b := p.left(t, p.a), p.left(t, p.b); a != 10 || b != 10 {
-		t.Errorf("rows left: %d of portal a, %d of portal b; want the 10 within retention of each", a, b)
+	if a, b := p.left(t, p.a), p.left(t, p.b); a != 12 || b != 12 {
+		t.Errorf("rows left: %d of portal a, %d of portal b; want the 12 within retention of each", a, b)
 	}
 	if e, err := db.ExpiredHistory(context.Background(), p.d.Bun); err != nil || len(e) != 0 {
 		t.Errorf("expired after the prune: %+v, %v", e, err)
@@ -79,14 +83,15 @@ func TestPruneHistoryStopsAtItsDeadline(t *testing.T) {
 	if err != nil || done || deleted != 0 {
 		t.Fatalf("prune past its deadline: %d deleted, done %v, %v", deleted, done, err)
 	}
-	if a := p.left(t, p.a); a != 12345+10 {
+	if a := p.left(t, p.a); a != 12345+12 {
 		t.Errorf("%d rows of portal a left, want all", a)
 	}
 }
 
-// TestPruneBatchLetsInsertsThrough: while a batch's transaction is open,
-// a drain's write of the same portal's history commits (a lock wait would
-// fail it at its lock timeout instead of hanging the test).
+// TestPruneBatchLetsInsertsThrough: a batch deletes whole changes, and
+// while its transaction is open a drain's write of the same portal's
+// history commits (a lock wait would fail it at its lock timeout instead
+// of hanging the test).
 func TestPruneBatchLetsInsertsThrough(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -100,8 +105,8 @@ func TestPruneBatchLetsInsertsThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer prune.Rollback()
-	if n, err := db.PruneHistory(ctx, prune, expired[0], pruneBatch); err != nil || n != pruneBatch {
-		t.Fatalf("batch: %d, %v", n, err)
+	if changes, rows, err := db.PruneHistory(ctx, prune, expired[0], pruneBatch); err != nil || changes != pruneBatch || rows != 3*pruneBatch {
+		t.Fatalf("batch: %d changes, %d rows, %v", changes, rows, err)
 	}
 	drain, err := p.d.Bun.BeginTx(ctx, nil)
 	if err != nil {
@@ -126,7 +131,12 @@ func TestPruneBatchLetsInsertsThrough(t *testing.T) {
 	if err := prune.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if a := p.left(t, p.a); a != 12345+10+1-pruneBatch {
-		t.Errorf("%d rows of portal a left, want %d", a, 12345+10+1-pruneBatch)
+	if a := p.left(t, p.a); a != 12345+12+1-3*pruneBatch {
+		t.Errorf("%d rows of portal a left, want %d", a, 12345+12+1-3*pruneBatch)
+	}
+	var split int
+	if err := p.d.Pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT change_id FROM history
+		WHERE portal_id = $1 AND changed_at < now() - interval '30 days' GROUP BY change_id HAVING count(*) <> 3) c`, p.a).Scan(&split); err != nil || split != 0 {
+		t.Errorf("%d changes left in part by a batch, %v", split, err)
 	}
 }

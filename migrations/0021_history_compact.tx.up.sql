@@ -14,9 +14,11 @@
 --
 -- change_kind and source keep their defaults (changed, unknown) as codes.
 --
--- history_record_idx and history_portal_idx stay: the tab and as-of read a
--- record's rows through the first; the feed, the settings chart and the
--- retention prune read a portal's rows by time through the second. Both
+-- history_record_idx stays: the tab and as-of read a record's rows
+-- through it. history_portal_idx holds a change once (its first row, seq
+-- 0) instead of each row: the feed, the settings chart and the retention
+-- prune find a portal's changes by time through it, then a change's rows
+-- through the first. Both
 -- are ascending now (read backwards for newest first): a new row goes
 -- after its record's and its portal's last entry, where a full page
 -- splits to leave the old half full, instead of before the first, where
@@ -113,7 +115,7 @@ DROP TABLE history;
 ALTER TABLE history_compact RENAME TO history;
 ALTER TABLE history RENAME CONSTRAINT history_compact_portal_id_fkey TO history_portal_id_fkey;
 CREATE INDEX history_record_idx ON history (portal_id, entity, entity_id, changed_at, change_id);
-CREATE INDEX history_portal_idx ON history (portal_id, changed_at);
+CREATE INDEX history_portal_idx ON history (portal_id, changed_at) WHERE seq = 0;
 
 DROP FUNCTION pg_temp.compact_value(jsonb);
 DROP FUNCTION pg_temp.plain(jsonb);

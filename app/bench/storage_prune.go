@@ -139,7 +139,7 @@ func generateExpired(ctx context.Context, s *stack, portal int64, n, deals int, 
 		if _, err := s.db.Pool.Exec(ctx, `
 			INSERT INTO history (portal_id, entity_id, change_id, changed_at, author_id, entity, utc_offset,
 				action, change_kind, source, seq, field, item_key, old_value, new_value)
-			SELECT $1, (g / 4) % $7 + 1, $2 + g / 4, now() - make_interval(days => $3 + 1, secs => ($4 - g) / 4),
+			SELECT $1, (g / 4) % $7 + 1, $2 + g / 4, now() - make_interval(days => $3 + 1, secs => $4 / 4 - g / 4),
 				r.author_id, r.entity, r.utc_offset, r.action, r.change_kind, r.source, g % 4, r.field, r.item_key, r.old_value, r.new_value
 			FROM generate_series($5::bigint, $6::bigint - 1) g
 			JOIN bench_rows r ON r.i = g % (SELECT count(*) FROM bench_rows)`,
