@@ -84,8 +84,14 @@ var (
 	_ bun.AfterScanRowHook      = (*HistoryRow)(nil)
 )
 
-// BeforeAppendModel stores the row's words and values compactly.
-func (r *HistoryRow) BeforeAppendModel(context.Context, bun.Query) error {
+// BeforeAppendModel stores the row's words and values compactly, for a
+// query that writes the row (bun calls it for selects into it too).
+func (r *HistoryRow) BeforeAppendModel(_ context.Context, q bun.Query) error {
+	switch q.(type) {
+	case *bun.InsertQuery, *bun.UpdateQuery:
+	default:
+		return nil
+	}
 	kind, source := r.ChangeKind, r.Source
 	if kind == "" {
 		kind = history.FieldChanged.String() // a row of a whole record's creation or deletion

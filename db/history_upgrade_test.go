@@ -203,6 +203,10 @@ func TestUpgradeStoresHistoryCompactly(t *testing.T) {
 	if rows, err := db.RecordHistory(ctx, d.Bun, portal, crm.Deal, 12, db.HistoryFilter{}, nil, 1); err != nil || len(rows) != 1 || string(rows[0].OldValue) != string(db.StoredValues[0].Stored()) {
 		t.Errorf("a change written after the upgrade reads %+v, %v", rows, err)
 	}
+	var one db.HistoryRow
+	if err := d.Bun.NewSelect().Model(&one).Where("portal_id = ? AND change_id = ?", portal, change+1).Scan(ctx); err != nil || one.Source != "person" || one.Action != "updated" {
+		t.Errorf("one row selected by itself: %+v, %v", one, err)
+	}
 }
 
 func sortByChange(rows []db.HistoryRow) {
