@@ -27,8 +27,8 @@ type PruneWorker struct {
 }
 
 // History past retention goes in batches of pruneBatch changes, each its own
-// short transaction, for at most pruneBudget a run; what is left goes when
-// the job, snoozed, runs again. One DELETE of every expired row would hold
+// short transaction followed by as long a rest, for at most pruneBudget a
+// run; what is left goes when the job, snoozed, runs again. One DELETE of every expired row would hold
 // its locks, its snapshot (keeping vacuum from every table) and its WAL
 // for as long as ten million rows take. Partitioning history by month
 // would make dropping old rows free, but retention is per portal (1 to
@@ -79,6 +79,7 @@ func PruneHistory(ctx context.Context, d *db.DB, deadline time.Time) (deleted in
 			if time.Now().After(deadline) {
 				return deleted, false, nil
 			}
+			start := time.Now()
 			changes, rows, err := db.PruneHistory(ctx, d.Bun, e, pruneBatch)
 			if err != nil {
 				return deleted, false, err
@@ -86,6 +87,13 @@ func PruneHistory(ctx context.Context, d *db.DB, deadline time.Time) (deleted in
 			deleted += rows
 			if changes < pruneBatch {
 				break
+			}
+			// Rest as long as the batch took: the prune takes at most half
+			// the time of one connection and of the disk it writes to.
+			select {
+			case <-ctx.Done():
+				return deleted, false, ctx.Err()
+			case <-time.After(time.Since(start)):
 			}
 		}
 	}
