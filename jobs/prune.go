@@ -26,11 +26,12 @@ type PruneWorker struct {
 	Deps
 }
 
-// History past retention goes in batches of pruneBatch changes, each its own
-// short transaction followed by as long a rest, for at most pruneBudget a
-// run; what is left goes when the job, snoozed, runs again. One DELETE of every expired row would hold
-// its locks, its snapshot (keeping vacuum from every table) and its WAL
-// for as long as ten million rows take. Partitioning history by month
+// History past retention goes in batches of pruneBatch changes, each its
+// own short transaction followed by as long a rest, for at most
+// pruneBudget a run; what is left goes when the job, snoozed, runs again.
+// One DELETE of every expired row would hold its locks, its snapshot
+// (keeping vacuum from every table) and its WAL for as long as ten
+// million rows take. Partitioning history by month
 // would make dropping old rows free, but retention is per portal (1 to
 // 36,500 days), so a month's partition could go only once every portal's
 // retention had passed it: a portal's own old rows would still be
