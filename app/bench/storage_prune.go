@@ -36,9 +36,11 @@ type PruneResult struct {
 	Before Drains `json:"before"`
 	During Drains `json:"during"`
 	// LockWaits counts the samples (every 100 ms while the prune ran) that
-	// found a backend of the database waiting for a lock, of Samples.
-	LockWaits int `json:"lock_waits"`
-	Samples   int `json:"samples"`
+	// found a backend of the database waiting for a lock, of Samples;
+	// BehindPrune those where one waited for a lock the prune's DELETE held.
+	LockWaits   int `json:"lock_waits"`
+	BehindPrune int `json:"lock_waits_behind_prune"`
+	Samples     int `json:"samples"`
 }
 
 // Drains are the changes of the edits sent in one window: how many per
@@ -172,14 +174,18 @@ func sampleLockWaits(ctx context.Context, s *stack, res *PruneResult) (stop func
 				return
 			case <-t.C:
 			}
-			var waiting int
-			if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			var waiting, behind int
+			if err := s.db.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE EXISTS (
+					SELECT 1 FROM pg_stat_activity b WHERE b.pid = ANY (pg_blocking_pids(a.pid)) AND b.query LIKE '%DELETE FROM history%'))
+				FROM pg_stat_activity a WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'`).Scan(&waiting, &behind); err != nil {
 				continue
 			}
 			res.Samples++
 			if waiting > 0 {
 				res.LockWaits++
+			}
+			if behind > 0 {
+				res.BehindPrune++
 			}
 		}
 	}()
