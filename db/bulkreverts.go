@@ -95,7 +95,7 @@ type BulkCount struct {
 // selected is the history rows a filter selects: updates only.
 func selected(q *bun.SelectQuery, portalID int64, f BulkFilter) *bun.SelectQuery {
 	q = q.Where("h.portal_id = ?", portalID).Where("h.author_id = ?", f.AuthorID).
-		Where("h.changed_at >= ?", f.From).Where("h.changed_at < ?", f.To).Where("h.action = 'updated'")
+		Where("h.changed_at >= ?", f.From).Where("h.changed_at < ?", f.To).Where("h.action = ?", CodeUpdated)
 	if f.Entity != 0 {
 		q = q.Where("h.entity = ?", f.Entity)
 	} else {
@@ -255,7 +255,7 @@ func BulkChangeRows(ctx context.Context, q bun.IDB, portalID int64, f BulkFilter
 	f.Entity = entity
 	var rows []HistoryRow
 	err := selected(q.NewSelect().Model(&rows).ModelTableExpr("history AS h").ColumnExpr("h.*"), portalID, f).
-		Where("h.entity_id IN (?)", bun.List(ids)).OrderExpr("h.entity_id, h.changed_at, h.change_id, h.field, h.item_key").Scan(ctx)
+		Where("h.entity_id IN (?)", bun.List(ids)).OrderExpr("h.entity_id, h.changed_at, h.change_id, h.seq").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("bulk change rows: %w", err)
 	}

@@ -8,29 +8,21 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// recentRowsPerChange bounds the index scan of RecentChanges: it reads at
-// most this many rows per change asked for, newest first, which covers
-// changes of even the widest records without aggregating a portal's whole
-// history.
-const recentRowsPerChange = 200
-
 // RecentChanges returns the rows of the portal's last limit changes across
-// every record, newest first; rows of one change stay together. Rows of one
-// change share their changed_at, so both steps are range scans of the
-// (portal_id, changed_at) index.
+// every record, newest first; rows of one change stay together. The
+// changes come from history_portal_idx (a change's first row), their rows
+// from history_record_idx.
 func RecentChanges(ctx context.Context, q bun.IDB, portalID int64, limit int) ([]HistoryRow, error) {
 	var rows []HistoryRow
-	err := q.NewRaw(`WITH recent AS (
-			SELECT change_id, changed_at FROM history WHERE portal_id = ?
-			ORDER BY changed_at DESC LIMIT ?
-		), page AS (
-			SELECT change_id, max(changed_at) AS at FROM recent
-			GROUP BY change_id ORDER BY at DESC, change_id DESC LIMIT ?
+	err := q.NewRaw(`WITH page AS (
+			SELECT entity, entity_id, changed_at, change_id FROM history WHERE portal_id = ? AND seq = 0
+			ORDER BY changed_at DESC, change_id DESC LIMIT ?
 		)
-		SELECT h.* FROM history h JOIN page ON page.change_id = h.change_id
-		WHERE h.portal_id = ? AND h.changed_at >= (SELECT min(at) FROM page)
-		ORDER BY page.at DESC, h.change_id DESC, h.field, h.id`,
-		portalID, limit*recentRowsPerChange, limit, portalID).Scan(ctx, &rows)
+		SELECT h.* FROM history h JOIN page ON h.entity = page.entity AND h.entity_id = page.entity_id
+			AND h.changed_at = page.changed_at AND h.change_id = page.change_id
+		WHERE h.portal_id = ?
+		ORDER BY h.changed_at DESC, h.change_id DESC, h.field, h.seq`,
+		portalID, limit, portalID).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("recent changes: %w", err)
 	}
@@ -55,7 +47,7 @@ func ChangesPerDay(ctx context.Context, q bun.IDB, portalID int64, days int, loc
 		Changes int64  `bun:"changes"`
 	}
 	err := q.NewRaw(`SELECT to_char(changed_at AT TIME ZONE ?, 'YYYY-MM-DD') AS day, count(DISTINCT change_id) AS changes
-		FROM history WHERE portal_id = ? AND changed_at >= ?
+		FROM history WHERE portal_id = ? AND seq = 0 AND changed_at >= ?
 		GROUP BY 1`, loc.String(), portalID, first).Scan(ctx, &counted)
 	if err != nil {
 		return nil, fmt.Errorf("changes per day: %w", err)

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/history"
 )
 
 // Snapshot is the last known state of one record.
@@ -29,28 +31,30 @@ type Snapshot struct {
 	UpdatedAt    time.Time            `bun:"updated_at,nullzero,default:now()"`
 }
 
-// HistoryRow is one changed field of one change.
+// HistoryRow is one changed field of one change. Its words (Action,
+// ChangeKind, Source) and values (OldValue, NewValue, history.Value's
+// JSON) are what Trail's code reads and writes; the table stores them
+// compactly (HistoryCode, compactValue), and the hooks below translate.
 type HistoryRow struct {
 	bun.BaseModel `bun:"table:history"`
 
-	ID         int64           `bun:"id,pk,autoincrement"`
 	PortalID   int64           `bun:"portal_id"`
 	Entity     crm.Type        `bun:"entity"`
 	EntityID   int64           `bun:"entity_id"`
 	ChangeID   int64           `bun:"change_id"`
-	Action     string          `bun:"action"`
+	Action     string          `bun:"-"`
 	Field      string          `bun:"field"`
-	ChangeKind string          `bun:"change_kind"`
+	ChangeKind string          `bun:"-"`
 	ItemKey    string          `bun:"item_key"`
-	OldValue   json.RawMessage `bun:"old_value,type:jsonb"`
-	NewValue   json.RawMessage `bun:"new_value,type:jsonb"`
+	OldValue   json.RawMessage `bun:"-"`
+	NewValue   json.RawMessage `bun:"-"`
 	AuthorID   *int64          `bun:"author_id"`
 	ChangedAt  time.Time       `bun:"changed_at"`
 	// UTCOffset is the offset, in seconds east of UTC, of the portal's date
 	// values in the state the change produced (or, for a deletion, the last
 	// one): how the portal showed the change's time. Nil when unknown.
 	UTCOffset *int32 `bun:"utc_offset"`
-	Source    string `bun:"source"`
+	Source    string `bun:"-"`
 	// RevertsChangeID is the change a revert put back, for a change a
 	// revert made; nil otherwise.
 	RevertsChangeID *int64 `bun:"reverts_change_id"`
@@ -61,8 +65,83 @@ type HistoryRow struct {
 	// from; nil otherwise.
 	RestoredFrom *int64 `bun:"restored_from"`
 	// RevertsBulkID is the bulk revert that made the change, if one did.
-	RevertsBulkID *int64    `bun:"reverts_bulk_id"`
-	RecordedAt    time.Time `bun:"recorded_at,nullzero,default:now()"`
+	RevertsBulkID *int64 `bun:"reverts_bulk_id"`
+
+	historyStored
+}
+
+// historyStored is how the table holds a row's words and values, set by
+// the hooks.
+type historyStored struct {
+	ActionCode HistoryCode `bun:"action"`
+	KindCode   HistoryCode `bun:"change_kind"`
+	SourceCode HistoryCode `bun:"source"`
+	// Seq is the row's place in its change, from 0: the order it was
+	// recorded in, which (change_id, field, item_key) does not give, since
+	// a list's added values share an empty item key.
+	Seq       int16  `bun:"seq"`
+	OldStored string `bun:"old_value,nullzero"`
+	NewStored string `bun:"new_value,nullzero"`
+}
+
+var (
+	_ bun.BeforeAppendModelHook = (*HistoryRow)(nil)
+	_ bun.AfterScanRowHook      = (*HistoryRow)(nil)
+)
+
+// BeforeAppendModel stores the row's words and values compactly, for a
+// query that writes the row (bun calls it for selects into it too).
+func (r *HistoryRow) BeforeAppendModel(_ context.Context, q bun.Query) error {
+	switch q.(type) {
+	case *bun.InsertQuery, *bun.UpdateQuery:
+	default:
+		return nil
+	}
+	kind, source := r.ChangeKind, r.Source
+	if kind == "" {
+		kind = history.FieldChanged.String() // a row of a whole record's creation or deletion
+	}
+	if source == "" {
+		source = history.SourceUnknown.String()
+	}
+	var err error
+	if r.ActionCode, err = actionCodes.code("action", r.Action); err != nil {
+		return err
+	}
+	if r.KindCode, err = changeKindCodes.code("change kind", kind); err != nil {
+		return err
+	}
+	if r.SourceCode, err = sourceCodes.code("source", source); err != nil {
+		return err
+	}
+	r.OldStored, r.NewStored = compactValue(r.OldValue), compactValue(r.NewValue)
+	return nil
+}
+
+// AfterScanRow reads the row's words and values back from their stored
+// form; a column the query did not select reads as nothing.
+func (r *HistoryRow) AfterScanRow(context.Context) error {
+	var err error
+	if r.ActionCode != 0 {
+		if r.Action, err = actionCodes.word("action", r.ActionCode); err != nil {
+			return err
+		}
+	}
+	if r.KindCode != 0 {
+		if r.ChangeKind, err = changeKindCodes.word("change kind", r.KindCode); err != nil {
+			return err
+		}
+	}
+	if r.SourceCode != 0 {
+		if r.Source, err = sourceCodes.word("source", r.SourceCode); err != nil {
+			return err
+		}
+	}
+	if r.OldValue, err = expandValue(r.OldStored); err != nil {
+		return err
+	}
+	r.NewValue, err = expandValue(r.NewStored)
+	return err
 }
 
 // SnapshotsFor loads the snapshots of the given records of one entity,
@@ -127,12 +206,21 @@ func NextChangeIDs(ctx context.Context, q bun.IDB, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// AddHistory appends history rows.
+// AddHistory appends history rows, numbering each change's rows in the
+// order given.
 func AddHistory(ctx context.Context, q bun.IDB, rows []*HistoryRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if _, err := q.NewInsert().Model(&rows).ExcludeColumn("id", "recorded_at").Exec(ctx); err != nil {
+	next := map[int64]int{}
+	for _, r := range rows {
+		n := next[r.ChangeID]
+		if n > math.MaxInt16 {
+			return fmt.Errorf("add history: change %d has more than %d rows", r.ChangeID, math.MaxInt16+1)
+		}
+		r.Seq, next[r.ChangeID] = int16(n), n+1
+	}
+	if _, err := q.NewInsert().Model(&rows).Exec(ctx); err != nil {
 		return fmt.Errorf("add history: %w", err)
 	}
 	return nil
@@ -143,10 +231,10 @@ func AddHistory(ctx context.Context, q bun.IDB, rows []*HistoryRow) error {
 // arrive after the deletion was recorded from an online event.
 func NameDeleter(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, author int64) error {
 	_, err := q.NewRaw(`UPDATE history SET author_id = ?
-		WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = 'deleted' AND author_id IS NULL
+		WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = ? AND author_id IS NULL
 		AND change_id = (SELECT max(change_id) FROM history
-			WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = 'deleted')`,
-		author, portalID, entity, id, portalID, entity, id).Exec(ctx)
+			WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = ?)`,
+		author, portalID, entity, id, CodeDeleted, portalID, entity, id, CodeDeleted).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("name deleter: %w", err)
 	}
@@ -297,7 +385,7 @@ func RecordHistory(ctx context.Context, q bun.IDB, portalID int64, entity crm.Ty
 			}
 			return s
 		}).
-		OrderExpr("page.at DESC, history_row.change_id DESC, history_row.field, history_row.id").
+		OrderExpr("page.at DESC, history_row.change_id DESC, history_row.field, history_row.seq").
 		Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("record history: %w", err)
@@ -327,7 +415,7 @@ func FieldHistory(ctx context.Context, q bun.IDB, portalID int64, entity crm.Typ
 	err := q.NewSelect().Model(&rows).
 		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
 		Where("field IN (?)", bun.List(fields)).
-		OrderExpr("changed_at, change_id").Scan(ctx)
+		OrderExpr("changed_at, change_id, seq").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("field history: %w", err)
 	}
@@ -340,7 +428,7 @@ func RecordSteps(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type
 	var rows []HistoryRow
 	err := q.NewSelect().Model(&rows).
 		Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
-		OrderExpr("change_id DESC, id").Scan(ctx)
+		OrderExpr("change_id DESC, seq").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("record steps: %w", err)
 	}

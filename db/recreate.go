@@ -75,8 +75,8 @@ func deletedQuery(q bun.IDB, portalID int64) *bun.SelectQuery {
 	return q.NewSelect().TableExpr("snapshots AS s").
 		ColumnExpr("s.entity, s.entity_id, s.data, s.format, s.deleted_at, d.changed_at, d.change_id, d.author_id, r.recreated_id").
 		Join(`JOIN LATERAL (SELECT h.changed_at, h.change_id, h.author_id FROM history h
-			WHERE h.portal_id = s.portal_id AND h.entity = s.entity AND h.entity_id = s.entity_id AND h.action = 'deleted'
-			ORDER BY h.changed_at DESC, h.change_id DESC LIMIT 1) d ON true`).
+			WHERE h.portal_id = s.portal_id AND h.entity = s.entity AND h.entity_id = s.entity_id AND h.action = ?
+			ORDER BY h.changed_at DESC, h.change_id DESC LIMIT 1) d ON true`, CodeDeleted).
 		Join(`LEFT JOIN LATERAL (SELECT v.recreated_id FROM reverts v
 			WHERE v.portal_id = s.portal_id AND v.entity = s.entity AND v.entity_id = s.entity_id AND v.recreate AND v.recreated_id IS NOT NULL
 			LIMIT 1) r ON true`).
@@ -132,9 +132,9 @@ func Recreated(ctx context.Context, d *DB, portalID, revertID int64, entity crm.
 			return fmt.Errorf("recreated: %w", err)
 		}
 		var changes []int64
-		err := tx.NewUpdate().Model((*HistoryRow)(nil)).Set("restored_from = ?", oldID).
+		err := tx.NewUpdate().Table("history").Set("restored_from = ?", oldID).
 			Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", newID).
-			Where("action = 'created'").Returning("change_id").Scan(ctx, &changes)
+			Where("action = ?", CodeCreated).Returning("change_id").Scan(ctx, &changes)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("recreated: %w", err)
 		}

@@ -208,7 +208,7 @@ func RevertRecorded(ctx context.Context, q bun.IDB, portalID, id, changeID int64
 func ChangeRows(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, changeID int64) ([]HistoryRow, error) {
 	var rows []HistoryRow
 	err := q.NewSelect().Model(&rows).Where("portal_id = ?", portalID).Where("entity = ?", entity).
-		Where("entity_id = ?", id).Where("change_id = ?", changeID).OrderExpr("field, item_key").Scan(ctx)
+		Where("entity_id = ?", id).Where("change_id = ?", changeID).OrderExpr("field, item_key, seq").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("change rows: %w", err)
 	}

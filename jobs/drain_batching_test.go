@@ -61,7 +61,7 @@ func TestGatheredDrainServesTheEventsOfItsWait(t *testing.T) {
 	if ev.Job.AttemptedAt == nil || ev.Job.AttemptedAt.Before(job.ScheduledAt) {
 		t.Errorf("drain started at %v, before it was due at %v", ev.Job.AttemptedAt, job.ScheduledAt)
 	}
-	if n := b.count(t, `SELECT count(DISTINCT entity_id) FROM history WHERE portal_id = $1 AND action = 'created'`, b.portal); n != 3 {
+	if n := b.count(t, `SELECT count(DISTINCT entity_id) FROM history WHERE portal_id = $1 AND action = $2`, b.portal, db.CodeCreated); n != 3 {
 		t.Errorf("%d deals recorded, want the 3 the drain gathered", n)
 	}
 	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = $1`, DrainArgs{}.Kind()); n != 1 {

@@ -31,7 +31,7 @@ func TestDrainKeepsWhatItReadBeforeTheRateLimit(t *testing.T) {
 	}
 	// Two requests went through: 16 deals each (3 commands a deal).
 	const read = 2 * (50 / 3)
-	if n := b.count(t, `SELECT count(DISTINCT entity_id) FROM history WHERE portal_id = $1 AND action = 'created'`, b.portal); n != read {
+	if n := b.count(t, `SELECT count(DISTINCT entity_id) FROM history WHERE portal_id = $1 AND action = $2`, b.portal, db.CodeCreated); n != read {
 		t.Errorf("%d deals recorded, want the %d read", n, read)
 	}
 	if n := b.count(t, `SELECT count(*) FROM inbox WHERE portal_id = $1`, b.portal); n != deals-read {

@@ -109,20 +109,20 @@ func TestDrainRecordsWhatThePortalConfirms(t *testing.T) {
 	if n := b.count(t, `SELECT count(*) FROM inbox WHERE portal_id = $1`, b.portal); n != 0 {
 		t.Errorf("%d inbox rows left", n)
 	}
-	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND action = 'updated' AND field = 'TITLE'
-		AND author_id = $2 AND source = 'person'`, b.portal, admin); n != 1 {
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND action = $3 AND field = 'TITLE'
+		AND author_id = $2 AND source = $4`, b.portal, admin, db.CodeUpdated, db.CodePerson); n != 1 {
 		t.Errorf("%d title changes of deal 1 by the admin", n)
 	}
-	if n := b.count(t, `SELECT count(DISTINCT change_id) FROM history WHERE portal_id = $1 AND entity_id = 2 AND action = 'deleted'`, b.portal); n != 1 {
+	if n := b.count(t, `SELECT count(DISTINCT change_id) FROM history WHERE portal_id = $1 AND entity_id = 2 AND action = $2`, b.portal, db.CodeDeleted); n != 1 {
 		t.Errorf("%d deletions of deal 2", n)
 	}
 	if n := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity_id = 2 AND deleted_at IS NOT NULL`, b.portal); n != 1 {
 		t.Error("deal 2's snapshot is not marked deleted")
 	}
-	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 3 AND action = 'deleted'`, b.portal); n != 0 {
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 3 AND action = $2`, b.portal, db.CodeDeleted); n != 0 {
 		t.Errorf("deal 3, which the portal still has, recorded deleted")
 	}
-	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND action = 'created'`, b.portal, id); n == 0 {
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND action = $3`, b.portal, id, db.CodeCreated); n == 0 {
 		t.Error("the new deal's creation is not recorded")
 	}
 	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity = 1`, b.portal); n != 0 {

@@ -290,7 +290,7 @@ func TestDrainStoresUnreadRowsAsTheFirstState(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.done(t, DrainArgs{PortalID: b.portal})
-	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND field = 'PRODUCT_ROWS' AND change_kind = 'added'`, b.portal); n != 1 {
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND field = 'PRODUCT_ROWS' AND change_kind = $2`, b.portal, db.CodeAdded); n != 1 {
 		t.Errorf("%d added rows of deal 1 after its rows were known, want 1", n)
 	}
 }

@@ -34,7 +34,7 @@ func TestOfflineRecordsSeparateAddUpdateDelete(t *testing.T) {
 	}
 	b.done(t, OfflineArgs{PortalID: b.portal})
 	b.completed(t, DrainArgs{}.Kind(), "")
-	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND action = 'created'`, b.portal, id); n == 0 {
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = $2 AND action = $3`, b.portal, id, db.CodeCreated); n == 0 {
 		t.Error("the creation of the deal added and edited before the pull is not recorded")
 	}
 	if n := b.count(t, `SELECT count(DISTINCT change_id) FROM history WHERE portal_id = $1 AND entity_id = $2`, b.portal, id); n != 1 {
@@ -44,8 +44,8 @@ func TestOfflineRecordsSeparateAddUpdateDelete(t *testing.T) {
 		AND author_id = $2`, b.portal, admin); n != 1 {
 		t.Errorf("%d title changes of deal 1 by the admin", n)
 	}
-	if n := b.count(t, `SELECT count(DISTINCT change_id) FROM history WHERE portal_id = $1 AND entity_id = 2 AND action = 'deleted'
-		AND author_id = 2`, b.portal); n != 1 {
+	if n := b.count(t, `SELECT count(DISTINCT change_id) FROM history WHERE portal_id = $1 AND entity_id = 2 AND action = $2
+		AND author_id = 2`, b.portal, db.CodeDeleted); n != 1 {
 		t.Errorf("%d deletions of deal 2 by user 2", n)
 	}
 }
@@ -69,7 +69,7 @@ func TestOfflinePlainModeOnAPlanWithoutReservation(t *testing.T) {
 	b.done(t, OfflineArgs{PortalID: b.portal})
 	b.completed(t, DrainArgs{}.Kind(), "")
 	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND field = 'TITLE'
-		AND author_id = $2 AND source = 'person'`, b.portal, admin); n != 1 {
+		AND author_id = $2 AND source = $3`, b.portal, admin, db.CodePerson); n != 1 {
 		t.Errorf("%d title changes of deal 1 by the admin", n)
 	}
 	page, err := c.GetOfflineEvents(b.ctx, b24.OfflineQuery{Limit: 50})

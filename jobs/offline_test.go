@@ -24,7 +24,7 @@ func TestOfflinePullsTheQueueIntoHistory(t *testing.T) {
 	b.done(t, OfflineArgs{PortalID: b.portal})
 	b.completed(t, DrainArgs{}.Kind(), "")
 	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 1 AND field = 'TITLE'
-		AND author_id = $2 AND source = 'person'`, b.portal, admin); n != 1 {
+		AND author_id = $2 AND source = $3`, b.portal, admin, db.CodePerson); n != 1 {
 		t.Errorf("%d title changes of deal 1 by the admin", n)
 	}
 	in, err := db.InstallationByID(b.ctx, b.d.Bun, b.portal)

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertest"
 
+	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/db/dbtest"
 )
 
@@ -33,7 +34,7 @@ func TestPruneKeepsWhatIsWithinRetention(t *testing.T) {
 		exec(`INSERT INTO api_calls (portal_id, at, method, duration_ms) VALUES ($1, $2, 'crm.deal.get', 1)`, portal, at)
 	}
 	for _, at := range []time.Time{now.Add(-40 * 24 * time.Hour), now.Add(-20 * 24 * time.Hour)} {
-		exec(`INSERT INTO history (portal_id, entity, entity_id, change_id, action, changed_at) VALUES ($1, 2, 1, 1, 'updated', $2)`, portal, at)
+		exec(`INSERT INTO history (portal_id, entity, entity_id, change_id, action, changed_at) VALUES ($1, 2, 1, 1, $2, $3)`, portal, db.CodeUpdated, at)
 	}
 	exec(`INSERT INTO sessions (token, data, expiry) VALUES ('old', '\x00', now() - interval '1 hour'), ('live', '\x00', now() + interval '1 hour')`)
 

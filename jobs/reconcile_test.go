@@ -29,7 +29,7 @@ func TestReconcileFindsAMissedChange(t *testing.T) {
 	}
 	b.done(t, ReconcileArgs{PortalID: b.portal})
 	b.completed(t, DrainArgs{}.Kind(), "")
-	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 2 AND field = 'TITLE' AND source = 'unknown'`, b.portal); n != 1 {
+	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id = 2 AND field = 'TITLE' AND source = $2`, b.portal, db.CodeUnknown); n != 1 {
 		t.Errorf("%d title changes of deal 2 found by reconciliation", n)
 	}
 	if n := b.count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND entity_id <> 2`, b.portal); n != 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/app/timeline"
+	"github.com/trailhq/trail/db"
 )
 
 func TestPageShowsTheSettingsFeedAndChart(t *testing.T) {
@@ -21,9 +22,9 @@ func TestPageShowsTheSettingsFeedAndChart(t *testing.T) {
 	f.readFields(t, crm.Deal)
 	// One change of two fields, one creation, and another portal's change.
 	at := time.Now().Add(-time.Hour).UTC()
-	if _, err := f.DB.Bun.ExecContext(ctx, `INSERT INTO history (portal_id, entity, entity_id, change_id, action, field, author_id, changed_at) VALUES
-		(?, 2, 1, 10, 'updated', 'TITLE', 1, ?), (?, 2, 1, 10, 'updated', 'OPPORTUNITY', 1, ?), (?, 2, 2, 11, 'created', '', NULL, ?)`,
-		f.in.ID, at, f.in.ID, at, f.in.ID, at.Add(-time.Minute)); err != nil {
+	if _, err := f.DB.Bun.ExecContext(ctx, `INSERT INTO history (portal_id, entity, entity_id, change_id, seq, action, field, author_id, changed_at) VALUES
+		(?, 2, 1, 10, 0, ?, 'TITLE', 1, ?), (?, 2, 1, 10, 1, ?, 'OPPORTUNITY', 1, ?), (?, 2, 2, 11, 0, ?, '', NULL, ?)`,
+		f.in.ID, db.CodeUpdated, at, f.in.ID, db.CodeUpdated, at, f.in.ID, db.CodeCreated, at.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	d, err := f.svc.Page(ctx, f.in, timeline.Printer{})

@@ -43,20 +43,26 @@ func TestRunBaselineSmall(t *testing.T) {
 	}
 }
 
-// The storage bench records every edit it makes and splits the bytes per
-// history row into the table, its TOAST table and each index.
+// The storage bench records every edit it makes, repeats it, splits the
+// bytes per history row into the table, its TOAST table and each index,
+// and prunes the expired rows it generated while the drains record the
+// edits it goes on making.
 func TestRunStorageSmall(t *testing.T) {
 	dbtest.URL(t)
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := RunStorage(ctx, []string{"--deals", "40", "--timeout", "2m"}, &out, &errOut); err != nil {
+	args := []string{"--deals", "40", "--copies", "2", "--prune", "20000", "--rate", "10", "--window", "2s", "--timeout", "2m"}
+	if err := RunStorage(ctx, args, &out, &errOut); err != nil {
 		t.Fatal(err, errOut.String())
 	}
 	var r StorageResult
 	lastLine(t, out.String(), &r)
-	if r.HistoryRows < 40 || r.Snapshots != 40 || r.HistoryBytes <= 0 || r.SnapshotBytes <= 0 {
+	if r.HistoryRows < 3*40 || r.Snapshots != 3*40 || r.HistoryBytes <= 0 || r.SnapshotBytes <= 0 {
 		t.Errorf("result %+v", r)
+	}
+	if p := r.Prune; p == nil || p.Rows != 20000 || p.Seconds <= 0 || p.BytesPerRow <= 0 || p.Before.Edits == 0 || p.Before.Unrecorded != 0 || p.Before.LagP50ms <= 0 {
+		t.Errorf("prune %+v", r.Prune)
 	}
 	sum := 0.0
 	for _, b := range r.HistoryParts {

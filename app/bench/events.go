@@ -31,6 +31,7 @@ type options struct {
 	step        time.Duration // how long each rate of the search is held
 	deals       int           // deals per portal; 0: as many as the events need (split)
 	cost        b24test.Cost  // the emulator's simulated cost
+	limits      b24test.Limits
 }
 
 // Result is the last line RunEvents prints.
@@ -139,7 +140,11 @@ func RunEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("bench events: %w", err)
 	}
 	o.cpuProfile = *cpuProfile
-	res, runErr := run(ctx, s, o, logf)
+	runErr := recordArrivals(ctx, s)
+	var res *Result
+	if runErr == nil {
+		res, runErr = run(ctx, s, o, logf)
+	}
 	if err := s.stop(); err != nil && runErr == nil && ctx.Err() == nil {
 		runErr = err
 	}

@@ -126,18 +126,18 @@ func setup(b *testing.B) *env {
 	return e
 }
 
-// seedHistory gives deal 1 of the portal historyRows rows: changes of two or
+// seedHistory gives deal 1 of the portal historyRows rows (texts stored
+// as db/history_codes.go has them): changes of two or
 // three fields each, by six people, one an hour back from now.
 func seedHistory(ctx context.Context, d *db.DB, memberID string) error {
 	_, err := d.Pool.Exec(ctx, `
 		INSERT INTO history (portal_id, entity, entity_id, change_id, action, field, old_value, new_value, author_id, changed_at, source)
-		SELECT i.id, 'deal', 1, 1000000 + c, 'updated',
+		SELECT i.id, 2, 1, 1000000 + c, $3,
 		       (ARRAY['TITLE','OPPORTUNITY','PROBABILITY','COMMENTS','CURRENCY_ID'])[g % 5 + 1],
-		       jsonb_build_object('kind', 'text', 'text', 'value ' || (g - 1)),
-		       jsonb_build_object('kind', 'text', 'text', 'value ' || g),
-		       1 + c % 6, now() - make_interval(hours => $2 - c), 'person'
+		       'Tvalue ' || (g - 1), 'Tvalue ' || g,
+		       1 + c % 6, now() - make_interval(hours => $2 - c), $4
 		FROM installations i, generate_series(0, $2 - 1) AS g, LATERAL (SELECT g * 2 / 5 AS c) AS ch
-		WHERE i.member_id = $1`, memberID, historyRows)
+		WHERE i.member_id = $1`, memberID, historyRows, db.CodeUpdated, db.CodePerson)
 	if err != nil {
 		return err
 	}

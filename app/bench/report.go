@@ -40,8 +40,8 @@ func awaitHistory(ctx context.Context, s *stack, r *sent, to int, timeout time.D
 	last := time.Now()
 	for {
 		var n int
-		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM history
-			WHERE entity = 2 AND field = 'TITLE' AND new_value->>'text' LIKE 'bench-%'`).Scan(&n); err != nil {
+		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM bench_arrivals
+			WHERE entity = 2 AND new_value LIKE 'Tbench-%'`).Scan(&n); err != nil {
 			return err
 		}
 		if n >= want || time.Now().After(deadline) {
@@ -61,11 +61,10 @@ func awaitHistory(ctx context.Context, s *stack, r *sent, to int, timeout time.D
 
 // lags fills in, for the phase's events, the lag from send to history row
 // and the losses; with a skew, the heavy portal's changes are left out of
-// both and reported as its rate instead. A row's recorded_at is its drain
-// transaction's start, a little before it commits.
+// both and reported as its rate instead (see recordArrivals).
 func (r *sent) lags(ctx context.Context, s *stack, sp split, ph *phase, res *Result) error {
-	rows, err := s.db.Pool.Query(ctx, `SELECT new_value->>'text', recorded_at FROM history
-		WHERE entity = 2 AND field = 'TITLE' AND new_value->>'text' LIKE 'bench-%'`)
+	rows, err := s.db.Pool.Query(ctx, `SELECT substr(new_value, 2), at FROM bench_arrivals
+		WHERE entity = 2 AND new_value LIKE 'Tbench-%'`)
 	if err != nil {
 		return err
 	}

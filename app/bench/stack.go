@@ -78,7 +78,7 @@ func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*
 		heavy, each = o.split.records(o.totalEvents())
 	}
 	dc := devstack.Config{Trail: cfg, Listener: ln, Log: log,
-		Emulator: b24test.Options{Portals: o.portals, Deals: each, Seed: 1, Cost: o.cost}}
+		Emulator: b24test.Options{Portals: o.portals, Deals: each, Seed: 1, Cost: o.cost, Limits: o.limits}}
 	if o.processes.children() {
 		dc.Run = o.processes.runner(key, logw)
 	}

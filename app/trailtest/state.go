@@ -98,7 +98,7 @@ func (s *Stack) History(tb testing.TB, portalID int64, t crm.Type, id int64) []d
 	var rows []db.HistoryRow
 	err := s.DB.Bun.NewSelect().Model(&rows).
 		Where("portal_id = ? AND entity = ? AND entity_id = ?", portalID, t, id).
-		Order("id").Scan(context.Background())
+		Order("change_id", "seq").Scan(context.Background())
 	if err != nil {
 		tb.Fatalf("history of %s %d: %v", t, id, err)
 	}
@@ -111,7 +111,7 @@ func (s *Stack) HistoryOf(tb testing.TB, portalID int64) []db.HistoryRow {
 	tb.Helper()
 	var rows []db.HistoryRow
 	err := s.DB.Bun.NewSelect().Model(&rows).Where("portal_id = ?", portalID).
-		Order("id").Scan(context.Background())
+		Order("change_id", "seq").Scan(context.Background())
 	if err != nil {
 		tb.Fatalf("history of portal %d: %v", portalID, err)
 	}
