@@ -13,8 +13,8 @@ import (
 
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/crm"
-	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/app/trailtest"
+	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/views"
 )
 
@@ -140,7 +140,7 @@ func (b *bulk) check(t *testing.T, id, bar string) {
 	}
 	trailtest.Eventually(t, "every revert recorded", func() bool {
 		return b.Count(t, `SELECT count(*) FROM history WHERE portal_id = $1 AND author_id = $2 AND field = 'TITLE'
-			AND source = $3 AND reverts_change_id IS NOT NULL AND reverts_bulk_id = $4`, b.id, b.p.AdminID(), history.SourceRevert.String(), id) == bulkDeals
+			AND source = $3 AND reverts_change_id IS NOT NULL AND reverts_bulk_id = $4`, b.id, b.p.AdminID(), db.CodeRevert, id) == bulkDeals
 	})
 	// The portal's events of the writes arrive after them.
 	updates := map[string]int{}
