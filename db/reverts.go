@@ -123,7 +123,7 @@ func ClaimRevert(ctx context.Context, q bun.IDB, portalID, userID int64, key str
 // StartRevert stores what a claimed revert is about to write (the fields
 // with the outcome written) just before it writes: the portal may report
 // the write, and the drain record it, before the revert is finished, and
-// the change must still be told apart as the revert's (UnrecordedRevert).
+// the change must still be told apart as the revert's (RevertOfChange).
 // FinishRevert then stores the real outcome.
 func StartRevert(ctx context.Context, q bun.IDB, portalID, id int64, fields []RevertField) error {
 	_, err := q.NewUpdate().Model((*Revert)(nil)).Set("fields = ?", fields).Set("done_at = now()").
@@ -163,13 +163,21 @@ func RecentReverts(ctx context.Context, q bun.IDB, portalID int64, limit int) ([
 // drain to see the change it made.
 const revertMatchWindow = 30 * time.Minute
 
-// UnrecordedRevert returns the latest started or finished revert of a record by user
-// that wrote a field and whose change Trail has not recorded yet, locked so
-// one drain takes it; nil when there is none.
-func UnrecordedRevert(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, userID int64) (*Revert, error) {
+// revertPartsWindow is how long after a revert is finished a drain still
+// looks for further changes of its write: a write of several calls (the
+// fields, then the product rows) may reach Trail as more than one change.
+const revertPartsWindow = 5 * time.Minute
+
+// RevertOfChange returns the revert a change of a record by user made at
+// changedAt belongs to, locked so one drain takes it; nil when there is
+// none. It is the latest started or finished revert of the record by the
+// user that wrote a field and either has no recorded change yet, is still
+// writing, or finished no earlier than the change was made.
+func RevertOfChange(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, userID int64, changedAt time.Time) (*Revert, error) {
 	r := &Revert{}
 	err := q.NewSelect().Model(r).Where("portal_id = ?", portalID).Where("entity = ?", entity).Where("entity_id = ?", id).
-		Where("user_id = ?", userID).Where("state IN (?)", bun.List(writing)).Where("recorded_change_id IS NULL").Where("NOT recreate").
+		Where("user_id = ?", userID).Where("state IN (?)", bun.List(writing)).Where("NOT recreate").
+		Where("recorded_change_id IS NULL OR state = ? OR done_at >= ?", RevertApplying, changedAt).
 		Where("fields @> ?::jsonb", `[{"outcome":"`+OutcomeWritten+`"}]`).
 		Where("done_at > now() - ?::interval", revertMatchWindow.String()).
 		OrderExpr("done_at DESC").Limit(1).For("UPDATE").Scan(ctx)
@@ -177,17 +185,18 @@ func UnrecordedRevert(ctx context.Context, q bun.IDB, portalID int64, entity crm
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("unrecorded revert: %w", err)
+		return nil, fmt.Errorf("revert of change: %w", err)
 	}
 	return r, nil
 }
 
-// AwaitingReverts reports whether a portal has a revert whose change Trail
-// has not recorded yet: the drain looks for the one a change belongs to
-// only then.
+// AwaitingReverts reports whether a portal has a revert whose changes Trail
+// may still record: the drain looks for the one a change belongs to only
+// then.
 func AwaitingReverts(ctx context.Context, q bun.IDB, portalID int64) (bool, error) {
 	ok, err := q.NewSelect().Model((*Revert)(nil)).Where("portal_id = ?", portalID).Where("state IN (?)", bun.List(writing)).Where("NOT recreate").
-		Where("recorded_change_id IS NULL").Where("done_at > now() - ?::interval", revertMatchWindow.String()).Exists(ctx)
+		Where("recorded_change_id IS NULL AND done_at > now() - ?::interval OR done_at > now() - ?::interval",
+			revertMatchWindow.String(), revertPartsWindow.String()).Exists(ctx)
 	if err != nil {
 		return false, fmt.Errorf("awaiting reverts: %w", err)
 	}
@@ -196,7 +205,7 @@ func AwaitingReverts(ctx context.Context, q bun.IDB, portalID int64) (bool, erro
 
 // RevertRecorded notes the change Trail recorded for a revert's write.
 func RevertRecorded(ctx context.Context, q bun.IDB, portalID, id, changeID int64) error {
-	_, err := q.NewUpdate().Model((*Revert)(nil)).Set("recorded_change_id = ?", changeID).
+	_, err := q.NewUpdate().Model((*Revert)(nil)).Set("recorded_change_id = coalesce(recorded_change_id, ?)", changeID).
 		Where("portal_id = ?", portalID).Where("id = ?", id).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("revert recorded: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
@@ -48,10 +49,10 @@ func TestRevertClaimedOnce(t *testing.T) {
 	}
 }
 
-// TestUnrecordedRevertWantsAWrite: only a revert that wrote a field waits
+// TestRevertOfChangeWantsAWrite: only a revert that wrote a field waits
 // for its change, of its own portal, record and user; once recorded it
 // waits no more.
-func TestUnrecordedRevertWantsAWrite(t *testing.T) {
+func TestRevertOfChangeWantsAWrite(t *testing.T) {
 	d := dbtest.New(t)
 	ctx := context.Background()
 	p, other := addPortal(t, d, "match-a"), addPortal(t, d, "match-b")
@@ -68,17 +69,17 @@ func TestUnrecordedRevertWantsAWrite(t *testing.T) {
 	written := add(p, "written", db.OutcomeWritten)
 	add(p, "refused", db.OutcomeRefused) // newer, wrote nothing
 	add(other, "elsewhere", db.OutcomeWritten)
-	got, err := db.UnrecordedRevert(ctx, d.Bun, p, crm.Deal, 3, 2)
+	got, err := db.RevertOfChange(ctx, d.Bun, p, crm.Deal, 3, 2, time.Now())
 	if err != nil || got == nil || got.ID != written.ID {
 		t.Fatalf("unrecorded revert = %+v, %v; want the written one", got, err)
 	}
-	if got, _ := db.UnrecordedRevert(ctx, d.Bun, p, crm.Deal, 3, 4); got != nil {
+	if got, _ := db.RevertOfChange(ctx, d.Bun, p, crm.Deal, 3, 4, time.Now()); got != nil {
 		t.Errorf("another user's change matched revert %d", got.ID)
 	}
 	if err := db.RevertRecorded(ctx, d.Bun, p, written.ID, 77); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := db.UnrecordedRevert(ctx, d.Bun, p, crm.Deal, 3, 2); got != nil {
+	if got, _ := db.RevertOfChange(ctx, d.Bun, p, crm.Deal, 3, 2, time.Now()); got != nil {
 		t.Errorf("a recorded revert still waits: %d", got.ID)
 	}
 }

@@ -11,14 +11,15 @@ import (
 // attributeRevert marks one change's rows (their ChangeID set) as a
 // revert's (history.SourceRevert, and the change it put back) when the
 // record has a revert by the change's author that wrote one of the changed
-// fields and whose change Trail has not recorded yet: the portal reports a
-// revert like any edit of that person.
+// fields and the change is of its write (db.RevertOfChange): the portal
+// reports a revert like any edit of that person, and a write of several
+// calls may come as several changes.
 func attributeRevert(ctx context.Context, tx db.Tx, rows []*db.HistoryRow) error {
 	first := rows[0]
 	if first.AuthorID == nil || first.Action != history.Updated.String() {
 		return nil
 	}
-	r, err := db.UnrecordedRevert(ctx, tx, first.PortalID, first.Entity, first.EntityID, *first.AuthorID)
+	r, err := db.RevertOfChange(ctx, tx, first.PortalID, first.Entity, first.EntityID, *first.AuthorID, first.ChangedAt)
 	if err != nil || r == nil {
 		return err
 	}
