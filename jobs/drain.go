@@ -51,20 +51,18 @@ type DrainWorker struct {
 }
 
 // drainSlots is how many drains of a process may read and write the
-// database at once: two per core, or one per core when the process also
-// answers events. A round's database part is mostly waiting on its
-// statements' round trips, not CPU, so a second drain per core overlaps
-// its waits with the first's work; more take the cores and connections
-// the events handler needs to answer within its budget, and drains held
-// back find more changes waiting when their turn comes, which they then
-// handle in one round instead of many (`trail bench events` shows the
-// difference; app/bench/README.md has the figures). The bound covers the
-// database phases only: a drain waiting on a slow portal holds no slot,
-// so such portals still cannot hold up the others.
+// database at once: one per core, or half the cores when the process also
+// answers events. More do not finish sooner; they take the cores and
+// connections the events handler needs to answer within its budget, and
+// drains held back find more changes waiting when their turn comes, which
+// they then handle in one round instead of many (`trail bench events`
+// shows the difference; app/bench/README.md has the figures). The bound covers
+// the database phases only: a drain waiting on a slow portal holds no
+// slot, so such portals still cannot hold up the others.
 func drainSlots(servesHTTP bool) chan struct{} {
-	n := 2 * runtime.GOMAXPROCS(0)
+	n := runtime.GOMAXPROCS(0)
 	if servesHTTP {
-		n /= 2
+		n = max(1, n/2)
 	}
 	return make(chan struct{}, n)
 }
