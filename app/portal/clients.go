@@ -64,8 +64,8 @@ func (c *Clients) For(in *db.Installation) (*b24.Client, error) {
 // count in the installation's own bucket, as the portal counts every
 // request of the portal in one: a bucket of their own let a person's calls
 // and a background job's together go past the portal's limit. Background
-// work leaves the top of the bucket free (revert.Bulk), so people do not
-// wait behind it.
+// jobs book one request at a time, so a person waits at most for the few
+// requests already booked.
 func (c *Clients) ForUser(in *db.Installation, accessToken string, maxWait time.Duration) *b24.Client {
 	return c.AsUser(in, accessToken, maxWait)
 }

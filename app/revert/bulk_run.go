@@ -102,9 +102,6 @@ func (b *Bulk) chunk(ctx context.Context, c *b24.Client, bk *db.BulkRevert, recs
 	}
 	links, rows := needs(t, sel)
 	recs = recs[:min(len(recs), chunkSize(links, rows))]
-	if err := b.yield(ctx, c); err != nil {
-		return err
-	}
 	cur, refused, err := readMany(ctx, c, t, ids[:len(recs)], listFields(t, sel), links, rows)
 	if err != nil {
 		return err
@@ -141,9 +138,6 @@ func (b *Bulk) chunk(ctx context.Context, c *b24.Client, bk *db.BulkRevert, recs
 		for n < len(writes) && (n == 0 || cmds+len(writes[n].calls) <= b24.MaxBatch) {
 			cmds += len(writes[n].calls)
 			n++
-		}
-		if err := b.yield(ctx, c); err != nil {
-			return err
 		}
 		if err := b.send(ctx, c, bk, t, writes[:n]); err != nil {
 			return err
