@@ -60,14 +60,15 @@ func (c *Clients) For(in *db.Installation) (*b24.Client, error) {
 // with a user's access token (from a placement POST), to learn who the user
 // is and what they may read. It never refreshes: the token is the user's.
 // A person is waiting, so a call waits at most maxWait for the portal's
-// limits and otherwise fails at once with b24.ErrWouldWait. Its requests
-// count in the installation's own bucket, as the portal counts every
-// request of the portal in one: a bucket of their own let a person's calls
-// and a background job's together go past the portal's limit. Background
-// jobs book one request at a time, so a person waits at most for the few
-// requests already booked.
+// limits and otherwise fails at once with b24.ErrWouldWait.
 func (c *Clients) ForUser(in *db.Installation, accessToken string, maxWait time.Duration) *b24.Client {
-	return c.AsUser(in, accessToken, maxWait)
+	store := &b24.MemoryTokenStore{}
+	key := Key(in) + ":user"
+	store.Save(key, b24.Token{AccessToken: accessToken, ClientEndpoint: in.ClientEndpoint, MemberID: in.MemberID})
+	opts := c.options()
+	opts.RefreshBefore = -1
+	opts.MaxWait = maxWait
+	return b24.New(b24.OAuth{Portal: key, Store: store, TokenURL: c.TokenURL}, opts)
 }
 
 // AsUser is ForUser for work a user started that runs in the background

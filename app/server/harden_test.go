@@ -209,9 +209,9 @@ func TestEntryThrottleCountsOnlyRefusals(t *testing.T) {
 func TestBusyPortalAnswersRetryLater(t *testing.T) {
 	t.Parallel()
 	s, p := hardenedStack(t, trailtest.Options{Emulator: b24test.Options{Portals: 1, Deals: 5, Seed: 33}})
-	// Users' calls are booked in the portal's bucket (app/portal): fill
-	// it and book ten more requests ahead, five seconds of waiting.
-	bucket, ctx, key := db.NewBucket(s.DB), context.Background(), p.MemberID()
+	// Users' calls are booked in the portal's user bucket (app/portal):
+	// fill it and book ten more requests ahead, five seconds of waiting.
+	bucket, ctx, key := db.NewBucket(s.DB), context.Background(), p.MemberID()+":user"
 	if err := bucket.Full(ctx, key); err != nil {
 		t.Fatal(err)
 	}
