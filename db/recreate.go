@@ -48,7 +48,7 @@ func DeletedRecords(ctx context.Context, q bun.IDB, portalID int64, types []crm.
 	err := deletedQuery(q, portalID).
 		Apply(func(s *bun.SelectQuery) *bun.SelectQuery {
 			if types != nil {
-				s = s.Where("s.entity IN (?)", bun.In(types))
+				s = s.Where("s.entity IN (?)", bun.List(types))
 			}
 			if after != nil {
 				s = s.Where("(s.deleted_at, s.entity, s.entity_id) < (?, ?, ?)", after.At, after.Entity, after.EntityID)
