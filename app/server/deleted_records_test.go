@@ -226,7 +226,7 @@ func TestRestoreDeletedDeal(t *testing.T) {
 		t.Fatalf("tab = %d", status)
 	}
 	tabPage := tab.Must(200, "GET", "/tab/deal/"+itoaInt(newID)+"/entries", nil)
-	if !strings.Contains(tabPage, "restored from deleted record #"+itoaInt(deal)) || !strings.Contains(tabPage, `/settings/deleted/deal/`+itoaInt(deal)) {
+	if !strings.Contains(tabPage, "restored from deleted record #"+itoaInt(deal)) || !strings.Contains(tabPage, `hx-get="/deleted/deal/`+itoaInt(deal)) {
 		t.Errorf("the tab does not link the restore back:\n%s", tabPage)
 	}
 
