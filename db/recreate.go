@@ -38,13 +38,17 @@ type DeletedCursor struct {
 }
 
 // DeletedRecords lists a portal's deleted records whose deletion Trail
-// still keeps, newest deletion first, of one type (0: any), after cursor.
-func DeletedRecords(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, after *DeletedCursor, limit int) ([]DeletedRecord, error) {
+// still keeps, newest deletion first, of the types given (nil: any), after
+// cursor.
+func DeletedRecords(ctx context.Context, q bun.IDB, portalID int64, types []crm.Type, after *DeletedCursor, limit int) ([]DeletedRecord, error) {
 	var out []DeletedRecord
+	if types != nil && len(types) == 0 {
+		return nil, nil
+	}
 	err := deletedQuery(q, portalID).
 		Apply(func(s *bun.SelectQuery) *bun.SelectQuery {
-			if entity != 0 {
-				s = s.Where("s.entity = ?", entity)
+			if types != nil {
+				s = s.Where("s.entity IN (?)", bun.List(types))
 			}
 			if after != nil {
 				s = s.Where("(s.deleted_at, s.entity, s.entity_id) < (?, ?, ?)", after.At, after.Entity, after.EntityID)

@@ -51,7 +51,7 @@ func TestDeletedRecordsPaged(t *testing.T) {
 	var seen []string
 	var after *db.DeletedCursor
 	for {
-		page, err := db.DeletedRecords(ctx, d.Bun, p, 0, after, 2)
+		page, err := db.DeletedRecords(ctx, d.Bun, p, nil, after, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestDeletedRecordsPaged(t *testing.T) {
 			t.Fatalf("pages listed %v, want %v", seen, want)
 		}
 	}
-	contacts, err := db.DeletedRecords(ctx, d.Bun, p, crm.Contact, nil, 10)
+	contacts, err := db.DeletedRecords(ctx, d.Bun, p, []crm.Type{crm.Contact}, nil, 10)
 	if err != nil || len(contacts) != 1 || contacts[0].EntityID != 3 {
 		t.Errorf("contacts %v %v", contacts, err)
 	}

@@ -2,7 +2,6 @@ package revert
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -56,14 +55,14 @@ func (b *Bulk) Run(ctx context.Context, portalID, id int64, budget time.Duration
 		if now, err := db.BulkRevertByID(ctx, b.DB.Bun, portalID, id); err != nil || now.State != db.BulkRunning {
 			return false, err
 		}
-		recs, err := db.NextBulkRecords(ctx, b.DB.Bun, portalID, id, b24.MaxBatch)
+		recs, err := db.NextBulkRecords(ctx, b.DB.Bun, portalID, id, bulkChunk)
 		if err != nil {
 			return false, err
 		}
 		if len(recs) == 0 {
 			return false, db.SetBulkState(ctx, b.DB.Bun, portalID, id, db.BulkDone, "", nil)
 		}
-		err = b.chunk(ctx, c, bk, recs)
+		err = b.chunk(ctx, c, bk, recs, deadline)
 		switch {
 		case errors.Is(err, ErrToken):
 			return false, b.pause(ctx, bk)
@@ -78,9 +77,13 @@ func (b *Bulk) pause(ctx context.Context, bk *db.BulkRevert) error {
 	return db.SetBulkState(ctx, b.DB.Bun, bk.PortalID, bk.ID, db.BulkPaused, PausedToken, nil)
 }
 
-// chunk reverts records of one type: as many as one batch request reads,
-// the rest wait for the next chunk.
-func (b *Bulk) chunk(ctx context.Context, c *b24.Client, bk *db.BulkRevert, recs []db.BulkRecord) error {
+// chunk reverts records of one type: as many as one batch request reads
+// (the rest wait for the next chunk), their writes 50 commands a request.
+// Each request's records are stored as being written, with their audits,
+// before it is sent, and with their outcomes after; an administrator's
+// stop or the end of the budget ends the chunk between two requests, and
+// the records left are read again by the next one.
+func (b *Bulk) chunk(ctx context.Context, c *b24.Client, bk *db.BulkRevert, recs []db.BulkRecord, deadline time.Time) error {
 	t := recs[0].Entity
 	schema, err := (&Service{DB: b.DB}).schema(ctx, bk.PortalID, t)
 	if err != nil {
@@ -98,23 +101,16 @@ func (b *Bulk) chunk(ctx context.Context, c *b24.Client, bk *db.BulkRevert, recs
 		return err
 	}
 	links, rows := needs(t, sel)
-	per := 1
-	if links {
-		per++
-	}
-	if rows {
-		per++
-	}
-	recs = recs[:min(len(recs), b24.MaxBatch/per)]
-	cur, refused, err := readMany(ctx, c, t, ids[:len(recs)], links, rows)
+	recs = recs[:min(len(recs), chunkSize(links, rows))]
+	cur, refused, err := readMany(ctx, c, t, ids[:len(recs)], listFields(t, sel), links, rows)
 	if err != nil {
 		return err
 	}
 	var writes []recordWrite
+	var settled []db.BulkRecord
 	for i := range recs {
 		r := &recs[i]
 		wasWriting := r.State == db.BulkRecordWriting
-		r.State = db.BulkRecordDone
 		switch reason, isRefused := refused[r.EntityID]; {
 		case len(sel[r.EntityID]) == 0:
 			r.Outcome, r.Reason, r.Fields = db.BulkSkipped, ReasonNoChange, nil
@@ -123,29 +119,62 @@ func (b *Bulk) chunk(ctx context.Context, c *b24.Client, bk *db.BulkRevert, recs
 		case wasWriting && landed(schema, cur[r.EntityID], r.Fields):
 			r.Outcome, r.Reason = db.BulkRestored, ""
 		default:
-			if w, ok := plan(schema, r, sel[r.EntityID], cur[r.EntityID]); ok {
-				r.State = db.BulkRecordWriting
-				writes = append(writes, recordWrite{rec: r, calls: w.calls()})
+			next := *r
+			if w, ok := plan(schema, &next, sel[r.EntityID], cur[r.EntityID]); ok {
+				next.State = db.BulkRecordWriting
+				writes = append(writes, recordWrite{rec: &next, calls: w.calls()})
+				continue
 			}
+			*r = next
+		}
+		r.State = db.BulkRecordDone
+		settled = append(settled, *r)
+	}
+	if err := db.SaveBulkRecords(ctx, b.DB.Bun, settled); err != nil {
+		return err
+	}
+	for len(writes) > 0 {
+		n, cmds := 0, 0
+		for n < len(writes) && (n == 0 || cmds+len(writes[n].calls) <= b24.MaxBatch) {
+			cmds += len(writes[n].calls)
+			n++
+		}
+		if err := b.send(ctx, c, bk, t, writes[:n]); err != nil {
+			return err
+		}
+		writes = writes[n:]
+		if len(writes) == 0 || time.Now().After(deadline) {
+			return nil
+		}
+		// An administrator may stop it between two requests.
+		if now, err := db.BulkRevertByID(ctx, b.DB.Bun, bk.PortalID, bk.ID); err != nil || now.State != db.BulkRunning {
+			return err
 		}
 	}
-	// The audits are stored before the writes: the drain may see a write's
-	// change before the batch answers, and finds its revert then.
+	return nil
+}
+
+// send writes records in one request: their audits and their state
+// "writing" are stored first (the drain may see a write's change before the
+// batch answers, and finds its revert then), their outcomes after.
+func (b *Bulk) send(ctx context.Context, c *b24.Client, bk *db.BulkRevert, t crm.Type, writes []recordWrite) error {
 	audits := make([]*db.Revert, len(writes))
-	err = b.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+	err := b.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		recs := make([]db.BulkRecord, len(writes))
 		for i, w := range writes {
 			audits[i] = &db.Revert{PortalID: bk.PortalID, Key: newKey(), UserID: bk.UserID, Entity: t, EntityID: w.rec.EntityID,
 				ChangeID: w.rec.ChangeID, Field: bk.Field, Fields: w.rec.Fields}
 			if err := db.ReplaceBulkAudit(ctx, tx, audits[i], bk.ID); err != nil {
 				return err
 			}
+			recs[i] = *w.rec
 		}
 		return db.SaveBulkRecords(ctx, tx, recs)
 	})
-	if err != nil || len(writes) == 0 {
+	if err != nil {
 		return err
 	}
-	if err := send(ctx, c, writes); err != nil {
+	if err := sendBatch(ctx, c, writes); err != nil {
 		return err
 	}
 	return b.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
@@ -241,9 +270,9 @@ func landed(schema *history.Schema, cur history.Snapshot, fields []db.RevertFiel
 	return sent
 }
 
-// send writes the records, up to 50 commands a request (a record's calls
-// in order), and files each command's refusal on the fields it wrote.
-func send(ctx context.Context, c *b24.Client, writes []recordWrite) error {
+// sendBatch sends the records' calls in one request (a record's calls in
+// order) and files each command's refusal on the fields it wrote.
+func sendBatch(ctx context.Context, c *b24.Client, writes []recordWrite) error {
 	var bt b24.Batch
 	for i, w := range writes {
 		for j, cl := range w.calls {
@@ -271,88 +300,6 @@ func send(ctx context.Context, c *b24.Client, writes []recordWrite) error {
 		}
 	}
 	return nil
-}
-
-// readMany reads records of one type as the actor sees them now, in one
-// batch request: each record's get, and its links and product rows when
-// the changes touch them. A record the portal refuses (gone, no access)
-// is listed with the portal's reason.
-func readMany(ctx context.Context, c *b24.Client, t crm.Type, ids []int64, links, rows bool) (map[int64]history.Snapshot, map[int64]string, error) {
-	field, method, key := linkField(t)
-	var bt b24.Batch
-	for _, id := range ids {
-		bt.Add(fmt.Sprintf("g%d", id), t.Method("get"), b24.Params{"id": id})
-		if links {
-			bt.Add(fmt.Sprintf("l%d", id), method, b24.Params{"id": id})
-		}
-		if rows {
-			bt.Add(fmt.Sprintf("r%d", id), "crm.item.productrow.list", rowParams(t, id))
-		}
-	}
-	res, err := c.Batch(ctx, &bt)
-	if err != nil {
-		return nil, nil, requestError(err)
-	}
-	snaps, refused := map[int64]history.Snapshot{}, map[int64]string{}
-	for _, id := range ids {
-		snap, err := parseRead(ctx, c, res, t, id, field, key, links, rows)
-		var r *refusal
-		switch {
-		case errors.As(err, &r):
-			refused[id] = r.reason
-		case err != nil:
-			return nil, nil, err
-		default:
-			snaps[id] = snap
-		}
-	}
-	return snaps, refused, nil
-}
-
-func rowParams(t crm.Type, id int64) b24.Params {
-	return b24.Params{"filter": b24.Params{"=ownerType": t.Short(), "=ownerId": id}, "order": b24.Params{"id": "ASC"}}
-}
-
-// parseRead is one record of readMany's answer.
-func parseRead(ctx context.Context, c *b24.Client, res *b24.BatchResult, t crm.Type, id int64, field, key string, links, rows bool) (history.Snapshot, error) {
-	raw, err := res.Result(fmt.Sprintf("g%d", id))
-	if err != nil {
-		return nil, portalError(err)
-	}
-	snap, err := history.ParseSnapshot(raw)
-	if err != nil {
-		return nil, fmt.Errorf("read %s %d: %w", t, id, err)
-	}
-	if links {
-		raw, err := res.Result(fmt.Sprintf("l%d", id))
-		if err != nil {
-			return nil, portalError(err)
-		}
-		if snap[field], err = linkIDs(raw, key); err != nil {
-			return nil, err
-		}
-	}
-	if rows {
-		name := fmt.Sprintf("r%d", id)
-		raw, err := res.Result(name)
-		if err != nil {
-			return nil, portalError(err)
-		}
-		pages := []json.RawMessage{raw}
-		for next := res.Next(name); next > 0; {
-			p := rowParams(t, id)
-			p["start"] = next
-			resp, err := c.Call(ctx, "crm.item.productrow.list", p)
-			if err != nil {
-				return nil, portalError(err)
-			}
-			pages, next = append(pages, resp.Result), resp.Next
-		}
-		if snap[history.ProductRows], err = history.RowsValue(pages...); err != nil {
-			return nil, err
-		}
-	}
-	return snap, nil
 }
 
 // requestError sorts a failed request of a bulk revert: a token the portal

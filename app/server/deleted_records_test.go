@@ -226,7 +226,7 @@ func TestRestoreDeletedDeal(t *testing.T) {
 		t.Fatalf("tab = %d", status)
 	}
 	tabPage := tab.Must(200, "GET", "/tab/deal/"+itoaInt(newID)+"/entries", nil)
-	if !strings.Contains(tabPage, "restored from deleted record #"+itoaInt(deal)) || !strings.Contains(tabPage, `/settings/deleted/deal/`+itoaInt(deal)) {
+	if !strings.Contains(tabPage, "restored from deleted record #"+itoaInt(deal)) || !strings.Contains(tabPage, `hx-get="/deleted/deal/`+itoaInt(deal)) {
 		t.Errorf("the tab does not link the restore back:\n%s", tabPage)
 	}
 
@@ -248,16 +248,17 @@ func TestRestoreDeletedDeal(t *testing.T) {
 	}
 }
 
-// TestRestoreDeletedRights: the list, a record and its restore are the
-// settings' own: employees (one with every record, one with their own
-// only) are refused and nothing is created.
+// TestRestoreDeletedRights: the settings' list, a record and its restore
+// are the administrators': employees (one with every record, one with
+// their own only) get their own page instead, are refused the settings'
+// routes, and nothing is created.
 func TestRestoreDeletedRights(t *testing.T) {
 	t.Parallel()
 	r := newReverts(t)
 	const deal = 4
 	r.deleteRecord(t, "deal", deal, r.p.AdminID())
 	for _, user := range []int{2, r.p.OwnRecordsUserID()} {
-		if _, status, _ := r.OpenApp(t, r.p, user); status != 403 {
+		if _, status, page := r.OpenApp(t, r.p, user); status != 200 || strings.Contains(page, "/settings/") {
 			t.Errorf("user %d opens the settings: %d", user, status)
 		}
 		var open int

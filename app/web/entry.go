@@ -240,10 +240,7 @@ func (h *handlers) enter(c *fiber.Ctx) error {
 	allowFraming(c, w.in.ClientEndpoint)
 	c.SetUserContext(views.WithLang(c.UserContext(), w.viewer.Lang))
 	// Refusals come before the session: a refused request leaves none.
-	switch {
-	case entity == "" && !w.viewer.Admin:
-		return h.problem(c, fiber.StatusForbidden, "error.admins_only")
-	case entity != "" && !w.readable:
+	if entity != "" && !w.readable {
 		return h.problem(c, fiber.StatusForbidden, "error.no_read")
 	}
 	token, err := startSession(h.Sessions, h.Keys, c, w.viewer)
@@ -251,8 +248,12 @@ func (h *handlers) enter(c *fiber.Ctx) error {
 		return err
 	}
 	sess := views.FrameSession{Token: token, MemberID: w.in.MemberID, Renewal: h.renewalTicket(w.viewer)}
-	if entity == "" {
+	switch {
+	case entity == "" && w.viewer.Admin:
 		return h.mainPage(c, w, sess)
+	case entity == "":
+		// Everybody else finds the deleted records they may read.
+		return views.Render(c, views.DeletedPage(sess))
 	}
 	grantRead(h.Sessions, c.UserContext(), entity, id)
 	sess.Context = entity + ":" + itoa(id)

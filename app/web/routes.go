@@ -73,5 +73,6 @@ func routes(app *fiber.App, d Deps) {
 		frame.Get("/tab/:entity/:id/restore", h.requireViewer, h.tabRestorePreview)
 		frame.Post("/tab/:entity/:id/restore", h.requireViewer, wellFormed, h.tabRestore)
 		h.settingsRoutes(frame.Group("/settings", h.requireViewer, h.requireAdmin))
+		h.peopleDeletedRoutes(frame.Group("/deleted", h.requireViewer))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,18 @@ func (h *handlers) deletedRoutes(r fiber.Router) {
 	r.Post("/deleted/:entity/:id/restore", wellFormed, h.recreate)
 }
 
+// peopleDeletedRoutes registers the same pages on a group at /deleted for
+// anybody with a session: each shows only types Bitrix24 lets the viewer
+// read now (readableTypes), and a restore writes with the viewer's own
+// token, so Bitrix24's add right decides.
+func (h *handlers) peopleDeletedRoutes(r fiber.Router) {
+	r.Get("", h.deletedSection)
+	r.Get("/:entity/:id", h.deletedRecord)
+	r.Get("/:entity/:id/entries", h.deletedEntries)
+	r.Get("/:entity/:id/restore", h.recreatePreview)
+	r.Post("/:entity/:id/restore", wellFormed, h.recreate)
+}
+
 // deletedSection is a page of the portal's deleted records (?type= one
 // type, ?after= the page after a cursor of this list).
 func (h *handlers) deletedSection(c *fiber.Ctx) error {
@@ -47,17 +60,31 @@ func (h *handlers) deletedSection(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	list, err := db.DeletedRecords(ctx, h.DB.Bun, v.PortalID, only, after, deletedShown+1)
-	if err != nil {
-		return err
-	}
 	found, err := db.FoundTypes(ctx, h.DB.Bun, v.PortalID)
 	if err != nil {
 		return err
 	}
-	d := views.DeletedData{}
+	types, err := h.readableTypes(c, db.PortalTypes(found))
+	if err != nil {
+		return err
+	}
+	shown := types
+	if only != 0 {
+		shown = []crm.Type{}
+		if types == nil || slices.Contains(types, only) {
+			shown = []crm.Type{only}
+		}
+	}
+	list, err := db.DeletedRecords(ctx, h.DB.Bun, v.PortalID, shown, after, deletedShown+1)
+	if err != nil {
+		return err
+	}
+	base := deletedBase(c)
+	d := views.DeletedData{Base: base}
 	for _, t := range db.PortalTypes(found) {
-		d.Types = append(d.Types, views.Option{Value: t.String(), Label: typeName(c, found, t), Selected: t == only})
+		if types == nil || slices.Contains(types, t) {
+			d.Types = append(d.Types, views.Option{Value: t.String(), Label: typeName(c, found, t), Selected: t == only})
+		}
 	}
 	if len(list) > deletedShown {
 		list = list[:deletedShown]
@@ -66,7 +93,7 @@ func (h *handlers) deletedSection(c *fiber.Ctx) error {
 		if only != 0 {
 			q += "&type=" + only.String()
 		}
-		d.Next = "/settings/deleted?" + q
+		d.Next = base + "?" + q
 	}
 	p, labels := printer(c, v), map[crm.Type]*timeline.Labels{}
 	for _, r := range list {
@@ -79,7 +106,7 @@ func (h *handlers) deletedSection(c *fiber.Ctx) error {
 		}
 		row := views.DeletedRow{Type: typeName(c, found, r.Entity), ID: r.EntityID, Title: recordTitle(r.Data),
 			Who: deleter(c, l, r.AuthorID), At: r.ChangedAt.In(p.Zone()).Format("02.01.2006 15:04"),
-			Open: views.DeletedPath(r.Entity.String(), r.EntityID)}
+			Open: views.DeletedPath(base, r.Entity.String(), r.EntityID)}
 		if r.RecreatedID != nil {
 			row.RestoredAs, row.RestoredURL = *r.RecreatedID, h.portalRecordURL(c, r.Entity, *r.RecreatedID)
 		}
@@ -115,7 +142,7 @@ func (h *handlers) deletedRecord(c *fiber.Ctx) error {
 	case d.RecreatedID != nil:
 		out.RestoredAs, out.RestoredURL = *d.RecreatedID, h.portalRecordURL(c, d.Entity, *d.RecreatedID)
 	case revert.Recreatable(d.Entity):
-		out.Restore = views.DeletedPath(d.Entity.String(), d.EntityID) + "/restore"
+		out.Restore = views.DeletedPath(deletedBase(c), d.Entity.String(), d.EntityID) + "/restore"
 	default:
 		out.NoRestore = views.T(ctx, "settings.deleted.cannot")
 	}
@@ -131,7 +158,7 @@ func (h *handlers) deletedRecord(c *fiber.Ctx) error {
 	if out.Page, err = h.timelinePage(c, v, labels, d.Entity, d.EntityID, db.HistoryFilter{}, nil); err != nil {
 		return err
 	}
-	readOnly(&out.Page)
+	readOnly(&out.Page, deletedBase(c))
 	return views.Render(c, views.DeletedRecord(out))
 }
 
@@ -154,24 +181,24 @@ func (h *handlers) deletedEntries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	readOnly(&page)
+	readOnly(&page, deletedBase(c))
 	return views.Render(c, views.Timeline(page))
 }
 
 // readOnly makes a tab's page of a deleted record's history one that
 // neither reverts nor opens the record's moments (the tab's routes need a
-// record the portal still has), paged on the settings' route.
-func readOnly(p *views.TimelinePage) {
+// record the portal still has), paged on the list's own route (base).
+func readOnly(p *views.TimelinePage, base string) {
 	p.Record, p.Revert = "", ""
 	if rest, ok := strings.CutPrefix(p.Next, "/tab/"); ok {
-		p.Next = "/settings/deleted/" + rest
+		p.Next = base + "/" + rest
 	}
 }
 
 // recreatePreview shows what restoring a deleted record would write.
 func (h *handlers) recreatePreview(c *fiber.Ctx) error {
 	v := viewerOf(c)
-	t, id, err := deletedParams(c)
+	t, id, err := h.deletedParams(c)
 	if err != nil {
 		return err
 	}
@@ -189,7 +216,7 @@ func (h *handlers) recreatePreview(c *fiber.Ctx) error {
 // recreate restores a deleted record as previewed, once per preview key.
 func (h *handlers) recreate(c *fiber.Ctx) error {
 	v := viewerOf(c)
-	t, id, err := deletedParams(c)
+	t, id, err := h.deletedParams(c)
 	if err != nil {
 		return err
 	}
@@ -233,7 +260,7 @@ func (h *handlers) renderRecreate(c *fiber.Ctx, v viewer, r *db.Revert) error {
 		return err
 	}
 	p := printer(c, v)
-	d := views.RecreateData{Action: views.DeletedPath(r.Entity.String(), r.EntityID) + "/restore", Key: r.Key,
+	d := views.RecreateData{Action: views.DeletedPath(deletedBase(c), r.Entity.String(), r.EntityID) + "/restore", Key: r.Key,
 		Done: r.State == db.RevertDone, Applying: r.State == db.RevertApplying}
 	if r.RecreatedID != nil {
 		d.NewID, d.NewURL = *r.RecreatedID, h.portalRecordURL(c, r.Entity, *r.RecreatedID)
@@ -256,7 +283,7 @@ func (h *handlers) renderRecreate(c *fiber.Ctx, v viewer, r *db.Revert) error {
 
 // deletedOf is the deleted record a route names, of the viewer's portal.
 func (h *handlers) deletedOf(c *fiber.Ctx) (*db.DeletedRecord, error) {
-	t, id, err := deletedParams(c)
+	t, id, err := h.deletedParams(c)
 	if err != nil {
 		return nil, err
 	}
@@ -267,11 +294,20 @@ func (h *handlers) deletedOf(c *fiber.Ctx) (*db.DeletedRecord, error) {
 	return d, err
 }
 
-func deletedParams(c *fiber.Ctx) (crm.Type, int64, error) {
+// deletedParams is the type and id a route names; a type the viewer may
+// not read (readableTypes) is refused.
+func (h *handlers) deletedParams(c *fiber.Ctx) (crm.Type, int64, error) {
 	t, ok := crm.ParseType(c.Params("entity"))
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 || !ok {
 		return 0, 0, fiber.ErrNotFound
+	}
+	types, err := h.readableTypes(c, []crm.Type{t})
+	if err != nil {
+		return 0, 0, err
+	}
+	if types != nil && !slices.Contains(types, t) {
+		return 0, 0, fiber.NewError(fiber.StatusForbidden, views.T(c.UserContext(), "error.no_read"))
 	}
 	return t, id, nil
 }

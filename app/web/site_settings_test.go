@@ -24,14 +24,18 @@ func TestSettingsPageAndItsFragments(t *testing.T) {
 	s.do(t, "GET", "/settings/sync", "", nil).want(t, 401)
 }
 
+// An employee opening the app gets the deleted records' page, never the
+// settings: their session is refused every settings route.
 func TestSettingsRefuseAnEmployee(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
 	a, token := s.enter(t, "/bitrix/app", s.Employee(t, s.portal), "DEFAULT", "")
-	a.want(t, 403)
-	if token != "" {
-		t.Error("a refused entry opened a session")
+	a.want(t, 200, `hx-get="/deleted"`)
+	if token == "" {
+		t.Fatal("the employee's page opened no session")
 	}
+	s.do(t, "GET", "/settings/sync", token, nil).want(t, 403)
+	s.do(t, "GET", "/settings/deleted", token, nil).want(t, 403)
 }
 
 func TestSaveTrackingForm(t *testing.T) {

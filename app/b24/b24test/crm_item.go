@@ -45,6 +45,9 @@ func itemFields(c *call) (callResult, *apiError) {
 	if aerr != nil {
 		return callResult{}, aerr
 	}
+	if !mayReadType(et, c.user) {
+		return callResult{}, errItemDenied
+	}
 	o := newObj()
 	for _, f := range et.fields {
 		if f.isFM() {

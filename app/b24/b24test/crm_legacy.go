@@ -33,6 +33,9 @@ func legacyFields(et *entityType) (callResult, *apiError) {
 // ownCond limits a user with the "own records only" right to the records
 // assigned to them.
 func ownCond(et *entityType, u *user) []cond {
+	if !mayReadType(et, u) {
+		return []cond{{f: et.byName["ID"], op: "=", vals: []string{"0"}}}
+	}
 	if u == nil || !u.ownRecords {
 		return nil
 	}
@@ -41,6 +44,9 @@ func ownCond(et *entityType, u *user) []cond {
 
 // canRead reports whether the user may see the record.
 func canRead(s *entityStore, id int, u *user) bool {
+	if !mayReadType(s.et, u) {
+		return false
+	}
 	if u == nil || !u.ownRecords {
 		return true
 	}

@@ -64,7 +64,9 @@
 // fails as the method family fails, lists are filtered to
 // ASSIGNED_BY_ID=4). Portal.DenyAdd takes a type's "add" right from a
 // user's role (crm.X.add and crm.item.add then answer "Access denied"; an
-// administrator keeps every right). An app granted only user_brief or user_basic reads
+// administrator keeps every right). Portal.DenyRead takes a type's read
+// right: its gets and crm.item.fields answer "Access denied" and its lists
+// leave every record out. An app granted only user_brief or user_basic reads
 // users with that scope's fields (no EMAIL with user_brief). Deals (three pipelines), leads, contacts and companies
 // are computed from (seed, portal, type, id) on every read; a record that
 // is added or changed is kept whole in an overlay. A million deals
@@ -210,6 +212,10 @@
 //
 // Where the documentation leaves the behaviour open, the emulator does:
 //
+//   - A user whose role may not read a type (DenyRead) is answered
+//     crm.item.fields with ACCESS_DENIED "Access denied" (the docs say the
+//     method needs the read right, not what it answers without it), and
+//     empty lists of the type rather than an error.
 //   - A repeat of an event whose record is marked erroneous (and released)
 //     refreshes that record and clears the mark, so the change is read
 //     again by error=0 readers.

@@ -3,6 +3,7 @@ package b24test
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 )
 
@@ -13,6 +14,7 @@ type user struct {
 	email      string
 	admin      atomic.Bool // changed by SetAdmin while requests are served
 	ownRecords bool        // CRM read right "own records only"
+	noRead     sync.Map    // entityTypeId → true: the role may not read the type (DenyRead)
 	gender     string
 	timeZone   atomicString // "" means the portal's default, as Bitrix24 reports it
 	lang       atomicString // "" means the portal's language
