@@ -196,7 +196,7 @@ func TestEmulatorRotation(t *testing.T) {
 func TestEmulatorBucketSharing(t *testing.T) {
 	t.Parallel()
 	run := func(shared bool) b24test.Stats {
-		// A slow drain: Slack is 2.5 requests here, room for scheduling
+		// A fast drain: a second of Slack is most of the burst here, room for scheduling
 		// delays between a slot and its request.
 		rate := b24.Rate{Burst: 10, Drain: 10}
 		srv := b24test.NewTestServer(t, b24test.Options{Seed: 5, Limits: b24test.Limits{Burst: rate.Burst, Drain: rate.Drain}})

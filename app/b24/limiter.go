@@ -24,9 +24,11 @@ var (
 // a request reaches the portal at the instant it was scheduled; a request
 // that arrives late while the next one arrives on time meets a fuller
 // bucket than planned. So limiters keep the bucket Slack·Drain requests
-// below its burst (half a request on standard plans, 1.25 on Enterprise),
+// below its burst (two requests on standard plans, five on Enterprise),
 // which costs one Slack of waiting once, at the start of a saturated run.
-const Slack = 250 * time.Millisecond
+// A second, not less: a loaded worker can send a booked request that much
+// late, and a portal that refuses one request costs more than the wait.
+const Slack = time.Second
 
 // room is how far ahead of now a bucket's empty-time may lie for a request
 // to go: the burst's worth of drain time less Slack, and never less than

@@ -18,16 +18,16 @@ func TestMemoryLimiterBurstThenDrain(t *testing.T) {
 	clk := newClock()
 	l := &MemoryLimiter{Default: Rate{Burst: 10, Drain: 2}, Now: clk.Now}
 	ctx := context.Background()
-	// The burst less Slack (half a request) goes at once: 9 requests.
-	for i := range 9 {
+	// The burst less Slack (two requests) goes at once: 8 requests.
+	for i := range 8 {
 		if d, err := l.Reserve(ctx, "p", time.Hour); err != nil || d != 0 {
 			t.Fatalf("request %d: wait %v err %v", i, d, err)
 		}
 	}
-	// Then one every 1/Drain seconds, the first after the Slack.
+	// Then one every 1/Drain seconds.
 	for i := 1; i <= 4; i++ {
 		d, err := l.Reserve(ctx, "p", time.Hour)
-		if want := Slack + time.Duration(i-1)*500*time.Millisecond; err != nil || d != want {
+		if want := time.Duration(i) * 500 * time.Millisecond; err != nil || d != want {
 			t.Fatalf("queued request %d: wait %v, want %v (err %v)", i, d, want, err)
 		}
 	}
@@ -98,9 +98,9 @@ func TestMemoryLimiterFull(t *testing.T) {
 	ctx := context.Background()
 	l.Full(ctx, "p")
 	d, _ := l.Reserve(ctx, "p", time.Hour)
-	// A full bucket (50) must drain to 48.5 before a request fits under
-	// the slack: 0.75 s.
-	if want := 750 * time.Millisecond; d != want {
+	// A full bucket (50) must drain to 47 before a request fits under
+	// the slack: 1.5 s.
+	if want := 1500 * time.Millisecond; d != want {
 		t.Errorf("wait after Full = %v, want %v", d, want)
 	}
 }
