@@ -166,12 +166,37 @@ func (r *companionRead) failed(err error) bool {
 	return true
 }
 
-// encodeStates encodes a baseline's listed states (states[i] is the state
-// of chunk[i]) into its snapshots. What the listing leaves out
-// (baselineExtras) the extras phase reads later.
-func encodeStates(chunk []*db.Snapshot, states []history.Snapshot) error {
-	for i, st := range states {
-		data, err := st.Encode()
+// completeStates reads the links of a baseline's chunk of records that
+// crm.item.list gives 50 records a command (states[i] is the state of
+// chunk[i]) and encodes the states into the snapshots. What takes a command
+// per record (baselineExtras) is left out: the extras phase reads it later
+// (see ExtrasWorker), so the field baseline goes at the listing's speed.
+func completeStates(ctx context.Context, c *b24.Client, t crm.Type, chunk []*db.Snapshot, states []history.Snapshot) error {
+	recs := make([]pending, len(chunk))
+	for i, s := range chunk {
+		recs[i] = pending{entity: t, id: s.EntityID, state: states[i]}
+	}
+	if field := listedLinks(t); field != "" {
+		var b b24.Batch
+		for i := 0; i < len(recs); i += 50 {
+			b.Add(fmt.Sprintf("links_%d", i), "crm.item.list", linksOf(t, recs[i:min(i+50, len(recs))]))
+		}
+		res, err := c.Batch(ctx, &b)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < len(recs); i += 50 {
+			raw, err := res.Result(fmt.Sprintf("links_%d", i))
+			if err != nil {
+				return fmt.Errorf("%s links: %w", t, err)
+			}
+			if err := putLinks(field, recs[i:min(i+50, len(recs))], raw); err != nil {
+				return err
+			}
+		}
+	}
+	for i, p := range recs {
+		data, err := p.state.Encode()
 		if err != nil {
 			return err
 		}
@@ -180,15 +205,22 @@ func encodeStates(chunk []*db.Snapshot, states []history.Snapshot) error {
 	return nil
 }
 
-// baselineExtras are the companions of t's records a baseline's listing
-// leaves out (product rows, links): its extras phase reads them, the
-// listed links 50 records a command and the others a command per record,
-// so that the field baseline makes no request beyond the listing's.
-func baselineExtras(t crm.Type, rows bool) []companion { return companions(t, rows) }
+// baselineExtras are the companions of t's records that take a command per
+// record (product rows; the links of contacts and companies): the reads a
+// baseline leaves to its extras phase.
+func baselineExtras(t crm.Type, rows bool) []companion {
+	var out []companion
+	for _, c := range companions(t, rows) {
+		if c.field != listedLinks(t) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // listedLinks is the link field of t's records that crm.item.list gives
 // as contactIds (https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html),
-// "" when none: the extras phase reads it 50 records a command instead of
+// "" when none: a baseline reads it 50 records a command instead of
 // calling crm.deal.contact.items.get for each record.
 func listedLinks(t crm.Type) string {
 	if t == crm.Deal || t == crm.Lead {
@@ -209,8 +241,8 @@ func linksOf(t crm.Type, recs []pending) b24.Params {
 
 // putLinks puts the contactIds of linksOf's answer into the records'
 // states as field, in the form the binding method's companion gives. A
-// record the answer lacks was deleted since: it gets the failure, as when
-// its own read fails.
+// record the listing lacks was deleted since it was listed: its chunk
+// waits for the next try, as when its own read fails.
 func putLinks(field string, recs []pending, raw json.RawMessage) error {
 	var ans struct {
 		Items []struct {
@@ -228,8 +260,7 @@ func putLinks(field string, recs []pending, raw json.RawMessage) error {
 	for i := range recs {
 		ids, ok := got[recs[i].id]
 		if !ok {
-			recs[i].err = fmt.Errorf("%s %d: not listed with its %s", recs[i].entity, recs[i].id, field)
-			continue
+			return fmt.Errorf("%s %d: not listed with its %s", recs[i].entity, recs[i].id, field)
 		}
 		if ids == nil {
 			ids = []json.RawMessage{}

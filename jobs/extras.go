@@ -99,13 +99,14 @@ func (w *ExtrasWorker) Work(ctx context.Context, job *river.Job[ExtrasArgs]) err
 	if err != nil {
 		return err
 	}
-	n := extrasPerRequest(baselineExtras(t, db.HasProductRows(found, t)), listedLinks(t))
-	if n == 0 {
+	per := len(baselineExtras(t, db.HasProductRows(found, t)))
+	if per == 0 {
 		return w.finish(ctx, st)
 	}
 	start := time.Now()
 	for time.Since(start) < extrasBudget {
-		ids, err := db.PendingExtras(ctx, w.DB.Bun, in.ID, t, st.LastID, n)
+		// One command of the batch lists the records' modification times.
+		ids, err := db.PendingExtras(ctx, w.DB.Bun, in.ID, t, st.LastID, (b24.MaxBatch-1)/per)
 		if err != nil {
 			return err
 		}
@@ -163,28 +164,6 @@ type extrasRead struct {
 	ok       bool             // every read succeeded and the record was listed
 }
 
-// extrasPerRequest is how many records one batch of the extras phase
-// reads: one command lists their modification times, one their listed
-// links (50 records a command), and each other companion takes a command
-// per record. Zero when there is nothing to read.
-func extrasPerRequest(extras []companion, listed string) int {
-	fixed, per := 1, 0
-	for _, c := range extras {
-		if c.field == listed {
-			fixed++
-		} else {
-			per++
-		}
-	}
-	switch {
-	case fixed == 1 && per == 0:
-		return 0
-	case per == 0:
-		return b24.PageSize
-	}
-	return min(b24.PageSize, (b24.MaxBatch-fixed)/per)
-}
-
 // readExtras reads the extras of records ids of t in one batch, and lists
 // their modification times after them: the portal answers a batch's
 // commands in order, and a change of a record's product rows moves its
@@ -199,24 +178,11 @@ func readExtras(ctx context.Context, c *b24.Client, t crm.Type, found []db.Found
 		recs[i] = pending{entity: t, id: id, state: history.Snapshot{}}
 		extra.add(&b, &recs[i])
 	}
-	field := listedLinks(t)
-	if field != "" {
-		b.Add("links", "crm.item.list", linksOf(t, recs))
-	}
 	b.Add("modified", "crm.item.list", b24.Params{"entityTypeId": int(t), "select": []string{"id", "updatedTime"},
 		"filter": b24.Params{"@id": ids}, "order": b24.Params{"id": "ASC"}})
 	res, err := c.Batch(ctx, &b)
 	if err != nil {
 		return nil, err
-	}
-	if field != "" {
-		raw, err := res.Result("links")
-		if err != nil {
-			return nil, fmt.Errorf("%s links: %w", t, err)
-		}
-		if err := putLinks(field, recs, raw); err != nil {
-			return nil, err
-		}
 	}
 	raw, err := res.Result("modified")
 	if err != nil {

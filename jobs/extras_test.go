@@ -132,7 +132,7 @@ func TestBaselineLeavesRowsToTheExtrasPhase(t *testing.T) {
 	b.startExtras(t)
 	before := b.p.Stats().Requests
 	b.done(t, ExtrasArgs{PortalID: b.portal, Entity: crm.Deal})
-	if got, want := b.p.Stats().Requests-before, int64((n+47)/48); got > want {
+	if got, want := b.p.Stats().Requests-before, int64((n+48)/49); got > want {
 		t.Errorf("extras phase of %d deals: %d requests, want at most %d", n, got, want)
 	}
 	if got := b.pendingExtras(t); got != 0 {

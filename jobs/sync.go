@@ -193,7 +193,7 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 }
 
 // list sends st's records after st.LastID to out, syncChunk at a time,
-// encoded.
+// each completed with its listed links and encoded.
 func (w *SyncWorker) list(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState, schema *history.Schema, out chan<- []*db.Snapshot) error {
 	chunk := make([]*db.Snapshot, 0, syncChunk)
 	states := make([]history.Snapshot, 0, syncChunk)
@@ -201,7 +201,7 @@ func (w *SyncWorker) list(ctx context.Context, in *db.Installation, c *b24.Clien
 		if len(chunk) == 0 {
 			return nil
 		}
-		if err := encodeStates(chunk, states); err != nil {
+		if err := completeStates(ctx, c, st.Entity, chunk, states); err != nil {
 			return err
 		}
 		select {
