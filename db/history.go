@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/trailhq/trail/app/crm"
@@ -180,17 +181,35 @@ func PutSnapshots(ctx context.Context, q bun.IDB, rows []*Snapshot) error {
 
 // SeedSnapshots stores baseline states of records Trail has not seen yet;
 // records already known (an event got there first) are left alone, since
-// their stored state is newer. It returns how many were new.
-func SeedSnapshots(ctx context.Context, q bun.IDB, rows []*Snapshot) (int64, error) {
+// their stored state is newer. It returns how many were new. A baseline's
+// rows carry no learned fields and no deletion. The rows go as a handful
+// of array parameters rather than a statement of values: a chunk of a
+// baseline is megabytes of JSON, which PostgreSQL then neither parses as
+// SQL nor Trail escapes.
+func SeedSnapshots(ctx context.Context, tx Tx, rows []*Snapshot) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	res, err := q.NewInsert().Model(&rows).ExcludeColumn("tracked_since", "updated_at").
-		On("CONFLICT (portal_id, entity, entity_id) DO NOTHING").Exec(ctx)
+	portals, entities, ids := make([]int64, len(rows)), make([]int32, len(rows)), make([]int64, len(rows))
+	data, formats, modified := make([]json.RawMessage, len(rows)), make([]int16, len(rows)), make([]*time.Time, len(rows))
+	for i, r := range rows {
+		if r.Learned != nil || r.DeletedAt != nil {
+			return 0, fmt.Errorf("seed snapshots: %s %d is not a baseline state", r.Entity, r.EntityID)
+		}
+		portals[i], entities[i], ids[i] = r.PortalID, int32(r.Entity), r.EntityID
+		data[i], formats[i], modified[i] = r.Data, r.Format, r.ModifiedAt
+	}
+	var n int64
+	err := tx.Pgx(func(ptx pgx.Tx) error {
+		tag, err := ptx.Exec(ctx, `INSERT INTO snapshots (portal_id, entity, entity_id, data, format, modified_at)
+			SELECT * FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::jsonb[], $5::smallint[], $6::timestamptz[])
+			ON CONFLICT (portal_id, entity, entity_id) DO NOTHING`, portals, entities, ids, data, formats, modified)
+		n = tag.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("seed snapshots: %w", err)
 	}
-	n, _ := res.RowsAffected()
 	return n, nil
 }
 

@@ -150,6 +150,11 @@ func fieldSchema(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type
 
 // copy stores snapshots chunk by chunk, each chunk and its progress in one
 // transaction. It returns true when the time budget ran out first.
+//
+// Listing and storing overlap: while one chunk is written, the next is
+// listed, so a baseline takes about the longer of the portal's time and the
+// database's, not their sum. The writer stays one chunk behind at most, so
+// memory does not grow with the portal.
 func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState) (bool, error) {
 	start := time.Now()
 	// Records stored without the reads that take a command each are noted
@@ -158,53 +163,68 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 	if err != nil {
 		return false, err
 	}
+	schema, err := fieldSchema(ctx, w.DB.Bun, in.ID, st.Entity)
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	chunks := make(chan []*db.Snapshot, 1)
+	defer func() {
+		// The lister ends before the job does.
+		cancel()
+		for range chunks {
+		}
+	}()
+	listed := make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		listed <- w.list(ctx, in, c, st, schema, chunks)
+	}()
+	for chunk := range chunks {
+		if err := w.store(ctx, in, st, chunk, extras); err != nil {
+			return false, err
+		}
+		if time.Since(start) > syncBudget {
+			// The chunk listed meanwhile is listed again on the next turn.
+			return true, nil
+		}
+	}
+	return false, <-listed
+}
+
+// list sends st's records after st.LastID to out, syncChunk at a time,
+// each completed with its listed links and encoded.
+func (w *SyncWorker) list(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState, schema *history.Schema, out chan<- []*db.Snapshot) error {
 	chunk := make([]*db.Snapshot, 0, syncChunk)
 	states := make([]history.Snapshot, 0, syncChunk)
-	flush := func() error {
+	send := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
 		if err := completeStates(ctx, c, st.Entity, chunk, states); err != nil {
 			return err
 		}
-		states = states[:0]
-		err := w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-			if extras {
-				ids := make([]int64, len(chunk))
-				for i, s := range chunk {
-					ids[i] = s.EntityID
-				}
-				if err := db.MarkExtrasPending(ctx, tx, in.ID, st.Entity, ids); err != nil {
-					return err
-				}
-			}
-			if _, err := db.SeedSnapshots(ctx, tx, chunk); err != nil {
-				return err
-			}
-			st.Done += int64(len(chunk))
-			st.LastID = chunk[len(chunk)-1].EntityID
-			return db.SaveSyncState(ctx, tx, st)
-		})
-		chunk = chunk[:0]
-		return err
-	}
-	schema, err := fieldSchema(ctx, w.DB.Bun, in.ID, st.Entity)
-	if err != nil {
-		return false, err
+		select {
+		case out <- chunk:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		chunk, states = make([]*db.Snapshot, 0, syncChunk), states[:0]
+		return nil
 	}
 	opts := listOf(st.Entity, schema, listSelect(st.Entity, schema), nil)
 	opts.After = st.LastID
 	for raw, err := range c.List(ctx, opts) {
 		if err != nil {
-			return false, err
+			return err
 		}
 		snap, err := parseListed(st.Entity, schema, raw)
 		if err != nil {
-			return false, fmt.Errorf("sync %s: %w", st.Entity, err)
+			return fmt.Errorf("sync %s: %w", st.Entity, err)
 		}
 		id, err := recordID(snap)
 		if err != nil {
-			return false, err
+			return err
 		}
 		s := &db.Snapshot{PortalID: in.ID, Entity: st.Entity, EntityID: id, Format: int16(history.FormatFull)}
 		if t, ok := history.When(snap); ok {
@@ -212,15 +232,34 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 		}
 		chunk, states = append(chunk, s), append(states, snap)
 		if len(chunk) == syncChunk {
-			if err := flush(); err != nil {
-				return false, err
-			}
-			if time.Since(start) > syncBudget {
-				return true, nil
+			if err := send(); err != nil {
+				return err
 			}
 		}
 	}
-	return false, flush()
+	return send()
+}
+
+// store writes one chunk's snapshots and the progress after it in one
+// transaction.
+func (w *SyncWorker) store(ctx context.Context, in *db.Installation, st *db.SyncState, chunk []*db.Snapshot, extras bool) error {
+	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
+		if extras {
+			ids := make([]int64, len(chunk))
+			for i, s := range chunk {
+				ids[i] = s.EntityID
+			}
+			if err := db.MarkExtrasPending(ctx, tx, in.ID, st.Entity, ids); err != nil {
+				return err
+			}
+		}
+		if _, err := db.SeedSnapshots(ctx, tx, chunk); err != nil {
+			return err
+		}
+		st.Done += int64(len(chunk))
+		st.LastID = chunk[len(chunk)-1].EntityID
+		return db.SaveSyncState(ctx, tx, st)
+	})
 }
 
 // EnqueueResync enqueues in tx a full baseline of each type and returns the

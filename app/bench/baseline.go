@@ -75,6 +75,7 @@ func RunBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&o.install, "timeout", time.Hour, "how long the install and baseline may take")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the baseline to this file (Trail in the bench's process only)")
+	fs.BoolVar(&o.fieldsOnly, "fields-only", false, "stop after the field baseline, without waiting for the extras phase")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -136,12 +137,14 @@ func baseline(ctx context.Context, s *stack, o options, cpuProfile string, logf 
 	}
 	logf("installed and field baseline done in %.1fs", elapsed)
 	stats := s.emu.Portals()[0].Stats()
-	extras, err := extrasPhase(ctx, s, o, logf)
-	if err != nil {
-		return nil, err
+	var extras extrasFigures
+	if !o.fieldsOnly {
+		if extras, err = extrasPhase(ctx, s, o, logf); err != nil {
+			return nil, err
+		}
+		extras.requests = s.emu.Portals()[0].Stats().Requests - stats.Requests
+		logf("extras phase done in %.1fs", extras.seconds)
 	}
-	extras.requests = s.emu.Portals()[0].Stats().Requests - stats.Requests
-	logf("extras phase done in %.1fs", extras.seconds)
 	cost := s.emu.Cost()
 	limits := b24test.StandardLimits()
 	limit := LimitSeconds(o.deals, 1, limits, cost, cost.LegacyRowCost("deal", []string{"*", "UF_*"}))

@@ -23,6 +23,7 @@ type options struct {
 	timeout     time.Duration // for the drains to catch up after the last event
 	install     time.Duration // for the portals' installs and baselines
 	keep        bool          // keep the database
+	fieldsOnly  bool          // bench baseline: stop after the field baseline
 	cpuProfile  string
 	processes   processes
 	pooler      string // host:port of a transaction-mode pooler in front of DATABASE_URL's server
