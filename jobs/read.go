@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/crm"
@@ -34,13 +33,7 @@ func parseGot(t crm.Type, schema *history.Schema, raw json.RawMessage) (history.
 	if t.Legacy() {
 		return history.ParseSnapshot(raw)
 	}
-	var ans struct {
-		Item json.RawMessage `json:"item"`
-	}
-	if err := json.Unmarshal(raw, &ans); err != nil || ans.Item == nil {
-		return nil, fmt.Errorf("crm.item.get answered without an item")
-	}
-	return history.ItemSnapshot(schema, ans.Item)
+	return history.GotItemSnapshot(schema, raw)
 }
 
 // parseListed reads a row of listOf's listing.

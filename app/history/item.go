@@ -56,6 +56,18 @@ var itemLegacyNames = map[string]string{
 	"movedBy":     "MOVED_BY_ID",
 }
 
+// GotItemSnapshot is ItemSnapshot of a crm.item.get answer, whose record
+// stands under "item".
+func GotItemSnapshot(s *Schema, raw []byte) (Snapshot, error) {
+	var ans struct {
+		Item json.RawMessage `json:"item"`
+	}
+	if err := json.Unmarshal(raw, &ans); err != nil || ans.Item == nil {
+		return nil, fmt.Errorf("crm.item.get answered without an item")
+	}
+	return ItemSnapshot(s, ans.Item)
+}
+
 // ItemSnapshot reads a crm.item record (asked with useOriginalUfNames=Y)
 // into a Snapshot in the legacy form: each field under the name the
 // schema (from ItemFields) gives it. A field the schema does not know

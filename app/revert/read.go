@@ -106,13 +106,7 @@ func parseRecord(t crm.Type, schema *history.Schema, raw json.RawMessage) (histo
 	if t.Legacy() {
 		return history.ParseSnapshot(raw)
 	}
-	var ans struct {
-		Item json.RawMessage `json:"item"`
-	}
-	if err := json.Unmarshal(raw, &ans); err != nil || ans.Item == nil {
-		return nil, fmt.Errorf("crm.item.get answered without an item")
-	}
-	return history.ItemSnapshot(schema, ans.Item)
+	return history.GotItemSnapshot(schema, raw)
 }
 
 // linkIDs is the list of linked records' ids of an items.get answer.

@@ -3,7 +3,6 @@ package server_test
 import (
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -71,22 +70,8 @@ func restoreItem(t *testing.T, r *reverts, f *trailtest.Frame, ty crm.Type, id i
 		if statuses[i] != 200 {
 			t.Fatalf("submit %d answered %d:\n%s", i, statuses[i], a)
 		}
-		n := restoredAsRe.FindStringSubmatch(a)
-		if n == nil {
-			if !strings.Contains(a, `class="applying"`) {
-				t.Fatalf("the answer names no new record:\n%s", a)
-			}
-			continue
-		}
-		got, _ := strconv.Atoi(n[1])
-		if newID != 0 && got != newID {
-			t.Fatalf("two submits made %d and %d", newID, got)
-		}
-		newID = got
 	}
-	if newID == 0 {
-		t.Fatalf("no answer names the new record:\n%s", answers)
-	}
+	newID = restoredOnce(t, answers)
 	if again := f.Must(200, "POST", path+"/restore", url.Values{"key": {m[1]}}); !strings.Contains(again, "restored as #"+itoaInt(newID)) {
 		t.Errorf("the submit once more = %s, want the first one's outcome", again)
 	}

@@ -177,24 +177,7 @@ func TestRestoreDeletedDeal(t *testing.T) {
 	if statuses[0] != 200 || statuses[1] != 200 {
 		t.Fatalf("submits answered %v", statuses)
 	}
-	var newID int
-	for _, a := range answers {
-		n := restoredAsRe.FindStringSubmatch(a)
-		if n == nil {
-			if !strings.Contains(a, `class="applying"`) {
-				t.Fatalf("the answer names no new record:\n%s", a)
-			}
-			continue
-		}
-		id, _ := strconv.Atoi(n[1])
-		if newID != 0 && id != newID {
-			t.Fatalf("two submits made %d and %d", newID, id)
-		}
-		newID = id
-	}
-	if newID == 0 {
-		t.Fatalf("no answer names the new record:\n%s", answers)
-	}
+	newID := restoredOnce(t, answers)
 	if again := f.Must(200, "POST", "/settings/deleted/deal/"+itoaInt(deal)+"/restore", url.Values{"key": {m[1]}}); !strings.Contains(again, "restored as #"+itoaInt(newID)) {
 		t.Errorf("the submit once more = %s, want the first one's outcome", again)
 	}
@@ -491,4 +474,30 @@ func TestDeletedInvoiceRestorable(t *testing.T) {
 	if _, ok := p.Record("smart_invoice", 4); ok {
 		t.Error("an invoice was created")
 	}
+}
+
+// restoredOnce is the record the answers of concurrent submits of one
+// restore name: each names the same one or says it is being created, and
+// at least one names it.
+func restoredOnce(t *testing.T, answers []string) int {
+	t.Helper()
+	var newID int
+	for _, a := range answers {
+		n := restoredAsRe.FindStringSubmatch(a)
+		if n == nil {
+			if !strings.Contains(a, `class="applying"`) {
+				t.Fatalf("the answer names no new record:\n%s", a)
+			}
+			continue
+		}
+		id, _ := strconv.Atoi(n[1])
+		if newID != 0 && id != newID {
+			t.Fatalf("two submits made %d and %d", newID, id)
+		}
+		newID = id
+	}
+	if newID == 0 {
+		t.Fatalf("no answer names the new record:\n%s", answers)
+	}
+	return newID
 }
