@@ -14,9 +14,7 @@ find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
 install_server() {
   echo "localpg: installing PostgreSQL with apt" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq postgresql >&2
+  "$(dirname "$0")/apt.sh" postgresql
 }
 
 # initdb refuses to run as root, so the server runs as the postgres user.

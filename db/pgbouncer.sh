@@ -22,8 +22,7 @@ find_bin() { command -v pgbouncer 2>/dev/null || { [ -x /usr/sbin/pgbouncer ] &&
 install() {
   [ -n "$(find_bin)" ] && return
   echo "pgbouncer: installing PgBouncer with apt" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq pgbouncer >&2 || { apt-get update -qq >&2 && apt-get install -y -qq pgbouncer >&2; }
+  "$(dirname "$0")/apt.sh" pgbouncer
   # The package enables a system service; this one runs on its own.
   if command -v service >/dev/null; then service pgbouncer stop >/dev/null 2>&1 || true; fi
 }
