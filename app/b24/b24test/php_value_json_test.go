@@ -3,6 +3,8 @@ package b24test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 )
@@ -55,14 +57,29 @@ func BenchmarkBatchAnswer(b *testing.B) {
 		result.set("deal_"+strconv.Itoa(i), rec)
 	}
 	answer := objOf("result", objOf("result", result, "result_error", listOf()))
-	var w bytes.Buffer
 	b.ReportAllocs()
 	for b.Loop() {
-		w.Reset()
-		e := json.NewEncoder(&w)
-		e.SetEscapeHTML(false)
-		if err := e.Encode(answer); err != nil {
-			b.Fatal(err)
-		}
+		writeJSON(httptest.NewRecorder(), http.StatusOK, answer)
+	}
+}
+
+// An answer writeJSON writes from an obj is what an Encoder with HTML
+// escaping off writes, newline included.
+func TestWriteJSONObjAsEncoder(t *testing.T) {
+	o := objOf("result", objOf("deal_1", objOf("ID", json.Number("1"), "TITLE", "<b>&</b>", "LIST", listOf("a", json.Number("2"))), "result_error", listOf()),
+		"time", objOf("start", 1.25))
+	var want bytes.Buffer
+	e := json.NewEncoder(&want)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(o); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	writeJSON(w, http.StatusOK, o)
+	if got := w.Body.String(); got != want.String() {
+		t.Errorf("got  %q\nwant %q", got, want.String())
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("content type %q", ct)
 	}
 }

@@ -1,6 +1,7 @@
 package b24test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -280,6 +281,16 @@ func unixFloat(t time.Time) float64 { return float64(t.UnixMicro()) / 1e6 }
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
+	if o, ok := v.(*obj); ok {
+		// An answer is written as it is built: an Encoder would check and
+		// compact the MarshalJSON output once more.
+		var b bytes.Buffer
+		if err := o.appendJSON(&b); err == nil {
+			b.WriteByte('\n')
+			_, _ = w.Write(b.Bytes())
+			return
+		}
+	}
 	e := json.NewEncoder(w)
 	e.SetEscapeHTML(false)
 	_ = e.Encode(v)
