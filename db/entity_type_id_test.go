@@ -337,7 +337,7 @@ func TestUpgradeKeysByEntityTypeID(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.PutSnapshots(ctx, d.Bun, []*db.Snapshot{{PortalID: p2, Entity: crm.Type(156), EntityID: 4, Data: json.RawMessage(`{"id":4}`), Format: 2}}); err != nil {
+		if err := db.PutSnapshots(ctx, d.Pool, []*db.Snapshot{{PortalID: p2, Entity: crm.Type(156), EntityID: 4, Data: json.RawMessage(`{"id":4}`), Format: 2}}); err != nil {
 			t.Fatal(err)
 		}
 		if s, err := db.SnapshotOf(ctx, d.Bun, p2, crm.Type(156), 4); err != nil || s.Entity != crm.Type(156) {

@@ -32,7 +32,7 @@ func addChange(t *testing.T, d *db.DB, portalID, id int64, at time.Time, fields 
 		rows = append(rows, &db.HistoryRow{PortalID: portalID, Entity: crm.Deal, EntityID: id, ChangeID: ids[0], Action: "updated",
 			Field: f, ChangeKind: "changed", ChangedAt: at, Source: "person"})
 	}
-	if err := db.AddHistory(ctx, d.Bun, rows); err != nil {
+	if err := db.AddHistory(ctx, d.Pool, rows); err != nil {
 		t.Fatal(err)
 	}
 	return ids[0]

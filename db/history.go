@@ -95,9 +95,14 @@ var (
 func (r *HistoryRow) BeforeAppendModel(_ context.Context, q bun.Query) error {
 	switch q.(type) {
 	case *bun.InsertQuery, *bun.UpdateQuery:
-	default:
-		return nil
+		return r.compact()
 	}
+	return nil
+}
+
+// compact sets the row's stored words and values from what Trail's code
+// reads and writes.
+func (r *HistoryRow) compact() error {
 	kind, source := r.ChangeKind, r.Source
 	if kind == "" {
 		kind = history.FieldChanged.String() // a row of a whole record's creation or deletion
@@ -165,14 +170,37 @@ func SnapshotsFor(ctx context.Context, q bun.IDB, portalID int64, entity crm.Typ
 }
 
 // PutSnapshots writes records' states, replacing what was stored.
-func PutSnapshots(ctx context.Context, q bun.IDB, rows []*Snapshot) error {
+func PutSnapshots(ctx context.Context, e Execer, rows []*Snapshot) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := q.NewInsert().Model(&rows).ExcludeColumn("tracked_since", "updated_at").
-		On("CONFLICT (portal_id, entity, entity_id) DO UPDATE").
-		Set("data = EXCLUDED.data, format = EXCLUDED.format, learned = EXCLUDED.learned, modified_at = EXCLUDED.modified_at, deleted_at = EXCLUDED.deleted_at, updated_at = now()").
-		Exec(ctx)
+	n := len(rows)
+	var (
+		portals  = make([]int64, n)
+		entities = make([]int32, n)
+		ids      = make([]int64, n)
+		data     = make([]json.RawMessage, n)
+		formats  = make([]int16, n)
+		learned  = make([]json.RawMessage, n) // nil: NULL, no field learned
+		modified = make([]*time.Time, n)
+		deleted  = make([]*time.Time, n)
+	)
+	for i, r := range rows {
+		portals[i], entities[i], ids[i] = r.PortalID, int32(r.Entity), r.EntityID
+		data[i], formats[i], modified[i], deleted[i] = r.Data, r.Format, r.ModifiedAt, r.DeletedAt
+		if r.Learned != nil {
+			b, err := json.Marshal(r.Learned)
+			if err != nil {
+				return fmt.Errorf("put snapshots: %w", err)
+			}
+			learned[i] = b
+		}
+	}
+	_, err := e.Exec(ctx, `INSERT INTO snapshots (portal_id, entity, entity_id, data, format, learned, modified_at, deleted_at)
+		SELECT * FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::jsonb[], $5::smallint[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[])
+		ON CONFLICT (portal_id, entity, entity_id) DO UPDATE SET data = EXCLUDED.data, format = EXCLUDED.format,
+			learned = EXCLUDED.learned, modified_at = EXCLUDED.modified_at, deleted_at = EXCLUDED.deleted_at, updated_at = now()`,
+		portals, entities, ids, data, formats, learned, modified, deleted)
 	if err != nil {
 		return fmt.Errorf("put snapshots: %w", err)
 	}
@@ -227,33 +255,67 @@ func NextChangeIDs(ctx context.Context, q bun.IDB, n int) ([]int64, error) {
 
 // AddHistory appends history rows, numbering each change's rows in the
 // order given.
-func AddHistory(ctx context.Context, q bun.IDB, rows []*HistoryRow) error {
+func AddHistory(ctx context.Context, e Execer, rows []*HistoryRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	n := len(rows)
+	var (
+		portals, entityIDs, changeIDs = make([]int64, n), make([]int64, n), make([]int64, n)
+		entities, offsets             = make([]int32, n), make([]*int32, n)
+		fields, itemKeys              = make([]string, n), make([]string, n)
+		oldValues, newValues          = make([]*string, n), make([]*string, n)
+		authors, reverts              = make([]*int64, n), make([]*int64, n)
+		restoredFrom, bulks           = make([]*int64, n), make([]*int64, n)
+		changedAt, restores           = make([]time.Time, n), make([]*time.Time, n)
+		actions, kinds, sources, seqs = make([]int16, n), make([]int16, n), make([]int16, n), make([]int16, n)
+	)
 	next := map[int64]int{}
-	for _, r := range rows {
-		n := next[r.ChangeID]
-		if n > math.MaxInt16 {
+	for i, r := range rows {
+		k := next[r.ChangeID]
+		if k > math.MaxInt16 {
 			return fmt.Errorf("add history: change %d has more than %d rows", r.ChangeID, math.MaxInt16+1)
 		}
-		r.Seq, next[r.ChangeID] = int16(n), n+1
+		r.Seq, next[r.ChangeID] = int16(k), k+1
+		if err := r.compact(); err != nil {
+			return fmt.Errorf("add history: %w", err)
+		}
+		portals[i], entities[i], entityIDs[i], changeIDs[i] = r.PortalID, int32(r.Entity), r.EntityID, r.ChangeID
+		fields[i], itemKeys[i], authors[i], changedAt[i], offsets[i] = r.Field, r.ItemKey, r.AuthorID, r.ChangedAt, r.UTCOffset
+		reverts[i], restores[i], restoredFrom[i], bulks[i] = r.RevertsChangeID, r.RestoresMoment, r.RestoredFrom, r.RevertsBulkID
+		actions[i], kinds[i], sources[i], seqs[i] = int16(r.ActionCode), int16(r.KindCode), int16(r.SourceCode), r.Seq
+		oldValues[i], newValues[i] = nullEmpty(r.OldStored), nullEmpty(r.NewStored)
 	}
-	if _, err := q.NewInsert().Model(&rows).Exec(ctx); err != nil {
+	_, err := e.Exec(ctx, `INSERT INTO history (portal_id, entity, entity_id, change_id, field, item_key, author_id, changed_at,
+			utc_offset, reverts_change_id, restores_moment, restored_from, reverts_bulk_id, action, change_kind, source, seq, old_value, new_value)
+		SELECT * FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[],
+			$9::integer[], $10::bigint[], $11::timestamptz[], $12::bigint[], $13::bigint[], $14::smallint[], $15::smallint[], $16::smallint[],
+			$17::smallint[], $18::text[], $19::text[])`,
+		portals, entities, entityIDs, changeIDs, fields, itemKeys, authors, changedAt,
+		offsets, reverts, restores, restoredFrom, bulks, actions, kinds, sources, seqs, oldValues, newValues)
+	if err != nil {
 		return fmt.Errorf("add history: %w", err)
 	}
 	return nil
 }
 
+// nullEmpty is s, or NULL for the empty string (a value the row has not).
+func nullEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 // NameDeleter sets the author of a record's latest deletion if it has
 // none: a deleter the portal vouched for (the offline queue's user_id) can
 // arrive after the deletion was recorded from an online event.
-func NameDeleter(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type, id, author int64) error {
-	_, err := q.NewRaw(`UPDATE history SET author_id = ?
-		WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = ? AND author_id IS NULL
+func NameDeleter(ctx context.Context, e Execer, portalID int64, entity crm.Type, id, author int64) error {
+	_, err := e.Exec(ctx, `UPDATE history SET author_id = $1
+		WHERE portal_id = $2 AND entity = $3 AND entity_id = $4 AND action = $5 AND author_id IS NULL
 		AND change_id = (SELECT max(change_id) FROM history
-			WHERE portal_id = ? AND entity = ? AND entity_id = ? AND action = ?)`,
-		author, portalID, entity, id, CodeDeleted, portalID, entity, id, CodeDeleted).Exec(ctx)
+			WHERE portal_id = $2 AND entity = $3 AND entity_id = $4 AND action = $5)`,
+		author, portalID, int32(entity), id, int16(CodeDeleted))
 	if err != nil {
 		return fmt.Errorf("name deleter: %w", err)
 	}

@@ -189,12 +189,12 @@ func TestUpgradeStoresHistoryCompactly(t *testing.T) {
 	}
 
 	// The upgraded table takes Trail's writes and its updates.
-	if err := db.NameDeleter(ctx, d.Bun, portal, crm.Lead, 13, 9); err != nil {
+	if err := db.NameDeleter(ctx, d.Pool, portal, crm.Lead, 13, 9); err != nil {
 		t.Fatal(err)
 	}
 	next := []*db.HistoryRow{{PortalID: portal, Entity: crm.Deal, EntityID: 12, ChangeID: change + 1, Action: "updated",
 		Field: "TITLE", ChangeKind: "changed", OldValue: db.StoredValues[0].Stored(), ChangedAt: at.Add(time.Hour), Source: "person"}}
-	if err := db.AddHistory(ctx, d.Bun, next); err != nil {
+	if err := db.AddHistory(ctx, d.Pool, next); err != nil {
 		t.Fatal(err)
 	}
 	if rows, err := db.ChangeRows(ctx, d.Bun, portal, crm.Lead, 13, 4+int64(len(db.StoredValues))); err != nil || len(rows) != 1 || rows[0].AuthorID == nil || *rows[0].AuthorID != 9 {

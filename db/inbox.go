@@ -149,13 +149,11 @@ func TakeInbox(ctx context.Context, q bun.IDB, portalID int64, limit int) ([]Inb
 }
 
 // DeleteInbox removes processed rows of one portal.
-func DeleteInbox(ctx context.Context, q bun.IDB, portalID int64, ids []int64) error {
+func DeleteInbox(ctx context.Context, e Execer, portalID int64, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := q.NewDelete().Model((*InboxRow)(nil)).
-		Where("portal_id = ?", portalID).Where("id IN (?)", bun.List(ids)).Exec(ctx)
-	if err != nil {
+	if _, err := e.Exec(ctx, `DELETE FROM inbox WHERE portal_id = $1 AND id = ANY($2)`, portalID, ids); err != nil {
 		return fmt.Errorf("delete inbox: %w", err)
 	}
 	return nil

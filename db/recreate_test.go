@@ -19,7 +19,7 @@ func deleteRecord(t *testing.T, d *db.DB, portal int64, e crm.Type, id int64, at
 	t.Helper()
 	ctx := context.Background()
 	snap := &db.Snapshot{PortalID: portal, Entity: e, EntityID: id, Data: json.RawMessage(`{"TITLE":"record"}`), Format: 2, DeletedAt: &at}
-	if err := db.PutSnapshots(ctx, d.Bun, []*db.Snapshot{snap}); err != nil {
+	if err := db.PutSnapshots(ctx, d.Pool, []*db.Snapshot{snap}); err != nil {
 		t.Fatal(err)
 	}
 	change, err := db.NextChangeIDs(ctx, d.Bun, 1)
@@ -28,7 +28,7 @@ func deleteRecord(t *testing.T, d *db.DB, portal int64, e crm.Type, id int64, at
 	}
 	row := &db.HistoryRow{PortalID: portal, Entity: e, EntityID: id, ChangeID: change[0], Action: "deleted", Field: "TITLE",
 		ChangeKind: "changed", AuthorID: &author, ChangedAt: at, Source: "unknown"}
-	if err := db.AddHistory(ctx, d.Bun, []*db.HistoryRow{row}); err != nil {
+	if err := db.AddHistory(ctx, d.Pool, []*db.HistoryRow{row}); err != nil {
 		t.Fatal(err)
 	}
 }

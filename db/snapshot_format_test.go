@@ -93,7 +93,7 @@ func TestUpgradeKeepsSparseSnapshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Data, s.Format = data, int16(history.FormatFull)
-	if err := db.PutSnapshots(ctx, d.Bun, []*db.Snapshot{s}); err != nil {
+	if err := db.PutSnapshots(ctx, d.Pool, []*db.Snapshot{s}); err != nil {
 		t.Fatal(err)
 	}
 	var format int16

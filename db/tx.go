@@ -89,3 +89,15 @@ func (t connTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	return t.c.QueryRow(ctx, sql, args...)
 }
 func (t connTx) Conn() *pgx.Conn { return t.c }
+
+// Exec runs a statement with pgx's $n parameters in the transaction (Bun's
+// ExecContext takes its own ? placeholders instead).
+func (t Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	err := t.Pgx(func(ptx pgx.Tx) error {
+		var err error
+		tag, err = ptx.Exec(ctx, sql, args...)
+		return err
+	})
+	return tag, err
+}

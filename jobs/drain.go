@@ -168,14 +168,18 @@ func (d *drain) round(ctx context.Context) (done bool, err error) {
 	defer release()
 	var w written
 	err = d.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
-		var err error
-		if w, err = d.write(ctx, tx, recs); err != nil {
+		var (
+			out db.Writes
+			err error
+		)
+		if w, err = d.write(ctx, tx, &out, recs); err != nil {
 			return err
 		}
 		if w.consumed == len(rows) && len(rows) < drainRows {
-			done, err = completeInTx(ctx, tx, d.job)
+			done, err = completeInTx(ctx, tx, &out, d.job)
+			return err
 		}
-		return err
+		return out.Send(ctx, tx)
 	})
 	if err != nil {
 		return false, err
@@ -350,8 +354,9 @@ type written struct {
 	failed   error
 }
 
-// write records the changes of recs and consumes their inbox rows.
-func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, error) {
+// write records the changes of recs and consumes their inbox rows: it
+// reads in tx and queues its writes in out, for the caller to send.
+func (d *drain) write(ctx context.Context, tx db.Tx, out *db.Writes, recs []*pending) (written, error) {
 	set, err := db.LoadSettings(ctx, tx, d.in.ID)
 	if err != nil {
 		return written{}, err
@@ -437,18 +442,18 @@ func (d *drain) write(ctx context.Context, tx db.Tx, recs []*pending) (written, 
 	if err := db.RecreatedCreations(ctx, tx, d.in.ID, changes); err != nil {
 		return written{}, err
 	}
-	if err := db.AddHistory(ctx, tx, hist); err != nil {
+	if err := db.AddHistory(ctx, out, hist); err != nil {
 		return written{}, err
 	}
-	if err := db.PutSnapshots(ctx, tx, put); err != nil {
+	if err := db.PutSnapshots(ctx, out, put); err != nil {
 		return written{}, err
 	}
 	for _, p := range deleters {
-		if err := db.NameDeleter(ctx, tx, d.in.ID, p.entity, p.id, *p.deletion.by); err != nil {
+		if err := db.NameDeleter(ctx, out, d.in.ID, p.entity, p.id, *p.deletion.by); err != nil {
 			return written{}, err
 		}
 	}
-	if err := db.DeleteInbox(ctx, tx, d.in.ID, consumed); err != nil {
+	if err := db.DeleteInbox(ctx, out, d.in.ID, consumed); err != nil {
 		return written{}, err
 	}
 	w.consumed = len(consumed)

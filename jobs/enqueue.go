@@ -65,21 +65,27 @@ func completeIfDrained(ctx context.Context, d *db.DB, job *river.Job[DrainArgs])
 	done := false
 	err := d.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		var err error
-		done, err = completeInTx(ctx, tx, job)
+		done, err = completeInTx(ctx, tx, &db.Writes{}, job)
 		return err
 	})
 	return done, err
 }
 
-// completeInTx is completeIfDrained within tx; the portal's row stays
+// completeInTx is completeIfDrained within tx, after the writes queued in
+// out, which go with the check in one round trip; the portal's row stays
 // locked until tx ends.
-func completeInTx(ctx context.Context, tx db.Tx, job *river.Job[DrainArgs]) (bool, error) {
-	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM installations WHERE id = ? FOR UPDATE", job.Args.PortalID); err != nil {
-		return false, fmt.Errorf("lock portal: %w", err)
-	}
+//
+// The check is its own statement after the lock's: in READ COMMITTED it
+// then sees the inbox rows of an intake that held the row while the lock
+// waited.
+func completeInTx(ctx context.Context, tx db.Tx, out *db.Writes, job *river.Job[DrainArgs]) (bool, error) {
 	var waiting bool
-	if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM inbox WHERE portal_id = ?)", job.Args.PortalID).Scan(ctx, &waiting); err != nil {
+	if _, err := out.Exec(ctx, "SELECT 1 FROM installations WHERE id = $1 FOR UPDATE", job.Args.PortalID); err != nil {
 		return false, err
+	}
+	out.QueryRow("SELECT EXISTS (SELECT 1 FROM inbox WHERE portal_id = $1)", func(r pgx.Row) error { return r.Scan(&waiting) }, job.Args.PortalID)
+	if err := out.Send(ctx, tx); err != nil {
+		return false, fmt.Errorf("check the inbox: %w", err)
 	}
 	if waiting {
 		return false, nil

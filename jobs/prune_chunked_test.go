@@ -108,25 +108,20 @@ func TestPruneBatchLetsInsertsThrough(t *testing.T) {
 	if changes, rows, err := db.PruneHistory(ctx, prune, expired[0], pruneBatch); err != nil || changes != pruneBatch || rows != 3*pruneBatch {
 		t.Fatalf("batch: %d changes, %d rows, %v", changes, rows, err)
 	}
-	drain, err := p.d.Bun.BeginTx(ctx, nil)
+	err = p.d.RunInTx(ctx, func(ctx context.Context, drain db.Tx) error {
+		if _, err := drain.Exec(ctx, "SET LOCAL lock_timeout = '5s'"); err != nil {
+			return err
+		}
+		ids, err := db.NextChangeIDs(ctx, drain, 1)
+		if err != nil {
+			return err
+		}
+		row := &db.HistoryRow{PortalID: p.a, Entity: 2, EntityID: 1, ChangeID: ids[0], Action: "updated", Field: "TITLE",
+			ChangedAt: time.Now(), Source: "person"}
+		return db.AddHistory(ctx, drain, []*db.HistoryRow{row})
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer drain.Rollback()
-	if _, err := drain.ExecContext(ctx, "SET LOCAL lock_timeout = '5s'"); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := db.NextChangeIDs(ctx, drain, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := &db.HistoryRow{PortalID: p.a, Entity: 2, EntityID: 1, ChangeID: ids[0], Action: "updated", Field: "TITLE",
-		ChangedAt: time.Now(), Source: "person"}
-	if err := db.AddHistory(ctx, drain, []*db.HistoryRow{row}); err != nil {
 		t.Fatalf("a drain's write during a prune batch: %v", err)
-	}
-	if err := drain.Commit(); err != nil {
-		t.Fatal(err)
 	}
 	if err := prune.Commit(); err != nil {
 		t.Fatal(err)
