@@ -272,28 +272,6 @@ func sameRaw(a, b json.RawMessage) bool {
 	return errA == nil && errB == nil && bytes.Equal(ca, cb)
 }
 
-// canonicalRaw returns v in canonical JSON, null when v is empty.
-func canonicalRaw(v json.RawMessage) (json.RawMessage, error) {
-	v = bytes.TrimSpace(v)
-	switch string(v) {
-	case "", "null", `""`, "[]", "{}":
-		return jsonNull, nil
-	}
-	if isPlainString(v) || isLiteral(v) {
-		return v, nil
-	}
-	d := json.NewDecoder(bytes.NewReader(v))
-	d.UseNumber()
-	var x any
-	if err := d.Decode(&x); err != nil {
-		return nil, err
-	}
-	if d.More() {
-		return nil, fmt.Errorf("more than one JSON value")
-	}
-	return canonicalJSON(x)
-}
-
 // isLiteral reports whether v is true, false or a JSON number, which
 // canonicalJSON writes back as they are (numbers as written: json.Number).
 func isLiteral(v []byte) bool {
