@@ -23,7 +23,7 @@ func addPortal(t *testing.T, d *db.DB, member string) int64 {
 func addChange(t *testing.T, d *db.DB, portalID, id int64, at time.Time, fields ...string) int64 {
 	t.Helper()
 	ctx := context.Background()
-	ids, err := db.NextChangeIDs(ctx, d.Bun, 1)
+	ids, _, err := db.ChangeIDsAndReverts(ctx, d.Bun, portalID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

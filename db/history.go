@@ -241,18 +241,6 @@ func SeedSnapshots(ctx context.Context, tx Tx, rows []*Snapshot) (int64, error) 
 	return n, nil
 }
 
-// NextChangeIDs reserves n change ids.
-func NextChangeIDs(ctx context.Context, q bun.IDB, n int) ([]int64, error) {
-	var ids []int64
-	if n == 0 {
-		return nil, nil
-	}
-	if err := q.NewRaw("SELECT nextval('history_change_seq') FROM generate_series(1, ?)", n).Scan(ctx, &ids); err != nil {
-		return nil, fmt.Errorf("reserve change ids: %w", err)
-	}
-	return ids, nil
-}
-
 // AddHistory appends history rows, numbering each change's rows in the
 // order given.
 func AddHistory(ctx context.Context, e Execer, rows []*HistoryRow) error {

@@ -22,7 +22,7 @@ func deleteRecord(t *testing.T, d *db.DB, portal int64, e crm.Type, id int64, at
 	if err := db.PutSnapshots(ctx, d.Pool, []*db.Snapshot{snap}); err != nil {
 		t.Fatal(err)
 	}
-	change, err := db.NextChangeIDs(ctx, d.Bun, 1)
+	change, _, err := db.ChangeIDsAndReverts(ctx, d.Bun, portal, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/trailhq/trail/app/crm"
 )
@@ -194,13 +195,34 @@ func RevertOfChange(ctx context.Context, q bun.IDB, portalID int64, entity crm.T
 // may still record: the drain looks for the one a change belongs to only
 // then.
 func AwaitingReverts(ctx context.Context, q bun.IDB, portalID int64) (bool, error) {
-	ok, err := q.NewSelect().Model((*Revert)(nil)).Where("portal_id = ?", portalID).Where("state IN (?)", bun.List(writing)).Where("NOT recreate").
-		Where("recorded_change_id IS NULL AND done_at > now() - ?::interval OR done_at > now() - ?::interval",
-			revertMatchWindow.String(), revertPartsWindow.String()).Exists(ctx)
-	if err != nil {
+	var ok bool
+	if err := q.NewSelect().ColumnExpr("EXISTS (?)", awaitingReverts(q, portalID)).Scan(ctx, &ok); err != nil {
 		return false, fmt.Errorf("awaiting reverts: %w", err)
 	}
 	return ok, nil
+}
+
+// ChangeIDsAndReverts reserves n change ids and reports AwaitingReverts,
+// in one statement: a drain's write asks both.
+func ChangeIDsAndReverts(ctx context.Context, q bun.IDB, portalID int64, n int) ([]int64, bool, error) {
+	var (
+		ids     []int64
+		waiting bool
+	)
+	err := q.NewSelect().
+		ColumnExpr("array(SELECT nextval('history_change_seq') FROM generate_series(1, ?))", n).
+		ColumnExpr("EXISTS (?)", awaitingReverts(q, portalID)).
+		Scan(ctx, pgdialect.Array(&ids), &waiting)
+	if err != nil {
+		return nil, false, fmt.Errorf("reserve change ids: %w", err)
+	}
+	return ids, waiting, nil
+}
+
+func awaitingReverts(q bun.IDB, portalID int64) *bun.SelectQuery {
+	return q.NewSelect().Model((*Revert)(nil)).ColumnExpr("1").Where("portal_id = ?", portalID).Where("state IN (?)", bun.List(writing)).Where("NOT recreate").
+		Where("recorded_change_id IS NULL AND done_at > now() - ?::interval OR done_at > now() - ?::interval",
+			revertMatchWindow.String(), revertPartsWindow.String())
 }
 
 // RevertRecorded notes the change Trail recorded for a revert's write.

@@ -418,13 +418,12 @@ func (d *drain) write(ctx context.Context, tx db.Tx, out *db.Writes, recs []*pen
 			hist = append(hist, v.rows...)
 		}
 	}
-	ids, err := db.NextChangeIDs(ctx, tx, len(changes))
-	if err != nil {
-		return written{}, err
-	}
-	reverts := false
+	var (
+		ids     []int64
+		reverts bool
+	)
 	if len(changes) > 0 {
-		if reverts, err = db.AwaitingReverts(ctx, tx, d.in.ID); err != nil {
+		if ids, reverts, err = db.ChangeIDsAndReverts(ctx, tx, d.in.ID, len(changes)); err != nil {
 			return written{}, err
 		}
 	}

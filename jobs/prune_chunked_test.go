@@ -34,7 +34,7 @@ func newPrunable(t *testing.T) *prunable {
 		portal  int64
 		n, days int
 	}{{p.a, 12345, 31}, {p.a, 12, 29}, {p.b, 21, 731}, {p.b, 12, 700}} {
-		ids, err := db.NextChangeIDs(ctx, p.d.Bun, r.n/3)
+		ids, _, err := db.ChangeIDsAndReverts(ctx, p.d.Bun, r.portal, r.n/3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func TestPruneBatchLetsInsertsThrough(t *testing.T) {
 		if _, err := drain.Exec(ctx, "SET LOCAL lock_timeout = '5s'"); err != nil {
 			return err
 		}
-		ids, err := db.NextChangeIDs(ctx, drain, 1)
+		ids, _, err := db.ChangeIDsAndReverts(ctx, drain, p.a, 1)
 		if err != nil {
 			return err
 		}
