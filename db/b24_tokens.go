@@ -142,6 +142,10 @@ func (s *TokenStore) save(ctx context.Context, q bun.IDB, id int64, memberID str
 }
 
 // open turns a row into a token, or into the error its status means.
+// Opened is the token in, an installation just read, holds: what Load
+// would return for it, without reading it again.
+func (s *TokenStore) Opened(in *Installation) (b24.Token, error) { return s.open(in) }
+
 func (s *TokenStore) open(in *Installation) (b24.Token, error) {
 	switch in.Status {
 	case StatusReauth:

@@ -43,6 +43,10 @@ func (c *Client) access(ctx context.Context) (endpoint, token string, err error)
 	return "", "", fmt.Errorf("b24: unsupported credentials %T", c.creds)
 }
 
+// UseToken makes t the token c has seen, for a caller that has just read
+// it from the store itself: c's first call then does not load it again.
+func (c *Client) UseToken(t Token) { c.setToken(t) }
+
 func (c *Client) setToken(t Token) {
 	c.mu.Lock()
 	c.tok = t

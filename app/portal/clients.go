@@ -53,7 +53,21 @@ func (c *Clients) For(in *db.Installation) (*b24.Client, error) {
 			Store: c.Tokens, TokenURL: c.TokenURL,
 		}
 	}
-	return b24.New(creds, c.options()), nil
+	cl := b24.New(creds, c.options())
+	if o, ok := c.Tokens.(tokenOpener); ok && in.AuthMode != db.AuthWebhook {
+		// The installation was just read with its tokens: a job's client
+		// starts with them instead of reading the row again.
+		if t, err := o.Opened(in); err == nil {
+			cl.UseToken(t)
+		}
+	}
+	return cl, nil
+}
+
+// tokenOpener opens the tokens of an installation already read
+// (db.TokenStore).
+type tokenOpener interface {
+	Opened(*db.Installation) (b24.Token, error)
 }
 
 // ForUser returns a client that calls the installation's stored endpoint
