@@ -35,8 +35,16 @@ type FoundType struct {
 // included, in display order.
 func FoundTypes(ctx context.Context, q bun.IDB, portalID int64) ([]FoundType, error) {
 	raw, err := LoadMeta(ctx, q, portalID, MetaTypes)
-	if err != nil || raw == nil {
+	if err != nil {
 		return nil, err
+	}
+	return ParseFoundTypes(raw)
+}
+
+// ParseFoundTypes reads the MetaTypes data (nil: none found yet).
+func ParseFoundTypes(raw json.RawMessage) ([]FoundType, error) {
+	if raw == nil {
+		return nil, nil
 	}
 	var out []FoundType
 	if err := json.Unmarshal(raw, &out); err != nil {

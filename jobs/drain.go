@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -269,7 +270,7 @@ func coalesce(rows []db.InboxRow, max int) []*pending {
 // more waiting than its limit lets through between two tries (a mass
 // import) would spend its limit on the same records forever.
 func (d *drain) fetch(ctx context.Context, recs []*pending) error {
-	found, err := db.FoundTypes(ctx, d.DB.Bun, d.in.ID)
+	found, err := d.meta(ctx, recs)
 	if err != nil {
 		return err
 	}
@@ -459,6 +460,29 @@ func (d *drain) write(ctx context.Context, tx db.Tx, out *db.Writes, recs []*pen
 	return w, nil
 }
 
+// meta returns the portal's found types and, in the same read, loads the
+// field metadata of recs' types that this job has not read yet.
+func (d *drain) meta(ctx context.Context, recs []*pending) ([]db.FoundType, error) {
+	kinds := []string{db.MetaTypes}
+	entities := map[string]crm.Type{}
+	for _, p := range recs {
+		k := db.MetaFields(p.entity)
+		_, known := d.schemas[p.entity]
+		if _, asked := entities[k]; !known && !asked {
+			entities[k] = p.entity
+			kinds = append(kinds, k)
+		}
+	}
+	raw, err := db.LoadMetas(ctx, d.DB.Bun, d.in.ID, kinds...)
+	if err != nil {
+		return nil, err
+	}
+	for k, e := range entities {
+		d.schemas[e] = d.parseSchema(ctx, e, raw[k])
+	}
+	return db.ParseFoundTypes(raw[db.MetaTypes])
+}
+
 // schema returns the entity's field metadata (read at setup); without it
 // values are compared by shape.
 func (d *drain) schema(ctx context.Context, q bun.IDB, entity crm.Type) (*history.Schema, error) {
@@ -469,13 +493,20 @@ func (d *drain) schema(ctx context.Context, q bun.IDB, entity crm.Type) (*histor
 	if err != nil {
 		return nil, err
 	}
-	var s *history.Schema
-	if raw != nil {
-		if s, err = history.ParseFields(raw); err != nil {
-			d.Log.WarnContext(ctx, "unreadable field metadata", "member_id", d.in.MemberID, "entity", entity.String(), "err", err)
-			s = nil
-		}
+	d.schemas[entity] = d.parseSchema(ctx, entity, raw)
+	return d.schemas[entity], nil
+}
+
+// parseSchema reads stored field metadata; nil when there is none or it
+// cannot be read (logged).
+func (d *drain) parseSchema(ctx context.Context, entity crm.Type, raw json.RawMessage) *history.Schema {
+	if raw == nil {
+		return nil
 	}
-	d.schemas[entity] = s
-	return s, nil
+	s, err := history.ParseFields(raw)
+	if err != nil {
+		d.Log.WarnContext(ctx, "unreadable field metadata", "member_id", d.in.MemberID, "entity", entity.String(), "err", err)
+		return nil
+	}
+	return s
 }
