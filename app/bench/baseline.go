@@ -60,7 +60,11 @@ type BaselineResult struct {
 // until every type's sync is done, against LimitSeconds for the deals'
 // listing under the emulator's limits and cost model. With --processes
 // all or serve+Nwork, Trail runs in child processes and their peak
-// resident set sizes are read from /proc. DATABASE_URL names the server;
+// resident set sizes are read from /proc. --operating-budget and
+// --operating-window scale the emulator's operating limit down as in
+// `trail bench sync` (Trail's pacer is told the budget), so that a few
+// minutes' run binds on it as a big portal's baseline does on the standard
+// limit. DATABASE_URL names the server;
 // the bench creates and drops its own database there. The last line is a
 // JSON BaselineResult.
 func RunBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -76,6 +80,9 @@ func RunBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&o.keep, "keep", false, "keep the database")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the baseline to this file (Trail in the bench's process only)")
 	fs.BoolVar(&o.fieldsOnly, "fields-only", false, "stop after the field baseline, without waiting for the extras phase")
+	o.limits = b24test.StandardLimits()
+	fs.DurationVar(&o.limits.OperatingBudget, "operating-budget", o.limits.OperatingBudget, "execution time each method may use per window; with --operating-window, scales the operating limit down so a run binds on it as a bigger portal does on the standard one")
+	fs.DurationVar(&o.limits.OperatingWindow, "operating-window", o.limits.OperatingWindow, "the operating budget's sliding window")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,8 +101,8 @@ func RunBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		o.processes.peaks = &peakRSS{}
 	}
-	if o.deals < 1 || o.dbConns < 1 {
-		return errors.New("bench baseline: --deals and --db-conns must be positive")
+	if o.deals < 1 || o.dbConns < 1 || o.limits.OperatingBudget <= 0 || o.limits.OperatingWindow <= 0 {
+		return errors.New("bench baseline: --deals, --db-conns and the operating limits must be positive")
 	}
 	admin := os.Getenv("DATABASE_URL")
 	if admin == "" {
@@ -146,7 +153,7 @@ func baseline(ctx context.Context, s *stack, o options, cpuProfile string, logf 
 		logf("extras phase done in %.1fs", extras.seconds)
 	}
 	cost := s.emu.Cost()
-	limits := b24test.StandardLimits()
+	limits := o.limits
 	limit := LimitSeconds(o.deals, 1, limits, cost, cost.LegacyRowCost("deal", []string{"*", "UF_*"}))
 	const perRequest = b24.MaxBatch * b24.PageSize
 	bucket := max(0, float64(stats.Requests)-float64(limits.Burst)) / limits.Drain

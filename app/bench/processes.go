@@ -80,6 +80,9 @@ func (p processes) runner(key string, logw io.Writer) func(context.Context, *con
 			"ENCRYPTION_KEY="+key, "DB_MAX_CONNS="+strconv.Itoa(int(cfg.DBMaxConns)),
 			"LOG_FORMAT=text", "LOG_LEVEL="+cfg.LogLevel,
 		)
+		if cfg.OperatingBudget > 0 {
+			env = append(env, "B24_OPERATING_BUDGET="+cfg.OperatingBudget.String())
+		}
 		cmds := []*exec.Cmd{exec.Command(p.bin, map[bool]string{true: "all", false: "serve"}[p.all])}
 		cmds[0].Env = env
 		for i := range p.work {

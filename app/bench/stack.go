@@ -62,6 +62,10 @@ func startStack(ctx context.Context, admin string, o options, logw io.Writer) (*
 		return fail(err)
 	}
 	cfg.DBMaxConns, cfg.LogLevel = int32(o.dbConns), "error"
+	if !o.limits.Unlimited {
+		// Trail paces itself on the budget the emulated portal enforces.
+		cfg.OperatingBudget = o.limits.OperatingBudget
+	}
 	if o.pooler != "" {
 		u, err := url.Parse(dbURL)
 		if err != nil {

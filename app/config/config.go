@@ -55,6 +55,10 @@ type Config struct {
 	// AdminRecheck is how long a session's administrator flag holds before
 	// settings need it confirmed by Bitrix24 again (ADMIN_RECHECK).
 	AdminRecheck time.Duration
+	// OperatingBudget is the execution time a Bitrix24 method may use per
+	// window (B24_OPERATING_BUDGET); zero means the cloud's own. Only an
+	// emulator with its budget scaled down needs another.
+	OperatingBudget time.Duration
 }
 
 // DefaultAdminRecheck is AdminRecheck unless configured.
@@ -113,6 +117,7 @@ func Load(getenv func(string) string, needs Needs) (*Config, error) {
 	if c.AdminRecheck > 15*time.Minute {
 		p.fail("ADMIN_RECHECK", "must be at most 15m: a demoted administrator keeps the settings that long")
 	}
+	c.OperatingBudget = p.duration("B24_OPERATING_BUDGET", 0)
 	c.WorkerID = p.get("WORKER_ID")
 	if c.WorkerID == "" {
 		c.WorkerID = p.get("FLY_MACHINE_ID")

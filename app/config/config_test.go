@@ -56,12 +56,13 @@ func TestLoadPooled(t *testing.T) {
 func TestLoadPrivateMetricsAndProxy(t *testing.T) {
 	kv := full()
 	kv["METRICS_PORT"], kv["CLIENT_IP_HEADER"], kv["ADMIN_RECHECK"] = "9091", "Fly-Client-IP", "2m"
+	kv["B24_OPERATING_BUDGET"] = "96s"
 	c, err := Load(env(kv), Needs{Database: true, App: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.MetricsPort != 9091 || c.ClientIPHeader != "Fly-Client-IP" || c.AdminRecheck != 2*time.Minute {
-		t.Errorf("metrics port %d, client ip header %q, admin recheck %v", c.MetricsPort, c.ClientIPHeader, c.AdminRecheck)
+	if c.MetricsPort != 9091 || c.ClientIPHeader != "Fly-Client-IP" || c.AdminRecheck != 2*time.Minute || c.OperatingBudget != 96*time.Second {
+		t.Errorf("metrics port %d, client ip header %q, admin recheck %v, operating budget %v", c.MetricsPort, c.ClientIPHeader, c.AdminRecheck, c.OperatingBudget)
 	}
 }
 
@@ -107,6 +108,7 @@ func TestLoadErrors(t *testing.T) {
 		{"metrics on the public port", map[string]string{"PORT": "8080", "METRICS_PORT": "8080"}, Needs{}, "METRICS_PORT", "must differ from PORT"},
 		{"admin recheck too long", map[string]string{"ADMIN_RECHECK": "1h"}, Needs{}, "ADMIN_RECHECK", "at most 15m"},
 		{"client ip header", map[string]string{"CLIENT_IP_HEADER": "Fly Client IP"}, Needs{}, "CLIENT_IP_HEADER", "HTTP header name"},
+		{"operating budget", map[string]string{"B24_OPERATING_BUDGET": "-1s"}, Needs{}, "B24_OPERATING_BUDGET", "positive duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,7 +57,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, mode Mode, l
 	clients := &portal.Clients{
 		HTTP:     portal.HTTPClient(cfg.Env == config.Development),
 		Limiter:  db.NewBucket(d),
-		Pacer:    &b24.Pacer{},
+		Pacer:    &b24.Pacer{Budget: cfg.OperatingBudget},
 		Observer: b24.ObserverFunc(func(ev b24.Event) { calls.Observe(ev); m.ObserveCall(ev) }),
 		Keys:     cfg.Keys,
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, TokenURL: cfg.TokenURL(),
