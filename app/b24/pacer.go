@@ -156,6 +156,10 @@ func (p *Pacer) answered(portal string, b booking, reports map[string]report) {
 		s.inflight = max(0, s.inflight-est)
 		if r, ok := reports[m]; !ok || (r.t.OperatingResetAt == 0 && r.t.Operating == 0) {
 			s.operating += est
+			// The request may have been the probe, cut off or failed: no
+			// answer will tell the spending, so the next request probes
+			// instead of every one waiting for it.
+			s.probing = false
 		}
 	}
 	for m, r := range reports {

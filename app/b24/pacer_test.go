@@ -46,6 +46,25 @@ func TestPacerHoldsBeforeBudget(t *testing.T) {
 	}
 }
 
+// A probe that ends without a report (cut off by its caller, a transport
+// error) lets the next request probe: none waits for an answer that will
+// never come.
+func TestPacerLostProbe(t *testing.T) {
+	clk := newClock()
+	p := &Pacer{Budget: 10 * time.Second, Now: clk.Now}
+	calls := map[string]int{"m": 1}
+	p.record("p", "m", Time{Operating: 9.5, OperatingResetAt: clk.Now().Add(time.Minute).Unix()}, 1, 1)
+	clk.Add(time.Minute + time.Second)
+	_, probe := p.admit("p", calls)
+	if d := admitWait(p, "p", calls); d != probeRetry {
+		t.Fatalf("during the probe: wait %v", d)
+	}
+	p.settle("p", probe)
+	if d := admitWait(p, "p", calls); d != 0 {
+		t.Fatalf("after the probe was lost: wait %v", d)
+	}
+}
+
 func TestPacerRefused(t *testing.T) {
 	clk := newClock()
 	p := &Pacer{Now: clk.Now}
