@@ -104,7 +104,7 @@ func RunStorage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func storage(ctx context.Context, s *stack, o options, copies int, timeout time.Duration, logf func(string, ...any)) (*StorageResult, error) {
-	if err := installAll(ctx, s, o, logf); err != nil {
+	if err := installAll(ctx, s, o, true, logf); err != nil {
 		return nil, err
 	}
 	// The bench sends the events itself, as the events bench does: each
