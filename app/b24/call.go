@@ -179,12 +179,20 @@ func (c *Client) pace(ctx context.Context, r *request) (time.Duration, error) {
 		if r.noWait || total+d > c.maxWait() || !fitsDeadline(ctx, c.now(), d) {
 			return total, &WouldWaitError{Delay: d, Reason: "operating"}
 		}
+		// Answers of the method's requests out meanwhile may show their
+		// estimates were too high: ask again soon rather than sleep to the
+		// reset.
+		d = min(d, paceRecheck)
 		if err := sleep(ctx, d); err != nil {
 			return total, err
 		}
 		total += d
 	}
 }
+
+// paceRecheck is the longest a request held by the pacer sleeps before it
+// asks again.
+const paceRecheck = time.Second
 
 // reserve books the request's slot in the portal's bucket and waits for it.
 func (c *Client) reserve(ctx context.Context, r *request) (time.Duration, error) {

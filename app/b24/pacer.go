@@ -1,6 +1,7 @@
 package b24
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -190,11 +191,14 @@ func (s *paceState) learn(n int, cost float64) {
 	}
 	c := cost / float64(n)
 	// Follow rises at once and falls slowly: underestimating the cost is
-	// what leads to a refused request.
+	// what leads to a refused request. It falls by a tenth per call the
+	// answer carried, so that one dear call (a counted page) does not
+	// hold a listing's batches of cheap ones back for dozens of answers.
 	if c > s.perCall {
 		s.perCall = c
 	} else {
-		s.perCall = 0.9*s.perCall + 0.1*c
+		keep := math.Pow(0.9, float64(n))
+		s.perCall = keep*s.perCall + (1-keep)*c
 	}
 }
 

@@ -146,3 +146,23 @@ func TestPacerOlderReportKeepsNewerSpending(t *testing.T) {
 		t.Error("admitted 1 s more with 75 s spent at worst and 29 s in flight")
 	}
 }
+
+// A batch of cheap calls after one dear call (a counted page) brings the
+// estimate down at once; a single cheap call only by a tenth.
+func TestPacerLearnsFromBatches(t *testing.T) {
+	s := &paceState{}
+	s.learn(1, 0.6)
+	s.learn(50, 50*0.2)
+	if s.perCall < 0.2 || s.perCall > 0.21 {
+		t.Errorf("after a batch of 50 calls of 0.2 s: %v s a call", s.perCall)
+	}
+	s.learn(1, 1)
+	s.learn(1, 0)
+	if s.perCall != 1 {
+		t.Errorf("a call of no cost taught the pacer: %v", s.perCall)
+	}
+	s.learn(1, 0.5)
+	if s.perCall < 0.94 || s.perCall > 0.96 {
+		t.Errorf("one call of 0.5 s after 1 s: %v s a call, want 0.95", s.perCall)
+	}
+}
