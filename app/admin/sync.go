@@ -3,6 +3,8 @@ package admin
 import (
 	"context"
 
+	"github.com/uptrace/bun"
+
 	"github.com/trailhq/trail/app/crm"
 	"github.com/trailhq/trail/db"
 	"github.com/trailhq/trail/jobs"
@@ -12,19 +14,24 @@ import (
 // Progress is the baseline progress of the portal's tracked types; a type
 // without progress yet is waiting for its first baseline.
 func (s *Service) Progress(ctx context.Context, in *db.Installation) (views.SyncProgress, error) {
-	set, err := db.LoadSettings(ctx, s.DB.Bun, in.ID)
+	return progress(ctx, s.DB.Bun, in)
+}
+
+// progress is Progress as q sees it.
+func progress(ctx context.Context, q bun.IDB, in *db.Installation) (views.SyncProgress, error) {
+	set, err := db.LoadSettings(ctx, q, in.ID)
 	if err != nil {
 		return views.SyncProgress{}, err
 	}
-	states, err := db.SyncStates(ctx, s.DB.Bun, in.ID)
+	states, err := db.SyncStates(ctx, q, in.ID)
 	if err != nil {
 		return views.SyncProgress{}, err
 	}
-	found, err := db.FoundTypes(ctx, s.DB.Bun, in.ID)
+	found, err := db.FoundTypes(ctx, q, in.ID)
 	if err != nil {
 		return views.SyncProgress{}, err
 	}
-	extras, err := db.ExtrasStates(ctx, s.DB.Bun, in.ID)
+	extras, err := db.ExtrasStates(ctx, q, in.ID)
 	if err != nil {
 		return views.SyncProgress{}, err
 	}
@@ -86,6 +93,10 @@ func (s *Service) Resync(ctx context.Context, in *db.Installation) (views.SyncPr
 		}
 		return p, ErrNoAccess
 	}
+	// The answer shows the progress the resync reset, read in its own
+	// transaction: read after the commit, a small portal's copy may be over
+	// already and the bars would never be seen starting again.
+	var p views.SyncProgress
 	err := s.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		set, err := db.LoadSettings(ctx, tx, in.ID)
 		if err != nil {
@@ -95,12 +106,16 @@ func (s *Service) Resync(ctx context.Context, in *db.Installation) (views.SyncPr
 		if err != nil {
 			return err
 		}
-		return db.ResetSyncStates(ctx, tx, in.ID, reset)
+		if err := db.ResetSyncStates(ctx, tx, in.ID, reset); err != nil {
+			return err
+		}
+		p, err = progress(ctx, tx, in)
+		return err
 	})
 	if err != nil {
 		return views.SyncProgress{}, err
 	}
-	return s.Progress(ctx, in)
+	return p, nil
 }
 
 // SetupDone reports whether setup has finished for the portal: the
