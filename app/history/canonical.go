@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // canonicalRaw returns v in canonical JSON (see canonicalJSON), null when v
@@ -92,11 +91,20 @@ func (c *canonicalizer) value(b []byte) ([]byte, error) {
 	default:
 		// A number as written (json.Number), or true, false, null.
 		start := c.i
-		for c.i < len(c.data) && !strings.ContainsRune(" \t\n\r,]}", rune(c.data[c.i])) {
+		for c.i < len(c.data) && !endsLiteral(c.data[c.i]) {
 			c.i++
 		}
 		return append(b, c.data[start:c.i]...), nil
 	}
+}
+
+// endsLiteral reports whether ch ends a number or literal.
+func endsLiteral(ch byte) bool {
+	switch ch {
+	case ' ', '\t', '\n', '\r', ',', ']', '}':
+		return true
+	}
+	return false
 }
 
 // str returns the string token at c.i, quotes included, and moves past it.
