@@ -60,7 +60,7 @@ func LastEventAt(ctx context.Context, q bun.IDB, portalID int64) (*time.Time, er
 func ResetSyncStates(ctx context.Context, q bun.IDB, portalID int64, entities []crm.Type) error {
 	for _, e := range entities {
 		_, err := q.NewRaw(`INSERT INTO sync_state (portal_id, entity, state) VALUES (?, ?, 'pending')
-			ON CONFLICT (portal_id, entity) DO UPDATE SET state = 'pending', done = 0, last_id = 0, error = '', started_at = NULL, finished_at = NULL`,
+			ON CONFLICT (portal_id, entity) DO UPDATE SET state = 'pending', done = 0, last_id = 0, ranges = NULL, error = '', started_at = NULL, finished_at = NULL`,
 			portalID, e).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("reset sync state %s: %w", e, err)

@@ -315,12 +315,16 @@ func NameDeleter(ctx context.Context, e Execer, portalID int64, entity crm.Type,
 type SyncState struct {
 	bun.BaseModel `bun:"table:sync_state"`
 
-	PortalID     int64      `bun:"portal_id,pk"`
-	Entity       crm.Type   `bun:"entity,pk"`
-	State        SyncPhase  `bun:"state"`
-	Total        int64      `bun:"total"`
-	Done         int64      `bun:"done"`
-	LastID       int64      `bun:"last_id"`
+	PortalID int64     `bun:"portal_id,pk"`
+	Entity   crm.Type  `bun:"entity,pk"`
+	State    SyncPhase `bun:"state"`
+	Total    int64     `bun:"total"`
+	Done     int64     `bun:"done"`
+	LastID   int64     `bun:"last_id"`
+	// Ranges is the progress of a listing of several ID ranges at once:
+	// pairs of the last ID stored in a range and the range's last ID (0:
+	// open-ended). Empty when one range is listed in order from LastID.
+	Ranges       []int64    `bun:"ranges,array"`
 	Error        string     `bun:"error"`
 	StartedAt    *time.Time `bun:"started_at"`
 	FinishedAt   *time.Time `bun:"finished_at"`

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/crm"
@@ -43,7 +45,12 @@ const (
 type SyncWorker struct {
 	river.WorkerDefaults[SyncArgs]
 	Deps
+	// budget and slowRequest replace syncBudget and slowRequest when set,
+	// so that a test can snooze or split a small baseline.
+	budget, slowRequest time.Duration
 }
+
+func (w *SyncWorker) turn() time.Duration { return cmp.Or(w.budget, syncBudget) }
 
 func (w *SyncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return syncBudget + time.Minute }
 
@@ -63,13 +70,13 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		if !job.Args.Full && st.State == db.SyncDone {
 			return nil
 		}
-		st.LastID, st.Done, st.Error = 0, 0, ""
+		st.LastID, st.Ranges, st.Done, st.Error = 0, nil, 0, ""
 		st.StartedAt, st.FinishedAt = &now, nil
 	}
 	if st.StartedAt == nil {
 		st.StartedAt = &now
 	}
-	if st.LastID == 0 {
+	if st.LastID == 0 && len(st.Ranges) == 0 {
 		// One counted page tells the total for the progress bar.
 		method, params := countOf(job.Args.Entity)
 		resp, err := c.Call(ctx, method, params)
@@ -149,12 +156,14 @@ func fieldSchema(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type
 }
 
 // copy stores snapshots chunk by chunk, each chunk and its progress in one
-// transaction. It returns true when the time budget ran out first.
+// transaction. It returns true when the time budget ran out first: the
+// listing then sends no further request, and what the requests already
+// out bring is stored before it returns.
 //
 // Listing and storing overlap: while one chunk is written, the next is
-// listed, so a baseline takes about the longer of the portal's time and the
-// database's, not their sum. The writer stays one chunk behind at most, so
-// memory does not grow with the portal.
+// listed (see lister), so a baseline takes about the longer of the
+// portal's time and the database's, not their sum. The writer stays one
+// chunk behind at most, so memory does not grow with the portal.
 func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState) (bool, error) {
 	start := time.Now()
 	// Records stored without the reads that take a command each are noted
@@ -167,97 +176,71 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 	if err != nil {
 		return false, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	chunks := make(chan []*db.Snapshot, 1)
+	ranges := idRanges(st)
+	stop := make(chan struct{})
+	l := &lister{c: c, st: st, schema: schema, ranges: ranges, remaining: st.Total - st.Done,
+		slowRequest: cmp.Or(w.slowRequest, slowRequest), stop: stop}
+	lctx, cancel := context.WithCancel(ctx)
+	g, gctx := errgroup.WithContext(lctx)
+	rows := make(chan listed, rangePages*b24.PageSize)
+	chunks := make(chan *completion, completers)
+	g.Go(func() error {
+		defer close(rows)
+		return l.run(gctx, rows)
+	})
+	g.Go(func() error {
+		defer close(chunks)
+		return assemble(gctx, c, st.Entity, ranges, rows, chunks)
+	})
 	defer func() {
-		// The lister ends before the job does.
+		// On failure the listing ends before the job does; what it listed
+		// meanwhile is listed again on the next turn.
 		cancel()
 		for range chunks {
 		}
+		_ = g.Wait()
 	}()
-	listed := make(chan error, 1)
-	go func() {
-		defer close(chunks)
-		listed <- w.list(ctx, in, c, st, schema, chunks)
-	}()
-	for chunk := range chunks {
-		if err := w.store(ctx, in, st, chunk, extras); err != nil {
+	stopped := false
+	for ch := range chunks {
+		select {
+		case err = <-ch.done:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
 			return false, err
 		}
-		if time.Since(start) > syncBudget {
-			// The chunk listed meanwhile is listed again on the next turn.
-			return true, nil
+		if err := w.store(ctx, in, st, ch.chunk, extras); err != nil {
+			return false, err
+		}
+		if !stopped && time.Since(start) > w.turn() {
+			// The turn ends once the requests out are answered and stored:
+			// the portal has charged their time already.
+			close(stop)
+			stopped = true
 		}
 	}
-	return false, <-listed
-}
-
-// list sends st's records after st.LastID to out, syncChunk at a time,
-// each completed with its listed links and encoded.
-func (w *SyncWorker) list(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState, schema *history.Schema, out chan<- []*db.Snapshot) error {
-	chunk := make([]*db.Snapshot, 0, syncChunk)
-	states := make([]history.Snapshot, 0, syncChunk)
-	send := func() error {
-		if len(chunk) == 0 {
-			return nil
-		}
-		if err := completeStates(ctx, c, st.Entity, chunk, states); err != nil {
-			return err
-		}
-		select {
-		case out <- chunk:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		chunk, states = make([]*db.Snapshot, 0, syncChunk), states[:0]
-		return nil
-	}
-	opts := listOf(st.Entity, schema, listSelect(st.Entity, schema), nil)
-	opts.After = st.LastID
-	for raw, err := range c.List(ctx, opts) {
-		if err != nil {
-			return err
-		}
-		snap, err := parseListed(st.Entity, schema, raw)
-		if err != nil {
-			return fmt.Errorf("sync %s: %w", st.Entity, err)
-		}
-		id, err := recordID(snap)
-		if err != nil {
-			return err
-		}
-		s := &db.Snapshot{PortalID: in.ID, Entity: st.Entity, EntityID: id, Format: int16(history.FormatFull)}
-		if t, ok := history.When(snap); ok {
-			s.ModifiedAt = &t
-		}
-		chunk, states = append(chunk, s), append(states, snap)
-		if len(chunk) == syncChunk {
-			if err := send(); err != nil {
-				return err
-			}
-		}
-	}
-	return send()
+	return stopped, g.Wait()
 }
 
 // store writes one chunk's snapshots and the progress after it in one
 // transaction.
-func (w *SyncWorker) store(ctx context.Context, in *db.Installation, st *db.SyncState, chunk []*db.Snapshot, extras bool) error {
+func (w *SyncWorker) store(ctx context.Context, in *db.Installation, st *db.SyncState, ch chunk, extras bool) error {
 	return w.DB.RunInTx(ctx, func(ctx context.Context, tx db.Tx) error {
 		if extras {
-			ids := make([]int64, len(chunk))
-			for i, s := range chunk {
+			ids := make([]int64, len(ch.snaps))
+			for i, s := range ch.snaps {
 				ids[i] = s.EntityID
 			}
 			if err := db.MarkExtrasPending(ctx, tx, in.ID, st.Entity, ids); err != nil {
 				return err
 			}
 		}
-		if _, err := db.SeedSnapshots(ctx, tx, chunk); err != nil {
+		if _, err := db.SeedSnapshots(ctx, tx, ch.snaps); err != nil {
 			return err
 		}
-		st.Done += int64(len(chunk))
-		st.LastID = chunk[len(chunk)-1].EntityID
+		st.Done += int64(len(ch.snaps))
+		setRanges(st, ch.ranges)
 		return db.SaveSyncState(ctx, tx, st)
 	})
 }

@@ -228,7 +228,7 @@ func (c *Client) sendBatch(ctx context.Context, cmds []batchCmd, halt bool, opts
 	} else {
 		body.WriteString("0")
 	}
-	r := request{method: "batch", commands: len(cmds), calls: map[string]int{}, idempotent: true, noWait: cc.noWait}
+	r := request{method: "batch", commands: len(cmds), calls: map[string]int{}, idempotent: true, noWait: cc.noWait, abandon: cc.abandon}
 	for _, cmd := range cmds {
 		body.WriteString("&cmd%5B")
 		body.WriteString(url.QueryEscape(cmd.name))
@@ -254,14 +254,15 @@ func (c *Client) sendBatch(ctx context.Context, cmds []batchCmd, halt bool, opts
 		c.pacer.settle(c.portal, r.booked)
 		return nil, transportError("batch", 200, err)
 	}
-	c.pacer.answered(c.portal, r.booked, batchReports(cmds, out.times))
+	c.pacer.answered(c.portal, r.booked, batchReports(cmds, out.times, out.totals))
 	return &out, nil
 }
 
 // batchReports sums the commands' time blocks per method, keeping the
 // block of each method's latest call.
-func batchReports(cmds []batchCmd, times map[string]Time) map[string]report {
+func batchReports(cmds []batchCmd, times map[string]Time, totals map[string]flexInt) map[string]report {
 	per := map[string]report{}
+	calls := map[string]int{}
 	for _, cmd := range cmds {
 		t, ok := times[cmd.name]
 		if !ok {
@@ -269,9 +270,13 @@ func batchReports(cmds []batchCmd, times map[string]Time) map[string]report {
 		}
 		m := strings.ToLower(cmd.method)
 		a := per[m]
-		a.n++
+		calls[m]++
 		a.cost += t.Processing
-		if a.n == 1 || t.Start > a.t.Start || (t.Start == a.t.Start && t.Operating >= a.t.Operating) {
+		if totals[cmd.name] == 0 {
+			a.n++
+			a.paced += t.Processing
+		}
+		if calls[m] == 1 || t.Start > a.t.Start || (t.Start == a.t.Start && t.Operating >= a.t.Operating) {
 			a.t = t
 		}
 		per[m] = a

@@ -26,6 +26,7 @@ func (c *Client) Call(ctx context.Context, method string, params Params, opts ..
 		calls:      map[string]int{strings.ToLower(method): 1},
 		idempotent: IsIdempotent(method),
 		noWait:     cc.noWait,
+		abandon:    cc.abandon,
 	}
 	if cc.idempotent != nil {
 		r.idempotent = *cc.idempotent
@@ -38,7 +39,11 @@ func (c *Client) Call(ctx context.Context, method string, params Params, opts ..
 	var reports map[string]report
 	if env.Time != nil {
 		resp.Time = *env.Time
-		reports = map[string]report{strings.ToLower(method): {t: *env.Time, n: 1, cost: env.Time.Processing}}
+		r := report{t: *env.Time, cost: env.Time.Processing}
+		if env.Total == 0 {
+			r.n, r.paced = 1, r.cost
+		}
+		reports = map[string]report{strings.ToLower(method): r}
 	}
 	c.pacer.answered(c.portal, r.booked, reports)
 	return resp, nil
@@ -52,7 +57,25 @@ type request struct {
 	calls      map[string]int // methods the request runs, for the time budget
 	idempotent bool
 	noWait     bool
-	booked     booking // the pacer's estimate while the request is out
+	abandon    <-chan struct{} // see Abandon
+	booked     booking         // the pacer's estimate while the request is out
+}
+
+// wait sleeps d before the request is sent.
+func (r *request) wait(ctx context.Context, d time.Duration) error {
+	if r.abandon == nil {
+		return sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-r.abandon:
+		return ErrAbandoned
+	case <-t.C:
+		return nil
+	}
 }
 
 // do sends r until it succeeds, fails for good, or runs out of attempts or
@@ -152,16 +175,19 @@ func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
 		if !fitsDeadline(ctx, c.now(), delay) {
 			return nil, e
 		}
-		if err := sleep(ctx, delay); err != nil {
+		if err := r.wait(ctx, delay); err != nil {
+			if errors.Is(err, ErrAbandoned) {
+				return nil, err
+			}
 			return nil, e
 		}
 	}
 }
 
 // orLast prefers the failure that caused a retry over a would-wait or
-// context error met while waiting to retry.
+// context error met while waiting to retry; an abandoned call says so.
 func orLast(err, last error) error {
-	if last != nil {
+	if last != nil && !errors.Is(err, ErrAbandoned) {
 		return last
 	}
 	return err
@@ -183,7 +209,7 @@ func (c *Client) pace(ctx context.Context, r *request) (time.Duration, error) {
 		// estimates were too high: ask again soon rather than sleep to the
 		// reset.
 		d = min(d, paceRecheck)
-		if err := sleep(ctx, d); err != nil {
+		if err := r.wait(ctx, d); err != nil {
 			return total, err
 		}
 		total += d
@@ -204,7 +230,7 @@ func (c *Client) reserve(ctx context.Context, r *request) (time.Duration, error)
 	if err != nil {
 		return 0, err
 	}
-	return d, sleep(ctx, d)
+	return d, r.wait(ctx, d)
 }
 
 // maxWait is the longest one call may wait for its slot, its time budget

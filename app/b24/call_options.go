@@ -30,6 +30,7 @@ type CallOption func(*callConfig)
 type callConfig struct {
 	idempotent *bool
 	noWait     bool
+	abandon    <-chan struct{}
 }
 
 // Idempotent says whether the call may be repeated after a timeout or a
@@ -46,6 +47,12 @@ func Idempotent(ok bool) CallOption { return func(c *callConfig) { c.idempotent 
 // time budget, so that a job can be rescheduled rather than hold a worker.
 // Nothing is reserved or sent in that case.
 func NoWait() CallOption { return func(c *callConfig) { c.noWait = true } }
+
+// Abandon gives the call up with ErrAbandoned when stop closes while the
+// call still waits for its slot, its time budget or its next attempt. A
+// request already sent runs to its answer: the portal charges its time
+// either way, so a caller ending its turn keeps what it paid for.
+func Abandon(stop <-chan struct{}) CallOption { return func(c *callConfig) { c.abandon = stop } }
 
 func newCallConfig(opts []CallOption) callConfig {
 	var cc callConfig

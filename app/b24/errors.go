@@ -46,6 +46,9 @@ var (
 	// ErrWouldWait: the call was not made because it would have had to wait;
 	// the error is a [*WouldWaitError] that says for how long.
 	ErrWouldWait = errors.New("b24: call would wait")
+	// ErrAbandoned: the call was given up before it was sent (see Abandon
+	// and ListOptions.Stop).
+	ErrAbandoned = errors.New("b24: call abandoned before it was sent")
 	// ErrRedirect: the portal redirected the request to another origin;
 	// the client does not follow, so the token never goes there.
 	ErrRedirect = errors.New("b24: redirect to another host refused")

@@ -161,3 +161,18 @@ func splitRanges(start, after, top int64, listed, perRequest, n int) []int64 {
 	}
 	return bounds
 }
+
+// TopID returns the highest ID the listing o would reach (its filter and
+// After apply), or 0 when it has no rows. It costs one unpaged call.
+func (c *Client) TopID(ctx context.Context, o ListOptions) (int64, error) {
+	o = o.withDefaults()
+	resp, err := c.Call(ctx, o.Method, maxIDParams(o))
+	if err != nil {
+		return 0, err
+	}
+	rows, err := decodeRows(resp.Result, *o.Items)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	return rowID(rows[0], o.IDField)
+}

@@ -133,11 +133,15 @@ func (p *Pacer) settle(portal string, b booking) {
 }
 
 // report is what an answer says of one method: the time block of its latest
-// call, and how many calls it ran costing cost seconds in all.
+// call and the seconds its calls cost in all, of which n calls costing
+// paced seconds tell what a call of the method costs. A counted list page
+// is left out of those: its cost grows with the table, not the page, and
+// one count of a large table would hold every page after it back.
 type report struct {
-	t    Time
-	n    int
-	cost float64
+	t     Time
+	cost  float64
+	n     int
+	paced float64
 }
 
 // answered settles an answered request's booking with the reports its
@@ -168,7 +172,7 @@ func (p *Pacer) answered(portal string, b booking, reports map[string]report) {
 			continue
 		}
 		s := p.state(portal, m)
-		s.learn(r.n, r.cost)
+		s.learn(r.n, r.paced)
 		if r.t.Start < s.reported {
 			if r.t.Finish > s.reported {
 				s.operating += r.cost
@@ -217,4 +221,21 @@ func (p *Pacer) refused(portal, method string, fallback time.Duration) time.Dura
 	s.probing = false
 	s.operating = max(s.operating, p.budget())
 	return until.Sub(now)
+}
+
+// CallCost is the execution time one call of method is expected to cost
+// on the client's portal, as learned from the portal's answers; zero
+// before an answer told it.
+func (c *Client) CallCost(method string) time.Duration {
+	return c.pacer.callCost(c.portal, method)
+}
+
+func (p *Pacer) callCost(portal, method string) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.m[paceKey{portal, method}]
+	if !ok {
+		return 0
+	}
+	return time.Duration(s.perCall * float64(time.Second))
 }

@@ -111,7 +111,7 @@ func TestPacerKeepsInFlightEstimates(t *testing.T) {
 
 // record hands the pacer one report of a request it had not booked.
 func (p *Pacer) record(portal, method string, t Time, n int, cost float64) {
-	p.answered(portal, nil, map[string]report{method: {t: t, n: n, cost: cost}})
+	p.answered(portal, nil, map[string]report{method: {t: t, n: n, cost: cost, paced: cost}})
 }
 
 // Answers overtake each other: a short batch sent later comes back before a
@@ -127,10 +127,10 @@ func TestPacerOlderReportKeepsNewerSpending(t *testing.T) {
 	_, short := p.admit("p", map[string]int{"m": 20})
 	// The short request ran after the long one and its answer comes first:
 	// the portal has spent 70 s.
-	p.answered("p", short, map[string]report{"m": {t: Time{Start: start + 30, Operating: 70, OperatingResetAt: reset}, n: 20, cost: 20}})
+	p.answered("p", short, map[string]report{"m": {t: Time{Start: start + 30, Operating: 70, OperatingResetAt: reset}, n: 20, cost: 20, paced: 20}})
 	// Then the long one's, whose last call ended before the short request's
 	// began: the newer report counts it.
-	p.answered("p", long, map[string]report{"m": {t: Time{Start: start + 20, Finish: start + 21, Operating: 50, OperatingResetAt: reset}, n: 40, cost: 40}})
+	p.answered("p", long, map[string]report{"m": {t: Time{Start: start + 20, Finish: start + 21, Operating: 50, OperatingResetAt: reset}, n: 40, cost: 40, paced: 40}})
 	if d := admitWait(p, "p", map[string]int{"m": 31}); d == 0 {
 		t.Fatal("admitted 31 s more with 70 s spent under a 100 s budget")
 	}
@@ -140,7 +140,7 @@ func TestPacerOlderReportKeepsNewerSpending(t *testing.T) {
 	// An older report whose call was still running when the newer one's
 	// began may not be in it: its cost counts on top.
 	_, late := p.admit("p", map[string]int{"m": 5})
-	p.answered("p", late, map[string]report{"m": {t: Time{Start: start + 25, Finish: start + 31, Operating: 60, OperatingResetAt: reset}, n: 5, cost: 5}})
+	p.answered("p", late, map[string]report{"m": {t: Time{Start: start + 25, Finish: start + 31, Operating: 60, OperatingResetAt: reset}, n: 5, cost: 5, paced: 5}})
 	// 70 + 5 spent, 29 in flight.
 	if d := admitWait(p, "p", map[string]int{"m": 1}); d == 0 {
 		t.Error("admitted 1 s more with 75 s spent at worst and 29 s in flight")

@@ -1,0 +1,312 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/trailhq/trail/app/b24"
+	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/history"
+	"github.com/trailhq/trail/db"
+)
+
+// A baseline lists a type in ID order, one request of 50 pages after the
+// other, while the portal answers such a request faster than its rate
+// limit admits the next one. When a request costs the portal seconds of
+// execution time (every field of a large record type), one request at a
+// time leaves the method's execution-time budget unspent while the
+// listing waits on the answers: the rest of the IDs is then cut into
+// syncRanges ranges listed at once in requests of rangePages pages, which
+// together hold less than two requests of 50 pages in memory. The first
+// request is of rangePages pages too, so that a slow portal is found out
+// before a whole 50-page request waits on it.
+const (
+	slowRequest = 2 * time.Second
+	syncRanges  = 8
+	rangePages  = 10
+)
+
+// idRange is the IDs above after up to until (0: no end).
+type idRange struct{ after, until int64 }
+
+// idRanges reads st's ranges: the stored ones, or one range from LastID.
+func idRanges(st *db.SyncState) []idRange {
+	if len(st.Ranges) < 2 {
+		return []idRange{{after: st.LastID}}
+	}
+	out := make([]idRange, 0, len(st.Ranges)/2)
+	for i := 0; i+1 < len(st.Ranges); i += 2 {
+		out = append(out, idRange{after: st.Ranges[i], until: st.Ranges[i+1]})
+	}
+	return out
+}
+
+// setRanges records rs as st's progress.
+func setRanges(st *db.SyncState, rs []idRange) {
+	switch {
+	case len(rs) == 0:
+		st.Ranges = nil
+	case len(rs) == 1 && rs[0].until == 0:
+		st.LastID, st.Ranges = rs[0].after, nil
+	default:
+		st.LastID, st.Ranges = rs[0].after, make([]int64, 0, 2*len(rs))
+		for _, r := range rs {
+			st.Ranges = append(st.Ranges, r.after, r.until)
+		}
+	}
+}
+
+// cutRanges cuts the IDs above after up to top into at most n ranges of
+// equal width, each wide enough for one request of rangePages pages if
+// every ID were a record; the last range is open-ended, so that records
+// added meanwhile are not missed.
+func cutRanges(after, top int64, n int) []idRange {
+	width := max((top-after+int64(n)-1)/int64(n), rangePages*b24.PageSize)
+	var out []idRange
+	for lo := after; lo < top; lo += width {
+		out = append(out, idRange{after: lo, until: lo + width})
+	}
+	if len(out) == 0 {
+		return []idRange{{after: after}}
+	}
+	out[len(out)-1].until = 0
+	return out
+}
+
+// listed is what the listing hands on: a record of range rng, the end of
+// range rng (snap nil), or the ranges the listing goes on in (split).
+type listed struct {
+	rng   int
+	snap  *db.Snapshot
+	state history.Snapshot
+	split []idRange
+}
+
+// chunk is snapshots to store and the listing's progress once they are.
+type chunk struct {
+	snaps  []*db.Snapshot
+	ranges []idRange
+}
+
+// lister lists one type's records for a baseline.
+type lister struct {
+	c      *b24.Client
+	st     *db.SyncState // Entity and PortalID only: the store owns the rest
+	schema *history.Schema
+	ranges []idRange // what is left to list
+	// remaining is how many records were left when the turn began.
+	remaining int64
+	// slowRequest is the execution time of a 50-page request from which
+	// the listing goes on in ranges.
+	slowRequest time.Duration
+	// stop ends the turn: no range sends another request.
+	stop <-chan struct{}
+}
+
+func (l *lister) options(r idRange, pages int) b24.ListOptions {
+	o := listOf(l.st.Entity, l.schema, listSelect(l.st.Entity, l.schema), nil)
+	o.After, o.Until, o.PagesPerRequest, o.Stop = r.after, r.until, pages, l.stop
+	return o
+}
+
+// run sends every record still to list to out.
+func (l *lister) run(ctx context.Context, out chan<- listed) error {
+	ranges := l.ranges
+	if len(ranges) == 1 && ranges[0].until == 0 {
+		split, err := l.inOrder(ctx, ranges[0], out)
+		if err != nil || split == nil {
+			return err
+		}
+		ranges = split
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for i, r := range ranges {
+		g.Go(func() error { return l.listRange(ctx, i, r, rangePages, out) })
+	}
+	return g.Wait()
+}
+
+// inOrder lists r in ID order. Its first request is of rangePages pages:
+// after it, when the portal is slow to answer and enough records are left
+// for each range to take a request, it returns the ranges to go on in
+// instead.
+func (l *lister) inOrder(ctx context.Context, r idRange, out chan<- listed) ([]idRange, error) {
+	first := rangePages * b24.PageSize
+	if l.remaining < int64(first+syncRanges*first) {
+		// Too few to split: no request is spent on learning.
+		return nil, l.listRange(ctx, 0, r, b24.MaxBatch, out)
+	}
+	n := 0
+	for raw, err := range l.c.List(ctx, l.options(r, rangePages)) {
+		if errors.Is(err, b24.ErrAbandoned) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		row, err := l.parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		if err := send(ctx, out, row); err != nil {
+			return nil, err
+		}
+		r.after = row.snap.EntityID
+		if n++; n == first {
+			break
+		}
+	}
+	if n < first {
+		return nil, send(ctx, out, listed{rng: 0})
+	}
+	if l.slow() && l.remaining-int64(n) >= syncRanges*int64(first) {
+		return l.split(ctx, r.after, out)
+	}
+	return nil, l.listRange(ctx, 0, r, b24.MaxBatch, out)
+}
+
+// slow reports whether a 50-page request costs the portal slowRequest or
+// more, as the first request's answer told the client.
+func (l *lister) slow() bool {
+	return b24.MaxBatch*l.c.CallCost(l.options(idRange{}, 1).Method) >= l.slowRequest
+}
+
+// split cuts the IDs above last into ranges and tells out.
+func (l *lister) split(ctx context.Context, last int64, out chan<- listed) ([]idRange, error) {
+	top, err := l.c.TopID(ctx, l.options(idRange{after: last}, 1))
+	if err != nil {
+		return nil, err
+	}
+	ranges := cutRanges(last, top, syncRanges)
+	return ranges, send(ctx, out, listed{split: ranges})
+}
+
+// listRange lists range i in requests of pages pages, then tells out it
+// ended, unless the turn ended first.
+func (l *lister) listRange(ctx context.Context, i int, r idRange, pages int, out chan<- listed) error {
+	for raw, err := range l.c.List(ctx, l.options(r, pages)) {
+		if errors.Is(err, b24.ErrAbandoned) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		row, err := l.parse(raw)
+		if err != nil {
+			return err
+		}
+		row.rng = i
+		if err := send(ctx, out, row); err != nil {
+			return err
+		}
+	}
+	return send(ctx, out, listed{rng: i})
+}
+
+// parse reads one listed record.
+func (l *lister) parse(raw json.RawMessage) (listed, error) {
+	state, err := parseListed(l.st.Entity, l.schema, raw)
+	if err != nil {
+		return listed{}, fmt.Errorf("sync %s: %w", l.st.Entity, err)
+	}
+	id, err := recordID(state)
+	if err != nil {
+		return listed{}, err
+	}
+	s := &db.Snapshot{PortalID: l.st.PortalID, Entity: l.st.Entity, EntityID: id, Format: int16(history.FormatFull)}
+	if t, ok := history.When(state); ok {
+		s.ModifiedAt = &t
+	}
+	return listed{snap: s, state: state}, nil
+}
+
+func send[T any](ctx context.Context, out chan<- T, v T) error {
+	select {
+	case out <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// completion is a chunk whose links are being read; done says how that
+// ended.
+type completion struct {
+	chunk
+	done chan error
+}
+
+// completers is how many chunks may have their links read at once: a
+// chunk's links take one request, which a slow portal answers in seconds,
+// while the ranges list the next chunks.
+const completers = 3
+
+// assemble gathers listed records into chunks of syncChunk and sends them
+// to out in order, each with the progress the listing has made once it is
+// stored, while their links are read and they are encoded. Records of a
+// range come in ID order, so a range's progress is its latest record.
+func assemble(ctx context.Context, c *b24.Client, t crm.Type, ranges []idRange, in <-chan listed, out chan<- *completion) error {
+	ranges = slices.Clone(ranges) // the listing reads its own
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, completers)
+	ended := make([]bool, len(ranges))
+	// The open-ended last range stays in the progress when it ended: after
+	// the last turn it is where records added since begin.
+	progress := func() []idRange {
+		var rs []idRange
+		for i, r := range ranges {
+			if !ended[i] || i == len(ranges)-1 {
+				rs = append(rs, r)
+			}
+		}
+		return rs
+	}
+	snaps := make([]*db.Snapshot, 0, syncChunk)
+	states := make([]history.Snapshot, 0, syncChunk)
+	flush := func() error {
+		if len(snaps) == 0 {
+			return nil
+		}
+		if err := send(ctx, slots, struct{}{}); err != nil {
+			return err
+		}
+		w := &completion{chunk: chunk{snaps: snaps, ranges: progress()}, done: make(chan error, 1)}
+		if err := send(ctx, out, w); err != nil {
+			<-slots
+			return err
+		}
+		chunkStates := states
+		wg.Go(func() {
+			err := completeStates(ctx, c, t, w.snaps, chunkStates)
+			<-slots
+			w.done <- err
+		})
+		snaps, states = make([]*db.Snapshot, 0, syncChunk), make([]history.Snapshot, 0, syncChunk)
+		return nil
+	}
+	for l := range in {
+		switch {
+		case l.split != nil:
+			ranges, ended = slices.Clone(l.split), make([]bool, len(l.split))
+		case l.snap == nil:
+			ended[l.rng] = true
+		default:
+			ranges[l.rng].after = l.snap.EntityID
+			snaps, states = append(snaps, l.snap), append(states, l.state)
+			if len(snaps) == syncChunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
