@@ -30,7 +30,7 @@ func (b *bench) fieldBaseline(t *testing.T) int64 {
 	}
 	before := b.p.Stats().Requests
 	w := &SyncWorker{Deps: b.deps}
-	if more, err := w.copy(b.ctx, in, c, st); err != nil || more {
+	if more, _, err := w.copy(b.ctx, in, c, st); err != nil || more {
 		t.Fatalf("copy: more %v, %v", more, err)
 	}
 	return b.p.Stats().Requests - before

@@ -50,7 +50,7 @@ type SyncWorker struct {
 	budget, slowRequest time.Duration
 }
 
-func (w *SyncWorker) turn() time.Duration { return cmp.Or(w.budget, syncBudget) }
+func (w *SyncWorker) budgetOf() time.Duration { return cmp.Or(w.budget, syncBudget) }
 
 func (w *SyncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return syncBudget + time.Minute }
 
@@ -89,12 +89,12 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	if err := db.SaveSyncState(ctx, w.DB.Bun, st); err != nil {
 		return err
 	}
-	more, err := w.copy(ctx, in, c, st)
+	more, wait, err := w.copy(ctx, in, c, st)
 	if err != nil {
 		return w.outcome(ctx, in, err)
 	}
 	if more {
-		return river.JobSnooze(0)
+		return river.JobSnooze(wait)
 	}
 	done := time.Now().UTC()
 	st.State, st.FinishedAt = db.SyncDone, &done
@@ -156,34 +156,34 @@ func fieldSchema(ctx context.Context, q bun.IDB, portalID int64, entity crm.Type
 }
 
 // copy stores snapshots chunk by chunk, each chunk and its progress in one
-// transaction. It returns true when the time budget ran out first: the
-// listing then sends no further request, and what the requests already
-// out bring is stored before it returns.
+// transaction. It returns true when its turn ended first (see turn), with
+// how long the next turn should wait for the portal's limits.
 //
 // Listing and storing overlap: while one chunk is written, the next is
 // listed (see lister), so a baseline takes about the longer of the
-// portal's time and the database's, not their sum. The writer stays one
-// chunk behind at most, so memory does not grow with the portal.
-func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState) (bool, error) {
+// portal's time and the database's, not their sum. The listing runs a
+// few chunks ahead at most (see assemble), so memory does not grow with
+// the portal.
+func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Client, st *db.SyncState) (more bool, wait time.Duration, err error) {
 	start := time.Now()
 	// Records stored without the reads that take a command each are noted
 	// for the extras phase (see ExtrasWorker).
 	extras, err := hasExtras(ctx, w.DB.Bun, in.ID, st.Entity)
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	schema, err := fieldSchema(ctx, w.DB.Bun, in.ID, st.Entity)
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	ranges := idRanges(st)
-	stop := make(chan struct{})
+	t := newTurn()
 	l := &lister{c: c, st: st, schema: schema, ranges: ranges, remaining: st.Total - st.Done,
-		slowRequest: cmp.Or(w.slowRequest, slowRequest), stop: stop}
+		slowRequest: cmp.Or(w.slowRequest, slowRequest), turn: t}
 	lctx, cancel := context.WithCancel(ctx)
 	g, gctx := errgroup.WithContext(lctx)
 	rows := make(chan listed, rangePages*b24.PageSize)
-	chunks := make(chan *completion, completers)
+	chunks := make(chan *completion, completers-1)
 	g.Go(func() error {
 		defer close(rows)
 		return l.run(gctx, rows)
@@ -200,7 +200,6 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 		}
 		_ = g.Wait()
 	}()
-	stopped := false
 	for ch := range chunks {
 		select {
 		case err = <-ch.done:
@@ -208,19 +207,20 @@ func (w *SyncWorker) copy(ctx context.Context, in *db.Installation, c *b24.Clien
 			err = ctx.Err()
 		}
 		if err != nil {
-			return false, err
+			return false, 0, err
 		}
 		if err := w.store(ctx, in, st, ch.chunk, extras); err != nil {
-			return false, err
+			return false, 0, err
 		}
-		if !stopped && time.Since(start) > w.turn() {
-			// The turn ends once the requests out are answered and stored:
-			// the portal has charged their time already.
-			close(stop)
-			stopped = true
+		if time.Since(start) > w.budgetOf() {
+			t.end(0)
 		}
 	}
-	return stopped, g.Wait()
+	if err := g.Wait(); err != nil {
+		return false, 0, err
+	}
+	ended, wait := t.ended()
+	return ended, wait, nil
 }
 
 // store writes one chunk's snapshots and the progress after it in one

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -106,13 +105,12 @@ type lister struct {
 	// slowRequest is the execution time of a 50-page request from which
 	// the listing goes on in ranges.
 	slowRequest time.Duration
-	// stop ends the turn: no range sends another request.
-	stop <-chan struct{}
+	turn        *turn
 }
 
 func (l *lister) options(r idRange, pages int) b24.ListOptions {
 	o := listOf(l.st.Entity, l.schema, listSelect(l.st.Entity, l.schema), nil)
-	o.After, o.Until, o.PagesPerRequest, o.Stop = r.after, r.until, pages, l.stop
+	o.After, o.Until, o.PagesPerRequest, o.Stop = r.after, r.until, pages, l.turn.stop
 	return o
 }
 
@@ -145,7 +143,8 @@ func (l *lister) inOrder(ctx context.Context, r idRange, out chan<- listed) ([]i
 	}
 	n := 0
 	for raw, err := range l.c.List(ctx, l.options(r, rangePages)) {
-		if errors.Is(err, b24.ErrAbandoned) {
+		if wait, ok := endsTurn(err); ok {
+			l.turn.end(wait)
 			return nil, nil
 		}
 		if err != nil {
@@ -181,6 +180,11 @@ func (l *lister) slow() bool {
 // split cuts the IDs above last into ranges and tells out.
 func (l *lister) split(ctx context.Context, last int64, out chan<- listed) ([]idRange, error) {
 	top, err := l.c.TopID(ctx, l.options(idRange{after: last}, 1))
+	if wait, ok := endsTurn(err); ok {
+		// Range 0 goes on from last on the next turn, as in order.
+		l.turn.end(wait)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +196,8 @@ func (l *lister) split(ctx context.Context, last int64, out chan<- listed) ([]id
 // ended, unless the turn ended first.
 func (l *lister) listRange(ctx context.Context, i int, r idRange, pages int, out chan<- listed) error {
 	for raw, err := range l.c.List(ctx, l.options(r, pages)) {
-		if errors.Is(err, b24.ErrAbandoned) {
+		if wait, ok := endsTurn(err); ok {
+			l.turn.end(wait)
 			return nil
 		}
 		if err != nil {
@@ -245,8 +250,10 @@ type completion struct {
 
 // completers is how many chunks may have their links read at once: a
 // chunk's links take one request, which a slow portal answers in seconds,
-// while the ranges list the next chunks.
-const completers = 3
+// while the ranges list the next chunks. With the chunk the store waits
+// for, the one after it and the one being gathered, at most three chunks
+// are held.
+const completers = 2
 
 // assemble gathers listed records into chunks of syncChunk and sends them
 // to out in order, each with the progress the listing has made once it is

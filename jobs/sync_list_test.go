@@ -1,6 +1,9 @@
 package jobs
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -67,7 +70,9 @@ func TestRangesRoundTrip(t *testing.T) {
 func TestBaselineSplitsASlowListingAndResumes(t *testing.T) {
 	t.Parallel()
 	const n = 15000
-	b := newBench(t, b24test.Options{Deals: n, Cost: b24test.DefaultCost()})
+	// Requests slow enough for the first chunk to be stored while every
+	// range has requests left.
+	b := newBench(t, b24test.Options{Deals: n, Cost: b24test.Cost{Base: 300 * time.Millisecond, PerCall: time.Millisecond}})
 	in, c, err := b.deps.callable(b.ctx, b.portal)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +86,7 @@ func TestBaselineSplitsASlowListingAndResumes(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.Total = n
-		if more, err = w.copy(b.ctx, in, c, st); err != nil {
+		if more, _, err = w.copy(b.ctx, in, c, st); err != nil {
 			t.Fatalf("turn %d: %v", turns+1, err)
 		}
 		if more {
@@ -108,5 +113,74 @@ func TestBaselineSplitsASlowListingAndResumes(t *testing.T) {
 	}
 	if got := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 2`, b.portal); got != n {
 		t.Errorf("%d snapshots, want %d", got, n)
+	}
+}
+
+// TestBaselineTurnEndsAtTheOperatingLimit: when the method's execution-time
+// budget is spent and its reset lies past the job's deadline, the turn
+// ends without an error: the requests already answered are stored, each
+// range keeps its position, and the job is to wait for the reset rather
+// than fail an attempt.
+func TestBaselineTurnEndsAtTheOperatingLimit(t *testing.T) {
+	t.Parallel()
+	const n = 15000
+	b := newBench(t, b24test.Options{Deals: n, Cost: b24test.Cost{PerCall: 20 * time.Millisecond},
+		Limits: b24test.Limits{OperatingBudget: time.Second, OperatingWindow: 10 * time.Minute}})
+	clients := *b.deps.Clients
+	clients.Pacer = &b24.Pacer{Budget: time.Second}
+	deps := b.deps
+	deps.Clients = &clients
+	in, c, err := deps.callable(b.ctx, b.portal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Total = n
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	w := &SyncWorker{Deps: deps, slowRequest: time.Nanosecond}
+	more, wait, err := w.copy(ctx, in, c, st)
+	if err != nil {
+		t.Fatalf("the turn failed: %v", err)
+	}
+	if !more || wait < 5*time.Minute {
+		t.Errorf("the turn ended with more %v, wait %v; want more, and the wait for the window's reset", more, wait)
+	}
+	saved, err := db.LoadSyncState(b.ctx, b.d.Bun, b.portal, crm.Deal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stored %d, ranges %v, wait %v", saved.Done, saved.Ranges, wait)
+	if saved.Done == 0 || saved.Done >= n || len(saved.Ranges) < 4 {
+		t.Errorf("after the turn: %d stored, ranges %v; want some stored and the ranges kept", saved.Done, saved.Ranges)
+	}
+	if got := b.count(t, `SELECT count(*) FROM snapshots WHERE portal_id = $1 AND entity = 2`, b.portal); int64(got) != saved.Done {
+		t.Errorf("%d snapshots, %d counted done", got, saved.Done)
+	}
+}
+
+// TestEndsTurn: the limits asking to wait end a turn, for as long as they
+// asked; a failure, even one met while waiting to retry, does not.
+func TestEndsTurn(t *testing.T) {
+	wait := &b24.WouldWaitError{Delay: 7 * time.Minute, Reason: "operating"}
+	for _, tt := range []struct {
+		err  error
+		wait time.Duration
+		ends bool
+	}{
+		{nil, 0, false},
+		{b24.ErrAbandoned, 0, true},
+		{wait, 7 * time.Minute, true},
+		{fmt.Errorf("sync deal: %w", wait), 7 * time.Minute, true},
+		{errors.Join(fmt.Errorf("%w: 502", b24.ErrServer), wait), 0, false},
+		{fmt.Errorf("%w: Post request: %w", b24.ErrTransport, wait), 0, false},
+		{b24.ErrNotFound, 0, false},
+	} {
+		if got, ends := endsTurn(tt.err); got != tt.wait || ends != tt.ends {
+			t.Errorf("endsTurn(%v) = %v, %v; want %v, %v", tt.err, got, ends, tt.wait, tt.ends)
+		}
 	}
 }
