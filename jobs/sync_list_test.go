@@ -11,6 +11,7 @@ import (
 	"github.com/trailhq/trail/app/b24"
 	"github.com/trailhq/trail/app/b24/b24test"
 	"github.com/trailhq/trail/app/crm"
+	"github.com/trailhq/trail/app/history"
 	"github.com/trailhq/trail/db"
 )
 
@@ -181,6 +182,24 @@ func TestEndsTurn(t *testing.T) {
 	} {
 		if got, ends := endsTurn(tt.err); got != tt.wait || ends != tt.ends {
 			t.Errorf("endsTurn(%v) = %v, %v; want %v, %v", tt.err, got, ends, tt.wait, tt.ends)
+		}
+	}
+}
+
+// TestInIDOrderKeepsPairs: sorting a chunk by ID keeps each record's state
+// with its snapshot.
+func TestInIDOrderKeepsPairs(t *testing.T) {
+	ids := []int64{30, 10, 50, 20, 40}
+	snaps := make([]*db.Snapshot, len(ids))
+	states := make([]history.Snapshot, len(ids))
+	for i, id := range ids {
+		snaps[i] = &db.Snapshot{EntityID: id}
+		states[i] = history.Snapshot{"ID": []byte(fmt.Sprint(id))}
+	}
+	inIDOrder(snaps, states)
+	for i, s := range snaps {
+		if want := int64(10 * (i + 1)); s.EntityID != want || string(states[i]["ID"]) != fmt.Sprint(want) {
+			t.Errorf("position %d: snapshot %d with state %s, want %d", i, s.EntityID, states[i]["ID"], want)
 		}
 	}
 }
