@@ -125,7 +125,7 @@ func Settings(d SettingsData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<form hx-post=\"/settings/resync\" hx-target=\"#sync-progress\" hx-swap=\"outerHTML\" data-show-errors><button type=\"submit\" class=\"button\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<form hx-post=\"/settings/resync\" hx-target=\"#sync-progress\" hx-swap=\"outerHTML\" hx-sync=\"closest section:replace\" data-show-errors><button type=\"submit\" class=\"button\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

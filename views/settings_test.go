@@ -36,6 +36,11 @@ func TestSyncBarPollsOnlyWhileWorkIsLeft(t *testing.T) {
 		if got := strings.Contains(out, `hx-trigger="every 1s"`); got != tc.polls {
 			t.Errorf("%s: polls = %v, want %v: %s", tc.name, got, tc.polls, out)
 		}
+		// A poll must not land while the resync form's request is out (see
+		// SyncBar).
+		if tc.polls && !strings.Contains(out, `hx-sync="closest section:drop"`) {
+			t.Errorf("%s: the poll does not give way to the resync form: %s", tc.name, out)
+		}
 	}
 	out := render(t, ctx, SyncBar(SyncProgress{OOB: true}))
 	if !strings.Contains(out, `id="sync-progress"`) || !strings.Contains(out, `hx-swap-oob="true"`) {
