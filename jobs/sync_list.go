@@ -63,21 +63,16 @@ func setRanges(st *db.SyncState, rs []idRange) {
 	}
 }
 
-// cutRanges cuts the IDs above after up to top into at most n ranges of
-// equal width, each wide enough for one request of rangePages pages if
-// every ID were a record; the last range is open-ended, so that records
-// added meanwhile are not missed.
-func cutRanges(after, top int64, n int) []idRange {
-	width := max((top-after+int64(n)-1)/int64(n), rangePages*b24.PageSize)
-	var out []idRange
-	for lo := after; lo < top; lo += width {
-		out = append(out, idRange{after: lo, until: lo + width})
+// rangesFrom are the ranges above after that bounds end (see
+// b24.SplitRanges); the last is open-ended, so that records added meanwhile
+// are not missed.
+func rangesFrom(after int64, bounds []int64) []idRange {
+	out := make([]idRange, 0, len(bounds)+1)
+	for _, b := range bounds {
+		out = append(out, idRange{after: after, until: b})
+		after = b
 	}
-	if len(out) == 0 {
-		return []idRange{{after: after}}
-	}
-	out[len(out)-1].until = 0
-	return out
+	return append(out, idRange{after: after})
 }
 
 // listed is what the listing hands on: a record of range rng, the end of
@@ -142,7 +137,7 @@ func (l *lister) inOrder(ctx context.Context, r idRange, out chan<- listed) ([]i
 		// Too few to split: no request is spent on learning.
 		return nil, l.listRange(ctx, 0, r, b24.MaxBatch, out)
 	}
-	n := 0
+	start, n := r.after, 0
 	for raw, err := range l.c.List(ctx, l.options(r, rangePages)) {
 		if wait, ok := endsTurn(err); ok {
 			l.turn.end(wait)
@@ -167,7 +162,9 @@ func (l *lister) inOrder(ctx context.Context, r idRange, out chan<- listed) ([]i
 		return nil, send(ctx, out, listed{rng: 0})
 	}
 	if l.slow() && l.remaining-int64(n) >= syncRanges*int64(first) {
-		return l.split(ctx, r.after, out)
+		if split, err := l.split(ctx, start, r.after, n, out); err != nil || split != nil {
+			return split, err
+		}
 	}
 	return nil, l.listRange(ctx, 0, r, b24.MaxBatch, out)
 }
@@ -178,18 +175,23 @@ func (l *lister) slow() bool {
 	return b24.MaxBatch*l.c.CallCost(l.options(idRange{}, 1).Method) >= l.slowRequest
 }
 
-// split cuts the IDs above last into ranges and tells out.
-func (l *lister) split(ctx context.Context, last int64, out chan<- listed) ([]idRange, error) {
+// split cuts the IDs above last into ranges and tells out; the listing
+// from start had n records up to last. It returns nil when too few
+// are left, or the turn ended: range 0 then goes on from last in order.
+func (l *lister) split(ctx context.Context, start, last int64, n int, out chan<- listed) ([]idRange, error) {
 	top, err := l.c.TopID(ctx, l.options(idRange{after: last}, 1))
 	if wait, ok := endsTurn(err); ok {
-		// Range 0 goes on from last on the next turn, as in order.
 		l.turn.end(wait)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	ranges := cutRanges(last, top, syncRanges)
+	bounds := b24.SplitRanges(start, last, top, n, rangePages*b24.PageSize, syncRanges)
+	if bounds == nil {
+		return nil, nil
+	}
+	ranges := rangesFrom(last, bounds)
 	return ranges, send(ctx, out, listed{split: ranges})
 }
 

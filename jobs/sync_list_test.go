@@ -15,29 +15,27 @@ import (
 	"github.com/trailhq/trail/db"
 )
 
-// TestCutRanges: the IDs left are cut into ranges of equal width that
-// meet end to end, none narrower than one request of pages, the last
-// open-ended.
-func TestCutRanges(t *testing.T) {
-	min := int64(rangePages * b24.PageSize)
-	for _, tt := range []struct {
-		after, top int64
-		n          int
-		want       []idRange
-	}{
-		{0, 8 * min, 8, []idRange{{0, min}, {min, 2 * min}, {2 * min, 3 * min}, {3 * min, 4 * min},
-			{4 * min, 5 * min}, {5 * min, 6 * min}, {6 * min, 7 * min}, {7 * min, 0}}},
-		{500, 6000, 8, []idRange{{500, 1188}, {1188, 1876}, {1876, 2564}, {2564, 3252},
-			{3252, 3940}, {3940, 4628}, {4628, 5316}, {5316, 0}}},
-		{100, 100 + 2*min, 8, []idRange{{100, 100 + min}, {100 + min, 0}}},
-		{100, 100 + min/2, 8, []idRange{{100, 0}}},
-		{100, 100, 8, []idRange{{100, 0}}},
-		{100, 50, 8, []idRange{{100, 0}}},
-	} {
-		got := cutRanges(tt.after, tt.top, tt.n)
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("cutRanges(%d, %d, %d) = %v, want %v", tt.after, tt.top, tt.n, got, tt.want)
+// TestRangesFromBounds: the ranges a split gives meet end to end from the
+// last listed ID, each bounded one holding whole requests, the last open.
+func TestRangesFromBounds(t *testing.T) {
+	per := int64(rangePages * b24.PageSize)
+	// 500 records listed from 0 to 500, 20,000 dense IDs left.
+	got := rangesFrom(500, b24.SplitRanges(0, 500, 20_500, 500, int(per), 4))
+	if len(got) != 4 || got[0].after != 500 || got[3].until != 0 {
+		t.Fatalf("ranges %v, want 4 from 500, the last open", got)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].after != got[i-1].until {
+			t.Errorf("range %d starts at %d, the one before ends at %d", i, got[i].after, got[i-1].until)
 		}
+	}
+	for _, r := range got[:3] {
+		if w := r.until - r.after; w < per-per/100 || w > 20_000/3 {
+			t.Errorf("range %v is %d IDs wide", r, w)
+		}
+	}
+	if rs := rangesFrom(77, nil); !slices.Equal(rs, []idRange{{after: 77}}) {
+		t.Errorf("no bounds give %v, want one open range", rs)
 	}
 }
 

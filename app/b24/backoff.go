@@ -24,7 +24,11 @@ func backoff(n int, base, maxDelay time.Duration) time.Duration {
 }
 
 // sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
+func sleep(ctx context.Context, d time.Duration) error { return sleepOr(ctx, d, nil) }
+
+// sleepOr is sleep that also ends with ErrAbandoned when stop closes (a nil
+// stop never does).
+func sleepOr(ctx context.Context, d time.Duration, stop <-chan struct{}) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -33,6 +37,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-stop:
+		return ErrAbandoned
 	case <-t.C:
 		return nil
 	}

@@ -61,23 +61,6 @@ type request struct {
 	booked     booking         // the pacer's estimate while the request is out
 }
 
-// wait sleeps d before the request is sent.
-func (r *request) wait(ctx context.Context, d time.Duration) error {
-	if r.abandon == nil {
-		return sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-r.abandon:
-		return ErrAbandoned
-	case <-t.C:
-		return nil
-	}
-}
-
 // do sends r until it succeeds, fails for good, or runs out of attempts or
 // time. It returns the decoded envelope of a successful answer, whose
 // booking the caller settles with the answer's time blocks
@@ -175,7 +158,7 @@ func (c *Client) do(ctx context.Context, r *request) (*envelope, error) {
 		if !fitsDeadline(ctx, c.now(), delay) {
 			return nil, e
 		}
-		if err := r.wait(ctx, delay); err != nil {
+		if err := sleepOr(ctx, delay, r.abandon); err != nil {
 			if errors.Is(err, ErrAbandoned) {
 				return nil, err
 			}
@@ -209,7 +192,7 @@ func (c *Client) pace(ctx context.Context, r *request) (time.Duration, error) {
 		// estimates were too high: ask again soon rather than sleep to the
 		// reset.
 		d = min(d, paceRecheck)
-		if err := r.wait(ctx, d); err != nil {
+		if err := sleepOr(ctx, d, r.abandon); err != nil {
 			return total, err
 		}
 		total += d
@@ -230,7 +213,7 @@ func (c *Client) reserve(ctx context.Context, r *request) (time.Duration, error)
 	if err != nil {
 		return 0, err
 	}
-	return d, r.wait(ctx, d)
+	return d, sleepOr(ctx, d, r.abandon)
 }
 
 // maxWait is the longest one call may wait for its slot, its time budget

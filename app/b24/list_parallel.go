@@ -66,7 +66,7 @@ func (c *Client) listParallel(ctx context.Context, o ListOptions, emit func([]js
 		if o.Until > 0 {
 			top = min(top, o.Until)
 		}
-		bounds := splitRanges(o.After, after, top, listed, o.PagesPerRequest*PageSize, o.Parallel)
+		bounds := SplitRanges(o.After, after, top, listed, o.PagesPerRequest*PageSize, o.Parallel)
 		if bounds == nil {
 			return o.Until // too little left to be worth splitting
 		}
@@ -121,9 +121,11 @@ func maxIDParams(o ListOptions) Params {
 	return p
 }
 
-// splitRanges cuts the IDs above after into n ranges and returns the upper
-// bounds of the first n-1 (the last range is open-ended), or nil when there
-// is too little left.
+// SplitRanges cuts the IDs above after, up to top, into n ranges for
+// listings run at once, and returns the upper bounds of the first n-1 (the
+// last range is open-ended), or nil when there is too little left for each
+// range to take a request. A listing of perRequest rows a request that
+// began at start has listed listed rows up to after.
 //
 // A range's last request is partly empty unless the range holds exactly a
 // whole number of requests' worth of rows, and a range holding a few rows
@@ -132,7 +134,7 @@ func maxIDParams(o ListOptions) Params {
 // saw (listed rows over the IDs they spanned from start), a little less to
 // stay on the safe side, and the open last range takes the remainder. With
 // dense IDs every request but the very last is full.
-func splitRanges(start, after, top int64, listed, perRequest, n int) []int64 {
+func SplitRanges(start, after, top int64, listed, perRequest, n int) []int64 {
 	if top <= after || n < 2 {
 		return nil
 	}

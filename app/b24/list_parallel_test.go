@@ -8,7 +8,7 @@ import (
 func TestSplitRanges(t *testing.T) {
 	// Dense IDs: the first request listed 2,450 rows up to ID 2450; 197,550
 	// remain, 79.02 requests' worth, cut into 27 + 27 + the rest.
-	got := splitRanges(0, 2450, 200_000, 2450, 2500, 3)
+	got := SplitRanges(0, 2450, 200_000, 2450, 2500, 3)
 	if len(got) != 2 {
 		t.Fatalf("bounds %v", got)
 	}
@@ -19,7 +19,7 @@ func TestSplitRanges(t *testing.T) {
 		}
 	}
 	// Half the IDs are gaps: ranges twice as wide in IDs.
-	sparse := splitRanges(0, 4900, 400_000, 2450, 2500, 3)
+	sparse := SplitRanges(0, 4900, 400_000, 2450, 2500, 3)
 	if sparse[0] < 4900+2*27*2500-400 || sparse[0] > 4900+2*27*2500 {
 		t.Errorf("sparse bounds %v", sparse)
 	}
@@ -27,10 +27,10 @@ func TestSplitRanges(t *testing.T) {
 		t.Errorf("bounds out of order: %v", sparse)
 	}
 	// Too little left to split.
-	if b := splitRanges(0, 2450, 4000, 2450, 2500, 3); b != nil {
+	if b := SplitRanges(0, 2450, 4000, 2450, 2500, 3); b != nil {
 		t.Errorf("split %v", b)
 	}
-	if b := splitRanges(0, 2450, 2000, 2450, 2500, 3); b != nil {
+	if b := SplitRanges(0, 2450, 2000, 2450, 2500, 3); b != nil {
 		t.Errorf("split below the position: %v", b)
 	}
 }
